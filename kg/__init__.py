@@ -1,0 +1,40 @@
+"""kg: a sourced knowledge graph of defence and security news.
+
+Curated YAML in ``data/`` becomes a checked RDF graph, Turtle, N-Triples, JSON-LD, an
+offline HTML page, and answers to SPARQL queries. Importing ``kg`` does no work.
+"""
+
+from kg.build import BuildResult, Checked, build, check, load_graph
+from kg.errors import DataError, Issue, KGError, Loc, OutputError, QueryError, Severity
+from kg.export import serialize, write_all
+from kg.html import render_page
+from kg.load import load
+from kg.query import QueryResult, format_result, query
+from kg.rdf import to_graph
+from kg.stats import Stats, format_stats, stats
+
+__all__ = [
+    "BuildResult",
+    "Checked",
+    "DataError",
+    "Issue",
+    "KGError",
+    "Loc",
+    "OutputError",
+    "QueryError",
+    "QueryResult",
+    "Severity",
+    "Stats",
+    "build",
+    "check",
+    "format_result",
+    "format_stats",
+    "load",
+    "load_graph",
+    "query",
+    "render_page",
+    "serialize",
+    "stats",
+    "to_graph",
+    "write_all",
+]

@@ -1,0 +1,93 @@
+"""The one orchestration: load -> check -> rdf -> validate -> export.
+
+Nothing is written unless the data has no errors; then every output is staged in a
+temporary file and renamed into place, so ``out/`` always holds a complete build.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Graph
+
+from kg import export, html
+from kg.check import check as check_dataset
+from kg.errors import DataError, Issue, sort_issues
+from kg.load import load
+from kg.model import Dataset
+from kg.rdf import data_triples, to_graph
+from kg.stats import Stats, stats
+from kg.validate import validate
+from kg.vocab import ontology_graph
+
+OUTPUTS = {"ttl": "graph.ttl", "nt": "graph.nt", "jsonld": "graph.jsonld"}
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """Loaded, checked data and its graph."""
+
+    data: Dataset
+    graph: Graph
+    issues: list[Issue]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if not i.is_error]
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    data: Dataset
+    graph: Graph
+    issues: list[Issue]
+    outputs: dict[str, Path]
+    stats: Stats
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if not i.is_error]
+
+
+def check(data_dir: Path | str = "data", *, shacl: bool = True) -> list[Issue]:
+    """Every problem in the data (errors and warnings), sorted by position; writes nothing."""
+    data, issues = load(data_dir)
+    issues += check_dataset(data)
+    if shacl and not any(i.is_error for i in issues):
+        issues += validate(to_graph(data), data)
+    return sort_issues(issues)
+
+
+def load_graph(data_dir: Path | str = "data", *, shacl: bool = True) -> Checked:
+    """Load and check ``data_dir`` and build its graph; raise DataError if it has errors."""
+    data, issues = load(data_dir)
+    issues += check_dataset(data)
+    if any(i.is_error for i in issues):
+        raise DataError(sort_issues(issues))
+    graph = to_graph(data)
+    if shacl:
+        issues += validate(graph, data)
+        if any(i.is_error for i in issues):
+            raise DataError(sort_issues(issues))
+    return Checked(data, graph, sort_issues(issues))
+
+
+def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
+          formats: tuple[str, ...] = ("ttl", "nt", "jsonld"), html_page: bool = True,
+          shacl: bool = True) -> BuildResult:
+    """Build ``out_dir`` from ``data_dir``: Turtle, N-Triples, JSON-LD and the HTML page.
+
+    Raises DataError (nothing written) when the data has errors, OutputError when an
+    output cannot be written (the previous outputs are left complete).
+    """
+    checked = load_graph(data_dir, shacl=shacl)
+    out = Path(out_dir)
+    triples = [*data_triples(checked.data), *ontology_graph()]
+    files = {out / OUTPUTS[fmt]: export.serialize(triples, fmt) for fmt in formats}
+    if html_page:
+        files[out / "graph.html"] = html.render_page(checked.data)
+    export.write_all(files)
+    outputs = {path.name: path for path in files}
+    return BuildResult(checked.data, checked.graph, checked.issues, outputs,
+                       stats(checked.graph))

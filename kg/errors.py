@@ -1,0 +1,74 @@
+"""Errors and problems. Every user-facing problem carries where it is and what it is."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Loc:
+    """A position in a data file: 1-based line and column, as editors count them."""
+
+    file: str
+    line: int = 0
+    col: int = 0
+
+    def __str__(self) -> str:
+        if self.line <= 0:
+            return self.file
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One problem found in the data: an error stops the build, a warning does not."""
+
+    loc: Loc
+    message: str
+    value: object = None
+    severity: Severity = Severity.ERROR
+    code: str = "invalid"
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def __str__(self) -> str:
+        text = f"{self.loc}: {self.severity.value}: {self.message}"
+        if self.value is not None:
+            text += f": {self.value!r}"
+        return text
+
+
+def sort_issues(issues: Iterable[Issue]) -> list[Issue]:
+    """Issues in file, line and column order, errors before warnings at one place."""
+    return sorted(issues, key=lambda i: (i.loc, i.severity != Severity.ERROR, i.message))
+
+
+class KGError(Exception):
+    """Base of every error kg raises on purpose; its message is fit to show a user."""
+
+
+class DataError(KGError):
+    """The curated data has errors; ``issues`` lists all of them (warnings too)."""
+
+    def __init__(self, issues: Sequence[Issue]) -> None:
+        self.issues = list(issues)
+        errors = [i for i in self.issues if i.is_error]
+        lines = "\n".join(str(i) for i in errors)
+        super().__init__(f"{len(errors)} error(s) in the data:\n{lines}")
+
+
+class QueryError(KGError):
+    """A SPARQL query could not be parsed, is not allowed, or failed."""
+
+
+class OutputError(KGError):
+    """An output could not be written; the previous output is left as it was."""

@@ -1,0 +1,176 @@
+"""Serializations: sorted, deterministic Turtle, N-Triples and JSON-LD; atomic writes.
+
+The writers take any iterable of triples and sort them, so the same graph always gives
+the same bytes (rdflib's own serializers follow hash order, which changes per process).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+
+from rdflib import RDF, XSD, BNode, Literal
+from rdflib.term import Node
+
+from kg.errors import OutputError
+from kg.vocab import PREFIXES
+
+FORMATS = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld"}
+
+_PN_LOCAL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_\-])?")
+_IRI_ESCAPE = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+_STRING_ESCAPE = re.compile(r'[\x00-\x1f\\"\x7f]')
+_SHORT_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t",
+                  "\b": "\\b", "\f": "\\f"}
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    char = match.group()
+    return _SHORT_ESCAPES.get(char) or f"\\u{ord(char):04X}"
+
+
+def iri_ref(iri: str) -> str:
+    return "<" + _IRI_ESCAPE.sub(lambda m: f"\\u{ord(m.group()):04X}", iri) + ">"
+
+
+def literal_text(lit: Literal, prefixes: Mapping[str, str] | None = None) -> str:
+    body = '"' + _STRING_ESCAPE.sub(_escape_char, str(lit)) + '"'
+    if lit.language:
+        return f"{body}@{lit.language}"
+    if lit.datatype is not None and lit.datatype != XSD.string:
+        return f"{body}^^{term_text(lit.datatype, prefixes)}"
+    return body
+
+
+def term_text(term: Node, prefixes: Mapping[str, str] | None = None) -> str:
+    """A term in Turtle (with ``prefixes``) or N-Triples (without)."""
+    if isinstance(term, Literal):
+        return literal_text(term, prefixes)
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    text = str(term)
+    if prefixes:
+        for prefix, ns in prefixes.items():
+            if text.startswith(ns) and _PN_LOCAL.fullmatch(text[len(ns):]):
+                return f"{prefix}:{text[len(ns):]}"
+    return iri_ref(text)
+
+
+def _sort_key(term: Node) -> tuple[int, str, str, str]:
+    if isinstance(term, Literal):
+        return (2, str(term), str(term.datatype or ""), term.language or "")
+    return (1 if isinstance(term, BNode) else 0, str(term), "", "")
+
+
+Triples = Iterable[tuple[Node, Node, Node]]
+
+
+def _grouped(triples: Triples) -> dict[Node, dict[Node, list[Node]]]:
+    subjects: dict[Node, dict[Node, set[Node]]] = {}
+    for s, p, o in triples:
+        subjects.setdefault(s, {}).setdefault(p, set()).add(o)
+    return {
+        s: {p: sorted(objs, key=_sort_key) for p, objs in preds.items()}
+        for s, preds in subjects.items()
+    }
+
+
+def turtle_lines(triples: Triples, prefixes: Mapping[str, str] = PREFIXES) -> Iterator[str]:
+    """Sorted Turtle: prefixes, then subjects in IRI order, rdf:type first."""
+    for prefix in sorted(prefixes):
+        yield f"@prefix {prefix}: <{prefixes[prefix]}> .\n"
+    grouped = _grouped(triples)
+    for s in sorted(grouped, key=_sort_key):
+        preds = grouped[s]
+        order = sorted(preds, key=lambda p: (p != RDF.type, str(p)))
+        parts = []
+        for p in order:
+            verb = "a" if p == RDF.type else term_text(p, prefixes)
+            objs = ", ".join(term_text(o, prefixes) for o in preds[p])
+            parts.append(f"{verb} {objs}")
+        yield "\n" + term_text(s, prefixes) + "\n    " + " ;\n    ".join(parts) + " .\n"
+
+
+def ntriples_lines(triples: Triples) -> Iterator[str]:
+    lines = {f"{term_text(s)} {term_text(p)} {term_text(o)} .\n" for s, p, o in triples}
+    return iter(sorted(lines))
+
+
+def _jsonld_term(term: Node, prefixes: Mapping[str, str]) -> dict[str, str]:
+    if isinstance(term, Literal):
+        value: dict[str, str] = {"@value": str(term)}
+        if term.language:
+            value["@language"] = term.language
+        elif term.datatype is not None and term.datatype != XSD.string:
+            value["@type"] = _compact(str(term.datatype), prefixes)
+        return value
+    return {"@id": _jsonld_id(term, prefixes)}
+
+
+def _jsonld_id(term: Node, prefixes: Mapping[str, str]) -> str:
+    return f"_:{term}" if isinstance(term, BNode) else _compact(str(term), prefixes)
+
+
+def _compact(iri: str, prefixes: Mapping[str, str]) -> str:
+    for prefix, ns in prefixes.items():
+        local = iri[len(ns):]
+        if iri.startswith(ns) and local and _PN_LOCAL.fullmatch(local) and "/" not in local:
+            return f"{prefix}:{local}"
+    return iri
+
+
+def jsonld_text(triples: Triples, prefixes: Mapping[str, str] = PREFIXES) -> str:
+    """JSON-LD with the prefixes as its only (inline) context, nodes sorted by @id."""
+    grouped = _grouped(triples)
+    nodes = []
+    for s in sorted(grouped, key=_sort_key):
+        node: dict[str, object] = {"@id": _jsonld_id(s, prefixes)}
+        for p in sorted(grouped[s], key=str):
+            objs = grouped[s][p]
+            if p == RDF.type:
+                node["@type"] = [_compact(str(o), prefixes) for o in objs]
+            else:
+                node[_compact(str(p), prefixes)] = [_jsonld_term(o, prefixes) for o in objs]
+        nodes.append(node)
+    doc = {"@context": dict(sorted(prefixes.items())), "@graph": nodes}
+    return json.dumps(doc, indent=1, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+def serialize(triples: Triples, fmt: str, *, prefixes: Mapping[str, str] = PREFIXES) -> str:
+    """The triples in ``fmt`` (ttl, nt or jsonld) as text."""
+    if fmt == "ttl":
+        return "".join(turtle_lines(triples, prefixes))
+    if fmt == "nt":
+        return "".join(ntriples_lines(triples))
+    if fmt == "jsonld":
+        return jsonld_text(triples, prefixes)
+    raise OutputError(f"unknown format {fmt!r}; allowed: " + ", ".join(FORMATS))
+
+
+def write_all(files: Mapping[Path, str]) -> None:
+    """Write every file to a temporary sibling first, then rename them all into place.
+
+    A failure while writing (a full disk, a bad path) leaves every target as it was.
+    """
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, text in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            staged.append((tmp, path))
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+        for tmp, path in staged:
+            os.replace(tmp, path)
+    except OSError as exc:
+        where = exc.filename or "output"
+        raise OutputError(f"{where}: cannot write: {exc.strerror or exc}") from exc
+    finally:
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)

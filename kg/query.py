@@ -1,0 +1,171 @@
+"""SPARQL over the graph: safety checks, execution and result formatting.
+
+Queries run in-process on rdflib with kg's prefixes predeclared. Nothing a query says
+may reach the network or the file system: SERVICE, FROM / FROM NAMED and updates
+(LOAD among them) are refused before evaluation.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pyparsing import ParseException
+from rdflib import Graph, Literal
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+from rdflib.plugins.sparql.sparql import Query
+from rdflib.term import BNode, Node, URIRef
+
+from kg.errors import QueryError
+from kg.export import serialize, term_text
+from kg.vocab import PREFIXES
+
+RESULT_FORMATS = ("table", "csv", "tsv", "json", "xml")
+
+
+@dataclass(frozen=True, slots=True)
+class QueryResult:
+    """A query's answer: rows for SELECT, a boolean for ASK, a graph for CONSTRUCT/DESCRIBE."""
+
+    kind: str  # "SELECT", "ASK", "CONSTRUCT" or "DESCRIBE"
+    variables: tuple[str, ...] = ()
+    rows: tuple[tuple[Node | None, ...], ...] = ()
+    boolean: bool | None = None
+    graph: Graph | None = None
+
+
+def _position(text: str, exc: ParseException) -> str:
+    return f"line {exc.lineno}, column {exc.col}"
+
+
+def prepare(sparql: str) -> Query:
+    """Parse and vet a query; raise QueryError with line and column when it is refused."""
+    try:
+        tree = parseQuery(sparql)
+    except ParseException as exc:
+        try:
+            parseUpdate(sparql)
+        except ParseException:
+            raise QueryError(f"SPARQL syntax error at {_position(sparql, exc)}: {exc.msg}") \
+                from None
+        raise QueryError("updates (INSERT, DELETE, LOAD, CLEAR...) are not allowed: "
+                         "the graph is read-only") from None
+    if "datasetClause" in tree[1]:
+        raise QueryError("FROM and FROM NAMED are not allowed: queries run over the built graph")
+    query = prepareQuery(sparql, initNs=PREFIXES)
+    if _has_service(query.algebra):
+        raise QueryError("SERVICE is not allowed: queries never reach the network")
+    return query
+
+
+def _has_service(node: Any, depth: int = 0) -> bool:
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Mapping):
+            if getattr(item, "name", None) == "ServiceGraphPattern":
+                return True
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+    return False
+
+
+def query(graph: Graph, sparql: str) -> QueryResult:
+    """Run a SPARQL query over ``graph`` (kg's prefixes are predeclared)."""
+    prepared = prepare(sparql)
+    try:
+        result = graph.query(prepared)
+    except Exception as exc:  # rdflib raises many kinds during evaluation
+        raise QueryError(f"query failed: {exc}") from exc
+    kind = prepared.algebra.name.replace("Query", "").upper()
+    if kind == "SELECT":
+        names = tuple(str(v) for v in (result.vars or ()))
+        rows = tuple(tuple(row) for row in result)  # type: ignore[arg-type]
+        return QueryResult(kind, names, rows)
+    if kind == "ASKQUERY" or result.type == "ASK":
+        return QueryResult("ASK", boolean=bool(result.askAnswer))
+    out = Graph(bind_namespaces="none")
+    for prefix, ns in PREFIXES.items():
+        out.bind(prefix, ns)
+    for triple in result:
+        out.add(triple)  # type: ignore[arg-type]
+    return QueryResult(result.type, graph=out)
+
+
+def _cell(term: Node | None) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, Literal):
+        return str(term)
+    if isinstance(term, URIRef):
+        return term_text(term, PREFIXES)
+    return f"_:{term}"
+
+
+def _json_term(term: Node) -> dict[str, str]:
+    if isinstance(term, URIRef):
+        return {"type": "uri", "value": str(term)}
+    if isinstance(term, BNode):
+        return {"type": "bnode", "value": str(term)}
+    assert isinstance(term, Literal)
+    value = {"type": "literal", "value": str(term)}
+    if term.language:
+        value["xml:lang"] = term.language
+    elif term.datatype is not None:
+        value["datatype"] = str(term.datatype)
+    return value
+
+
+def _tsv_term(term: Node | None) -> str:
+    return "" if term is None else term_text(term)
+
+
+def format_result(result: QueryResult, fmt: str = "table") -> str:
+    """The result as text: a readable table, or SPARQL results CSV, TSV, JSON or XML."""
+    if fmt not in RESULT_FORMATS:
+        raise QueryError(f"unknown format {fmt!r}; allowed: " + ", ".join(RESULT_FORMATS))
+    if result.graph is not None:
+        return serialize(result.graph, "ttl")
+    if result.kind == "ASK":
+        if fmt == "json":
+            return json.dumps({"head": {}, "boolean": result.boolean}) + "\n"
+        return ("true" if result.boolean else "false") + "\n"
+    if fmt == "json":
+        bindings = [{v: _json_term(t) for v, t in zip(result.variables, row, strict=True)
+                     if t is not None} for row in result.rows]
+        doc = {"head": {"vars": list(result.variables)}, "results": {"bindings": bindings}}
+        return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\r\n")
+        writer.writerow(result.variables)
+        writer.writerows([_cell(t) if not isinstance(t, URIRef) else str(t) for t in row]
+                         for row in result.rows)
+        return buf.getvalue()
+    if fmt == "tsv":
+        lines = ["\t".join("?" + v for v in result.variables)]
+        lines += ["\t".join(_tsv_term(t) for t in row) for row in result.rows]
+        return "\n".join(lines) + "\n"
+    if fmt == "xml":
+        raise QueryError("xml results are available from the endpoint (kg serve)")
+    return _table(result)
+
+
+def _table(result: QueryResult) -> str:
+    header = [f"?{v}" for v in result.variables]
+    body = [[_cell(t).replace("\n", " ") for t in row] for row in result.rows]
+    widths = [max([len(h)] + [len(r[i]) for r in body]) for i, h in enumerate(header)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True))
+
+    rule = "  ".join("-" * w for w in widths)
+    text = [line(header), rule] + [line(r) for r in body]
+    text.append(f"({len(body)} row{'s' if len(body) != 1 else ''})")
+    return "\n".join(t.rstrip() for t in text) + "\n"

@@ -1,0 +1,205 @@
+"""Strict YAML: a small, surprise-free subset read with positions kept.
+
+PyYAML's C parser gives the events; this module builds plain nodes from them and refuses
+what makes hand-written YAML lie: implicit YAML 1.1 conversions (``NO`` -> false,
+``010`` -> 8, ``1:20`` -> 80), duplicate keys, anchors and aliases, explicit tags such as
+``!!python/object``, control characters. Every node knows its file, line and column.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import yaml
+
+from kg.errors import Issue, Loc
+
+_Parser: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's C parser if built
+
+MAX_FILE_BYTES = 16 * 1024 * 1024
+
+Scalar = str | int | float | bool | None
+
+_INT = re.compile(r"-?(?:0|[1-9][0-9]*)")
+_FLOAT = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
+_AMBIGUOUS = re.compile(
+    r"""(?ix)
+    y|n|yes|no|on|off|true|false|null|~        # YAML 1.1 booleans and nulls in other spellings
+    | [-+]?0[0-7_]+ | [-+]?0x[0-9a-f_]+ | [-+]?0b[01_]+   # octal, hex, binary
+    | [-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?    # sexagesimal 1:20
+    | [-+]?\.(?:inf|nan) | \+[0-9].* | [0-9][0-9_]*_[0-9_]*
+    """
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+@dataclass(slots=True)
+class YScalar:
+    value: Scalar
+    text: str
+    loc: Loc
+    quoted: bool
+
+
+@dataclass(slots=True)
+class YSeq:
+    items: list[YNode]
+    loc: Loc
+
+
+@dataclass(slots=True)
+class YMap:
+    entries: dict[str, tuple[YScalar, YNode]]
+    loc: Loc
+
+    def get(self, key: str) -> YNode | None:
+        entry = self.entries.get(key)
+        return entry[1] if entry else None
+
+
+YNode = YScalar | YSeq | YMap
+
+
+def resolve_plain(text: str) -> tuple[Scalar, str | None]:
+    """The value of an unquoted scalar, or an error message when it is ambiguous."""
+    if text in ("", "null"):
+        return None, None
+    if text == "true":
+        return True, None
+    if text == "false":
+        return False, None
+    if _INT.fullmatch(text):
+        return int(text), None
+    if _FLOAT.fullmatch(text):
+        return float(text), None
+    if _AMBIGUOUS.fullmatch(text):
+        return text, "ambiguous unquoted value (YAML may read it as another type); quote it"
+    return text, None
+
+
+def read_yaml(data: bytes, name: str) -> tuple[YNode | None, list[Issue]]:
+    """Parse one file's bytes; return its root node (None when unusable) and its issues."""
+    if len(data) > MAX_FILE_BYTES:
+        return None, [Issue(Loc(name), f"file is larger than {MAX_FILE_BYTES} bytes", len(data))]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        bad = data[exc.start : exc.start + 1]
+        return None, [Issue(Loc(name, line, col), f"not UTF-8 at byte offset {exc.start}", bad)]
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.strip() or all(
+        not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
+    ):
+        return None, [Issue(Loc(name, 1, 1), "file is empty")]
+    builder = _Builder(name)
+    try:
+        for event in yaml.parse(text, Loader=_Parser):
+            builder.feed(event)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        loc = Loc(name, mark.line + 1, mark.column + 1) if mark is not None else Loc(name)
+        message = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+        return None, [*builder.issues, Issue(loc, f"YAML syntax error: {message}")]
+    except yaml.YAMLError as exc:
+        return None, [*builder.issues, Issue(Loc(name), f"YAML error: {exc}")]
+    return builder.root, builder.issues
+
+
+class _Builder:
+    """Turns the parser's event stream into nodes, collecting issues as it goes."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.stack: list[YSeq | YMap] = []
+        self.pending_key: list[YScalar | None] = []
+        self.root: YNode | None = None
+        self.issues: list[Issue] = []
+        self.documents = 0
+
+    def loc(self, event: yaml.Event) -> Loc:
+        mark = event.start_mark
+        if mark is None:  # pragma: no cover - the C parser always sets marks
+            return Loc(self.name)
+        return Loc(self.name, mark.line + 1, mark.column + 1)
+
+    def feed(self, event: yaml.Event) -> None:
+        if isinstance(event, yaml.DocumentStartEvent):
+            self.documents += 1
+            if self.documents > 1:
+                self.issues.append(Issue(self.loc(event), "more than one YAML document in a file"))
+        elif isinstance(event, yaml.AliasEvent):
+            self.issues.append(Issue(self.loc(event), "YAML aliases are not allowed", event.anchor))
+            self.add(YScalar(None, "", self.loc(event), False))
+        elif isinstance(event, yaml.ScalarEvent):
+            self.check_node_event(event)
+            self.add(self.scalar(event))
+        elif isinstance(event, yaml.SequenceStartEvent):
+            self.check_node_event(event)
+            self.open(YSeq([], self.loc(event)))
+        elif isinstance(event, yaml.MappingStartEvent):
+            self.check_node_event(event)
+            self.open(YMap({}, self.loc(event)))
+        elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
+            node = self.stack.pop()
+            self.pending_key.pop()
+            self.add(node)
+
+    def check_node_event(self, event: yaml.NodeEvent) -> None:
+        if event.anchor is not None:
+            self.issues.append(Issue(self.loc(event), "YAML anchors are not allowed", event.anchor))
+        tag = getattr(event, "tag", None)
+        implicit = getattr(event, "implicit", True)
+        explicit = tag is not None and tag != "!" and not (
+            implicit is True or (isinstance(implicit, tuple) and any(implicit))
+        )
+        if explicit:
+            self.issues.append(Issue(self.loc(event), "YAML tags are not allowed", tag))
+
+    def scalar(self, event: yaml.ScalarEvent) -> YScalar:
+        loc = self.loc(event)
+        text = event.value
+        bad = _CONTROL.search(text)
+        if bad:
+            self.issues.append(
+                Issue(loc, f"control character U+{ord(bad.group()):04X} in text", text)
+            )
+        if event.style in ("'", '"', "|", ">"):
+            return YScalar(text, text, loc, True)
+        value, problem = resolve_plain(text)
+        if problem:
+            self.issues.append(Issue(loc, problem, text))
+        return YScalar(value, text, loc, False)
+
+    def open(self, node: YSeq | YMap) -> None:
+        self.stack.append(node)
+        self.pending_key.append(None)
+
+    def add(self, node: YNode) -> None:
+        if not self.stack:
+            self.root = node
+            return
+        parent = self.stack[-1]
+        if isinstance(parent, YSeq):
+            parent.items.append(node)
+            return
+        key = self.pending_key[-1]
+        if key is None:
+            if not isinstance(node, YScalar) or not isinstance(node.value, str):
+                self.issues.append(Issue(node.loc, "mapping keys must be plain words"))
+                node = YScalar(f"?{len(parent.entries)}", "", node.loc, False)
+            self.pending_key[-1] = node
+            return
+        self.pending_key[-1] = None
+        name = str(key.value)
+        if name in parent.entries:
+            first = parent.entries[name][0].loc
+            self.issues.append(
+                Issue(key.loc, f"duplicate key (first at line {first.line}, column {first.col})",
+                      name)
+            )
+            return
+        parent.entries[name] = (key, node)

@@ -1,0 +1,80 @@
+"""Shared fixtures. Tests never reach the network: see the socket guard below."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+_LOOPBACK = ("127.", "::1", "localhost")
+
+
+def _guarded_connect(original: Callable[..., object]) -> Callable[..., object]:
+    def connect(self: socket.socket, address: object) -> object:
+        host = address[0] if isinstance(address, tuple) else str(address)
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not str(host).startswith(
+            _LOOPBACK
+        ):
+            raise RuntimeError(f"test tried to reach the network: {address!r}")
+        return original(self, address)
+
+    return connect
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any socket connection outside loopback fails the test."""
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect(socket.socket.connect))
+    monkeypatch.setattr(socket.socket, "connect_ex", _guarded_connect(socket.socket.connect_ex))
+
+
+@pytest.fixture
+def data_copy(tmp_path: Path) -> Path:
+    """A writable copy of the shipped data/ in tmp_path/data."""
+    target = tmp_path / "data"
+    shutil.copytree(DATA, target)
+    return target
+
+
+@pytest.fixture
+def write_data(tmp_path: Path) -> Callable[..., Path]:
+    """Write YAML files (name -> text, dedented) under tmp_path/data; return that folder."""
+
+    def write(**files: str) -> Path:
+        root = tmp_path / "data"
+        for name, text in files.items():
+            path = root / name.replace("__", "/")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return root
+
+    return write
+
+
+def run_kg(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run the real CLI (python -m kg) of this checkout as a user would."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONIOENCODING="utf-8")
+    return subprocess.run([sys.executable, "-m", "kg", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=timeout, check=False)
+
+
+@pytest.fixture
+def kg_cli() -> Iterator[Callable[..., subprocess.CompletedProcess[str]]]:
+    yield run_kg
+
+
+def tree_snapshot(root: Path) -> dict[str, bytes]:
+    """Every file under root with its bytes, to assert that a failed run changed nothing."""
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()}
