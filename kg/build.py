@@ -15,6 +15,7 @@ from kg import export, html
 from kg.check import check as check_dataset
 from kg.errors import DataError, Issue, sort_issues
 from kg.load import load
+from kg.lock import build_lock, remove_stale_temps
 from kg.model import Dataset
 from kg.rdf import data_triples, to_graph
 from kg.stats import Stats, stats
@@ -75,11 +76,12 @@ def load_graph(data_dir: Path | str = "data", *, shacl: bool = True) -> Checked:
 
 def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
           formats: tuple[str, ...] = ("ttl", "nt", "jsonld"), html_page: bool = True,
-          shacl: bool = True) -> BuildResult:
+          shacl: bool = True, lock_wait: float = 30.0) -> BuildResult:
     """Build ``out_dir`` from ``data_dir``: Turtle, N-Triples, JSON-LD and the HTML page.
 
     Raises DataError (nothing written) when the data has errors, OutputError when an
-    output cannot be written (the previous outputs are left complete).
+    output cannot be written (the previous outputs are left complete), LockError when
+    another build holds ``out_dir`` for more than ``lock_wait`` seconds (see kg.lock).
     """
     checked = load_graph(data_dir, shacl=shacl)
     out = Path(out_dir)
@@ -87,7 +89,9 @@ def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
     files = {out / OUTPUTS[fmt]: export.serialize(triples, fmt) for fmt in formats}
     if html_page:
         files[out / "graph.html"] = html.render_page(checked.data)
-    export.write_all(files)
+    with build_lock(out, wait=lock_wait):
+        remove_stale_temps(out, [*OUTPUTS.values(), "graph.html"])
+        export.write_all(files)
     outputs = {path.name: path for path in files}
     return BuildResult(checked.data, checked.graph, checked.issues, outputs,
                        stats(checked.graph))

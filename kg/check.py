@@ -170,6 +170,8 @@ def _check_shape(s: Statement, literal: bool, datatype: str | None, name: str) -
     elif literal and datatype == str(XSD.string) and isinstance(s.value, int | Decimal):
         yield Issue(at("value", s.loc), f"'{name}' takes text, but YAML reads this unquoted "
                     "value as a number; quote it", str(s.value))
+    elif isinstance(s.value, int | Decimal) and not isinstance(s.value, bool) and s.value < 0:
+        yield Issue(at("value", s.loc), f"'{name}' must not be negative", str(s.value))
     if isinstance(s.value, Amount):
         yield from _check_amount(s, "value", s.value)
 

@@ -27,6 +27,8 @@ def _parser() -> argparse.ArgumentParser:
     p = command("build", "check data/ and write graph.ttl, graph.nt, graph.jsonld, graph.html")
     p.add_argument("--out", default="out", type=Path, help="output folder (default: out)")
     p.add_argument("--no-html", action="store_true", help="skip the HTML page")
+    p.add_argument("--lock-wait", type=float, default=30.0, metavar="SECONDS",
+                   help="wait this long for another build of the same --out (default: 30)")
     command("check", "check data/ and print every problem; write nothing")
     p = command("query", "run a SPARQL query (inline or a .rq file) over the graph")
     p.add_argument("sparql", help="the query text, or the path of a .rq file")
@@ -59,7 +61,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"{errors} error(s), {len(issues) - errors} warning(s)", file=sys.stderr)
         return 1 if errors else 0
     if args.command == "build":
-        result = build(args.data, args.out, html_page=not args.no_html)
+        result = build(args.data, args.out, html_page=not args.no_html,
+                       lock_wait=args.lock_wait)
         print(format_stats(result.stats), end="")
         print(f"\n{len(result.warnings)} warning(s) (run `kg check` to list them)")
         for name in sorted(result.outputs):
@@ -84,6 +87,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KGError as exc:
         print(f"kg: error: {exc}", file=sys.stderr)
+        return 1
+    except RecursionError:  # a deeply nested query or a very long chain: no traceback
+        print("kg: error: the input is nested too deeply or chains too far to process "
+              "(Python's recursion limit was reached); nothing written", file=sys.stderr)
         return 1
 
 

@@ -282,8 +282,9 @@ class _Reader:
                 self.error(sub.loc, f"'{prefix}{key}' needs a 'value'")
             return None
         if currency is None:
+            shown = sub.entries["value"][1]
             self.error(sub.loc, f"'{prefix}{key}' needs a 'currency' (ISO 4217, e.g. USD)",
-                       str(number))
+                       shown.text if isinstance(shown, YScalar) else str(number))
             return None
         return Amount(number, currency)
 

@@ -113,19 +113,29 @@ def read_yaml(data: bytes, name: str) -> tuple[YNode | None, list[Issue]]:
         for event in yaml.parse(text, Loader=_Parser):
             builder.feed(event)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        loc = Loc(name, mark.line + 1, mark.column + 1) if mark is not None else Loc(name)
-        message = " ".join(str(p) for p in (exc.context, exc.problem) if p)
-        if "escape" in message and "Unicode" in message:
-            message += (" (a lone surrogate such as \\ud800 is not a character; write the "
-                        "character itself or \\U0001F600)")
-        snippet = _snippet(text, mark.line, mark.column) if mark is not None else None
-        if mark is not None and snippet is None:
-            message += " (the file ends in the middle of a structure: is it truncated?)"
-        return None, [*builder.issues, Issue(loc, f"YAML syntax error: {message}", snippet)]
+        return None, [*builder.issues, _syntax_issue(name, text, exc)]
     except yaml.YAMLError as exc:
         return None, [*builder.issues, Issue(Loc(name), f"YAML error: {exc}")]
     return builder.root, builder.issues
+
+
+def _syntax_issue(name: str, text: str, exc: yaml.MarkedYAMLError) -> Issue:
+    """A parser error at its position, with the text found there (or where the file ends)."""
+    mark = exc.problem_mark or exc.context_mark
+    message = "YAML syntax error: " + " ".join(str(p) for p in (exc.context, exc.problem) if p)
+    if mark is None:  # pragma: no cover - libyaml always gives a mark
+        return Issue(Loc(name), message)
+    if "escape" in message and "Unicode" in message:
+        message += (" (a lone surrogate such as \\ud800 is not a character; write the "
+                    "character itself or \\U0001F600)")
+    if mark.index >= len(text.rstrip()):
+        message += " (the file ends in the middle of a structure: is it truncated?)"
+        return Issue(Loc(name, mark.line + 1, mark.column + 1), message,
+                     text.rstrip().splitlines()[-1][-30:])
+    col = mark.column
+    if "escape" in message:  # point at the whole escape, from its backslash
+        col = max(text.splitlines()[mark.line].rfind("\\", 0, col + 1), 0)
+    return Issue(Loc(name, mark.line + 1, col + 1), message, _snippet(text, mark.line, col))
 
 
 def _position_issue(name: str, text: str, index: int, message: str, value: object) -> Issue:
@@ -137,10 +147,7 @@ def _position_issue(name: str, text: str, index: int, message: str, value: objec
 def _snippet(text: str, line: int, col: int, width: int = 30) -> str | None:
     """The text at a parser's mark (0-based line and column), for the error's value."""
     lines = text.splitlines()
-    if not 0 <= line < len(lines):
-        return None
-    start = max(col - 10, 0) if col >= len(lines[line]) else col
-    part = lines[line][start : start + width]
+    part = lines[line][col : col + width] if 0 <= line < len(lines) else ""
     return part or None
 
 
