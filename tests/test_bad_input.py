@@ -542,3 +542,34 @@ def test_failed_build_without_previous_out_creates_nothing(project: Path) -> Non
     assert done.returncode == 1
     assert OTHER_ERROR in done.stderr
     assert not (project / "out").exists()
+
+
+# -- SHACL: violations are placed at the data file and line they came from ---------------
+
+
+def test_shacl_violations_are_mapped_back_to_file_and_line(pristine: Path) -> None:
+    from rdflib import RDFS, XSD, Literal
+    from rdflib.namespace import PROV
+
+    from kg.load import load
+    from kg.rdf import KG, entity_iri, statement_iri, to_graph
+    from kg.validate import validate
+
+    data, issues = load(pristine / "data")
+    assert not [i for i in issues if i.is_error]
+    graph = to_graph(data)
+    japan = entity_iri("japan")
+    graph.remove((japan, RDFS.label, None))  # no label: the Python checks never allow it
+    statement = statement_iri(data.statements[0])
+    graph.remove((statement, PROV.wasDerivedFrom, None))
+    cite = graph.value(statement, PROV.qualifiedDerivation)
+    graph.add((cite, KG.credibility, Literal("9", datatype=XSD.integer)))
+
+    found = {(str(i.loc), i.message, i.value) for i in validate(graph, data)}
+    assert ("data/entities.yaml:2:5", "SHACL: an entity has exactly one English label",
+            str(japan)) in found
+    assert ("data/statements.yaml:2:5", "SHACL: a statement cites at least one source",
+            str(statement)) in found
+    assert ("data/statements.yaml:6:15", "SHACL: credibility is an integer from 1 to 6",
+            "9") in found
+    assert all(i.code == "shacl" for i in validate(graph, data))
