@@ -90,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except RecursionError:  # a deeply nested query or a very long chain: no traceback
         print("kg: error: the input is nested too deeply or chains too far to process "
-              "(Python's recursion limit was reached); nothing written", file=sys.stderr)
+              "(Python's recursion limit was reached)", file=sys.stderr)
         return 1
 
 
