@@ -72,3 +72,18 @@ class QueryError(KGError):
 
 class OutputError(KGError):
     """An output could not be written; the previous output is left as it was."""
+
+
+class ImportFileError(KGError):
+    """A file to import (a CSV export, an RDF file, the project config) cannot be read.
+
+    The message starts with ``file:line:col`` where a position is known.
+    """
+
+    def __init__(self, loc: Loc, message: str, value: object = None) -> None:
+        self.loc = loc
+        self.value = value
+        text = f"{loc}: {message}"
+        if value is not None:
+            text += f": {value!r}"
+        super().__init__(text)
