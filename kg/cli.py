@@ -9,6 +9,7 @@ from pathlib import Path
 
 from kg.build import build, check, load_graph
 from kg.errors import DataError, KGError
+from kg.imports.project import import_sipri
 from kg.query import RESULT_FORMATS, format_result, query
 from kg.stats import format_stats, stats
 
@@ -27,6 +28,12 @@ def _parser() -> argparse.ArgumentParser:
     p = command("build", "check data/ and write graph.ttl, graph.nt, graph.jsonld, graph.html")
     p.add_argument("--out", default="out", type=Path, help="output folder (default: out)")
     p.add_argument("--no-html", action="store_true", help="skip the HTML page")
+    p.add_argument("--config", type=Path, default=None,
+                   help="project config listing imports (default: kg.toml beside --data)")
+    p = command("import", "import a dataset we did not write: `kg import sipri PATH`")
+    p.add_argument("kind", choices=("sipri",), help="the dataset's format")
+    p.add_argument("path", type=Path, help="the export to read")
+    p.add_argument("--out", default="out", type=Path, help="output folder (default: out)")
     command("check", "check data/ and print every problem; write nothing")
     p = command("query", "run a SPARQL query (inline or a .rq file) over the graph")
     p.add_argument("sparql", help="the query text, or the path of a .rq file")
@@ -59,11 +66,20 @@ def _run(args: argparse.Namespace) -> int:
         print(f"{errors} error(s), {len(issues) - errors} warning(s)", file=sys.stderr)
         return 1 if errors else 0
     if args.command == "build":
-        result = build(args.data, args.out, html_page=not args.no_html)
+        result = build(args.data, args.out, html_page=not args.no_html, config=args.config)
         print(format_stats(result.stats), end="")
+        if result.imported:
+            print("\n" + "\n".join(line for line in result.imported.report_lines()
+                                   if not line.startswith("  ")))
         print(f"\n{len(result.warnings)} warning(s) (run `kg check` to list them)")
         for name in sorted(result.outputs):
             print(f"wrote {result.outputs[name]}")
+        return 0
+    if args.command == "import":
+        imp, written = import_sipri(args.path, load_graph(args.data).data, args.out)
+        print("\n".join(imp.report_lines()))
+        for name in sorted(written):
+            print(f"wrote {written[name]}")
         return 0
     graph = load_graph(args.data).graph
     if args.command == "stats":
