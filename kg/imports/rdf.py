@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import warnings
 import xml.sax
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -132,7 +133,9 @@ def parse_file(path: Path | str, *, base: str | None = None) -> Graph:
     if fmt == "json-ld":
         _check_jsonld(name, text)
     try:
-        return graph.parse(data=text, format=fmt, publicID=base)
+        with warnings.catch_warnings():  # rdflib 7's JSON-LD parser uses its own deprecated API
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return graph.parse(data=text, format=fmt, publicID=base)
     except BadSyntax as exc:
         loc = _loc(name, text, int(getattr(exc, "_i", 0)))
         line = loc.line if exc.lines is None else exc.lines + 1
