@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, ROOT, run_kg, tree_snapshot
 from rdflib import Dataset, Graph, URIRef
 
 from kg.build import build
@@ -15,6 +14,7 @@ from kg.export import serialize
 from kg.load import load
 from kg.rdf import data_triples
 from kg.vocab import ontology_graph
+from tests.conftest import FIXTURES, ROOT, run_kg, tree_snapshot
 
 EXTRA = ("@prefix ex: <http://example.org/> .\n@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
          "ex:tokyo owl:sameAs <http://www.wikidata.org/entity/Q17> ; ex:note \"capital\" .\n")

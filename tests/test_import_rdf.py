@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 from rdflib import OWL, URIRef
 
 from kg.errors import ImportFileError
 from kg.imports.rdf import import_rdf, parse_file
 from kg.load import load
 from kg.vocab import KGR
+from tests.conftest import ROOT
 
 GOOD = {
     "bases.ttl": "@prefix ex: <http://example.org/> .\n"

@@ -7,7 +7,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, ROOT, run_kg
 from rdflib import XSD, Literal, URIRef
 from rdflib.namespace import PROV
 
@@ -17,6 +16,7 @@ from kg.imports.sipri import HEADER, read_register
 from kg.imports.sipri_graph import SIPRI, SipriImport, import_register
 from kg.load import load
 from kg.vocab import KG, KGR
+from tests.conftest import FIXTURES, ROOT, run_kg
 
 FIXTURE = FIXTURES / "sipri-register.csv"
 SHARED = next((p for p in (ROOT.parent / "shared" / "data" / "sipri" / "trade-register.csv",
