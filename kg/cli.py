@@ -128,12 +128,13 @@ _NETWORK = ("path", "neighbors", "central", "communities", "export", "diff")
 
 
 def _network(args: argparse.Namespace) -> int:
-    from kg import diff, netexport, netformat, network
+    from kg import netexport, netformat, network
+    from kg.diff import diff, format_diff
 
     if args.command == "diff":
-        changes = diff.diff(args.old, args.new, data=args.data)
+        changes = diff(args.old, args.new, data=args.data)
         print(netformat.json_text(changes) if args.format == "json"
-              else diff.format_diff(changes), end="")
+              else format_diff(changes), end="")
         return 0
     graph = load_graph(args.data).graph
     if args.command == "export":
