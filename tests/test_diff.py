@@ -9,11 +9,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import run_kg
 
 from kg import diff_graphs
 from kg.build import build, load_graph
 from kg.diff import DiffError, FieldChange, diff, format_diff
+from tests.conftest import run_kg
 
 KGS = "https://w3id.org/kg/statement/"
 

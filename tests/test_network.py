@@ -9,12 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_kg
 from rdflib import Graph
 
 from kg import central, communities, neighbors, paths, to_networkx
 from kg.build import build, load_graph
 from kg.network import NetworkError
+from tests.conftest import ROOT, run_kg
 
 KGS = "https://w3id.org/kg/statement/"
 
