@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import pairwise
+from itertools import islice, pairwise
 from typing import Any
 
 from rdflib import Graph
@@ -89,6 +89,7 @@ class Community:
 
 
 METRICS = ("degree", "betweenness", "pagerank")
+MAX_PATHS = 10_000  # shortest paths enumerated before sorting and taking ``limit``
 
 
 def to_networkx(graph: Graph) -> Any:
@@ -203,7 +204,8 @@ def paths(graph: Graph, a: str, b: str, *, directed: bool = False,
                  as_of=as_of, keep=(src, dst))
     view = h if directed else h.to_undirected(as_view=True)
     try:
-        found = sorted(nx.all_shortest_paths(view, src, dst))
+        # The projection is built in sorted order, so the capped set is deterministic too.
+        found = sorted(islice(nx.all_shortest_paths(view, src, dst), MAX_PATHS))
     except nx.NetworkXNoPath:
         return []
     if max_length is not None and found and len(found[0]) - 1 > max_length:
