@@ -1,10 +1,13 @@
 """Benchmark: import the whole SIPRI trade register, then build with it.
 
-    python bench/sipri.py [PATH]      # default: ../shared/data/sipri/trade-register.csv
+    python bench/sipri.py [PATH] [--trace]
+    # PATH defaults to ../shared/data/sipri/trade-register.csv
 
-Prints wall time and peak memory (tracemalloc: Python allocations; ru_maxrss: the whole
-process) for reading, aligning and converting the register, and for `kg build` of the
-curated data plus the register (union Turtle/N-Triples/JSON-LD, TriG, N-Quads, the main
+``--trace`` adds tracemalloc's peak of Python allocations per step (it slows Python
+several-fold, so times taken with it are not comparable).
+
+Prints wall time and peak memory (the process's maximum resident set, ru_maxrss) for
+reading, aligning and converting the register, and for `kg build` of the curated data plus the register (union Turtle/N-Triples/JSON-LD, TriG, N-Quads, the main
 page and one focused page per curated country) into a temporary folder.
 """
 
@@ -30,21 +33,27 @@ CANDIDATES = (ROOT.parent / "shared" / "data" / "sipri" / "trade-register.csv",
               Path("/work/shared/data/sipri/trade-register.csv"))
 
 
+TRACE = "--trace" in sys.argv
+
+
 def measure(label: str, step: Callable[[], object]) -> object:
-    tracemalloc.start()
+    if TRACE:
+        tracemalloc.start()
     start = time.perf_counter()
     value = step()
     seconds = time.perf_counter() - start
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
+    traced = ""
+    if TRACE:
+        traced = f", traced peak {tracemalloc.get_traced_memory()[1] / 2**20:.0f} MiB"
+        tracemalloc.stop()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{label:<34} {seconds:8.1f} s   peak {peak / 2**20:7.0f} MiB traced, "
-          f"max RSS so far {rss:7.0f} MiB")
+    print(f"{label:<30} {seconds:7.1f} s   max RSS so far {rss:6.0f} MiB{traced}", flush=True)
     return value
 
 
 def main() -> None:
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else next(
+    args = [a for a in sys.argv[1:] if a != "--trace"]
+    path = Path(args[0]) if args else next(
         (p for p in CANDIDATES if p.is_file()), CANDIDATES[0])
     curated = load(ROOT / "data")[0]
     register = measure("read register", lambda: read_register(path))
