@@ -7,8 +7,9 @@
 several-fold, so times taken with it are not comparable).
 
 Prints wall time and peak memory (the process's maximum resident set, ru_maxrss) for
-reading, aligning and converting the register, and for `kg build` of the curated data plus the register (union Turtle/N-Triples/JSON-LD, TriG, N-Quads, the main
-page and one focused page per curated country) into a temporary folder.
+reading, aligning and converting the register, and for `kg build` of the curated data
+plus the register (union Turtle/N-Triples/JSON-LD, TriG, N-Quads, the main page and one
+focused page per curated country) into a temporary folder.
 """
 
 from __future__ import annotations
