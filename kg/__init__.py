@@ -9,6 +9,7 @@ from kg.diff import diff_graphs
 from kg.errors import DataError, Issue, KGError, Loc, OutputError, QueryError, Severity
 from kg.export import serialize, write_all
 from kg.html import render_page
+from kg.imports.project import import_sipri
 from kg.load import load
 from kg.netexport import export_network
 from kg.network import central, communities, neighbors, paths, to_networkx
@@ -36,6 +37,7 @@ __all__ = [
     "export_network",
     "format_result",
     "format_stats",
+    "import_sipri",
     "load",
     "load_graph",
     "neighbors",
