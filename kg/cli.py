@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kg.build import build, check, load_graph
+from kg.engine import ENGINES
 from kg.errors import DataError, KGError
-from kg.query import RESULT_FORMATS, format_result, query
+from kg.query import MAX_ROWS, RESULT_FORMATS, format_result, query
 from kg.stats import format_stats, stats
 
 
@@ -31,7 +32,13 @@ def _parser() -> argparse.ArgumentParser:
     p = command("query", "run a SPARQL query (inline or a .rq file) over the graph")
     p.add_argument("sparql", help="the query text, or the path of a .rq file")
     p.add_argument("--format", choices=RESULT_FORMATS, default="table",
-                   help="table (default), or the SPARQL results formats csv, tsv, json")
+                   help="table (default), or the SPARQL results formats csv, tsv, json, xml")
+    p.add_argument("--timeout", type=float, default=10.0,
+                   help="stop the query after this many seconds (default: 10)")
+    p.add_argument("--max-rows", type=int, default=MAX_ROWS,
+                   help=f"refuse answers with more rows (default: {MAX_ROWS})")
+    p.add_argument("--engine", choices=ENGINES, default="rdflib",
+                   help="in-process engine: rdflib (default) or oxigraph (faster on big graphs)")
     command("stats", "print counts of entities by class and facts by predicate")
     return parser
 
@@ -69,7 +76,9 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "stats":
         print(format_stats(stats(graph)), end="")
         return 0
-    print(format_result(query(graph, _query_text(args.sparql)), args.format), end="")
+    answer = query(graph, _query_text(args.sparql), timeout=args.timeout,
+                   max_rows=args.max_rows, engine=args.engine)
+    print(format_result(answer, args.format), end="")
     return 0
 
 
