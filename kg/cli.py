@@ -7,10 +7,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from rdflib import Graph
+
 from kg.build import build, check, load_graph
 from kg.engine import ENGINES
 from kg.errors import DataError, KGError
 from kg.query import MAX_ROWS, RESULT_FORMATS, format_result, query
+from kg.serve import make_server
 from kg.stats import format_stats, stats
 
 
@@ -33,14 +36,38 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("sparql", help="the query text, or the path of a .rq file")
     p.add_argument("--format", choices=RESULT_FORMATS, default="table",
                    help="table (default), or the SPARQL results formats csv, tsv, json, xml")
-    p.add_argument("--timeout", type=float, default=10.0,
-                   help="stop the query after this many seconds (default: 10)")
-    p.add_argument("--max-rows", type=int, default=MAX_ROWS,
-                   help=f"refuse answers with more rows (default: {MAX_ROWS})")
-    p.add_argument("--engine", choices=ENGINES, default="rdflib",
-                   help="in-process engine: rdflib (default) or oxigraph (faster on big graphs)")
+    _limits(p, MAX_ROWS)
+    p = command("serve", "serve the graph as a read-only SPARQL 1.1 endpoint (and graph.html)")
+    p.add_argument("--out", default="out", type=Path,
+                   help="folder whose graph.html is served at / (default: out)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks one)")
+    _limits(p, 10_000)
     command("stats", "print counts of entities by class and facts by predicate")
     return parser
+
+
+def _limits(p: argparse.ArgumentParser, max_rows: int) -> None:
+    p.add_argument("--timeout", type=float, default=10.0,
+                   help="stop a query after this many seconds (default: 10)")
+    p.add_argument("--max-rows", type=int, default=max_rows,
+                   help=f"refuse answers with more rows (default: {max_rows})")
+    p.add_argument("--engine", choices=ENGINES, default="rdflib",
+                   help="in-process engine: rdflib (default) or oxigraph (faster on big graphs)")
+
+
+def _serve(args: argparse.Namespace, graph: Graph) -> int:
+    server = make_server(graph, host=args.host, port=args.port, engine=args.engine,
+                         timeout=args.timeout, max_rows=args.max_rows,
+                         html=args.out / "graph.html", log=True)
+    print(f"SPARQL endpoint {server.url} (page at /); Ctrl-C stops", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
 
 
 def _query_text(arg: str) -> str:
@@ -73,6 +100,8 @@ def _run(args: argparse.Namespace) -> int:
             print(f"wrote {result.outputs[name]}")
         return 0
     graph = load_graph(args.data).graph
+    if args.command == "serve":
+        return _serve(args, graph)
     if args.command == "stats":
         print(format_stats(stats(graph)), end="")
         return 0

@@ -84,3 +84,7 @@ class QueryTooLarge(QueryError):
 
 class StoreError(KGError):
     """A remote SPARQL store could not be reached or refused an operation."""
+
+
+class ReadOnlyError(QueryError):
+    """An update (INSERT, DELETE, LOAD, CLEAR...) was sent where the graph is read-only."""

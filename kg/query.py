@@ -23,7 +23,7 @@ from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import BNode, Node, URIRef
 
 from kg.engine import Answer, Engine, evaluate, open_engine
-from kg.errors import QueryError
+from kg.errors import QueryError, ReadOnlyError
 from kg.export import serialize, term_text
 from kg.vocab import PREFIXES
 
@@ -55,8 +55,8 @@ def prepare(sparql: str) -> Query:
         except ParseException:
             raise QueryError(f"SPARQL syntax error at {_position(sparql, exc)}: {exc.msg}") \
                 from None
-        raise QueryError("updates (INSERT, DELETE, LOAD, CLEAR...) are not allowed: "
-                         "the graph is read-only") from None
+        raise ReadOnlyError("updates (INSERT, DELETE, LOAD, CLEAR...) are not allowed: "
+                            "the graph is read-only") from None
     if "datasetClause" in tree[1]:
         raise QueryError("FROM and FROM NAMED are not allowed: queries run over the built graph")
     query = prepareQuery(sparql, initNs=PREFIXES)
@@ -149,6 +149,8 @@ def format_result(result: QueryResult, fmt: str = "table") -> str:
         raise QueryError(f"unknown format {fmt!r}; allowed: " + ", ".join(RESULT_FORMATS))
     if result.graph is not None:
         return serialize(result.graph, "ttl")
+    if fmt == "xml":
+        return _xml(result)
     if result.kind == "ASK":
         if fmt == "json":
             return json.dumps({"head": {}, "boolean": result.boolean}) + "\n"
@@ -169,8 +171,6 @@ def format_result(result: QueryResult, fmt: str = "table") -> str:
         lines = ["\t".join("?" + v for v in result.variables)]
         lines += ["\t".join(_tsv_term(t) for t in row) for row in result.rows]
         return "\n".join(lines) + "\n"
-    if fmt == "xml":
-        return _xml(result)
     return _table(result)
 
 
