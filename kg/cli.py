@@ -15,6 +15,8 @@ from kg.errors import DataError, KGError
 from kg.query import MAX_ROWS, RESULT_FORMATS, format_result, query
 from kg.serve import make_server
 from kg.stats import format_stats, stats
+from kg.store import DEFAULT_GRAPH, push
+from kg.store import query as remote_query
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,12 +39,27 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=RESULT_FORMATS, default="table",
                    help="table (default), or the SPARQL results formats csv, tsv, json, xml")
     _limits(p, MAX_ROWS)
+    p.add_argument("--endpoint", metavar="URL",
+                   help="query this remote SPARQL endpoint instead of the local graph")
+    p.add_argument("--graph", metavar="IRI", default=DEFAULT_GRAPH,
+                   help=f"with --endpoint: the graph to query (default: {DEFAULT_GRAPH}; "
+                   "'' for the store's default graph)")
     p = command("serve", "serve the graph as a read-only SPARQL 1.1 endpoint (and graph.html)")
     p.add_argument("--out", default="out", type=Path,
                    help="folder whose graph.html is served at / (default: out)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks one)")
     _limits(p, 10_000)
+    p = command("push", "replace a named graph in a SPARQL store with the graph (Graph Store "
+                "Protocol PUT, then an atomic MOVE)")
+    p.add_argument("--endpoint", metavar="URL", required=True,
+                   help="the store's Graph Store Protocol URL, e.g. http://127.0.0.1:7878/store")
+    p.add_argument("--update", metavar="URL",
+                   help="the store's SPARQL Update URL (default: .../update next to --endpoint)")
+    p.add_argument("--graph", metavar="IRI", default=DEFAULT_GRAPH,
+                   help=f"the named graph to replace (default: {DEFAULT_GRAPH})")
+    p.add_argument("--timeout", type=float, default=60.0,
+                   help="seconds to wait for each answer (default: 60)")
     command("stats", "print counts of entities by class and facts by predicate")
     return parser
 
@@ -99,7 +116,17 @@ def _run(args: argparse.Namespace) -> int:
         for name in sorted(result.outputs):
             print(f"wrote {result.outputs[name]}")
         return 0
+    if args.command == "query" and args.endpoint:
+        answer = remote_query(args.endpoint, _query_text(args.sparql),
+                              graph_iri=args.graph or None, timeout=args.timeout)
+        print(format_result(answer, args.format), end="")
+        return 0
     graph = load_graph(args.data).graph
+    if args.command == "push":
+        pushed = push(graph, endpoint=args.endpoint, update=args.update, graph_iri=args.graph,
+                      timeout=args.timeout)
+        print(f"pushed {pushed.triples} triples into <{pushed.graph}> at {pushed.endpoint}")
+        return 0
     if args.command == "serve":
         return _serve(args, graph)
     if args.command == "stats":
