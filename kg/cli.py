@@ -143,9 +143,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _run(args)
     except DataError as exc:
-        _print_issues(exc.issues)
-        errors = sum(1 for i in exc.issues if i.is_error)
-        print(f"{errors} error(s); nothing written", file=sys.stderr)
+        errors = [i for i in exc.issues if i.is_error]
+        _print_issues(errors)
+        print(f"{len(errors)} error(s); nothing written", file=sys.stderr)
         return 1
     except KGError as exc:
         print(f"kg: error: {exc}", file=sys.stderr)
