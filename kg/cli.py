@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from rdflib import Graph
 
@@ -61,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=60.0,
                    help="seconds to wait for each answer (default: 60)")
     command("stats", "print counts of entities by class and facts by predicate")
+    _network_parsers(command)
     return parser
 
 
@@ -85,6 +87,53 @@ def _serve(args: argparse.Namespace, graph: Graph) -> int:
     finally:
         server.server_close()
     return 0
+
+
+def _network_parsers(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    p = command("path", "shortest paths between two entities, each fact with sources and dates")
+    p.add_argument("a", help="id, label or alias (any case)")
+    p.add_argument("b", help="id, label or alias (any case)")
+    p.add_argument("--directed", action="store_true", help="follow facts subject -> object only")
+    p.add_argument("--max-length", type=int, help="longest path to report, in facts")
+    p.add_argument("--limit", type=int, default=10, help="most paths to print (default 10)")
+    _filters(p)
+    _format_arg(p)
+    p = command("neighbors", "entities within K facts of an entity, with the facts joining them")
+    p.add_argument("name", help="id, label or alias (any case)")
+    p.add_argument("--hops", type=int, default=1, help="how far to look (default 1)")
+    _filters(p)
+    _format_arg(p)
+    p = command("central", "degree, betweenness and PageRank of the entities, best first")
+    p.add_argument("--by-class", help="only entities of this class (or its subclasses)")
+    p.add_argument("--top", type=int, default=10, help="how many to print (default 10)")
+    p.add_argument("--sort", choices=("degree", "betweenness", "pagerank"), default="degree",
+                   help="metric to rank by (default degree)")
+    _format_arg(p)
+    p = command("communities", "groups of closely linked entities (Louvain, fixed seed)")
+    p.add_argument("--min-size", type=int, default=2, help="smallest group listed (default 2)")
+    _format_arg(p)
+    p = command("export", "write the entity network for Gephi or Cytoscape")
+    p.add_argument("--format", choices=("graphml", "gexf", "csv"), required=True)
+    p.add_argument("--out", type=Path, required=True,
+                   help="file (graphml, gexf) or folder for nodes.csv and edges.csv (csv)")
+    p = command("diff", "statements added, removed and changed between two builds or revisions")
+    p.add_argument("old", help="a graph file (.ttl, .nt, .jsonld), a data folder or a git revision")
+    p.add_argument("new", help="a graph file (.ttl, .nt, .jsonld), a data folder or a git revision")
+    _format_arg(p)
+
+
+def _format_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="text (default) or json")
+
+
+def _filters(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--exclude-predicate", action="append", default=[], metavar="P",
+                   help="leave out facts with this predicate (repeatable)")
+    p.add_argument("--exclude-class", action="append", default=[], metavar="C",
+                   help="leave out entities of this class and its subclasses (repeatable)")
+    p.add_argument("--as-of", metavar="DATE", help="only facts dated, or reported, on or "
+                   "before DATE (YYYY, YYYY-MM, YYYY-MM-DD: its first day)")
 
 
 def _query_text(arg: str) -> str:
@@ -121,6 +170,8 @@ def _run(args: argparse.Namespace) -> int:
                               graph_iri=args.graph or None, timeout=args.timeout)
         print(format_result(answer, args.format), end="")
         return 0
+    if args.command in _NETWORK:
+        return _network(args)
     graph = load_graph(args.data).graph
     if args.command == "push":
         pushed = push(graph, endpoint=args.endpoint, update=args.update, graph_iri=args.graph,
@@ -136,6 +187,46 @@ def _run(args: argparse.Namespace) -> int:
                    max_rows=args.max_rows, engine=args.engine)
     print(format_result(answer, args.format), end="")
     return 0
+
+
+_NETWORK = ("path", "neighbors", "central", "communities", "export", "diff")
+
+
+def _network(args: argparse.Namespace) -> int:
+    from kg import netexport, netformat, network
+    from kg.diff import diff, format_diff
+
+    if args.command == "diff":
+        changes = diff(args.old, args.new, data=args.data)
+        print(netformat.json_text(changes) if args.format == "json"
+              else format_diff(changes), end="")
+        return 0
+    graph = load_graph(args.data).graph
+    if args.command == "export":
+        for path in netexport.export_network(graph, args.format, args.out):
+            print(f"wrote {path}")
+        return 0
+    result: Sequence[object]
+    if args.command == "path":
+        result = network.paths(graph, args.a, args.b, directed=args.directed,
+                               max_length=args.max_length, limit=args.limit, **_filter_args(args))
+        text = netformat.format_paths(result, args.a, args.b)
+    elif args.command == "neighbors":
+        result = network.neighbors(graph, args.name, hops=args.hops, **_filter_args(args))
+        text = netformat.format_neighbors(result, args.name)
+    elif args.command == "central":
+        result = network.central(graph, by_class=args.by_class, top=args.top, sort=args.sort)
+        text = netformat.format_central(result)
+    else:
+        result = network.communities(graph, min_size=args.min_size)
+        text = netformat.format_communities(result)
+    print(netformat.json_text(result) if args.format == "json" else text, end="")
+    return 1 if args.command == "path" and not result else 0
+
+
+def _filter_args(args: argparse.Namespace) -> dict[str, Any]:
+    return {"exclude_predicates": args.exclude_predicate,
+            "exclude_classes": args.exclude_class, "as_of": args.as_of}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
