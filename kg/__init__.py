@@ -6,7 +6,19 @@ offline HTML page, and answers to SPARQL queries. Importing ``kg`` does no work.
 
 from kg.build import BuildResult, Checked, build, check, load_graph
 from kg.diff import diff_graphs
-from kg.errors import DataError, Issue, KGError, Loc, OutputError, QueryError, Severity
+from kg.errors import (
+    DataError,
+    Issue,
+    KGError,
+    Loc,
+    OutputError,
+    QueryError,
+    QueryTimeout,
+    QueryTooLarge,
+    ReadOnlyError,
+    Severity,
+    StoreError,
+)
 from kg.export import serialize, write_all
 from kg.html import render_page
 from kg.imports.project import import_sipri
@@ -27,8 +39,12 @@ __all__ = [
     "OutputError",
     "QueryError",
     "QueryResult",
+    "QueryTimeout",
+    "QueryTooLarge",
+    "ReadOnlyError",
     "Severity",
     "Stats",
+    "StoreError",
     "build",
     "central",
     "check",
