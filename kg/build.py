@@ -14,6 +14,7 @@ from rdflib import Graph
 from kg import export, html
 from kg.check import check as check_dataset
 from kg.errors import DataError, Issue, sort_issues
+from kg.imports import project as imports
 from kg.load import load
 from kg.lock import build_lock, remove_stale_temps
 from kg.model import Dataset
@@ -45,6 +46,7 @@ class BuildResult:
     issues: list[Issue]
     outputs: dict[str, Path]
     stats: Stats
+    imported: imports.Imported | None = None
 
     @property
     def warnings(self) -> list[Issue]:
@@ -76,8 +78,12 @@ def load_graph(data_dir: Path | str = "data", *, shacl: bool = True) -> Checked:
 
 def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
           formats: tuple[str, ...] = ("ttl", "nt", "jsonld"), html_page: bool = True,
-          shacl: bool = True, lock_wait: float = 30.0) -> BuildResult:
+          shacl: bool = True, config: Path | str | None = None,
+          lock_wait: float = 30.0) -> BuildResult:
     """Build ``out_dir`` from ``data_dir``: Turtle, N-Triples, JSON-LD and the HTML page.
+
+    With a project config (``config``, or ``kg.toml`` beside ``data_dir``) the imports it
+    lists join the union outputs, and graph.trig / graph.nq keep them as named graphs.
 
     Raises DataError (nothing written) when the data has errors, OutputError when an
     output cannot be written (the previous outputs are left complete), LockError when
@@ -86,12 +92,19 @@ def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
     checked = load_graph(data_dir, shacl=shacl)
     out = Path(out_dir)
     triples = [*data_triples(checked.data), *ontology_graph()]
-    files = {out / OUTPUTS[fmt]: export.serialize(triples, fmt) for fmt in formats}
+    config_path = imports.find_config(data_dir, config)
+    imported = imports.run_project(imports.read_config(config_path), checked.data) \
+        if config_path else None
+    union = [*triples, *imports.union_triples(imported)] if imported else triples
+    files = {out / OUTPUTS[fmt]: export.serialize(union, fmt) for fmt in formats}
     if html_page:
         files[out / "graph.html"] = html.render_page(checked.data)
+    if imported:
+        files.update(imports.output_files(imported, triples, checked.data, out,
+                                          html_page=html_page))
     with build_lock(out, wait=lock_wait):
-        remove_stale_temps(out, [*OUTPUTS.values(), "graph.html"])
+        remove_stale_temps(files)
         export.write_all(files)
-    outputs = {path.name: path for path in files}
+    outputs = {path.relative_to(out).as_posix(): path for path in files}
     return BuildResult(checked.data, checked.graph, checked.issues, outputs,
-                       stats(checked.graph))
+                       stats(checked.graph), imported)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import glob
 import os
 import time
 from collections.abc import Iterable, Iterator
@@ -62,15 +63,13 @@ def _acquire(fd: int, path: Path, wait: float, poll: float) -> None:
         time.sleep(poll)
 
 
-def remove_stale_temps(out_dir: Path | str, names: Iterable[str]) -> list[Path]:
-    """Remove the staged temporary files of ``names`` a killed build left in ``out_dir``.
-
-    Call it only while holding the build lock: then no live build is writing them.
+def remove_stale_temps(targets: Iterable[Path]) -> list[Path]:
+    """Remove the staged temporaries (``.<name>.*.tmp`` beside each target) a killed build
+    left behind. Call it only while holding the build lock: no live build writes them.
     """
-    out = Path(out_dir)
     removed = []
-    for name in names:
-        for tmp in out.glob(f".{name}.*.tmp"):
+    for target in targets:
+        for tmp in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
             try:
                 tmp.unlink()
                 removed.append(tmp)
