@@ -157,8 +157,10 @@ def write_all(files: Mapping[Path, str]) -> None:
     A failure while writing (a full disk, a bad path) leaves every target as it was.
     """
     staged: list[tuple[str, Path]] = []
+    current: Path | None = None  # the target being written, named when an error has none
     try:
         for path, text in files.items():
+            current = path
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
             staged.append((tmp, path))
@@ -169,7 +171,7 @@ def write_all(files: Mapping[Path, str]) -> None:
         for tmp, path in staged:
             os.replace(tmp, path)
     except OSError as exc:
-        where = exc.filename or "output"
+        where = exc.filename or current or "output"
         raise OutputError(f"{where}: cannot write: {exc.strerror or exc}") from exc
     finally:
         for tmp, _ in staged:
