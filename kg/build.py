@@ -6,6 +6,7 @@ temporary file and renamed into place, so ``out/`` always holds a complete build
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,8 +76,11 @@ def load_graph(data_dir: Path | str = "data", *, shacl: bool = True) -> Checked:
 
 def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
           formats: tuple[str, ...] = ("ttl", "nt", "jsonld"), html_page: bool = True,
-          shacl: bool = True) -> BuildResult:
+          shacl: bool = True, focus: Sequence[str] = (), hops: int = 2) -> BuildResult:
     """Build ``out_dir`` from ``data_dir``: Turtle, N-Triples, JSON-LD and the HTML page.
+
+    Each entity in ``focus`` (id, label or alias) also gets ``focus-<id>.html``: the page
+    of its neighbourhood within ``hops`` facts.
 
     Raises DataError (nothing written) when the data has errors, OutputError when an
     output cannot be written (the previous outputs are left complete).
@@ -87,6 +91,9 @@ def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
     files = {out / OUTPUTS[fmt]: export.serialize(triples, fmt) for fmt in formats}
     if html_page:
         files[out / "graph.html"] = html.render_page(checked.data)
+    for name in focus:
+        eid, page = html.render_focus_page(checked.data, name, hops=hops)
+        files[out / f"focus-{eid}.html"] = page
     export.write_all(files)
     outputs = {path.name: path for path in files}
     return BuildResult(checked.data, checked.graph, checked.issues, outputs,

@@ -27,6 +27,11 @@ def _parser() -> argparse.ArgumentParser:
     p = command("build", "check data/ and write graph.ttl, graph.nt, graph.jsonld, graph.html")
     p.add_argument("--out", default="out", type=Path, help="output folder (default: out)")
     p.add_argument("--no-html", action="store_true", help="skip the HTML page")
+    p.add_argument("--focus", action="append", default=[], metavar="ENTITY",
+                   help="also write focus-<id>.html, the page of ENTITY's neighbourhood "
+                   "(id, label or alias; repeatable)")
+    p.add_argument("--hops", type=int, default=2, metavar="K",
+                   help="neighbourhood size of --focus pages, in facts (default: 2)")
     command("check", "check data/ and print every problem; write nothing")
     p = command("query", "run a SPARQL query (inline or a .rq file) over the graph")
     p.add_argument("sparql", help="the query text, or the path of a .rq file")
@@ -59,7 +64,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"{errors} error(s), {len(issues) - errors} warning(s)", file=sys.stderr)
         return 1 if errors else 0
     if args.command == "build":
-        result = build(args.data, args.out, html_page=not args.no_html)
+        result = build(args.data, args.out, html_page=not args.no_html,
+                       focus=args.focus, hops=args.hops)
         print(format_stats(result.stats), end="")
         print(f"\n{len(result.warnings)} warning(s) (run `kg check` to list them)")
         for name in sorted(result.outputs):

@@ -100,6 +100,7 @@
     network.setOptions({ physics: false });
     if (D.meta.focus && byId.has(D.meta.focus)) choose(D.meta.focus);
     window.kgReady = true;
+    window.kgReadyAt = performance.now();
     document.body.dataset.ready = "1";
   }
   network.once("stabilizationIterationsDone", markReady);
