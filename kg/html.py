@@ -68,7 +68,10 @@ def _group(entity_type: str) -> str:
 
 
 def _amount(a: Amount) -> str:
-    return f"{a.value:,f}".rstrip("0").rstrip(".") + f" {a.currency}"
+    text = f"{a.value:,f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return f"{text} {a.currency}"
 
 
 def _value_text(s: Statement) -> str | None:
