@@ -46,7 +46,7 @@ CLASS_STYLES = (
     ("Entity", "#bab0ac", "dot", "\u25cf"),
 )
 #: Above this many nodes the page trades layout quality for speed.
-LARGE_GRAPH = 1000
+LARGE_GRAPH = 100
 
 
 class FocusError(KGError):
@@ -55,9 +55,13 @@ class FocusError(KGError):
 
 def vis_network_js() -> str:
     """The vis-network bundle that ships inside pyvis (no network needed)."""
-    import pyvis
+    from importlib.util import find_spec
 
-    lib = Path(pyvis.__file__).parent / "lib"
+    # Locate pyvis without importing it: importing pyvis imports IPython (seconds).
+    spec = find_spec("pyvis")
+    if spec is None or not spec.submodule_search_locations:
+        raise KGError("pyvis is not installed: it ships the vis-network bundle the page needs")
+    lib = Path(next(iter(spec.submodule_search_locations))) / "lib"
     bundle = max(lib.glob("vis-*/vis-network.min.js"), key=lambda p: p.parent.name)
     return bundle.read_text(encoding="utf-8")
 
@@ -95,25 +99,36 @@ def _qualifiers(s: Statement, labels: dict[str, str]) -> list[list[str]]:
     return out
 
 
-def _earliest(texts: Iterable[str | None]) -> str | None:
-    days = []
-    for text in texts:
-        if text:
-            try:
-                days.append(parse_date(text).earliest.isoformat())
-            except DateError:
-                continue
-    return min(days, default=None)
+class _Earliest(dict[str, str | None]):
+    """Memo of the first day (ISO) a date text may mean; None for a text that is no date."""
+
+    def __missing__(self, text: str) -> str | None:
+        try:
+            day: str | None = parse_date(text).earliest.isoformat()
+        except DateError:
+            day = None
+        self[text] = day
+        return day
+
+    def of(self, texts: Iterable[str | None]) -> str | None:
+        return min((d for t in texts if t and (d := self[t])), default=None)
+
+
+def statement_key(s: Statement) -> str:
+    """The statement's IRI without the kgs: namespace (as kg.rdf.statement_iri names it)."""
+    if s.object is None:
+        return str(statement_iri(s))[len(KGS):]
+    return ".".join([s.subject, s.predicate, s.object] + ([s.id] if s.id else []))
 
 
 def _statement(s: Statement, labels: dict[str, str], published: dict[str, str | None],
-               ) -> dict[str, object]:
+               earliest: _Earliest) -> dict[str, object]:
     q = s.qualifiers
     return {
-        "id": str(statement_iri(s))[len(KGS):], "s": s.subject, "p": s.predicate,
+        "id": statement_key(s), "s": s.subject, "p": s.predicate,
         "o": s.object, "value": _value_text(s), "q": _qualifiers(s, labels),
         "status": q.status,
-        "since": _earliest([q.date, q.start, *(published.get(c.source) for c in s.citations)]),
+        "since": earliest.of([q.date, q.start, *(published.get(c.source) for c in s.citations)]),
         "cites": [{"source": c.source, "locator": c.locator, "credibility": c.credibility,
                    "attribution": c.attribution, "note": c.note} for c in s.citations],
     }
@@ -125,9 +140,15 @@ def _entity(e: Entity, degree: int) -> dict[str, object]:
             "degree": degree, "size": round(12 + 4 * math.sqrt(degree), 1)}
 
 
-def vis_options(node_count: int) -> dict[str, object]:
-    """vis-network options; big graphs get a capped, quicker layout and no curved edges."""
+def vis_options(node_count: int, edge_count: int = 0) -> dict[str, object]:
+    """vis-network options; big graphs get a capped, quicker layout and no curved edges.
+
+    The layout runs a fixed number of physics iterations before the page is shown, then
+    physics stops; on big graphs that number shrinks with the graph (each iteration costs
+    about its size) so a page of 5,000 nodes is usable within seconds.
+    """
     large = node_count > LARGE_GRAPH
+    iterations = max(20, min(150, 300_000 // max(1, node_count + edge_count))) if large else 400
     return {
         "autoResize": True,
         "layout": {"improvedLayout": not large, "randomSeed": 7},
@@ -137,8 +158,9 @@ def vis_options(node_count: int) -> dict[str, object]:
                   "smooth": False if large else {"type": "dynamic"}, "width": 1},
         "physics": {"solver": "barnesHut",
                     "barnesHut": {"gravitationalConstant": -3500, "springLength": 110,
-                                  "avoidOverlap": 0.1},
-                    "stabilization": {"enabled": True, "iterations": 120 if large else 400,
+                                  "avoidOverlap": 0 if large else 0.1,
+                                  "theta": 0.8 if large else 0.5},
+                    "stabilization": {"enabled": True, "iterations": iterations,
                                       "updateInterval": 50, "fit": True}},
         "interaction": {"hover": True, "hideEdgesOnDrag": large, "hideEdgesOnZoom": large,
                         "keyboard": {"enabled": True, "bindToWindow": False},
@@ -156,21 +178,23 @@ def page_data(data: Dataset, *, focus: str | None = None, hops: int = 1) -> dict
         if s.object is not None:
             degree[s.object] += 1
     predicates = vocabulary().predicates
+    earliest = _Earliest()
     used = sorted({s.predicate for s in data.statements})
     return {
         "meta": {"focus": focus, "hops": hops, "large": len(data.entities) > LARGE_GRAPH},
         "classes": [{"name": n, "color": c, "shape": sh, "glyph": g}
                     for n, c, sh, g in CLASS_STYLES],
         "entities": [_entity(e, degree[e.id]) for e in data.entities],
-        "statements": [_statement(s, labels, published) for s in data.statements],
+        "statements": [_statement(s, labels, published, earliest) for s in data.statements],
         "predicates": {p: {"label": predicates[p].label if p in predicates else p,
                            "symmetric": p in predicates and predicates[p].symmetric}
                        for p in used},
         "sources": {src.id: {"title": src.title, "publisher": src.publisher,
                              "published": src.published, "reliability": src.reliability,
                              "url": src.url, "note": src.note,
-                             "since": _earliest([src.published])} for src in data.sources},
-        "options": vis_options(len(data.entities)),
+                             "since": earliest.of([src.published])} for src in data.sources},
+        "options": vis_options(len(data.entities),
+                               sum(1 for s in data.statements if s.object is not None)),
     }
 
 

@@ -149,3 +149,11 @@ def test_cli_focus_on_unknown_entity_writes_nothing(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "kg: error: focus 'atlantis': no entity has this id, label or alias" in result.stderr
     assert tree_snapshot(tmp_path / "out") == before
+
+
+def test_statement_keys_are_the_statement_iris(data: Dataset) -> None:
+    from kg.html import statement_key
+    from kg.rdf import statement_iri
+
+    for s in data.statements:
+        assert "https://w3id.org/kg/statement/" + statement_key(s) == str(statement_iri(s))

@@ -1,6 +1,7 @@
 "use strict";
 // kg graph browser. Every string from the data reaches the screen through textContent.
 (function () {
+  const started = performance.now();
   const D = JSON.parse(document.getElementById("kg-data").textContent);
   const $ = (id) => document.getElementById(id);
   const el = (tag, text, cls) => {
@@ -59,8 +60,8 @@
     if (state.focus) {
       const seen = new Map([[state.focus.id, 0]]);
       const todo = [state.focus.id];
-      while (todo.length) {
-        const id = todo.shift();
+      for (let i = 0; i < todo.length; i++) {
+        const id = todo[i];
         if (seen.get(id) >= state.focus.hops) continue;
         for (const [next] of neighbours(id)) {
           if (!seen.has(next) && shownNodes.has(next)) { seen.set(next, seen.get(id) + 1); todo.push(next); }
@@ -68,11 +69,12 @@
       }
       shownNodes = new Set([...seen.keys()].filter((id) => shownNodes.has(id) || id === state.focus.id));
     }
-    nodeView.refresh();
-    edgeView.refresh();
-    const edgesShown = edgeView.length;
-    $("count").textContent = `${nodeView.length} of ${D.entities.length} nodes, ` +
-      `${edgesShown} of ${edges.length} links shown` + (state.asOf ? ` as of ${state.asOf}` : "");
+    const edgeIds = D.statements.filter((x) => isEdge(x) && shownFacts.has(x.id) &&
+      shownNodes.has(x.s) && shownNodes.has(x.o)).map((x) => x.id);
+    applyHidden(nodes, hiddenNodes, D.entities.map((e) => e.id), shownNodes);
+    applyHidden(edges, hiddenEdges, edges.getIds(), new Set(edgeIds));
+    $("count").textContent = `${shownNodes.size} of ${D.entities.length} nodes, ` +
+      `${edgeIds.length} of ${edges.length} links shown` + (state.asOf ? ` as of ${state.asOf}` : "");
   }
 
   // ---- the network ----------------------------------------------------------------------
@@ -87,20 +89,31 @@
   }
   const nodes = new vis.DataSet(D.entities.map(nodeOf));
   const edges = new vis.DataSet(D.statements.filter(isEdge).map(edgeOf));
-  const nodeView = new vis.DataView(nodes, { filter: (n) => shownNodes.has(n.id) });
-  const edgeView = new vis.DataView(edges, {
-    filter: (e) => shownFacts.has(e.id) && shownNodes.has(e.from) && shownNodes.has(e.to) });
-  shownFacts = new Set(facts.keys());
-  shownNodes = new Set(byId.keys());
-  const network = new vis.Network($("graph"), { nodes: nodeView, edges: edgeView }, D.options);
+  // Filtering flips `hidden` on the changed items only, in one batch: vis keeps its layout
+  // and does not rebuild the graph (DataView.refresh is far slower on big graphs).
+  const hiddenNodes = new Set();
+  const hiddenEdges = new Set();
+  function applyHidden(set, hidden, ids, shown) {
+    const changes = [];
+    for (const id of ids) {
+      const hide = !shown.has(id);
+      if (hide !== hidden.has(id)) {
+        changes.push({ id, hidden: hide });
+        if (hide) hidden.add(id); else hidden.delete(id);
+      }
+    }
+    if (changes.length) set.update(changes);
+  }
+  const network = new vis.Network($("graph"), { nodes, edges }, D.options);
+  const drawn = performance.now();
   let ready = false;
   function markReady() {
     if (ready) return;
     ready = true;
     network.setOptions({ physics: false });
     if (D.meta.focus && byId.has(D.meta.focus)) choose(D.meta.focus);
+    window.kgTimes = { script: started, network: drawn, ready: performance.now() };
     window.kgReady = true;
-    window.kgReadyAt = performance.now();
     document.body.dataset.ready = "1";
   }
   network.once("stabilizationIterationsDone", markReady);
@@ -198,8 +211,8 @@
   function shortestPath(from, to) {
     const prev = new Map([[from, null]]);
     const todo = [from];
-    while (todo.length) {
-      const id = todo.shift();
+    for (let i = 0; i < todo.length; i++) {
+      const id = todo[i];
       if (id === to) break;
       for (const [next, s] of neighbours(id)) {
         if (!prev.has(next) && shownNodes.has(next)) { prev.set(next, [id, s]); todo.push(next); }
@@ -299,7 +312,7 @@
   recompute();
 
   window.kgNetwork = network;
-  window.kgNodes = nodeView;
-  window.kgEdges = edgeView;
+  window.kgNodes = new vis.DataView(nodes, { filter: (n) => !n.hidden });  // what is shown
+  window.kgEdges = new vis.DataView(edges, { filter: (e) => !e.hidden });
   window.kgChoose = choose;
 })();
