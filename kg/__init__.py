@@ -5,10 +5,26 @@ offline HTML page, and answers to SPARQL queries. Importing ``kg`` does no work.
 """
 
 from kg.build import BuildResult, Checked, build, check, load_graph
-from kg.errors import DataError, Issue, KGError, Loc, OutputError, QueryError, Severity
+from kg.diff import diff_graphs
+from kg.errors import (
+    DataError,
+    Issue,
+    KGError,
+    Loc,
+    OutputError,
+    QueryError,
+    QueryTimeout,
+    QueryTooLarge,
+    ReadOnlyError,
+    Severity,
+    StoreError,
+)
 from kg.export import serialize, write_all
 from kg.html import render_page
+from kg.imports.project import import_sipri
 from kg.load import load
+from kg.netexport import export_network
+from kg.network import central, communities, neighbors, paths, to_networkx
 from kg.query import QueryResult, format_result, query
 from kg.rdf import to_graph
 from kg.stats import Stats, format_stats, stats
@@ -23,18 +39,30 @@ __all__ = [
     "OutputError",
     "QueryError",
     "QueryResult",
+    "QueryTimeout",
+    "QueryTooLarge",
+    "ReadOnlyError",
     "Severity",
     "Stats",
+    "StoreError",
     "build",
+    "central",
     "check",
+    "communities",
+    "diff_graphs",
+    "export_network",
     "format_result",
     "format_stats",
+    "import_sipri",
     "load",
     "load_graph",
+    "neighbors",
+    "paths",
     "query",
     "render_page",
     "serialize",
     "stats",
     "to_graph",
+    "to_networkx",
     "write_all",
 ]

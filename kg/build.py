@@ -15,6 +15,7 @@ from rdflib import Graph
 from kg import export, html
 from kg.check import check as check_dataset
 from kg.errors import DataError, Issue, sort_issues
+from kg.imports import project as imports
 from kg.load import load
 from kg.model import Dataset
 from kg.rdf import data_triples, to_graph
@@ -45,6 +46,7 @@ class BuildResult:
     issues: list[Issue]
     outputs: dict[str, Path]
     stats: Stats
+    imported: imports.Imported | None = None
 
     @property
     def warnings(self) -> list[Issue]:
@@ -76,9 +78,12 @@ def load_graph(data_dir: Path | str = "data", *, shacl: bool = True) -> Checked:
 
 def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
           formats: tuple[str, ...] = ("ttl", "nt", "jsonld"), html_page: bool = True,
-          shacl: bool = True, focus: Sequence[str] = (), hops: int = 2) -> BuildResult:
+          shacl: bool = True, config: Path | str | None = None, focus: Sequence[str] = (),
+          hops: int = 2) -> BuildResult:
     """Build ``out_dir`` from ``data_dir``: Turtle, N-Triples, JSON-LD and the HTML page.
 
+    With a project config (``config``, or ``kg.toml`` beside ``data_dir``) the imports it
+    lists join the union outputs, and graph.trig / graph.nq keep them as named graphs.
     Each entity in ``focus`` (id, label or alias) also gets ``focus-<id>.html``: the page
     of its neighbourhood within ``hops`` facts.
 
@@ -88,13 +93,20 @@ def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
     checked = load_graph(data_dir, shacl=shacl)
     out = Path(out_dir)
     triples = [*data_triples(checked.data), *ontology_graph()]
-    files = {out / OUTPUTS[fmt]: export.serialize(triples, fmt) for fmt in formats}
+    config_path = imports.find_config(data_dir, config)
+    imported = imports.run_project(imports.read_config(config_path), checked.data) \
+        if config_path else None
+    union = [*triples, *imports.union_triples(imported)] if imported else triples
+    files = {out / OUTPUTS[fmt]: export.serialize(union, fmt) for fmt in formats}
     if html_page:
         files[out / "graph.html"] = html.render_page(checked.data)
     for name in focus:
         eid, page = html.render_focus_page(checked.data, name, hops=hops)
         files[out / f"focus-{eid}.html"] = page
+    if imported:
+        files.update(imports.output_files(imported, triples, checked.data, out,
+                                          html_page=html_page))
     export.write_all(files)
-    outputs = {path.name: path for path in files}
+    outputs = {path.relative_to(out).as_posix(): path for path in files}
     return BuildResult(checked.data, checked.graph, checked.issues, outputs,
-                       stats(checked.graph))
+                       stats(checked.graph), imported)

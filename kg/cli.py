@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
+
+from rdflib import Graph
 
 from kg.build import build, check, load_graph
+from kg.engine import ENGINES
 from kg.errors import DataError, KGError
-from kg.query import RESULT_FORMATS, format_result, query
+from kg.imports.project import import_sipri
+from kg.query import MAX_ROWS, RESULT_FORMATS, format_result, query
+from kg.serve import make_server
 from kg.stats import format_stats, stats
+from kg.store import DEFAULT_GRAPH, push
+from kg.store import query as remote_query
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -27,18 +35,117 @@ def _parser() -> argparse.ArgumentParser:
     p = command("build", "check data/ and write graph.ttl, graph.nt, graph.jsonld, graph.html")
     p.add_argument("--out", default="out", type=Path, help="output folder (default: out)")
     p.add_argument("--no-html", action="store_true", help="skip the HTML page")
+    p.add_argument("--config", type=Path, default=None,
+                   help="project config listing imports (default: kg.toml beside --data)")
     p.add_argument("--focus", action="append", default=[], metavar="ENTITY",
                    help="also write focus-<id>.html, the page of ENTITY's neighbourhood "
                    "(id, label or alias; repeatable)")
     p.add_argument("--hops", type=int, default=2, metavar="K",
                    help="neighbourhood size of --focus pages, in facts (default: 2)")
+    p = command("import", "import a dataset we did not write: `kg import sipri PATH`")
+    p.add_argument("kind", choices=("sipri",), help="the dataset's format")
+    p.add_argument("path", type=Path, help="the export to read")
+    p.add_argument("--out", default="out", type=Path, help="output folder (default: out)")
     command("check", "check data/ and print every problem; write nothing")
     p = command("query", "run a SPARQL query (inline or a .rq file) over the graph")
     p.add_argument("sparql", help="the query text, or the path of a .rq file")
     p.add_argument("--format", choices=RESULT_FORMATS, default="table",
-                   help="table (default), or the SPARQL results formats csv, tsv, json")
+                   help="table (default), or the SPARQL results formats csv, tsv, json, xml")
+    _limits(p, MAX_ROWS)
+    p.add_argument("--endpoint", metavar="URL",
+                   help="query this remote SPARQL endpoint instead of the local graph")
+    p.add_argument("--graph", metavar="IRI", default=DEFAULT_GRAPH,
+                   help=f"with --endpoint: the graph to query (default: {DEFAULT_GRAPH}; "
+                   "'' for the store's default graph)")
+    p = command("serve", "serve the graph as a read-only SPARQL 1.1 endpoint (and graph.html)")
+    p.add_argument("--out", default="out", type=Path,
+                   help="folder whose graph.html is served at / (default: out)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks one)")
+    _limits(p, 10_000)
+    p = command("push", "replace a named graph in a SPARQL store with the graph (Graph Store "
+                "Protocol PUT, then an atomic MOVE)")
+    p.add_argument("--endpoint", metavar="URL", required=True,
+                   help="the store's Graph Store Protocol URL, e.g. http://127.0.0.1:7878/store")
+    p.add_argument("--update", metavar="URL",
+                   help="the store's SPARQL Update URL (default: .../update next to --endpoint)")
+    p.add_argument("--graph", metavar="IRI", default=DEFAULT_GRAPH,
+                   help=f"the named graph to replace (default: {DEFAULT_GRAPH})")
+    p.add_argument("--timeout", type=float, default=60.0,
+                   help="seconds to wait for each answer (default: 60)")
     command("stats", "print counts of entities by class and facts by predicate")
+    _network_parsers(command)
     return parser
+
+
+def _limits(p: argparse.ArgumentParser, max_rows: int) -> None:
+    p.add_argument("--timeout", type=float, default=10.0,
+                   help="stop a query after this many seconds (default: 10)")
+    p.add_argument("--max-rows", type=int, default=max_rows,
+                   help=f"refuse answers with more rows (default: {max_rows})")
+    p.add_argument("--engine", choices=ENGINES, default="rdflib",
+                   help="in-process engine: rdflib (default) or oxigraph (faster on big graphs)")
+
+
+def _serve(args: argparse.Namespace, graph: Graph) -> int:
+    server = make_server(graph, host=args.host, port=args.port, engine=args.engine,
+                         timeout=args.timeout, max_rows=args.max_rows,
+                         html=args.out / "graph.html", log=True)
+    print(f"SPARQL endpoint {server.url} (page at /); Ctrl-C stops", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+def _network_parsers(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    p = command("path", "shortest paths between two entities, each fact with sources and dates")
+    p.add_argument("a", help="id, label or alias (any case)")
+    p.add_argument("b", help="id, label or alias (any case)")
+    p.add_argument("--directed", action="store_true", help="follow facts subject -> object only")
+    p.add_argument("--max-length", type=int, help="longest path to report, in facts")
+    p.add_argument("--limit", type=int, default=10, help="most paths to print (default 10)")
+    _filters(p)
+    _format_arg(p)
+    p = command("neighbors", "entities within K facts of an entity, with the facts joining them")
+    p.add_argument("name", help="id, label or alias (any case)")
+    p.add_argument("--hops", type=int, default=1, help="how far to look (default 1)")
+    _filters(p)
+    _format_arg(p)
+    p = command("central", "degree, betweenness and PageRank of the entities, best first")
+    p.add_argument("--by-class", help="only entities of this class (or its subclasses)")
+    p.add_argument("--top", type=int, default=10, help="how many to print (default 10)")
+    p.add_argument("--sort", choices=("degree", "betweenness", "pagerank"), default="degree",
+                   help="metric to rank by (default degree)")
+    _format_arg(p)
+    p = command("communities", "groups of closely linked entities (Louvain, fixed seed)")
+    p.add_argument("--min-size", type=int, default=2, help="smallest group listed (default 2)")
+    _format_arg(p)
+    p = command("export", "write the entity network for Gephi or Cytoscape")
+    p.add_argument("--format", choices=("graphml", "gexf", "csv"), required=True)
+    p.add_argument("--out", type=Path, required=True,
+                   help="file (graphml, gexf) or folder for nodes.csv and edges.csv (csv)")
+    p = command("diff", "statements added, removed and changed between two builds or revisions")
+    p.add_argument("old", help="a graph file (.ttl, .nt, .jsonld), a data folder or a git revision")
+    p.add_argument("new", help="a graph file (.ttl, .nt, .jsonld), a data folder or a git revision")
+    _format_arg(p)
+
+
+def _format_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="text (default) or json")
+
+
+def _filters(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--exclude-predicate", action="append", default=[], metavar="P",
+                   help="leave out facts with this predicate (repeatable)")
+    p.add_argument("--exclude-class", action="append", default=[], metavar="C",
+                   help="leave out entities of this class and its subclasses (repeatable)")
+    p.add_argument("--as-of", metavar="DATE", help="only facts dated, or reported, on or "
+                   "before DATE (YYYY, YYYY-MM, YYYY-MM-DD: its first day)")
 
 
 def _query_text(arg: str) -> str:
@@ -64,19 +171,84 @@ def _run(args: argparse.Namespace) -> int:
         print(f"{errors} error(s), {len(issues) - errors} warning(s)", file=sys.stderr)
         return 1 if errors else 0
     if args.command == "build":
-        result = build(args.data, args.out, html_page=not args.no_html,
+        result = build(args.data, args.out, html_page=not args.no_html, config=args.config,
                        focus=args.focus, hops=args.hops)
         print(format_stats(result.stats), end="")
+        if result.imported:
+            print("\n" + "\n".join(line for line in result.imported.report_lines()
+                                   if not line.startswith("  ")))
         print(f"\n{len(result.warnings)} warning(s) (run `kg check` to list them)")
         for name in sorted(result.outputs):
             print(f"wrote {result.outputs[name]}")
         return 0
+    if args.command == "import":
+        imp, written = import_sipri(args.path, load_graph(args.data).data, args.out)
+        print("\n".join(imp.report_lines()))
+        for name in sorted(written):
+            print(f"wrote {written[name]}")
+        return 0
+    if args.command == "query" and args.endpoint:
+        answer = remote_query(args.endpoint, _query_text(args.sparql),
+                              graph_iri=args.graph or None, timeout=args.timeout)
+        print(format_result(answer, args.format), end="")
+        return 0
+    if args.command in _NETWORK:
+        return _network(args)
     graph = load_graph(args.data).graph
+    if args.command == "push":
+        pushed = push(graph, endpoint=args.endpoint, update=args.update, graph_iri=args.graph,
+                      timeout=args.timeout)
+        print(f"pushed {pushed.triples} triples into <{pushed.graph}> at {pushed.endpoint}")
+        return 0
+    if args.command == "serve":
+        return _serve(args, graph)
     if args.command == "stats":
         print(format_stats(stats(graph)), end="")
         return 0
-    print(format_result(query(graph, _query_text(args.sparql)), args.format), end="")
+    answer = query(graph, _query_text(args.sparql), timeout=args.timeout,
+                   max_rows=args.max_rows, engine=args.engine)
+    print(format_result(answer, args.format), end="")
     return 0
+
+
+_NETWORK = ("path", "neighbors", "central", "communities", "export", "diff")
+
+
+def _network(args: argparse.Namespace) -> int:
+    from kg import netexport, netformat, network
+    from kg.diff import diff, format_diff
+
+    if args.command == "diff":
+        changes = diff(args.old, args.new, data=args.data)
+        print(netformat.json_text(changes) if args.format == "json"
+              else format_diff(changes), end="")
+        return 0
+    graph = load_graph(args.data).graph
+    if args.command == "export":
+        for path in netexport.export_network(graph, args.format, args.out):
+            print(f"wrote {path}")
+        return 0
+    result: Sequence[object]
+    if args.command == "path":
+        result = network.paths(graph, args.a, args.b, directed=args.directed,
+                               max_length=args.max_length, limit=args.limit, **_filter_args(args))
+        text = netformat.format_paths(result, args.a, args.b)
+    elif args.command == "neighbors":
+        result = network.neighbors(graph, args.name, hops=args.hops, **_filter_args(args))
+        text = netformat.format_neighbors(result, args.name)
+    elif args.command == "central":
+        result = network.central(graph, by_class=args.by_class, top=args.top, sort=args.sort)
+        text = netformat.format_central(result)
+    else:
+        result = network.communities(graph, min_size=args.min_size)
+        text = netformat.format_communities(result)
+    print(netformat.json_text(result) if args.format == "json" else text, end="")
+    return 1 if args.command == "path" and not result else 0
+
+
+def _filter_args(args: argparse.Namespace) -> dict[str, Any]:
+    return {"exclude_predicates": args.exclude_predicate,
+            "exclude_classes": args.exclude_class, "as_of": args.as_of}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -84,9 +256,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _run(args)
     except DataError as exc:
-        _print_issues(exc.issues)
-        errors = sum(1 for i in exc.issues if i.is_error)
-        print(f"{errors} error(s); nothing written", file=sys.stderr)
+        errors = [i for i in exc.issues if i.is_error]
+        _print_issues(errors)
+        print(f"{len(errors)} error(s); nothing written", file=sys.stderr)
         return 1
     except KGError as exc:
         print(f"kg: error: {exc}", file=sys.stderr)

@@ -199,12 +199,16 @@ def page_data(data: Dataset, *, focus: str | None = None, hops: int = 1) -> dict
 
 
 def resolve_entity(data: Dataset, name: str) -> str:
-    """The id of the entity ``name`` names: its id, or else its label or an alias."""
+    """The id of the entity ``name`` names: its id, else its label, else one alias."""
     if any(e.id == name for e in data.entities):
         return name
     folded = name.casefold()
-    found = sorted({e.id for e in data.entities
-                    if folded in {t.casefold() for t in (e.label, *e.aliases)}})
+    found: list[str] = []
+    for names in (lambda e: (e.label,), lambda e: e.aliases):
+        found = sorted({e.id for e in data.entities
+                        if folded in {t.casefold() for t in names(e)}})
+        if found:
+            break
     if len(found) == 1:
         return found[0]
     if found:
