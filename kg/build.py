@@ -6,6 +6,7 @@ temporary file and renamed into place, so ``out/`` always holds a complete build
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,12 +79,14 @@ def load_graph(data_dir: Path | str = "data", *, shacl: bool = True) -> Checked:
 
 def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
           formats: tuple[str, ...] = ("ttl", "nt", "jsonld"), html_page: bool = True,
-          shacl: bool = True, config: Path | str | None = None,
-          lock_wait: float = 30.0) -> BuildResult:
+          shacl: bool = True, config: Path | str | None = None, focus: Sequence[str] = (),
+          hops: int = 2, lock_wait: float = 30.0) -> BuildResult:
     """Build ``out_dir`` from ``data_dir``: Turtle, N-Triples, JSON-LD and the HTML page.
 
     With a project config (``config``, or ``kg.toml`` beside ``data_dir``) the imports it
     lists join the union outputs, and graph.trig / graph.nq keep them as named graphs.
+    Each entity in ``focus`` (id, label or alias) also gets ``focus-<id>.html``: the page
+    of its neighbourhood within ``hops`` facts.
 
     Raises DataError (nothing written) when the data has errors, OutputError when an
     output cannot be written (the previous outputs are left complete), LockError when
@@ -99,6 +102,9 @@ def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
     files = {out / OUTPUTS[fmt]: export.serialize(union, fmt) for fmt in formats}
     if html_page:
         files[out / "graph.html"] = html.render_page(checked.data)
+    for name in focus:
+        eid, page = html.render_focus_page(checked.data, name, hops=hops)
+        files[out / f"focus-{eid}.html"] = page
     if imported:
         files.update(imports.output_files(imported, triples, checked.data, out,
                                           html_page=html_page))

@@ -39,6 +39,11 @@ def _parser() -> argparse.ArgumentParser:
                    help="wait this long for another build of the same --out (default: 30)")
     p.add_argument("--config", type=Path, default=None,
                    help="project config listing imports (default: kg.toml beside --data)")
+    p.add_argument("--focus", action="append", default=[], metavar="ENTITY",
+                   help="also write focus-<id>.html, the page of ENTITY's neighbourhood "
+                   "(id, label or alias; repeatable)")
+    p.add_argument("--hops", type=int, default=2, metavar="K",
+                   help="neighbourhood size of --focus pages, in facts (default: 2)")
     p = command("import", "import a dataset we did not write: `kg import sipri PATH`")
     p.add_argument("kind", choices=("sipri",), help="the dataset's format")
     p.add_argument("path", type=Path, help="the export to read")
@@ -169,7 +174,7 @@ def _run(args: argparse.Namespace) -> int:
         return 1 if errors else 0
     if args.command == "build":
         result = build(args.data, args.out, html_page=not args.no_html, config=args.config,
-                       lock_wait=args.lock_wait)
+                       focus=args.focus, hops=args.hops, lock_wait=args.lock_wait)
         print(format_stats(result.stats), end="")
         if result.imported:
             print("\n" + "\n".join(line for line in result.imported.report_lines()

@@ -19,6 +19,8 @@ from rdflib.term import Node
 from kg.errors import OutputError
 from kg.vocab import PREFIXES
 
+_FILE_MODE = 0o644  # rw-r--r--, what a plain open() gives under the usual umask
+
 FORMATS = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld"}
 
 _PN_LOCAL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_\-])?")
@@ -164,6 +166,7 @@ def write_all(files: Mapping[Path, str]) -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
             staged.append((tmp, path))
+            os.fchmod(fd, _FILE_MODE)  # mkstemp makes 0600; outputs are ordinary files
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(text)
                 handle.flush()

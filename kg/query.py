@@ -25,6 +25,7 @@ from rdflib.term import BNode, Node, URIRef
 from kg.engine import Answer, Engine, evaluate, open_engine
 from kg.errors import QueryError, ReadOnlyError
 from kg.export import serialize, term_text
+from kg.rdf import new_graph
 from kg.vocab import PREFIXES
 
 RESULT_FORMATS = ("table", "csv", "tsv", "json", "xml")
@@ -107,12 +108,7 @@ def from_answer(answer: Answer) -> QueryResult:
 
 def result_graph(triples: Iterable[tuple[Node, Node, Node]]) -> Graph:
     """A graph holding ``triples`` with kg's prefixes bound."""
-    out = Graph(bind_namespaces="none")
-    for prefix, ns in PREFIXES.items():
-        out.bind(prefix, ns)
-    for triple in triples:
-        out.add(triple)
-    return out
+    return new_graph(triples)
 
 
 def _cell(term: Node | None) -> str:
