@@ -110,9 +110,10 @@ def test_html_page_never_runs_data(built: Path) -> None:
     text = island.group(1)
     assert "<" not in text and ">" not in text and "&" not in text
     assert "\\u003cscript\\u003e" in text
-    data = json.loads(text)
-    assert data["entities"]["hostile-0"]["label"] == HOSTILE[0]
-    assert data["entities"]["hostile-5"]["label"] == HOSTILE[5]  # placeholder kept as text
+    # The JSON island decodes to the exact hostile strings (shape of the island aside).
+    decoded = json.dumps(json.loads(text), ensure_ascii=False)
+    for value in HOSTILE:
+        assert json.dumps(value, ensure_ascii=False) in decoded
 
 
 # -- SPARQL from strangers -------------------------------------------------------------------
