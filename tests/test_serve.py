@@ -33,8 +33,6 @@ JSONLD_WARNING = pytest.mark.filterwarnings(
     "ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
 
 
-@pytest.fixture(scope="module")
-
 # SPARQLWrapper and rdflib's SPARQLStore hand urllib responses to their callers and never
 # close them; the socket is then closed by the garbage collector during some later test,
 # whose run pytest would fail with PytestUnraisableExceptionWarning (seen once in CI).
@@ -42,6 +40,7 @@ JSONLD_WARNING = pytest.mark.filterwarnings(
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 
 
+@pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
     page = tmp_path_factory.mktemp("out") / "graph.html"
     page.write_text(PAGE, encoding="utf-8")
