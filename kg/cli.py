@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kg.build import build, check, load_graph
+from kg.cache import default_cache_dir
 from kg.errors import DataError, KGError
 from kg.query import RESULT_FORMATS, format_result, query
 from kg.stats import format_stats, stats
@@ -27,6 +28,9 @@ def _parser() -> argparse.ArgumentParser:
     p = command("build", "check data/ and write graph.ttl, graph.nt, graph.jsonld, graph.html")
     p.add_argument("--out", default="out", type=Path, help="output folder (default: out)")
     p.add_argument("--no-html", action="store_true", help="skip the HTML page")
+    p.add_argument("--no-cache", action="store_true",
+                   help="parse every file afresh (default: reuse the per-file cache in "
+                   "$KG_CACHE_DIR or ~/.cache/kg; a file is re-read whenever its bytes change)")
     command("check", "check data/ and print every problem; write nothing")
     p = command("query", "run a SPARQL query (inline or a .rq file) over the graph")
     p.add_argument("sparql", help="the query text, or the path of a .rq file")
@@ -59,7 +63,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"{errors} error(s), {len(issues) - errors} warning(s)", file=sys.stderr)
         return 1 if errors else 0
     if args.command == "build":
-        result = build(args.data, args.out, html_page=not args.no_html)
+        result = build(args.data, args.out, html_page=not args.no_html,
+                       cache_dir=None if args.no_cache else default_cache_dir())
         print(format_stats(result.stats), end="")
         print(f"\n{len(result.warnings)} warning(s) (run `kg check` to list them)")
         for name in sorted(result.outputs):

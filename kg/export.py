@@ -72,11 +72,31 @@ Triples = Iterable[tuple[Node, Node, Node]]
 def _grouped(triples: Triples) -> dict[Node, dict[Node, list[Node]]]:
     subjects: dict[Node, dict[Node, set[Node]]] = {}
     for s, p, o in triples:
-        subjects.setdefault(s, {}).setdefault(p, set()).add(o)
+        preds = subjects.get(s)
+        if preds is None:
+            preds = subjects[s] = {}
+        objs = preds.get(p)
+        if objs is None:
+            preds[p] = {o}
+        else:
+            objs.add(o)
     return {
-        s: {p: sorted(objs, key=_sort_key) for p, objs in preds.items()}
+        s: {p: [*objs] if len(objs) == 1 else sorted(objs, key=_sort_key)
+            for p, objs in preds.items()}
         for s, preds in subjects.items()
     }
+
+
+class _TermTexts(dict[Node, str]):
+    """Memoised term_text: each distinct term is rendered once per serialization."""
+
+    def __init__(self, prefixes: Mapping[str, str] | None) -> None:
+        super().__init__()
+        self.prefixes = prefixes
+
+    def __missing__(self, term: Node) -> str:
+        text = self[term] = term_text(term, self.prefixes)
+        return text
 
 
 def turtle_lines(triples: Triples, prefixes: Mapping[str, str] = PREFIXES) -> Iterator[str]:
@@ -84,19 +104,21 @@ def turtle_lines(triples: Triples, prefixes: Mapping[str, str] = PREFIXES) -> It
     for prefix in sorted(prefixes):
         yield f"@prefix {prefix}: <{prefixes[prefix]}> .\n"
     grouped = _grouped(triples)
+    text = _TermTexts(prefixes)
     for s in sorted(grouped, key=_sort_key):
         preds = grouped[s]
         order = sorted(preds, key=lambda p: (p != RDF.type, str(p)))
         parts = []
         for p in order:
-            verb = "a" if p == RDF.type else term_text(p, prefixes)
-            objs = ", ".join(term_text(o, prefixes) for o in preds[p])
+            verb = "a" if p == RDF.type else text[p]
+            objs = ", ".join([text[o] for o in preds[p]])
             parts.append(f"{verb} {objs}")
-        yield "\n" + term_text(s, prefixes) + "\n    " + " ;\n    ".join(parts) + " .\n"
+        yield "\n" + text[s] + "\n    " + " ;\n    ".join(parts) + " .\n"
 
 
 def ntriples_lines(triples: Triples) -> Iterator[str]:
-    lines = {f"{term_text(s)} {term_text(p)} {term_text(o)} .\n" for s, p, o in triples}
+    text = _TermTexts(None)
+    lines = {f"{text[s]} {text[p]} {text[o]} .\n" for s, p, o in triples}
     return iter(sorted(lines))
 
 
@@ -126,15 +148,30 @@ def _compact(iri: str, prefixes: Mapping[str, str]) -> str:
 def jsonld_text(triples: Triples, prefixes: Mapping[str, str] = PREFIXES) -> str:
     """JSON-LD with the prefixes as its only (inline) context, nodes sorted by @id."""
     grouped = _grouped(triples)
+    compact: dict[Node, str] = {}
+    values: dict[Node, dict[str, str]] = {}
+
+    def short(term: Node) -> str:
+        text = compact.get(term)
+        if text is None:
+            text = compact[term] = _compact(str(term), prefixes)
+        return text
+
+    def value(term: Node) -> dict[str, str]:
+        found = values.get(term)
+        if found is None:
+            found = values[term] = _jsonld_term(term, prefixes)
+        return found
+
     nodes = []
     for s in sorted(grouped, key=_sort_key):
         node: dict[str, object] = {"@id": _jsonld_id(s, prefixes)}
         for p in sorted(grouped[s], key=str):
             objs = grouped[s][p]
             if p == RDF.type:
-                node["@type"] = [_compact(str(o), prefixes) for o in objs]
+                node["@type"] = [short(o) for o in objs]
             else:
-                node[_compact(str(p), prefixes)] = [_jsonld_term(o, prefixes) for o in objs]
+                node[short(p)] = [value(o) for o in objs]
         nodes.append(node)
     doc = {"@context": dict(sorted(prefixes.items())), "@graph": nodes}
     return json.dumps(doc, indent=1, ensure_ascii=False, sort_keys=False) + "\n"
