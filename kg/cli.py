@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from kg.bench.cli import bench
 from kg.build import build, check, load_graph
 from kg.cache import default_cache_dir
 from kg.errors import DataError, KGError
@@ -37,6 +38,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=RESULT_FORMATS, default="table",
                    help="table (default), or the SPARQL results formats csv, tsv, json")
     command("stats", "print counts of entities by class and facts by predicate")
+    p = sub.add_parser("bench", help="benchmark every stage against baselines (docs/benchmarks.md)",
+                       description="generate data and time every stage against baselines")
+    p.add_argument("--sizes", default="1k,10k",
+                   help="comma-separated sizes among 1k,10k,100k,1m (default: 1k,10k)")
+    p.add_argument("--repeats", type=int, default=3, help="runs per measurement (median)")
+    p.add_argument("--work", type=Path, default=Path("bench-work"),
+                   help="folder for generated data and outputs (default: bench-work)")
+    p.add_argument("--stages", default=None, help="comma-separated stages (default: all)")
+    p.add_argument("--engines", default="kg-query,pyoxigraph,rdflib",
+                   help="query engines to compare ('' for none)")
+    p.add_argument("--timeout", type=float, default=1800,
+                   help="seconds before one measurement is given up (reported as a timeout)")
     return parser
 
 
@@ -69,6 +82,10 @@ def _run(args: argparse.Namespace) -> int:
         print(f"\n{len(result.warnings)} warning(s) (run `kg check` to list them)")
         for name in sorted(result.outputs):
             print(f"wrote {result.outputs[name]}")
+        return 0
+    if args.command == "bench":
+        print(bench(args.sizes, args.repeats, args.work, args.stages, args.engines,
+                    args.timeout), end="")
         return 0
     graph = load_graph(args.data).graph
     if args.command == "stats":

@@ -51,7 +51,7 @@ def test_build_graph_is_isomorphic_to_the_plain_graph(generated: Path, tmp_path:
 
 def test_cached_build_writes_the_same_bytes(generated: Path, tmp_path: Path) -> None:
     plain = build(generated, tmp_path / "plain", html_page=False)
-    cold = build(generated, tmp_path / "cold", html_page=False, cache_dir=tmp_path / "c")
+    build(generated, tmp_path / "cold", html_page=False, cache_dir=tmp_path / "c")
     warm = build(generated, tmp_path / "warm", html_page=False, cache_dir=tmp_path / "c")
     assert any((tmp_path / "c" / "load").rglob("*"))
     for name in plain.outputs:
