@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import math
-
 from collections.abc import Callable
 
 from kg.bench.generate import SIZES
