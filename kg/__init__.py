@@ -5,10 +5,13 @@ offline HTML page, and answers to SPARQL queries. Importing ``kg`` does no work.
 """
 
 from kg.build import BuildResult, Checked, build, check, load_graph
+from kg.diff import diff_graphs
 from kg.errors import DataError, Issue, KGError, Loc, OutputError, QueryError, Severity
 from kg.export import serialize, write_all
 from kg.html import render_page
 from kg.load import load
+from kg.netexport import export_network
+from kg.network import central, communities, neighbors, paths, to_networkx
 from kg.query import QueryResult, format_result, query
 from kg.rdf import to_graph
 from kg.stats import Stats, format_stats, stats
@@ -26,15 +29,22 @@ __all__ = [
     "Severity",
     "Stats",
     "build",
+    "central",
     "check",
+    "communities",
+    "diff_graphs",
+    "export_network",
     "format_result",
     "format_stats",
     "load",
     "load_graph",
+    "neighbors",
+    "paths",
     "query",
     "render_page",
     "serialize",
     "stats",
     "to_graph",
+    "to_networkx",
     "write_all",
 ]

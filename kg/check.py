@@ -120,11 +120,11 @@ def _check_statement(s: Statement, v: Vocabulary, kinds: dict[str, str], sources
                     + ", ".join(sorted(v.predicates)), s.predicate)
     else:
         yield from _check_shape(s, info.literal, info.range_datatype, info.name)
-        subject_type = kinds.get(s.subject)
+        subject_type = _known(kinds.get(s.subject), v)
         if subject_type and info.domains and not any(v.is_a(subject_type, d) for d in info.domains):
             yield Issue(at("subject", s.loc), f"'{s.predicate}' applies to "
                         + " or ".join(sorted(info.domains)) + f", not {subject_type}", s.subject)
-        object_type = kinds.get(s.object) if s.object else None
+        object_type = _known(kinds.get(s.object) if s.object else None, v)
         if object_type and info.ranges and not any(v.is_a(object_type, r) for r in info.ranges):
             yield Issue(at("object", s.loc), f"'{s.predicate}' points to "
                         + " or ".join(sorted(info.ranges)) + f", not {object_type}", s.object)
@@ -133,6 +133,11 @@ def _check_statement(s: Statement, v: Vocabulary, kinds: dict[str, str], sources
     yield from _check_qualifiers(s, v, kinds, ids)
     for citation in s.citations:
         yield from _check_citation(citation, v, sources, ids)
+
+
+def _known(cls: str | None, v: Vocabulary) -> str | None:
+    """The class if the vocabulary has it (an unknown one is reported once, at the entity)."""
+    return cls if cls in v.classes else None
 
 
 def _check_ref(s: Statement, key: str, ref: str | None, kinds: dict[str, str],

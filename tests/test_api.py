@@ -1,0 +1,45 @@
+"""The Python surface: typed functions, and `import kg` does nothing else."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import kg
+from tests.conftest import FIXTURES, ROOT
+
+
+def test_import_does_no_heavy_work() -> None:
+    code = ("import sys, kg; heavy = {'networkx', 'pyvis', 'pyshacl', 'pyoxigraph'}; "
+            "print(sorted(heavy & set(sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_public_names_exist() -> None:
+    for name in kg.__all__:
+        assert hasattr(kg, name), name
+
+
+def test_build_and_query_from_python(tmp_path: Path) -> None:
+    result = kg.build(FIXTURES / "small" / "data", tmp_path)
+    assert result.stats.entities == {"ArmsTransfer": 1, "Company": 1, "Country": 1, "Missile": 1}
+    answer = kg.query(result.graph, "SELECT ?l WHERE { kgr:deal kg:supplier/rdfs:label ?l }")
+    assert [str(row[0]) for row in answer.rows] == ["Acme Corp"]
+    assert sorted(result.outputs) == ["graph.html", "graph.jsonld", "graph.nt", "graph.ttl"]
+
+
+def test_data_error_lists_every_error(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "a.yaml").write_text(
+        "entities:\n  - {id: a, type: Nation, label: A}\n  - {id: B, type: Country, label: B}\n")
+    try:
+        kg.build(tmp_path / "data", tmp_path / "out")
+    except kg.DataError as exc:
+        assert [str(i.loc) for i in exc.issues if i.is_error] == ["data/a.yaml:2:19",
+                                                                   "data/a.yaml:3:10"]
+    else:
+        raise AssertionError("DataError expected")
+    assert not (tmp_path / "out").exists()
