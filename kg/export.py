@@ -6,11 +6,11 @@ the same bytes (rdflib's own serializers follow hash order, which changes per pr
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
+from json.encoder import encode_basestring
 from pathlib import Path
 
 from rdflib import RDF, XSD, BNode, Literal
@@ -145,36 +145,64 @@ def _compact(iri: str, prefixes: Mapping[str, str]) -> str:
     return iri
 
 
-def jsonld_text(triples: Triples, prefixes: Mapping[str, str] = PREFIXES) -> str:
-    """JSON-LD with the prefixes as its only (inline) context, nodes sorted by @id."""
-    grouped = _grouped(triples)
-    compact: dict[Node, str] = {}
-    values: dict[Node, dict[str, str]] = {}
+def _indented(value: object, level: int = 0) -> str:
+    """``json.dumps(value, indent=1, ensure_ascii=False)`` for nested str, list and dict.
 
-    def short(term: Node) -> str:
-        text = compact.get(term)
+    The standard encoder falls back to pure Python when indenting; this writes the very
+    same text with the C string encoder, several times faster on a large graph.
+    """
+    if isinstance(value, str):
+        return encode_basestring(value)
+    pad = "\n" + " " * (level + 1)
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        items = [encode_basestring(k) + ": " + _indented(v, level + 1) for k, v in value.items()]
+        return "{" + pad + ("," + pad).join(items) + "\n" + " " * level + "}"
+    if isinstance(value, list):
+        if not value:
+            return "[]"
+        return "[" + pad + ("," + pad).join(_indented(v, level + 1) for v in value) + \
+            "\n" + " " * level + "]"
+    raise TypeError(f"not JSON-LD text: {value!r}")
+
+
+def jsonld_text(triples: Triples, prefixes: Mapping[str, str] = PREFIXES) -> str:
+    """JSON-LD with the prefixes as its only (inline) context, nodes sorted by @id.
+
+    The text is exactly ``json.dumps(doc, indent=1, ensure_ascii=False)`` of the document;
+    each distinct term is rendered once.
+    """
+    grouped = _grouped(triples)
+    keys: dict[Node, str] = {}
+    values: dict[Node, str] = {}
+
+    def key(term: Node) -> str:
+        text = keys.get(term)
         if text is None:
-            text = compact[term] = _compact(str(term), prefixes)
+            text = keys[term] = encode_basestring(_compact(str(term), prefixes))
         return text
 
-    def value(term: Node) -> dict[str, str]:
-        found = values.get(term)
-        if found is None:
-            found = values[term] = _jsonld_term(term, prefixes)
-        return found
+    def value(term: Node) -> str:
+        text = values.get(term)
+        if text is None:
+            text = values[term] = _indented(_jsonld_term(term, prefixes), 4)
+        return text
 
     nodes = []
     for s in sorted(grouped, key=_sort_key):
-        node: dict[str, object] = {"@id": _jsonld_id(s, prefixes)}
+        entries = ['"@id": ' + encode_basestring(_jsonld_id(s, prefixes))]
         for p in sorted(grouped[s], key=str):
             objs = grouped[s][p]
             if p == RDF.type:
-                node["@type"] = [short(o) for o in objs]
+                items, name = [key(o) for o in objs], '"@type"'
             else:
-                node[short(p)] = [value(o) for o in objs]
-        nodes.append(node)
-    doc = {"@context": dict(sorted(prefixes.items())), "@graph": nodes}
-    return json.dumps(doc, indent=1, ensure_ascii=False, sort_keys=False) + "\n"
+                items, name = [value(o) for o in objs], key(p)
+            entries.append(name + ": [\n    " + ",\n    ".join(items) + "\n   ]")
+        nodes.append("{\n   " + ",\n   ".join(entries) + "\n  }")
+    graph = "[\n  " + ",\n  ".join(nodes) + "\n ]" if nodes else "[]"
+    context = _indented(dict(sorted(prefixes.items())), 1)
+    return '{\n "@context": ' + context + ',\n "@graph": ' + graph + "\n}\n"
 
 
 def serialize(triples: Triples, fmt: str, *, prefixes: Mapping[str, str] = PREFIXES) -> str:

@@ -125,3 +125,21 @@ def test_corrupt_cache_entries_are_ignored(generated: Path, tmp_path: Path) -> N
         if entry.is_file():
             entry.write_bytes(b"not a pickle")
     assert load_cached(generated, cache_dir=cache) == expected
+
+
+def test_jsonld_text_is_exactly_what_json_dumps_writes(generated: Path) -> None:
+    import json
+
+    from rdflib import Literal, URIRef
+
+    from kg.export import jsonld_text
+    from kg.rdf import data_triples
+
+    data, _ = load(generated)
+    odd = URIRef("https://w3id.org/kg/resource/odd")
+    triples = [*data_triples(data),
+               (odd, URIRef("https://w3id.org/kg/ontology/note"), Literal('q"u\\o\nte\x01 — 日本')),
+               (odd, URIRef("https://w3id.org/kg/ontology/note"), Literal("", lang="en"))]
+    text = jsonld_text(triples)
+    assert text == json.dumps(json.loads(text), indent=1, ensure_ascii=False) + "\n"
+    assert jsonld_text([]) == json.dumps(json.loads(jsonld_text([])), indent=1) + "\n"
