@@ -110,10 +110,11 @@ class _Index:
         self.parents: dict[Node, set[Node]] = {}
         self.values: dict[tuple[Node, Node], set[Node]] = {}
         self.supers: dict[Node, frozenset[Node]] = {}
+        rdf_type, sub_class_of = RDF.type, RDFS.subClassOf  # namespace lookups are slow
         for s, p, o in triples:
-            if p == RDF.type:
+            if p == rdf_type:
                 self.types.setdefault(s, set()).add(o)
-            elif p == RDFS.subClassOf:
+            elif p == sub_class_of:
                 self.parents.setdefault(s, set()).add(o)
             if p in paths:
                 self.values.setdefault((s, p), set()).add(o)

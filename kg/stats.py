@@ -44,9 +44,10 @@ def stats(graph: Graph | Iterable[tuple[Node, Node, Node]]) -> Stats:
     kinds: Counter[URIRef] = Counter()
     unique = graph if isinstance(graph, Graph) else set(graph)
     total = 0
+    rdf_type = RDF.type  # a namespace lookup builds a new URIRef each time
     for _, p, o in unique:
         total += 1
-        if p == RDF.type:
+        if p == rdf_type:
             name = _local(o)
             if name in v.classes:
                 classes[name] += 1

@@ -120,6 +120,8 @@ def run_bench(*, sizes: tuple[str, ...] = DEFAULT_SIZES, repeats: int = 3,
                 progress(f"{size} {stage}")
             m = measure(stage, data, run_dir, repeats, timeout)
             report.stages[size][stage] = m
+            if progress:
+                progress(f"{size} {stage}: {m.seconds} s, {m.peak_mib} MiB {m.note}")
             if stage == "build" and m.info.get("triples"):
                 report.triples[size] = int(m.info["triples"])
         nt_file = run_dir / "out" / "graph.nt"
