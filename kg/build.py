@@ -95,7 +95,8 @@ def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
     data, issues = _load_checked(data_dir, shacl=shacl, cache_dir=cache_dir, raise_errors=True)
     out = Path(out_dir)
     triples = (*data_triples(data), *ontology_graph())
-    files = {out / OUTPUTS[fmt]: export.serialize(triples, fmt) for fmt in formats}
+    texts = export.serialize_many(triples, formats)
+    files = {out / OUTPUTS[fmt]: texts[fmt] for fmt in formats}
     if html_page:
         files[out / "graph.html"] = html.render_page(data)
     export.write_all(files)

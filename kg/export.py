@@ -99,18 +99,23 @@ class _TermTexts(dict[Node, str]):
         return text
 
 
-def turtle_lines(triples: Triples, prefixes: Mapping[str, str] = PREFIXES) -> Iterator[str]:
+Grouped = dict[Node, dict[Node, list[Node]]]
+
+
+def turtle_lines(triples: Triples, prefixes: Mapping[str, str] = PREFIXES, *,
+                 grouped: Grouped | None = None) -> Iterator[str]:
     """Sorted Turtle: prefixes, then subjects in IRI order, rdf:type first."""
     for prefix in sorted(prefixes):
         yield f"@prefix {prefix}: <{prefixes[prefix]}> .\n"
-    grouped = _grouped(triples)
+    grouped = _grouped(triples) if grouped is None else grouped
     text = _TermTexts(prefixes)
+    rdf_type = RDF.type  # a namespace lookup builds a new URIRef each time
     for s in sorted(grouped, key=_sort_key):
         preds = grouped[s]
-        order = sorted(preds, key=lambda p: (p != RDF.type, str(p)))
+        order = sorted(preds, key=lambda p: (p != rdf_type, str(p)))
         parts = []
         for p in order:
-            verb = "a" if p == RDF.type else text[p]
+            verb = "a" if p == rdf_type else text[p]
             objs = ", ".join([text[o] for o in preds[p]])
             parts.append(f"{verb} {objs}")
         yield "\n" + text[s] + "\n    " + " ;\n    ".join(parts) + " .\n"
@@ -167,13 +172,14 @@ def _indented(value: object, level: int = 0) -> str:
     raise TypeError(f"not JSON-LD text: {value!r}")
 
 
-def jsonld_text(triples: Triples, prefixes: Mapping[str, str] = PREFIXES) -> str:
+def jsonld_text(triples: Triples, prefixes: Mapping[str, str] = PREFIXES, *,
+                grouped: Grouped | None = None) -> str:
     """JSON-LD with the prefixes as its only (inline) context, nodes sorted by @id.
 
     The text is exactly ``json.dumps(doc, indent=1, ensure_ascii=False)`` of the document;
     each distinct term is rendered once.
     """
-    grouped = _grouped(triples)
+    grouped = _grouped(triples) if grouped is None else grouped
     keys: dict[Node, str] = {}
     values: dict[Node, str] = {}
 
@@ -190,11 +196,12 @@ def jsonld_text(triples: Triples, prefixes: Mapping[str, str] = PREFIXES) -> str
         return text
 
     nodes = []
+    rdf_type = RDF.type
     for s in sorted(grouped, key=_sort_key):
         entries = ['"@id": ' + encode_basestring(_jsonld_id(s, prefixes))]
         for p in sorted(grouped[s], key=str):
             objs = grouped[s][p]
-            if p == RDF.type:
+            if p == rdf_type:
                 items, name = [key(o) for o in objs], '"@type"'
             else:
                 items, name = [value(o) for o in objs], key(p)
@@ -214,6 +221,23 @@ def serialize(triples: Triples, fmt: str, *, prefixes: Mapping[str, str] = PREFI
     if fmt == "jsonld":
         return jsonld_text(triples, prefixes)
     raise OutputError(f"unknown format {fmt!r}; allowed: " + ", ".join(FORMATS))
+
+
+def serialize_many(triples: Triples, formats: Iterable[str], *,
+                   prefixes: Mapping[str, str] = PREFIXES) -> dict[str, str]:
+    """``{fmt: serialize(triples, fmt)}``, grouping the triples by subject only once."""
+    triples = triples if isinstance(triples, list | tuple) else list(triples)
+    formats = list(formats)
+    grouped = _grouped(triples) if {"ttl", "jsonld"} & set(formats) else None
+    out = {}
+    for fmt in formats:
+        if fmt == "ttl":
+            out[fmt] = "".join(turtle_lines(triples, prefixes, grouped=grouped))
+        elif fmt == "jsonld":
+            out[fmt] = jsonld_text(triples, prefixes, grouped=grouped)
+        else:
+            out[fmt] = serialize(triples, fmt, prefixes=prefixes)
+    return out
 
 
 def write_all(files: Mapping[Path, str]) -> None:
