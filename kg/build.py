@@ -15,6 +15,7 @@ from kg import export, html
 from kg.cache import load_cached
 from kg.check import check as check_dataset
 from kg.errors import DataError, Issue, sort_issues
+from kg.gcpause import paused_gc
 from kg.model import Dataset
 from kg.rdf import Triple, data_triples, new_graph, to_graph
 from kg.shaclfiles import validate_files
@@ -58,10 +59,11 @@ class BuildResult:
 def _load_checked(data_dir: Path | str, *, shacl: bool, cache_dir: Path | None,
                   raise_errors: bool) -> tuple[Dataset, list[Issue]]:
     """Load (reusing cached parses), check across all files, then SHACL when error-free."""
-    data, issues = load_cached(data_dir, cache_dir=cache_dir)
-    issues += check_dataset(data)
-    if shacl and not any(i.is_error for i in issues):
-        issues += validate_files(data, cache_dir=cache_dir)
+    with paused_gc():
+        data, issues = load_cached(data_dir, cache_dir=cache_dir)
+        issues += check_dataset(data)
+        if shacl and not any(i.is_error for i in issues):
+            issues += validate_files(data, cache_dir=cache_dir)
     issues = sort_issues(issues)
     if raise_errors and any(i.is_error for i in issues):
         raise DataError(issues)
@@ -94,11 +96,13 @@ def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
     """
     data, issues = _load_checked(data_dir, shacl=shacl, cache_dir=cache_dir, raise_errors=True)
     out = Path(out_dir)
-    triples = (*data_triples(data), *ontology_graph())
-    texts = export.serialize_many(triples, formats)
-    files = {out / OUTPUTS[fmt]: texts[fmt] for fmt in formats}
-    if html_page:
-        files[out / "graph.html"] = html.render_page(data)
+    with paused_gc():
+        triples = (*data_triples(data), *ontology_graph())
+        texts = export.serialize_many(triples, formats)
+        files = {out / OUTPUTS[fmt]: texts[fmt] for fmt in formats}
+        if html_page:
+            files[out / "graph.html"] = html.render_page(data)
+        result_stats = stats(triples)
     export.write_all(files)
     outputs = {path.name: path for path in files}
-    return BuildResult(data, triples, issues, outputs, stats(triples))
+    return BuildResult(data, triples, issues, outputs, result_stats)
