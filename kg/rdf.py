@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
+from functools import lru_cache
 
 from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
@@ -78,8 +79,16 @@ _DATE_TYPES = {
 }
 
 
+@lru_cache(maxsize=1 << 17)
 def entity_iri(ident: str) -> URIRef:
+    """``kgr:<ident>``. Memoised (bounded): the same id gives the same object, so the sets
+    and dicts of the writers match it by identity instead of calling URIRef.__eq__."""
     return KGR[ident]
+
+
+@lru_cache(maxsize=1 << 10)
+def _kg(name: str) -> URIRef:
+    return KG[name]
 
 
 def statement_iri(s: Statement) -> URIRef:
@@ -155,7 +164,7 @@ def source_triples(s: Source) -> Iterator[Triple]:
 
 def entity_triples(e: Entity) -> Iterator[Triple]:
     iri = entity_iri(e.id)
-    yield iri, _RDF_type, KG[e.type]
+    yield iri, _RDF_type, _kg(e.type)
     yield iri, _RDFS_label, _text(e.label)
     for alias in e.aliases:
         yield iri, _SKOS_altLabel, _text(alias)
@@ -168,7 +177,7 @@ def entity_triples(e: Entity) -> Iterator[Triple]:
 
 
 def statement_triples(s: Statement) -> Iterator[Triple]:
-    subject, predicate = entity_iri(s.subject), KG[s.predicate]
+    subject, predicate = entity_iri(s.subject), _kg(s.predicate)
     obj: Node = entity_iri(s.object) if s.object is not None else value_literal(s.value)
     node = statement_iri(s)
     yield subject, predicate, obj
@@ -203,9 +212,9 @@ def _qualifier_triples(node: URIRef, s: Statement) -> Iterator[Triple]:
         if q.quantity.unit:
             yield node, _KG_unit, Literal(q.quantity.unit)
     if q.status:
-        yield node, _KG_status, KG[q.status]
+        yield node, _KG_status, _kg(q.status)
     if q.certainty:
-        yield node, _KG_certainty, KG[q.certainty]
+        yield node, _KG_certainty, _kg(q.certainty)
     if q.location:
         yield node, _KG_location, entity_iri(q.location)
     if q.according_to:
@@ -226,7 +235,7 @@ def _citation_triples(node: URIRef, c: Citation, n: int) -> Iterator[Triple]:
     if c.credibility is not None:
         yield cite, _KG_credibility, Literal(str(c.credibility), datatype=_XSD_integer)
     if c.attribution:
-        yield cite, _KG_attribution, KG[c.attribution]
+        yield cite, _KG_attribution, _kg(c.attribution)
     if c.note:
         yield cite, _KG_note, _text(c.note)
 
