@@ -6,6 +6,7 @@ temporary file and renamed into place, so ``out/`` always holds a complete build
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,11 +99,12 @@ def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
     out = Path(out_dir)
     with paused_gc():
         triples = (*data_triples(data), *ontology_graph())
-        texts = export.serialize_many(triples, formats)
-        files = {out / OUTPUTS[fmt]: texts[fmt] for fmt in formats}
+        texts = export.lazy_texts(triples, formats)  # made one at a time as written
+        files: dict[Path, str | Callable[[], str]] = {
+            out / OUTPUTS[fmt]: texts[fmt] for fmt in formats}
         if html_page:
-            files[out / "graph.html"] = html.render_page(data)
+            files[out / "graph.html"] = lambda: html.render_page(data)
         result_stats = stats(triples)
-    export.write_all(files)
+        export.write_all(files)
     outputs = {path.name: path for path in files}
     return BuildResult(data, triples, issues, outputs, result_stats)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from json.encoder import encode_basestring
 from pathlib import Path
 
@@ -223,25 +223,33 @@ def serialize(triples: Triples, fmt: str, *, prefixes: Mapping[str, str] = PREFI
     raise OutputError(f"unknown format {fmt!r}; allowed: " + ", ".join(FORMATS))
 
 
-def serialize_many(triples: Triples, formats: Iterable[str], *,
-                   prefixes: Mapping[str, str] = PREFIXES) -> dict[str, str]:
-    """``{fmt: serialize(triples, fmt)}``, grouping the triples by subject only once."""
+def lazy_texts(triples: Triples, formats: Iterable[str], *,
+               prefixes: Mapping[str, str] = PREFIXES) -> dict[str, Callable[[], str]]:
+    """``{fmt: () -> serialize(triples, fmt)}``: each text is made only when called (so
+    :func:`write_all` holds one at a time), and the triples are grouped by subject once."""
     triples = triples if isinstance(triples, list | tuple) else list(triples)
-    formats = list(formats)
-    grouped = _grouped(triples) if {"ttl", "jsonld"} & set(formats) else None
-    out = {}
-    for fmt in formats:
+    shared: list[Grouped] = []
+
+    def grouped() -> Grouped:
+        if not shared:
+            shared.append(_grouped(triples))
+        return shared[0]
+
+    def make(fmt: str) -> Callable[[], str]:
         if fmt == "ttl":
-            out[fmt] = "".join(turtle_lines(triples, prefixes, grouped=grouped))
-        elif fmt == "jsonld":
-            out[fmt] = jsonld_text(triples, prefixes, grouped=grouped)
-        else:
-            out[fmt] = serialize(triples, fmt, prefixes=prefixes)
-    return out
+            return lambda: "".join(turtle_lines(triples, prefixes, grouped=grouped()))
+        if fmt == "jsonld":
+            return lambda: jsonld_text(triples, prefixes, grouped=grouped())
+        return lambda: serialize(triples, fmt, prefixes=prefixes)
+
+    return {fmt: make(fmt) for fmt in formats}
 
 
-def write_all(files: Mapping[Path, str]) -> None:
+def write_all(files: Mapping[Path, str | Callable[[], str]]) -> None:
     """Write every file to a temporary sibling first, then rename them all into place.
+
+    A value may be a function making the text: it is called just before its file is
+    written, so only one large text is held at a time.
 
     A failure while writing (a full disk, a bad path) leaves every target as it was.
     """
@@ -252,7 +260,7 @@ def write_all(files: Mapping[Path, str]) -> None:
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
             staged.append((tmp, path))
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
+                handle.write(text() if callable(text) else text)
                 handle.flush()
                 os.fsync(handle.fileno())
         for tmp, path in staged:
