@@ -6,9 +6,22 @@ offline HTML page, and answers to SPARQL queries. Importing ``kg`` does no work.
 
 from kg.build import BuildResult, Checked, build, check, load_graph
 from kg.diff import diff_graphs
-from kg.errors import DataError, Issue, KGError, Loc, OutputError, QueryError, Severity
+from kg.errors import (
+    DataError,
+    Issue,
+    KGError,
+    Loc,
+    OutputError,
+    QueryError,
+    QueryTimeout,
+    QueryTooLarge,
+    ReadOnlyError,
+    Severity,
+    StoreError,
+)
 from kg.export import serialize, write_all
 from kg.html import render_page
+from kg.imports.project import import_sipri
 from kg.load import load
 from kg.netexport import export_network
 from kg.network import central, communities, neighbors, paths, to_networkx
@@ -26,8 +39,12 @@ __all__ = [
     "OutputError",
     "QueryError",
     "QueryResult",
+    "QueryTimeout",
+    "QueryTooLarge",
+    "ReadOnlyError",
     "Severity",
     "Stats",
+    "StoreError",
     "build",
     "central",
     "check",
@@ -36,6 +53,7 @@ __all__ = [
     "export_network",
     "format_result",
     "format_stats",
+    "import_sipri",
     "load",
     "load_graph",
     "neighbors",

@@ -6,7 +6,7 @@ temporary file and renamed into place, so ``out/`` always holds a complete build
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +17,8 @@ from kg.cache import load_cached
 from kg.check import check as check_dataset
 from kg.errors import DataError, Issue, sort_issues
 from kg.gcpause import paused_gc
+from kg.imports import project as imports
+from kg.lock import build_lock, remove_stale_temps
 from kg.model import Dataset
 from kg.rdf import Triple, data_triples, new_graph, to_graph
 from kg.shaclfiles import validate_files
@@ -46,6 +48,7 @@ class BuildResult:
     issues: list[Issue]
     outputs: dict[str, Path]
     stats: Stats
+    imported: imports.Imported | None = None
 
     @property
     def graph(self) -> Graph:
@@ -87,24 +90,43 @@ def load_graph(data_dir: Path | str = "data", *, shacl: bool = True,
 
 def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
           formats: tuple[str, ...] = ("ttl", "nt", "jsonld"), html_page: bool = True,
-          shacl: bool = True, cache_dir: Path | None = None) -> BuildResult:
+          shacl: bool = True, config: Path | str | None = None, focus: Sequence[str] = (),
+          hops: int = 2, lock_wait: float = 30.0, cache_dir: Path | None = None) -> BuildResult:
     """Build ``out_dir`` from ``data_dir``: Turtle, N-Triples, JSON-LD and the HTML page.
 
-    With ``cache_dir``, files whose bytes did not change since a previous run are not
-    parsed or SHACL-validated again (see kg.cache); every check across files still runs.
+    With a project config (``config``, or ``kg.toml`` beside ``data_dir``) the imports it
+    lists join the union outputs, and graph.trig / graph.nq keep them as named graphs.
+    Each entity in ``focus`` (id, label or alias) also gets ``focus-<id>.html``: the page
+    of its neighbourhood within ``hops`` facts. With ``cache_dir``, files whose bytes did
+    not change since a previous run are not parsed or SHACL-validated again (see
+    kg.cache); every check across files still runs.
+
     Raises DataError (nothing written) when the data has errors, OutputError when an
-    output cannot be written (the previous outputs are left complete).
+    output cannot be written (the previous outputs are left complete), LockError when
+    another build holds ``out_dir`` for more than ``lock_wait`` seconds (see kg.lock).
     """
     data, issues = _load_checked(data_dir, shacl=shacl, cache_dir=cache_dir, raise_errors=True)
     out = Path(out_dir)
     with paused_gc():
-        triples = (*data_triples(data), *ontology_graph())
-        texts = export.lazy_texts(triples, formats)  # made one at a time as written
+        triples = [*data_triples(data), *ontology_graph()]
+        config_path = imports.find_config(data_dir, config)
+        imported = imports.run_project(imports.read_config(config_path), data) \
+            if config_path else None
+        union = [*triples, *imports.union_triples(imported)] if imported else triples
+        texts = export.lazy_texts(union, formats)  # made one at a time as written
         files: dict[Path, str | Callable[[], str]] = {
             out / OUTPUTS[fmt]: texts[fmt] for fmt in formats}
         if html_page:
             files[out / "graph.html"] = lambda: html.render_page(data)
+        for name in focus:
+            eid, page = html.render_focus_page(data, name, hops=hops)
+            files[out / f"focus-{eid}.html"] = page
+        if imported:
+            files.update(imports.output_files(imported, triples, data, out,
+                                              html_page=html_page))
         result_stats = stats(triples)
-        export.write_all(files)
-    outputs = {path.name: path for path in files}
-    return BuildResult(data, triples, issues, outputs, result_stats)
+        with build_lock(out, wait=lock_wait):
+            remove_stale_temps(files)
+            export.write_all(files)
+    outputs = {path.relative_to(out).as_posix(): path for path in files}
+    return BuildResult(data, tuple(triples), issues, outputs, result_stats, imported)

@@ -9,6 +9,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator
+from decimal import Decimal
+
+from rdflib import XSD
 
 from kg.dates import DateError, parse_date
 from kg.errors import Issue, Loc, Severity
@@ -22,6 +25,8 @@ CURRENCY = re.compile(r"[A-Z]{3}")
 LANGUAGE = re.compile(r"[a-zA-Z]{2,3}(?:-[a-zA-Z0-9]{2,8})*")
 URL = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
 RELIABILITY = frozenset("ABCDEF")
+_NUMERIC = frozenset(str(t) for t in (XSD.decimal, XSD.integer, XSD.double, XSD.float,
+                                      XSD.nonNegativeInteger))
 
 
 def check(data: Dataset, *, vocab: Vocabulary | None = None) -> list[Issue]:
@@ -162,6 +167,16 @@ def _check_shape(s: Statement, literal: bool, datatype: str | None, name: str) -
             s.value is not None and not isinstance(s.value, Amount):
         yield Issue(at("value", s.loc), f"'{name}' takes an amount: {{value: ..., currency: ...}}",
                     str(s.value))
+    elif literal and datatype in _NUMERIC and s.value is not None and \
+            (isinstance(s.value, str | bool) or (datatype == str(XSD.integer)
+                                                 and not isinstance(s.value, int))):
+        kind = "a whole number" if datatype == str(XSD.integer) else "a number"
+        yield Issue(at("value", s.loc), f"'{name}' takes {kind} (unquoted)", str(s.value))
+    elif literal and datatype == str(XSD.string) and isinstance(s.value, int | Decimal):
+        yield Issue(at("value", s.loc), f"'{name}' takes text, but YAML reads this unquoted "
+                    "value as a number; quote it", str(s.value))
+    elif isinstance(s.value, int | Decimal) and not isinstance(s.value, bool) and s.value < 0:
+        yield Issue(at("value", s.loc), f"'{name}' must not be negative", str(s.value))
     if isinstance(s.value, Amount):
         yield from _check_amount(s, "value", s.value)
 

@@ -8,12 +8,19 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from rdflib import Graph
+
 from kg.bench.cli import bench
 from kg.build import build, check, load_graph
 from kg.cache import default_cache_dir
+from kg.engine import ENGINES
 from kg.errors import DataError, KGError
-from kg.query import RESULT_FORMATS, format_result, query
+from kg.imports.project import import_sipri
+from kg.query import MAX_ROWS, RESULT_FORMATS, format_result, query
+from kg.serve import make_server
 from kg.stats import format_stats, stats
+from kg.store import DEFAULT_GRAPH, push
+from kg.store import query as remote_query
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -33,11 +40,46 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--no-cache", action="store_true",
                    help="parse every file afresh (default: reuse the per-file cache in "
                    "$KG_CACHE_DIR or ~/.cache/kg; a file is re-read whenever its bytes change)")
+    p.add_argument("--lock-wait", type=float, default=30.0, metavar="SECONDS",
+                   help="wait this long for another build of the same --out (default: 30)")
+    p.add_argument("--config", type=Path, default=None,
+                   help="project config listing imports (default: kg.toml beside --data)")
+    p.add_argument("--focus", action="append", default=[], metavar="ENTITY",
+                   help="also write focus-<id>.html, the page of ENTITY's neighbourhood "
+                   "(id, label or alias; repeatable)")
+    p.add_argument("--hops", type=int, default=2, metavar="K",
+                   help="neighbourhood size of --focus pages, in facts (default: 2)")
+    p = command("import", "import a dataset we did not write: `kg import sipri PATH`")
+    p.add_argument("kind", choices=("sipri",), help="the dataset's format")
+    p.add_argument("path", type=Path, help="the export to read")
+    p.add_argument("--out", default="out", type=Path, help="output folder (default: out)")
     command("check", "check data/ and print every problem; write nothing")
     p = command("query", "run a SPARQL query (inline or a .rq file) over the graph")
     p.add_argument("sparql", help="the query text, or the path of a .rq file")
     p.add_argument("--format", choices=RESULT_FORMATS, default="table",
-                   help="table (default), or the SPARQL results formats csv, tsv, json")
+                   help="table (default), or the SPARQL results formats csv, tsv, json, xml")
+    _limits(p, MAX_ROWS)
+    p.add_argument("--endpoint", metavar="URL",
+                   help="query this remote SPARQL endpoint instead of the local graph")
+    p.add_argument("--graph", metavar="IRI", default=DEFAULT_GRAPH,
+                   help=f"with --endpoint: the graph to query (default: {DEFAULT_GRAPH}; "
+                   "'' for the store's default graph)")
+    p = command("serve", "serve the graph as a read-only SPARQL 1.1 endpoint (and graph.html)")
+    p.add_argument("--out", default="out", type=Path,
+                   help="folder whose graph.html is served at / (default: out)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks one)")
+    _limits(p, 10_000)
+    p = command("push", "replace a named graph in a SPARQL store with the graph (Graph Store "
+                "Protocol PUT, then an atomic MOVE)")
+    p.add_argument("--endpoint", metavar="URL", required=True,
+                   help="the store's Graph Store Protocol URL, e.g. http://127.0.0.1:7878/store")
+    p.add_argument("--update", metavar="URL",
+                   help="the store's SPARQL Update URL (default: .../update next to --endpoint)")
+    p.add_argument("--graph", metavar="IRI", default=DEFAULT_GRAPH,
+                   help=f"the named graph to replace (default: {DEFAULT_GRAPH})")
+    p.add_argument("--timeout", type=float, default=60.0,
+                   help="seconds to wait for each answer (default: 60)")
     command("stats", "print counts of entities by class and facts by predicate")
     p = sub.add_parser("bench", help="benchmark every stage against baselines (docs/benchmarks.md)",
                        description="generate data and time every stage against baselines")
@@ -53,6 +95,29 @@ def _parser() -> argparse.ArgumentParser:
                    help="seconds before one measurement is given up (reported as a timeout)")
     _network_parsers(command)
     return parser
+
+
+def _limits(p: argparse.ArgumentParser, max_rows: int) -> None:
+    p.add_argument("--timeout", type=float, default=10.0,
+                   help="stop a query after this many seconds (default: 10)")
+    p.add_argument("--max-rows", type=int, default=max_rows,
+                   help=f"refuse answers with more rows (default: {max_rows})")
+    p.add_argument("--engine", choices=ENGINES, default="rdflib",
+                   help="in-process engine: rdflib (default) or oxigraph (faster on big graphs)")
+
+
+def _serve(args: argparse.Namespace, graph: Graph) -> int:
+    server = make_server(graph, host=args.host, port=args.port, engine=args.engine,
+                         timeout=args.timeout, max_rows=args.max_rows,
+                         html=args.out / "graph.html", log=True)
+    print(f"SPARQL endpoint {server.url} (page at /); Ctrl-C stops", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
 
 
 def _network_parsers(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
@@ -125,9 +190,13 @@ def _run(args: argparse.Namespace) -> int:
         print(f"{errors} error(s), {len(issues) - errors} warning(s)", file=sys.stderr)
         return 1 if errors else 0
     if args.command == "build":
-        result = build(args.data, args.out, html_page=not args.no_html,
+        result = build(args.data, args.out, html_page=not args.no_html, config=args.config,
+                       focus=args.focus, hops=args.hops, lock_wait=args.lock_wait,
                        cache_dir=None if args.no_cache else default_cache_dir())
         print(format_stats(result.stats), end="")
+        if result.imported:
+            print("\n" + "\n".join(line for line in result.imported.report_lines()
+                                   if not line.startswith("  ")))
         print(f"\n{len(result.warnings)} warning(s) (run `kg check` to list them)")
         for name in sorted(result.outputs):
             print(f"wrote {result.outputs[name]}")
@@ -136,13 +205,33 @@ def _run(args: argparse.Namespace) -> int:
         print(bench(args.sizes, args.repeats, args.work, args.stages, args.engines,
                     args.timeout), end="")
         return 0
+    if args.command == "import":
+        imp, written = import_sipri(args.path, load_graph(args.data).data, args.out)
+        print("\n".join(imp.report_lines()))
+        for name in sorted(written):
+            print(f"wrote {written[name]}")
+        return 0
+    if args.command == "query" and args.endpoint:
+        answer = remote_query(args.endpoint, _query_text(args.sparql),
+                              graph_iri=args.graph or None, timeout=args.timeout)
+        print(format_result(answer, args.format), end="")
+        return 0
     if args.command in _NETWORK:
         return _network(args)
     graph = load_graph(args.data).graph
+    if args.command == "push":
+        pushed = push(graph, endpoint=args.endpoint, update=args.update, graph_iri=args.graph,
+                      timeout=args.timeout)
+        print(f"pushed {pushed.triples} triples into <{pushed.graph}> at {pushed.endpoint}")
+        return 0
+    if args.command == "serve":
+        return _serve(args, graph)
     if args.command == "stats":
         print(format_stats(stats(graph)), end="")
         return 0
-    print(format_result(query(graph, _query_text(args.sparql)), args.format), end="")
+    answer = query(graph, _query_text(args.sparql), timeout=args.timeout,
+                   max_rows=args.max_rows, engine=args.engine)
+    print(format_result(answer, args.format), end="")
     return 0
 
 
@@ -197,6 +286,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KGError as exc:
         print(f"kg: error: {exc}", file=sys.stderr)
+        return 1
+    except RecursionError:  # a deeply nested query or a very long chain: no traceback
+        print("kg: error: the input is nested too deeply or chains too far to process "
+              "(Python's recursion limit was reached)", file=sys.stderr)
         return 1
 
 

@@ -72,3 +72,34 @@ class QueryError(KGError):
 
 class OutputError(KGError):
     """An output could not be written; the previous output is left as it was."""
+
+
+class QueryTimeout(QueryError):
+    """A SPARQL query ran past its time limit and was stopped; no partial result is given."""
+
+
+class QueryTooLarge(QueryError):
+    """A SPARQL query's result exceeds the row limit; no truncated result is given."""
+
+
+class StoreError(KGError):
+    """A remote SPARQL store could not be reached or refused an operation."""
+
+
+class ReadOnlyError(QueryError):
+    """An update (INSERT, DELETE, LOAD, CLEAR...) was sent where the graph is read-only."""
+
+
+class ImportFileError(KGError):
+    """A file to import (a CSV export, an RDF file, the project config) cannot be read.
+
+    The message starts with ``file:line:col`` where a position is known.
+    """
+
+    def __init__(self, loc: Loc, message: str, value: object = None) -> None:
+        self.loc = loc
+        self.value = value
+        text = f"{loc}: {message}"
+        if value is not None:
+            text += f": {value!r}"
+        super().__init__(text)

@@ -19,6 +19,8 @@ from rdflib.term import Node
 from kg.errors import OutputError
 from kg.vocab import PREFIXES
 
+_FILE_MODE = 0o644  # rw-r--r--, what a plain open() gives under the usual umask
+
 FORMATS = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld"}
 
 _PN_LOCAL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_\-])?")
@@ -254,11 +256,14 @@ def write_all(files: Mapping[Path, str | Callable[[], str]]) -> None:
     A failure while writing (a full disk, a bad path) leaves every target as it was.
     """
     staged: list[tuple[str, Path]] = []
+    current: Path | None = None  # the target being written, named when an error has none
     try:
         for path, text in files.items():
+            current = path
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
             staged.append((tmp, path))
+            os.fchmod(fd, _FILE_MODE)  # mkstemp makes 0600; outputs are ordinary files
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(text() if callable(text) else text)
                 handle.flush()
@@ -266,7 +271,7 @@ def write_all(files: Mapping[Path, str | Callable[[], str]]) -> None:
         for tmp, path in staged:
             os.replace(tmp, path)
     except OSError as exc:
-        where = exc.filename or "output"
+        where = exc.filename or current or "output"
         raise OutputError(f"{where}: cannot write: {exc.strerror or exc}") from exc
     finally:
         for tmp, _ in staged:

@@ -1,117 +1,251 @@
-"""The offline HTML page: pyvis assembles the vis-network graph, kg inlines everything.
+"""The offline HTML page: one self-contained file to browse the graph and its sources.
 
 pyvis's own templates load scripts and styles from CDNs even in its "local" and
-"in_line" modes, so the page is written from kg's template with vis-network's bundle
-(shipped inside the pyvis package) inlined. Labels and notes are data: they travel as
-JSON and are put on screen with ``textContent``, never as HTML.
+"in_line" modes, so kg writes the page from its own template (kg/templates/) and inlines
+the vis-network bundle that ships inside the pyvis package. Page data is built as plain
+dicts in one pass over the dataset (pyvis's ``add_edge`` is quadratic) and travels as
+escaped JSON; the page puts every label, alias, note and title on screen with
+``textContent``, never as HTML, and a Content-Security-Policy allows only the page's own
+two scripts (by hash), so an injected ``onerror`` or ``<script>`` cannot run.
+
+"As of" rule: a fact stands on day D when it may have happened, or may have been
+reported, by D: the earliest day its ``date``/``start`` qualifier or the publication of
+any of its sources may mean (``kg.dates.parse_date(...).earliest``) is on or before D.
+Facts with no date and no dated source always stand.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import math
 import re
+from collections import defaultdict, deque
+from collections.abc import Iterable
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
-from kg.model import Amount, Dataset, Statement
+from kg.dates import DateError, parse_date
+from kg.errors import KGError
+from kg.model import Amount, Dataset, Entity, Statement
 from kg.rdf import statement_iri
 from kg.vocab import KGS, vocabulary
 
-PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
-           "#ff9da7", "#9c755f", "#bab0ac")
-CLASS_GROUPS = ("Country", "Organization", "Person", "System", "Agreement", "Plan", "Event",
-                "Place")
+#: Top-level classes a node is drawn as: (class, colour, vis shape, legend glyph).
+CLASS_STYLES = (
+    ("Country", "#4e79a7", "dot", "\u25cf"),
+    ("Organization", "#f28e2b", "square", "\u25a0"),
+    ("Person", "#e15759", "triangle", "\u25b2"),
+    ("System", "#59a14f", "diamond", "\u25c6"),
+    ("Agreement", "#b07aa1", "star", "\u2605"),
+    ("Plan", "#edc948", "triangleDown", "\u25bc"),
+    ("Event", "#76b7b2", "hexagon", "\u2b22"),
+    ("Place", "#9c755f", "dot", "\u25cf"),
+    ("Entity", "#bab0ac", "dot", "\u25cf"),
+)
+#: Above this many nodes the page trades layout quality for speed.
+LARGE_GRAPH = 100
+
+
+class FocusError(KGError):
+    """A focus entity names nothing in the data, or the number of hops is invalid."""
 
 
 def vis_network_js() -> str:
     """The vis-network bundle that ships inside pyvis (no network needed)."""
-    import pyvis
+    from importlib.util import find_spec
 
-    lib = Path(pyvis.__file__).parent / "lib"
+    # Locate pyvis without importing it: importing pyvis imports IPython (seconds).
+    spec = find_spec("pyvis")
+    if spec is None or not spec.submodule_search_locations:
+        raise KGError("pyvis is not installed: it ships the vis-network bundle the page needs")
+    lib = Path(next(iter(spec.submodule_search_locations))) / "lib"
     bundle = max(lib.glob("vis-*/vis-network.min.js"), key=lambda p: p.parent.name)
     return bundle.read_text(encoding="utf-8")
 
 
 def _group(entity_type: str) -> str:
     v = vocabulary()
-    return next((g for g in CLASS_GROUPS if v.is_a(entity_type, g)), "Entity")
+    return next((c[0] for c in CLASS_STYLES if v.is_a(entity_type, c[0])), "Entity")
 
 
-def _fact_text(s: Statement, labels: dict[str, str]) -> str:
-    pred = vocabulary().predicates[s.predicate].label
+def _amount(a: Amount) -> str:
+    text = f"{a.value:,f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return f"{text} {a.currency}"
+
+
+def _value_text(s: Statement) -> str | None:
     if s.object is not None:
-        obj = labels.get(s.object, s.object)
-    elif isinstance(s.value, Amount):
-        obj = f"{s.value.value:,} {s.value.currency}"
-    else:
-        obj = str(s.value)
-    return f"{labels.get(s.subject, s.subject)} — {pred} — {obj}"
+        return None
+    return _amount(s.value) if isinstance(s.value, Amount) else str(s.value)
 
 
-def _qualifiers(s: Statement, labels: dict[str, str]) -> list[str]:
+def _qualifiers(s: Statement, labels: dict[str, str]) -> list[list[str]]:
     q = s.qualifiers
-    out = [f"{k}: {v}" for k, v in (("date", q.date), ("from", q.start), ("until", q.end),
-                                    ("status", q.status), ("certainty", q.certainty)) if v]
+    out = [[k, v] for k, v in (("date", q.date), ("from", q.start), ("until", q.end),
+                               ("status", q.status), ("certainty", q.certainty)) if v]
     if q.amount:
-        out.append(f"amount: {q.amount.value:,} {q.amount.currency}")
+        out.append(["amount", _amount(q.amount)])
     if q.quantity:
-        out.append(f"quantity: {q.quantity.value} {q.quantity.unit or ''}".rstrip())
+        out.append(["quantity", f"{q.quantity.value} {q.quantity.unit or ''}".rstrip()])
     for key, ref in (("location", q.location), ("according to", q.according_to)):
         if ref:
-            out.append(f"{key}: {labels.get(ref, ref)}")
-    for note in (q.note, s.note):
-        if note:
-            out.append(f"note: {note}")
+            out.append([key, labels.get(ref, ref)])
+    out += [["note", n] for n in (q.note, s.note) if n]
     return out
 
 
-def page_data(data: Dataset) -> dict[str, object]:
-    """Everything the page shows, as plain JSON-able values."""
-    from pyvis.network import Network
+class _Earliest(dict[str, str | None]):
+    """Memo of the first day (ISO) a date text may mean; None for a text that is no date."""
 
+    def __missing__(self, text: str) -> str | None:
+        try:
+            day: str | None = parse_date(text).earliest.isoformat()
+        except DateError:
+            day = None
+        self[text] = day
+        return day
+
+    def of(self, texts: Iterable[str | None]) -> str | None:
+        return min((d for t in texts if t and (d := self[t])), default=None)
+
+
+def statement_key(s: Statement) -> str:
+    """The statement's IRI without the kgs: namespace (as kg.rdf.statement_iri names it)."""
+    if s.object is None:
+        return str(statement_iri(s))[len(KGS):]
+    return ".".join([s.subject, s.predicate, s.object] + ([s.id] if s.id else []))
+
+
+def _statement(s: Statement, labels: dict[str, str], published: dict[str, str | None],
+               earliest: _Earliest) -> dict[str, object]:
+    q = s.qualifiers
+    return {
+        "id": statement_key(s), "s": s.subject, "p": s.predicate,
+        "o": s.object, "value": _value_text(s), "q": _qualifiers(s, labels),
+        "status": q.status,
+        "since": earliest.of([q.date, q.start, *(published.get(c.source) for c in s.citations)]),
+        "cites": [{"source": c.source, "locator": c.locator, "credibility": c.credibility,
+                   "attribution": c.attribution, "note": c.note} for c in s.citations],
+    }
+
+
+def _entity(e: Entity, degree: int) -> dict[str, object]:
+    return {"id": e.id, "label": e.label, "type": e.type, "group": _group(e.type),
+            "aliases": list(e.aliases), "description": e.description, "note": e.note,
+            "degree": degree, "size": round(12 + 4 * math.sqrt(degree), 1)}
+
+
+def vis_options(node_count: int, edge_count: int = 0) -> dict[str, object]:
+    """vis-network options; big graphs get a capped, quicker layout and no curved edges.
+
+    The layout runs a fixed number of physics iterations before the page is shown, then
+    physics stops; on big graphs that number shrinks with the graph (each iteration costs
+    about its size) so a page of 5,000 nodes is usable within seconds.
+    """
+    large = node_count > LARGE_GRAPH
+    iterations = max(20, min(150, 300_000 // max(1, node_count + edge_count))) if large else 400
+    return {
+        "autoResize": True,
+        "layout": {"improvedLayout": not large, "randomSeed": 7},
+        "nodes": {"borderWidth": 1, "font": {"size": 14, "color": "#1d2733"}},
+        "edges": {"font": {"size": 10, "align": "middle", "color": "#4a5560"},
+                  "color": {"color": "#9aa5b1", "highlight": "#d62728", "hover": "#5b6b7a"},
+                  "smooth": False if large else {"type": "dynamic"}, "width": 1},
+        "physics": {"solver": "barnesHut",
+                    "barnesHut": {"gravitationalConstant": -3500, "springLength": 110,
+                                  "avoidOverlap": 0 if large else 0.1,
+                                  "theta": 0.8 if large else 0.5},
+                    "stabilization": {"enabled": True, "iterations": iterations,
+                                      "updateInterval": 50, "fit": True}},
+        "interaction": {"hover": True, "hideEdgesOnDrag": large, "hideEdgesOnZoom": large,
+                        "keyboard": {"enabled": True, "bindToWindow": False},
+                        "multiselect": True},
+    }
+
+
+def page_data(data: Dataset, *, focus: str | None = None, hops: int = 1) -> dict[str, object]:
+    """Everything the page shows, as plain JSON-able values, built in one pass."""
     labels = {e.id: e.label for e in data.entities}
-    sources = {src.id: src for src in data.sources}
-    groups = sorted({_group(e.type) for e in data.entities})
-    colors = {g: PALETTE[i % len(PALETTE)] for i, g in enumerate(groups)}
-    net = Network(directed=True)
-    entities: dict[str, dict[str, Any]] = {}
-    for e in data.entities:
-        group = _group(e.type)
-        net.add_node(e.id, label=e.label, color=colors[group], shape="dot")
-        entities[e.id] = {"label": e.label, "type": e.type, "aliases": list(e.aliases),
-                          "statements": []}
-    statements: dict[str, dict[str, object]] = {}
+    published = {src.id: src.published for src in data.sources}
+    degree: dict[str, int] = defaultdict(int)
     for s in data.statements:
-        key = str(statement_iri(s))[len(KGS):]
-        cites = []
-        for c in s.citations:
-            src = sources.get(c.source)
-            parts = [src.title if src else c.source]
-            parts += [x for x in (src and src.publisher, src and src.published,
-                                  src and src.reliability and f"reliability {src.reliability}",
-                                  c.credibility and f"credibility {c.credibility}",
-                                  c.locator, c.attribution, c.note) if x]
-            cites.append(" · ".join(str(p) for p in parts))
-        statements[key] = {"text": _fact_text(s, labels),
-                           "qualifiers": _qualifiers(s, labels), "citations": cites}
-        for ref in {s.subject, s.object} - {None}:
-            if ref in entities:
-                entities[ref]["statements"].append(key)
-        if s.object is not None and s.object in entities and s.subject in entities:
-            net.add_edge(s.subject, s.object, label=vocabulary().predicates[s.predicate].label,
-                         id=key, statement=key)
-    nodes, edges = net.get_network_data()[:2]
-    options = json.loads(net.options.to_json())
-    options["physics"]["stabilization"] = {"enabled": True, "iterations": 300}
-    return {"nodes": nodes, "edges": edges, "entities": entities, "statements": statements,
-            "colors": colors, "options": options}
+        degree[s.subject] += 1
+        if s.object is not None:
+            degree[s.object] += 1
+    predicates = vocabulary().predicates
+    earliest = _Earliest()
+    used = sorted({s.predicate for s in data.statements})
+    return {
+        "meta": {"focus": focus, "hops": hops, "large": len(data.entities) > LARGE_GRAPH},
+        "classes": [{"name": n, "color": c, "shape": sh, "glyph": g}
+                    for n, c, sh, g in CLASS_STYLES],
+        "entities": [_entity(e, degree[e.id]) for e in data.entities],
+        "statements": [_statement(s, labels, published, earliest) for s in data.statements],
+        "predicates": {p: {"label": predicates[p].label if p in predicates else p,
+                           "symmetric": p in predicates and predicates[p].symmetric}
+                       for p in used},
+        "sources": {src.id: {"title": src.title, "publisher": src.publisher,
+                             "published": src.published, "reliability": src.reliability,
+                             "url": src.url, "note": src.note,
+                             "since": earliest.of([src.published])} for src in data.sources},
+        "options": vis_options(len(data.entities),
+                               sum(1 for s in data.statements if s.object is not None)),
+    }
+
+
+def resolve_entity(data: Dataset, name: str) -> str:
+    """The id of the entity ``name`` names: its id, else its label, else one alias."""
+    if any(e.id == name for e in data.entities):
+        return name
+    folded = name.casefold()
+    found: list[str] = []
+    for names in (lambda e: (e.label,), lambda e: e.aliases):
+        found = sorted({e.id for e in data.entities
+                        if folded in {t.casefold() for t in names(e)}})
+        if found:
+            break
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise FocusError(f"focus {name!r} is ambiguous: it names {', '.join(found)}")
+    raise FocusError(f"focus {name!r}: no entity has this id, label or alias")
+
+
+def neighbourhood(data: Dataset, entity: str, *, hops: int) -> Dataset:
+    """The part of ``data`` within ``hops`` facts of ``entity`` (either direction)."""
+    if hops < 0:
+        raise FocusError(f"hops must be 0 or more, not {hops}")
+    adjacent: dict[str, set[str]] = defaultdict(set)
+    for s in data.statements:
+        if s.object is not None:
+            adjacent[s.subject].add(s.object)
+            adjacent[s.object].add(s.subject)
+    distance = {entity: 0}
+    todo = deque([entity])
+    while todo:
+        node = todo.popleft()
+        if distance[node] < hops:
+            for nxt in sorted(adjacent[node] - distance.keys()):
+                distance[nxt] = distance[node] + 1
+                todo.append(nxt)
+    statements = tuple(s for s in data.statements if s.subject in distance
+                       and (s.object is None or s.object in distance))
+    cited = {c.source for s in statements for c in s.citations}
+    return replace(data, entities=tuple(e for e in data.entities if e.id in distance),
+                   statements=statements,
+                   sources=tuple(src for src in data.sources if src.id in cited))
 
 
 def _script_json(value: object) -> str:
     """JSON that is safe inside a <script> element whatever the strings hold."""
     text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
 def _escape_html(text: str) -> str:
@@ -119,13 +253,36 @@ def _escape_html(text: str) -> str:
             .replace('"', "&quot;"))
 
 
-def render_page(data: Dataset, *, title: str = "kg — knowledge graph") -> str:
-    """The self-contained HTML page of the dataset."""
-    template = resources.files("kg").joinpath("templates/page.html").read_text(encoding="utf-8")
+def _csp_hash(script: str) -> str:
+    digest = hashlib.sha256(script.encode("utf-8")).digest()
+    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
+
+
+def _template(name: str) -> str:
+    return resources.files("kg").joinpath(f"templates/{name}").read_text(encoding="utf-8")
+
+
+def render_page(data: Dataset, *, title: str = "kg — knowledge graph",
+                focus: str | None = None, hops: int = 1) -> str:
+    """The self-contained HTML page of the dataset (``focus``: an entity id to select)."""
+    vis_js = vis_network_js().replace("</script", "<\\/script")
+    app_js = _template("page.js")
     parts = {
         "TITLE": _escape_html(title),
-        "DATA": _script_json(page_data(data)),
-        "VIS": vis_network_js().replace("</script", "<\\/script"),
+        "CSP": f"{_csp_hash(vis_js)} {_csp_hash(app_js)}",
+        "CSS": _template("page.css"),
+        "DATA": _script_json(page_data(data, focus=focus, hops=hops)),
+        "VIS": vis_js,
+        "APP": app_js,
     }
     # One pass, so a placeholder spelled inside the data is never substituted.
-    return re.sub(r"__KG_([A-Z]+)__", lambda m: parts[m.group(1)], template)
+    return re.sub(r"__KG_([A-Z]+)__", lambda m: parts[m.group(1)], _template("page.html"))
+
+
+def render_focus_page(data: Dataset, entity: str, *, hops: int = 2) -> tuple[str, str]:
+    """(entity id, page) of the ``hops``-neighbourhood of ``entity`` (id, label or alias)."""
+    eid = resolve_entity(data, entity)
+    label = next(e.label for e in data.entities if e.id == eid)
+    part = neighbourhood(data, eid, hops=hops)
+    title = f"kg — {label} and {hops} hop{'s' if hops != 1 else ''} around"
+    return eid, render_page(part, title=title, focus=eid, hops=hops)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from kg.errors import Issue, Loc
 from kg.model import Amount, Citation, Dataset, Entity, Qualifiers, Quantity, Source, Statement
-from kg.yamlread import YMap, YNode, YScalar, YSeq, read_yaml
+from kg.yamlread import MAX_FILE_BYTES, YMap, YNode, YScalar, YSeq, read_yaml
 
 SECTIONS = ("sources", "entities", "statements")
 SOURCE_FIELDS = ("id", "title", "publisher", "published", "reliability", "url", "file",
@@ -53,6 +53,10 @@ def load(
     for path in data_files(root):
         name = _display(path, base)
         names.append(name)
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:  # refused before it is read into memory
+            issues.append(Issue(Loc(name), f"file is larger than {MAX_FILE_BYTES} bytes", size))
+            continue
         part, found = load_file(path.read_bytes(), name)
         issues += found
         sources += part.sources
@@ -278,8 +282,9 @@ class _Reader:
                 self.error(sub.loc, f"'{prefix}{key}' needs a 'value'")
             return None
         if currency is None:
+            shown = sub.entries["value"][1]
             self.error(sub.loc, f"'{prefix}{key}' needs a 'currency' (ISO 4217, e.g. USD)",
-                       str(number))
+                       shown.text if isinstance(shown, YScalar) else str(number))
             return None
         return Amount(number, currency)
 

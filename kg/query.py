@@ -10,9 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from xml.sax.saxutils import escape, quoteattr
 
 from pyparsing import ParseException
 from rdflib import Graph, Literal
@@ -21,8 +22,10 @@ from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import BNode, Node, URIRef
 
-from kg.errors import QueryError
+from kg.engine import Answer, Engine, evaluate, open_engine
+from kg.errors import QueryError, ReadOnlyError
 from kg.export import serialize, term_text
+from kg.rdf import new_graph
 from kg.vocab import PREFIXES
 
 RESULT_FORMATS = ("table", "csv", "tsv", "json", "xml")
@@ -53,8 +56,8 @@ def prepare(sparql: str) -> Query:
         except ParseException:
             raise QueryError(f"SPARQL syntax error at {_position(sparql, exc)}: {exc.msg}") \
                 from None
-        raise QueryError("updates (INSERT, DELETE, LOAD, CLEAR...) are not allowed: "
-                         "the graph is read-only") from None
+        raise ReadOnlyError("updates (INSERT, DELETE, LOAD, CLEAR...) are not allowed: "
+                            "the graph is read-only") from None
     if "datasetClause" in tree[1]:
         raise QueryError("FROM and FROM NAMED are not allowed: queries run over the built graph")
     query = prepareQuery(sparql, initNs=PREFIXES)
@@ -76,26 +79,36 @@ def _has_service(node: Any, depth: int = 0) -> bool:
     return False
 
 
-def query(graph: Graph, sparql: str) -> QueryResult:
-    """Run a SPARQL query over ``graph`` (kg's prefixes are predeclared)."""
+MAX_ROWS = 100_000
+
+
+def query(graph: Graph | Engine, sparql: str, *, timeout: float | None = 10.0,
+          max_rows: int | None = MAX_ROWS, engine: str = "rdflib") -> QueryResult:
+    """Run a SPARQL query over ``graph`` (kg's prefixes are predeclared).
+
+    ``graph`` is an rdflib Graph, or an engine from :func:`kg.engine.open_engine` to reuse
+    one Oxigraph store across queries. The query is stopped after ``timeout`` seconds
+    (QueryTimeout; ``None`` for no limit) and refused when its answer has more than
+    ``max_rows`` rows (QueryTooLarge): a partial answer is never returned.
+    """
     prepared = prepare(sparql)
-    try:
-        result = graph.query(prepared)
-    except Exception as exc:  # rdflib raises many kinds during evaluation
-        raise QueryError(f"query failed: {exc}") from exc
-    kind = prepared.algebra.name.replace("Query", "").upper()
-    if kind == "SELECT":
-        names = tuple(str(v) for v in (result.vars or ()))
-        rows = tuple(tuple(row) for row in result)  # type: ignore[arg-type]
-        return QueryResult(kind, names, rows)
-    if kind == "ASKQUERY" or result.type == "ASK":
-        return QueryResult("ASK", boolean=bool(result.askAnswer))
-    out = Graph(bind_namespaces="none")
-    for prefix, ns in PREFIXES.items():
-        out.bind(prefix, ns)
-    for triple in result:
-        out.add(triple)  # type: ignore[arg-type]
-    return QueryResult(result.type, graph=out)
+    runner = open_engine(graph, engine) if isinstance(graph, Graph) else graph
+    answer = evaluate(runner, sparql, prepared, timeout=timeout, max_rows=max_rows)
+    return from_answer(answer)
+
+
+def from_answer(answer: Answer) -> QueryResult:
+    """The QueryResult of an engine's answer."""
+    if answer.kind == "SELECT":
+        return QueryResult("SELECT", answer.variables, answer.rows)
+    if answer.kind == "ASK":
+        return QueryResult("ASK", boolean=answer.boolean)
+    return QueryResult(answer.kind, graph=result_graph(answer.triples))
+
+
+def result_graph(triples: Iterable[tuple[Node, Node, Node]]) -> Graph:
+    """A graph holding ``triples`` with kg's prefixes bound."""
+    return new_graph(triples)
 
 
 def _cell(term: Node | None) -> str:
@@ -132,6 +145,8 @@ def format_result(result: QueryResult, fmt: str = "table") -> str:
         raise QueryError(f"unknown format {fmt!r}; allowed: " + ", ".join(RESULT_FORMATS))
     if result.graph is not None:
         return serialize(result.graph, "ttl")
+    if fmt == "xml":
+        return _xml(result)
     if result.kind == "ASK":
         if fmt == "json":
             return json.dumps({"head": {}, "boolean": result.boolean}) + "\n"
@@ -152,8 +167,6 @@ def format_result(result: QueryResult, fmt: str = "table") -> str:
         lines = ["\t".join("?" + v for v in result.variables)]
         lines += ["\t".join(_tsv_term(t) for t in row) for row in result.rows]
         return "\n".join(lines) + "\n"
-    if fmt == "xml":
-        raise QueryError("xml results are available from the endpoint (kg serve)")
     return _table(result)
 
 
@@ -169,3 +182,37 @@ def _table(result: QueryResult) -> str:
     text = [line(header), rule] + [line(r) for r in body]
     text.append(f"({len(body)} row{'s' if len(body) != 1 else ''})")
     return "\n".join(t.rstrip() for t in text) + "\n"
+
+
+def _xml_term(term: Node) -> str:
+    if isinstance(term, URIRef):
+        return f"<uri>{escape(str(term))}</uri>"
+    if isinstance(term, BNode):
+        return f"<bnode>{escape(str(term))}</bnode>"
+    assert isinstance(term, Literal)
+    attrs = ""
+    if term.language:
+        attrs = f" xml:lang={quoteattr(term.language)}"
+    elif term.datatype is not None:
+        attrs = f" datatype={quoteattr(str(term.datatype))}"
+    return f"<literal{attrs}>{escape(str(term))}</literal>"
+
+
+def _xml(result: QueryResult) -> str:
+    """SPARQL Query Results XML Format."""
+    lines = ['<?xml version="1.0" encoding="utf-8"?>',
+             '<sparql xmlns="http://www.w3.org/2005/sparql-results#">', "<head>"]
+    lines += [f"<variable name={quoteattr(v)}/>" for v in result.variables]
+    lines.append("</head>")
+    if result.kind == "ASK":
+        lines.append(f"<boolean>{'true' if result.boolean else 'false'}</boolean>")
+    else:
+        lines.append("<results>")
+        for row in result.rows:
+            lines.append("<result>")
+            lines += [f"<binding name={quoteattr(v)}>{_xml_term(t)}</binding>"
+                      for v, t in zip(result.variables, row, strict=True) if t is not None]
+            lines.append("</result>")
+        lines.append("</results>")
+    lines.append("</sparql>")
+    return "\n".join(lines) + "\n"

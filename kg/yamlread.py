@@ -29,9 +29,17 @@ _AMBIGUOUS = re.compile(
     | [-+]?0[0-7_]+ | [-+]?0x[0-9a-f_]+ | [-+]?0b[01_]+   # octal, hex, binary
     | [-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?    # sexagesimal 1:20
     | [-+]?\.(?:inf|nan) | \+[0-9].* | [0-9][0-9_]*_[0-9_]*
+    | [-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?  # YAML 1.1 floats: .5, 1., -.5e3
     """
 )
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# In text: C0/C1 controls (tab, LF and CR aside), lone surrogates, the invisible
+# bidirectional overrides and isolates (they make text display other than it reads),
+# and the noncharacters U+FFFE/U+FFFF.
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069\ufffe\uffff]"
+)
+# Raw in the file: what the YAML reader refuses before any parsing (no position given).
+_RAW_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
 
 
 @dataclass(slots=True)
@@ -95,18 +103,52 @@ def read_yaml(data: bytes, name: str) -> tuple[YNode | None, list[Issue]]:
         not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
     ):
         return None, [Issue(Loc(name, 1, 1), "file is empty")]
+    raw = [_position_issue(name, text, m.start(), "control character "
+                           f"U+{ord(m.group()):04X} in the file (write it as an escape, or "
+                           "remove it)", m.group()) for m in _RAW_CONTROL.finditer(text)]
+    if raw:
+        return None, raw
     builder = _Builder(name)
     try:
         for event in yaml.parse(text, Loader=_Parser):
             builder.feed(event)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        loc = Loc(name, mark.line + 1, mark.column + 1) if mark is not None else Loc(name)
-        message = " ".join(str(p) for p in (exc.context, exc.problem) if p)
-        return None, [*builder.issues, Issue(loc, f"YAML syntax error: {message}")]
+        return None, [*builder.issues, _syntax_issue(name, text, exc)]
     except yaml.YAMLError as exc:
         return None, [*builder.issues, Issue(Loc(name), f"YAML error: {exc}")]
     return builder.root, builder.issues
+
+
+def _syntax_issue(name: str, text: str, exc: yaml.MarkedYAMLError) -> Issue:
+    """A parser error at its position, with the text found there (or where the file ends)."""
+    mark = exc.problem_mark or exc.context_mark
+    message = "YAML syntax error: " + " ".join(str(p) for p in (exc.context, exc.problem) if p)
+    if mark is None:  # pragma: no cover - libyaml always gives a mark
+        return Issue(Loc(name), message)
+    if "escape" in message and "Unicode" in message:
+        message += (" (a lone surrogate such as \\ud800 is not a character; write the "
+                    "character itself or \\U0001F600)")
+    if mark.index >= len(text.rstrip()):
+        message += " (the file ends in the middle of a structure: is it truncated?)"
+        return Issue(Loc(name, mark.line + 1, mark.column + 1), message,
+                     text.rstrip().splitlines()[-1][-30:])
+    col = mark.column
+    if "escape" in message:  # point at the whole escape, from its backslash
+        col = max(text.splitlines()[mark.line].rfind("\\", 0, col + 1), 0)
+    return Issue(Loc(name, mark.line + 1, col + 1), message, _snippet(text, mark.line, col))
+
+
+def _position_issue(name: str, text: str, index: int, message: str, value: object) -> Issue:
+    line = text.count("\n", 0, index) + 1
+    col = index - (text.rfind("\n", 0, index) + 1) + 1
+    return Issue(Loc(name, line, col), message, value)
+
+
+def _snippet(text: str, line: int, col: int, width: int = 30) -> str | None:
+    """The text at a parser's mark (0-based line and column), for the error's value."""
+    lines = text.splitlines()
+    part = lines[line][col : col + width] if 0 <= line < len(lines) else ""
+    return part or None
 
 
 class _Builder:

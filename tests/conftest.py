@@ -20,8 +20,31 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 _LOOPBACK = ("127.", "::1", "localhost")
 
 
+# Build, check and query never touch the network, not even loopback: a connection made
+# while one of these modules is on the call stack fails the test (serve/push are exempt).
+_OFFLINE_MODULES = frozenset(
+    str(ROOT / "kg" / f"{name}.py")
+    for name in ("build", "check", "load", "yamlread", "rdf", "validate", "export", "html",
+                 "query", "stats", "vocab")
+)
+
+
+def offline_caller() -> str | None:
+    """The kg module on the current call stack that must stay offline, if any."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_filename in _OFFLINE_MODULES:
+            return f"{Path(frame.f_code.co_filename).name}:{frame.f_code.co_name}"
+        frame = frame.f_back  # type: ignore[assignment]
+    return None
+
+
 def _guarded_connect(original: Callable[..., object]) -> Callable[..., object]:
     def connect(self: socket.socket, address: object) -> object:
+        caller = offline_caller()
+        if caller is not None:
+            raise RuntimeError(f"network access during build/check/query ({caller}): "
+                               f"{address!r}")
         host = address[0] if isinstance(address, tuple) else str(address)
         if self.family in (socket.AF_INET, socket.AF_INET6) and not str(host).startswith(
             _LOOPBACK
@@ -37,6 +60,21 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     """Any socket connection outside loopback fails the test."""
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect(socket.socket.connect))
     monkeypatch.setattr(socket.socket, "connect_ex", _guarded_connect(socket.socket.connect_ex))
+    monkeypatch.setattr(socket, "getaddrinfo", _guarded_lookup(socket.getaddrinfo))
+
+
+def _guarded_lookup(original: Callable[..., object]) -> Callable[..., object]:
+    """Name lookups are network access too: only loopback names outside kg's offline code."""
+
+    def getaddrinfo(host: object, *args: object, **kwargs: object) -> object:
+        caller = offline_caller()
+        if caller is not None:
+            raise RuntimeError(f"network access during build/check/query ({caller}): {host!r}")
+        if host is not None and not str(host).startswith(_LOOPBACK):
+            raise RuntimeError(f"test tried to resolve a network name: {host!r}")
+        return original(host, *args, **kwargs)
+
+    return getaddrinfo
 
 
 @pytest.fixture

@@ -61,3 +61,9 @@ def test_statement_node_carries_qualifiers_and_citations() -> None:
                 "kg": "https://w3id.org/kg/ontology/", "kgr": "https://w3id.org/kg/resource/",
                 "prov": "http://www.w3.org/ns/prov#"})}
     assert rows == {("2020-02", "https://w3id.org/kg/ontology/signed", "para 1", "2")}
+
+
+def test_outputs_are_readable_by_others(tmp_path: Path) -> None:
+    kg.build(SMALL / "data", tmp_path)
+    for name in ("graph.ttl", "graph.html"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o644, name

@@ -1,0 +1,229 @@
+"""SPARQL evaluation engines (rdflib, Oxigraph in-process) under a time and row limit.
+
+Why a forked worker. rdflib evaluates a query in pure Python and offers no way to stop
+it: a thread cannot be killed, and SIGALRM only reaches the main thread (the endpoint
+answers queries in worker threads). pyoxigraph has no cancellation either. So every
+limited query runs in a child process made with ``fork()``: the child inherits the
+graph (or the Oxigraph store) copy-on-write, so nothing is reloaded or pickled on the
+way in, evaluates the query, and sends the plain answer back over a pipe. The parent
+waits on the pipe until the deadline and then kills the child with SIGKILL, which
+always works and frees everything the query held. The cost is one fork per query (a
+few milliseconds, measured in the README); a query that cannot finish costs nothing
+after its deadline.
+
+Forking a process that runs threads (the endpoint) is safe here because the child only
+touches the graph, the pipe and modules imported before the fork; should it ever block
+on a lock held by another thread, the deadline still kills it and the caller gets a
+QueryTimeout, never a hang. The row limit is enforced in the child while it iterates
+the answer: exceeding it is an error (QueryTooLarge), never a truncated result.
+
+With ``timeout=None`` the query runs in the calling process without any limit.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Iterable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import TYPE_CHECKING, Any, Protocol
+
+from rdflib import XSD, BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF
+from rdflib.plugins.sparql.sparql import Query
+from rdflib.term import Node
+
+from kg.errors import QueryError, QueryTimeout, QueryTooLarge
+from kg.vocab import PREFIXES
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pyoxigraph
+
+ENGINES = ("rdflib", "oxigraph")
+
+Row = tuple[Node | None, ...]
+Triple = tuple[Node, Node, Node]
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A query's plain answer, as sent back by the worker."""
+
+    kind: str  # SELECT, ASK, CONSTRUCT or DESCRIBE
+    variables: tuple[str, ...] = ()
+    rows: tuple[Row, ...] = ()
+    boolean: bool | None = None
+    triples: tuple[Triple, ...] = ()
+
+
+class Engine(Protocol):
+    """Something that evaluates a vetted query in the calling process."""
+
+    @property
+    def name(self) -> str: ...
+
+    def evaluate(self, sparql: str, prepared: Query, *, max_rows: int | None) -> Answer: ...
+
+
+def _limited(items: Iterable[Any], max_rows: int | None) -> list[Any]:
+    out: list[Any] = []
+    for item in items:
+        out.append(item)
+        if max_rows is not None and len(out) > max_rows:
+            raise QueryTooLarge(f"the result has more than {max_rows} rows (the row limit); "
+                                "add a LIMIT or narrow the query")
+    return out
+
+
+def query_kind(prepared: Query) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE."""
+    return str(prepared.algebra.name).replace("Query", "").upper()
+
+
+@dataclass(frozen=True, slots=True)
+class RdflibEngine:
+    """Evaluation by rdflib over an in-memory Graph (the default)."""
+
+    graph: Graph
+    name: str = "rdflib"
+
+    def evaluate(self, sparql: str, prepared: Query, *, max_rows: int | None) -> Answer:
+        result = self.graph.query(prepared)
+        kind = query_kind(prepared)
+        if kind == "SELECT":
+            names = tuple(str(v) for v in (result.vars or ()))
+            rows = _limited((tuple(row) for row in result), max_rows)  # type: ignore[arg-type]
+            return Answer(kind, names, tuple(rows))
+        if kind == "ASK":
+            return Answer(kind, boolean=bool(result.askAnswer))
+        return Answer(kind, triples=tuple(_limited(iter(result), max_rows)))
+
+
+@dataclass(frozen=True, slots=True)
+class OxigraphEngine:
+    """Evaluation by pyoxigraph over an in-memory Store loaded from the graph's N-Triples."""
+
+    store: pyoxigraph.Store
+    name: str = "oxigraph"
+
+    @classmethod
+    def from_graph(cls, graph: Graph) -> OxigraphEngine:
+        import pyoxigraph
+
+        store = pyoxigraph.Store()
+        data = graph.serialize(format="nt", encoding="utf-8")
+        store.bulk_load(input=data, format=pyoxigraph.RdfFormat.N_TRIPLES)
+        return cls(store)
+
+    def evaluate(self, sparql: str, prepared: Query, *, max_rows: int | None) -> Answer:
+        import pyoxigraph
+
+        # The text was vetted by kg.query.prepare (no SERVICE, FROM, update); on top of
+        # that the dataset is pinned to the store's default graph and no named graphs.
+        try:
+            result = self.store.query(sparql, prefixes=dict(PREFIXES),
+                                      default_graph=pyoxigraph.DefaultGraph(), named_graphs=[])
+        except SyntaxError as exc:
+            raise QueryError(f"Oxigraph cannot parse the query: {exc}") from None
+        kind = query_kind(prepared)
+        if isinstance(result, pyoxigraph.QueryBoolean):
+            return Answer("ASK", boolean=bool(result))
+        if isinstance(result, pyoxigraph.QuerySolutions):
+            names = tuple(v.value for v in result.variables)
+            rows = _limited((tuple(_term(s[i]) for i in range(len(names))) for s in result),
+                            max_rows)
+            return Answer("SELECT", names, tuple(rows))
+        triples = _limited(((_term(t.subject), _term(t.predicate), _term(t.object))
+                            for t in result), max_rows)
+        return Answer(kind, triples=tuple(triples))
+
+
+_STRING = str(XSD.string)
+_LANG_STRING = str(RDF.langString)
+
+
+def _term(term: Any) -> Node | None:
+    """A pyoxigraph term as the rdflib term rdflib's own engine would give."""
+    import pyoxigraph
+
+    if term is None:
+        return None
+    if isinstance(term, pyoxigraph.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, pyoxigraph.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, pyoxigraph.Literal):
+        datatype = term.datatype.value
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        if datatype in (_STRING, _LANG_STRING):
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(datatype))
+    raise QueryError(f"unsupported term in a result: {term!r}")
+
+
+def open_engine(graph: Graph, engine: str = "rdflib") -> Engine:
+    """An engine over ``graph``: ``"rdflib"`` (default) or ``"oxigraph"`` (pyoxigraph)."""
+    if engine == "rdflib":
+        return RdflibEngine(graph)
+    if engine == "oxigraph":
+        return OxigraphEngine.from_graph(graph)
+    raise QueryError(f"unknown engine {engine!r}; allowed: " + ", ".join(ENGINES))
+
+
+def _worker(conn: Connection, engine: Engine, sparql: str, prepared: Query,
+            max_rows: int | None) -> None:
+    try:
+        conn.send(("ok", engine.evaluate(sparql, prepared, max_rows=max_rows)))
+    except QueryTooLarge as exc:
+        conn.send(("rows", str(exc)))
+    except QueryError as exc:
+        conn.send(("error", str(exc)))
+    except Exception as exc:  # rdflib and pyoxigraph raise many kinds during evaluation
+        conn.send(("error", f"query failed: {type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
+
+
+def evaluate(engine: Engine, sparql: str, prepared: Query, *, timeout: float | None = 10.0,
+             max_rows: int | None = None) -> Answer:
+    """Evaluate a vetted query; stop it at ``timeout`` seconds (QueryTimeout)."""
+    if timeout is None:
+        try:
+            return engine.evaluate(sparql, prepared, max_rows=max_rows)
+        except QueryError:
+            raise
+        except Exception as exc:
+            raise QueryError(f"query failed: {type(exc).__name__}: {exc}") from exc
+    if timeout <= 0:
+        raise QueryError(f"the time limit must be positive, got {timeout}")
+    ctx = multiprocessing.get_context("fork")
+    reader, writer = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_worker, args=(writer, engine, sparql, prepared, max_rows),
+                       daemon=True)
+    proc.start()
+    writer.close()
+    try:
+        return _receive(reader, timeout, proc.pid)
+    finally:
+        if proc.is_alive():
+            proc.kill()
+        proc.join()
+        reader.close()
+
+
+def _receive(reader: Connection, timeout: float, pid: int | None) -> Answer:
+    if not reader.poll(timeout):
+        raise QueryTimeout(f"the query ran longer than the {timeout:g} s time limit and was "
+                           "stopped; narrow it, add a LIMIT, or raise --timeout")
+    try:
+        status, payload = reader.recv()
+    except EOFError:
+        raise QueryError(f"the query worker (pid {pid}) died without an answer") from None
+    if status == "ok":
+        assert isinstance(payload, Answer)
+        return payload
+    if status == "rows":
+        raise QueryTooLarge(payload)
+    raise QueryError(payload)
+

@@ -1,0 +1,90 @@
+"""Focused HTML pages for an enriched graph: one page per curated country.
+
+One page of 30,000 deals is unusable, so the main page stays the curated graph and each
+curated actor that takes part in imported deals gets ``countries/<id>.html``: the curated
+graph plus the deals it received and the deals it supplied to other curated actors. The
+page is drawn by :func:`kg.html.render_page` from records built here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from rdflib import URIRef
+
+from kg.errors import Loc
+from kg.html import render_page
+from kg.imports.sipri_graph import SIPRI, SipriImport, Transfer
+from kg.model import Citation, Dataset, Entity, Source, Statement
+from kg.vocab import KGR
+
+_LOC = Loc("<import>")
+
+
+def _ident(iri: URIRef) -> str:
+    text = str(iri)
+    if text.startswith(str(KGR)):
+        return text[len(KGR):]
+    return "sipri:" + text[len(SIPRI):]
+
+
+def _source(imp: SipriImport) -> Source:
+    r = imp.register
+    return Source(id=_ident(imp.source), title="SIPRI Arms Transfers Database: trade register",
+                  loc=_LOC, publisher="SIPRI", published=r.generated.date().isoformat())
+
+
+def _records(transfers: Iterable[Transfer], imp: SipriImport,
+             known: set[str]) -> tuple[list[Entity], list[Statement]]:
+    entities: dict[str, Entity] = {}
+    statements: list[Statement] = []
+    source = _ident(imp.source)
+    for t in transfers:
+        d = t.deal
+        deal = _ident(t.iri)
+        year = f" ({d.order_year})" if d.order_year else ""
+        entities[deal] = Entity(deal, "ArmsTransfer", f"{d.designation}{year}", _LOC,
+                                description=d.description or None)
+        cite = (Citation(source, _LOC, locator=f"line {d.line}"),)
+        for predicate, iri, kind, label in (("supplier", t.supplier, "Agent", d.supplier),
+                                            ("recipient", t.recipient, "Agent", d.recipient),
+                                            ("concerns", t.weapon, "WeaponSystem",
+                                             d.designation)):
+            ident = _ident(iri)
+            if ident not in known:
+                entities.setdefault(ident, Entity(ident, kind, label, _LOC))
+            statements.append(Statement(deal, predicate, _LOC, object=ident, citations=cite))
+    return list(entities.values()), statements
+
+
+def focus_ids(imp: SipriImport, curated: Dataset) -> list[str]:
+    """Curated ids that take part in imported deals, each of which gets a page."""
+    ids = {e.id for e in curated.entities}
+    seen = {_ident(i) for t in imp.transfers for i in (t.supplier, t.recipient)}
+    return sorted(seen & ids)
+
+
+def country_page(ident: str, imports: Iterable[SipriImport], curated: Dataset) -> str:
+    """The page of curated actor ``ident``: its imported deals over the curated graph."""
+    ids = {e.id for e in curated.entities}
+    entities, statements, sources = list(curated.entities), list(curated.statements), \
+        list(curated.sources)
+    for imp in imports:
+        iri = KGR[ident]
+        chosen = [t for t in imp.transfers if t.recipient == iri
+                  or (t.supplier == iri and _ident(t.recipient) in ids)]
+        if not chosen:
+            continue
+        more_entities, more_statements = _records(chosen, imp, ids)
+        entities += more_entities
+        statements += more_statements
+        sources.append(_source(imp))
+    label = next((e.label for e in curated.entities if e.id == ident), ident)
+    data = Dataset(tuple(sources), tuple(entities), tuple(statements))
+    return render_page(data, title=f"kg — {label}: arms transfers")
+
+
+def page_files(out: Path, imports: list[SipriImport], curated: Dataset) -> dict[Path, str]:
+    ids = sorted({i for imp in imports for i in focus_ids(imp, curated)})
+    return {out / "countries" / f"{i}.html": country_page(i, imports, curated) for i in ids}

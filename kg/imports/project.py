@@ -1,0 +1,179 @@
+"""The project config (``kg.toml``) that lists imports, and running them for a build.
+
+``kg.toml`` sits beside the data folder (``kg build --config`` names another). Paths in it
+are relative to the file::
+
+    [imports]
+    sipri = ["../shared/data/sipri/trade-register.csv"]   # SIPRI trade-register exports
+    rdf = ["external/bases.ttl"]                           # Turtle, N-Triples, RDF/XML, JSON-LD
+
+    [align]                      # imported name -> curated id or Wikidata id, by hand
+    "MIM-104 PAC-3" = "pac-3"
+
+Without a config, a build is exactly what it was before imports existed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import URIRef
+from rdflib.term import Node
+
+from kg import export
+from kg.errors import ImportFileError, Loc
+from kg.imports.pages import page_files
+from kg.imports.quads import nquads_text, trig_text
+from kg.imports.rdf import RdfImport, import_rdf
+from kg.imports.sipri import read_register
+from kg.imports.sipri_graph import SipriImport, import_register
+from kg.model import Dataset
+from kg.rdf import Triple
+
+CONFIG_NAME = "kg.toml"
+_KEYS = {"imports": {"sipri", "rdf"}, "align": None}
+
+AnyTriple = tuple[Node, Node, Node]
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    """What ``kg.toml`` asks for, with paths resolved against its folder."""
+
+    path: Path
+    sipri: tuple[Path, ...] = ()
+    rdf: tuple[Path, ...] = ()
+    align: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    """Every import of a project: named graphs, links and reports."""
+
+    sipri: tuple[SipriImport, ...]
+    rdf: tuple[RdfImport, ...]
+
+    def graphs(self) -> dict[URIRef, list[AnyTriple]]:
+        out: dict[URIRef, list[AnyTriple]] = {}
+        for s in self.sipri:
+            out.setdefault(s.graph, []).extend(s.triples)
+        for r in self.rdf:
+            out.setdefault(r.graph, []).extend(r.triples)
+        return out
+
+    def default_triples(self) -> list[Triple]:
+        """Triples about the imports (file sources, owl:sameAs links) for the default graph."""
+        return [t for r in self.rdf for t in r.meta]
+
+    def report_lines(self) -> list[str]:
+        return ([line for s in self.sipri for line in s.report_lines()]
+                + [line for r in self.rdf for line in r.report_lines()])
+
+
+def find_config(data_dir: Path | str, config: Path | str | None = None) -> Path | None:
+    """``config`` if given (it must exist), else ``kg.toml`` beside ``data_dir`` if any."""
+    if config is not None:
+        path = Path(config)
+        if not path.is_file():
+            raise ImportFileError(Loc(str(path)), "config file not found")
+        return path
+    candidate = Path(data_dir).resolve().parent / CONFIG_NAME
+    return candidate if candidate.is_file() else None
+
+
+def _key_loc(path: Path, text: str, key: str) -> Loc:
+    m = re.search(rf"^\s*\"?{re.escape(key)}\"?\s*[=\]]", text, re.MULTILINE)
+    if m is None:
+        return Loc(str(path))
+    line = text.count("\n", 0, m.start()) + 1
+    return Loc(str(path), line, m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1)
+
+
+def _paths(path: Path, text: str, table: dict[str, object], key: str) -> tuple[Path, ...]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ImportFileError(_key_loc(path, text, key), f"imports.{key} must be a list of "
+                              "file paths", value)
+    return tuple(path.parent / v for v in value)
+
+
+def read_config(path: Path | str) -> Project:
+    """Read ``kg.toml``; ImportFileError (file:line:col) on bad TOML or unknown keys."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+        doc = tomllib.loads(text)
+    except OSError as exc:
+        raise ImportFileError(Loc(str(p)), f"cannot read: {exc.strerror}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        loc = Loc(str(p), int(m.group(1)), int(m.group(2))) if m else Loc(str(p))
+        raise ImportFileError(loc, f"bad TOML: {str(exc).split(' (at line')[0]}") from None
+    for key, value in doc.items():
+        if key not in _KEYS or not isinstance(value, dict):
+            raise ImportFileError(_key_loc(p, text, key), "unknown config table; expected "
+                                  "[imports] and [align]", key)
+        allowed = _KEYS[key]
+        for sub, item in value.items():
+            if allowed is not None and sub not in allowed:
+                raise ImportFileError(_key_loc(p, text, sub), f"unknown key in [{key}]; "
+                                      "expected " + ", ".join(sorted(allowed)), sub)
+            if allowed is None and not isinstance(item, str):
+                raise ImportFileError(_key_loc(p, text, sub), "an [align] value must be a "
+                                      "curated id or a Wikidata id", item)
+    imports = doc.get("imports", {})
+    return Project(p, _paths(p, text, imports, "sipri"), _paths(p, text, imports, "rdf"),
+                   dict(doc.get("align", {})))
+
+
+def run_project(project: Project, curated: Dataset) -> Imported:
+    """Read, align and convert every import of ``project``; nothing is written."""
+    sipri = []
+    for path in project.sipri:
+        register = read_register(path)
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        sipri.append(import_register(register, curated, digest=digest, manual=project.align))
+    rdf = []
+    for path in project.rdf:
+        rel = path.relative_to(project.path.parent) if path.is_relative_to(
+            project.path.parent) else Path(path.name)
+        rdf.append(import_rdf(path, curated, name=rel.as_posix()))
+    return Imported(tuple(sipri), tuple(rdf))
+
+
+def output_files(imported: Imported, base: list[Triple], curated: Dataset, out: Path, *,
+                 html_page: bool = True) -> dict[Path, str]:
+    """TriG and N-Quads with the named graphs, the import report and the focused pages."""
+    default: list[AnyTriple] = [*base, *imported.default_triples()]
+    graphs = imported.graphs()
+    files = {out / "graph.trig": trig_text(default, graphs),
+             out / "graph.nq": nquads_text(default, graphs),
+             out / "imports-report.txt": "\n".join(imported.report_lines()) + "\n"}
+    if html_page:
+        files.update(page_files(out, list(imported.sipri), curated))
+    return files
+
+
+def union_triples(imported: Imported) -> list[AnyTriple]:
+    """What the imports add to the union outputs (graph.ttl, graph.nt, graph.jsonld)."""
+    extra: list[AnyTriple] = list(imported.default_triples())
+    for triples in imported.graphs().values():
+        extra += triples
+    return extra
+
+
+def import_sipri(path: Path | str, curated: Dataset, out_dir: Path | str, *,
+                 align: dict[str, str] | None = None) -> tuple[SipriImport, dict[str, Path]]:
+    """``kg import sipri``: write ``sipri.ttl`` and ``sipri-report.txt`` into ``out_dir``."""
+    register = read_register(path)
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    imp = import_register(register, curated, digest=digest, manual=align)
+    out = Path(out_dir)
+    files = {out / "sipri.ttl": export.serialize(imp.triples, "ttl"),
+             out / "sipri-report.txt": "\n".join(imp.report_lines()) + "\n"}
+    export.write_all(files)
+    return imp, {p.name: p for p in files}

@@ -1,0 +1,33 @@
+"""Sorted TriG and N-Quads: the union plus named graphs, deterministic like kg.export."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from rdflib import URIRef
+from rdflib.term import Node
+
+from kg.export import ntriples_lines, term_text, turtle_lines
+from kg.vocab import PREFIXES
+
+Triples = Iterable[tuple[Node, Node, Node]]
+
+
+def trig_text(default: Triples, graphs: Mapping[URIRef, Triples]) -> str:
+    """The default graph, then each named graph in IRI order, subjects sorted within."""
+    parts = [f"@prefix {p}: <{PREFIXES[p]}> .\n" for p in sorted(PREFIXES)]
+    parts += [line for line in turtle_lines(default) if not line.startswith("@prefix")]
+    for name in sorted(graphs, key=str):
+        body = [line for line in turtle_lines(graphs[name]) if not line.startswith("@prefix")]
+        parts.append(f"\n{term_text(name, PREFIXES)} {{" + "".join(body).replace("\n", "\n  ")
+                     .rstrip(" ") + "}\n")
+    return "".join(parts)
+
+
+def nquads_text(default: Triples, graphs: Mapping[URIRef, Triples]) -> str:
+    """N-Quads, sorted: default-graph triples, then every named graph's quads."""
+    lines = list(ntriples_lines(default))
+    for name in sorted(graphs, key=str):
+        suffix = f" {term_text(name)} .\n"
+        lines += sorted(line[: -len(" .\n")] + suffix for line in ntriples_lines(graphs[name]))
+    return "".join(lines)

@@ -1,0 +1,228 @@
+"""SIPRI deals -> RDF triples, aligned with the curated entities.
+
+Each deal is a ``kg:ArmsTransfer`` under ``https://w3id.org/kg/sipri/deal/`` with
+``kg:supplier``, ``kg:recipient`` and ``kg:concerns`` (the weapon) as direct triples, every
+column of the row as a property (uncertainty flags kept as ``xsd:boolean`` flags), and
+``prov:wasDerivedFrom`` the SIPRI dataset (a ``kg:Source`` with its generation date) plus a
+``kg:Citation`` giving the line of the export. Parties and weapons that align with a
+curated entity point at ``kgr:<id>``; the others are created under ``sipri:party/`` and
+``sipri:weapon/``. IRIs come from names, never from row order, so re-exports diff cleanly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+from rdflib import RDF, RDFS, XSD, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, PROV
+
+from kg.imports.align import Aligner, Report, slug
+from kg.imports.sipri import Deal, Register
+from kg.model import Dataset
+from kg.rdf import Triple, decimal_text, entity_iri
+from kg.vocab import KG, SCHEMA
+
+SIPRI = Namespace("https://w3id.org/kg/sipri/")
+GRAPH = Namespace("https://w3id.org/kg/graph/")
+SIPRI_URL = "https://www.sipri.org/databases/armstransfers"
+PARTY_KINDS = ("Agent",)
+WEAPON_KINDS = ("System",)
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """A deal with the IRIs its deal, parties and weapon got."""
+
+    deal: Deal
+    iri: URIRef
+    supplier: URIRef
+    recipient: URIRef
+    weapon: URIRef
+
+
+@dataclass(frozen=True, slots=True)
+class SipriImport:
+    """The result of importing one register: its graph, triples and alignment reports."""
+
+    register: Register
+    graph: URIRef
+    source: URIRef
+    triples: list[Triple]
+    transfers: tuple[Transfer, ...]
+    parties: Report
+    weapons: Report
+
+    def report_lines(self) -> list[str]:
+        r = self.register
+        head = [f"{r.path}: {len(r.deals)} deals read ({r.layout}, generated "
+                f"{r.generated.isoformat()}) into graph <{self.graph}>"]
+        return head + self.parties.lines("parties") + self.weapons.lines("weapons")
+
+
+def _unique_iris(names: Iterable[str], base: str) -> dict[str, URIRef]:
+    """name -> IRI; names whose slugs collide get a short digest of the name appended."""
+    by_slug: dict[str, list[str]] = {}
+    for name in sorted(set(names)):
+        by_slug.setdefault(slug(name), []).append(name)
+    out = {}
+    for s, group in by_slug.items():
+        for name in group:
+            digest = hashlib.sha1(name.encode()).hexdigest()[:6]
+            out[name] = SIPRI[f"{base}/{s}" if len(group) == 1 else f"{base}/{s}-{digest}"]
+    return out
+
+
+def _resolve(names: Iterable[str], aligner: Aligner, base: str) -> dict[str, URIRef]:
+    unmatched, out = [], {}
+    for name in sorted(set(names)):
+        ident = aligner.match(name)
+        if ident is None:
+            unmatched.append(name)
+        else:
+            out[name] = entity_iri(ident)
+    for name, iri in _unique_iris(unmatched, base).items():
+        aligner.created(name, str(iri))
+        out[name] = iri
+    return out
+
+
+def _deal_iris(deals: Iterable[Deal]) -> dict[Deal, URIRef]:
+    """Readable deal IRIs: recipient.supplier.year.weapon, numbered where those repeat."""
+    groups: dict[str, list[Deal]] = {}
+    for d in deals:
+        name = ".".join((slug(d.recipient), slug(d.supplier), str(d.order_year or "unknown"),
+                         slug(d.designation)))
+        groups.setdefault(name, []).append(d)
+    out: dict[Deal, URIRef] = {}
+    for name, group in groups.items():
+        for n, d in enumerate(sorted(group, key=Deal.key), start=1):
+            out[d] = SIPRI[f"deal/{name}" + (f".{n}" if n > 1 else "")]
+    return out
+
+
+def source_triples(register: Register, source: URIRef, digest: str) -> Iterator[Triple]:
+    title = "SIPRI Arms Transfers Database: trade register"
+    yield source, RDF.type, KG.Source
+    yield source, RDFS.label, Literal(title, lang="en")
+    yield source, DCTERMS.title, Literal(title, lang="en")
+    yield source, DCTERMS.description, Literal(register.title, lang="en")
+    yield source, DCTERMS.publisher, Literal("Stockholm International Peace Research Institute")
+    yield source, DCTERMS.issued, Literal(register.generated.date().isoformat(),
+                                          datatype=XSD.date)
+    yield source, KG.generated, Literal(register.generated.isoformat(), datatype=XSD.dateTime)
+    yield source, KG.layout, Literal(register.layout)
+    yield source, KG.file, Literal(Path(register.path).name)
+    yield source, KG.sha256, Literal(digest)
+    yield source, SCHEMA.url, URIRef(SIPRI_URL)
+    yield source, DCTERMS.rights, Literal("Source: SIPRI Arms Transfers Database (c) SIPRI.")
+
+
+@cache
+def _typed(text: str, datatype: URIRef) -> Literal:
+    """Typed literals repeat (years, counts, TIVs); rdflib is slow to build them."""
+    return Literal(text, datatype=datatype)
+
+
+def _integer(value: int) -> Literal:
+    return _typed(str(value), XSD.integer)
+
+
+@cache
+def _decimal(value: Decimal) -> Literal:
+    return _typed(decimal_text(value), XSD.decimal)
+
+
+def _year(value: int) -> Literal:
+    return _typed(f"{value:04d}", XSD.gYear)
+
+
+ARMS_TRANSFER, CITATION = KG.ArmsTransfer, KG.Citation
+TYPE, LABEL, DERIVED, QUALIFIED, ENTITY = (RDF.type, RDFS.label, PROV.wasDerivedFrom,
+                                           PROV.qualifiedDerivation, PROV.entity)
+SUPPLIER, RECIPIENT, CONCERNS, LOCATOR = KG.supplier, KG.recipient, KG.concerns, KG.locator
+TRUE = Literal("true", datatype=XSD.boolean)
+P_DESIGNATION, P_DESCRIPTION = KG["weapon-designation"], KG["weapon-description"]
+P_ORDER_YEAR, P_ORDER_YEAR_UNSURE = KG["order-year"], KG["order-year-uncertain"]
+P_DELIVERY_YEAR, P_STATUS, P_COMMENTS = (KG["delivery-year"], KG["sipri-status"],
+                                         KG["sipri-comments"])
+P_COUNTS = {"number-ordered": (KG["number-ordered"], KG["number-ordered-uncertain"]),
+            "number-delivered": (KG["number-delivered"], KG["number-delivered-uncertain"])}
+P_TIVS = (KG["tiv-per-unit"], KG["tiv-total"], KG["tiv-delivered"])
+
+
+def deal_triples(t: Transfer, source: URIRef) -> Iterator[Triple]:
+    d, iri = t.deal, t.iri
+    year = f", ordered {d.order_year}" if d.order_year else ""
+    yield iri, TYPE, ARMS_TRANSFER
+    yield iri, LABEL, Literal(f"{d.designation} from {d.supplier} to {d.recipient}{year}",
+                                   lang="en")
+    yield iri, SUPPLIER, t.supplier
+    yield iri, RECIPIENT, t.recipient
+    yield iri, CONCERNS, t.weapon
+    yield iri, P_DESIGNATION, Literal(d.designation)
+    if d.description:
+        yield iri, P_DESCRIPTION, Literal(d.description)
+    for (prop, unsure_prop), number, unsure in (
+            (P_COUNTS["number-ordered"], d.number_ordered, d.number_ordered_uncertain),
+            (P_COUNTS["number-delivered"], d.number_delivered, d.number_delivered_uncertain)):
+        if number is not None:
+            yield iri, prop, _integer(number)
+        if unsure:
+            yield iri, unsure_prop, TRUE
+    if d.order_year is not None:
+        yield iri, P_ORDER_YEAR, _year(d.order_year)
+    if d.order_year_uncertain:
+        yield iri, P_ORDER_YEAR_UNSURE, TRUE
+    for y in d.delivery_years:
+        yield iri, P_DELIVERY_YEAR, _year(y)
+    if d.status:
+        yield iri, P_STATUS, Literal(d.status)
+    if d.comments:
+        yield iri, P_COMMENTS, Literal(d.comments)
+    for prop, tiv in zip(P_TIVS, (d.tiv_per_unit, d.tiv_total, d.tiv_delivered), strict=True):
+        if tiv is not None:
+            yield iri, prop, _decimal(tiv)
+    cite = URIRef(f"{iri}.cites.sipri")
+    yield iri, DERIVED, source
+    yield iri, QUALIFIED, cite
+    yield cite, TYPE, CITATION
+    yield cite, ENTITY, source
+    yield cite, LOCATOR, Literal(f"line {d.line}")
+
+
+def _created_triples(names: Mapping[str, URIRef], report: Report, cls: URIRef,
+                     source: URIRef) -> Iterator[Triple]:
+    for name, iri in names.items():
+        if name in report.created:
+            yield iri, RDF.type, cls
+            yield iri, RDFS.label, Literal(name, lang="en")
+            yield iri, PROV.wasDerivedFrom, source
+
+
+def import_register(register: Register, curated: Dataset, *, digest: str = "",
+                    manual: Mapping[str, str] | None = None) -> SipriImport:
+    """Align and convert a read register; ``manual`` maps SIPRI names to curated/Wikidata ids."""
+    stamp = register.generated.date().isoformat()
+    source = SIPRI[f"source/trade-register-{stamp}"]
+    graph = GRAPH[f"sipri-trade-register-{stamp}"]
+    party_aligner = Aligner(curated, PARTY_KINDS, manual=manual)
+    weapon_aligner = Aligner(curated, WEAPON_KINDS, manual=manual)
+    deals = register.deals
+    parties = _resolve([n for d in deals for n in (d.supplier, d.recipient)], party_aligner,
+                       "party")
+    weapons = _resolve([d.designation for d in deals], weapon_aligner, "weapon")
+    iris = _deal_iris(deals)
+    transfers = tuple(Transfer(d, iris[d], parties[d.supplier], parties[d.recipient],
+                               weapons[d.designation]) for d in deals)
+    triples = list(source_triples(register, source, digest))
+    triples += _created_triples(parties, party_aligner.report, KG.Agent, source)
+    triples += _created_triples(weapons, weapon_aligner.report, KG.WeaponSystem, source)
+    for t in transfers:
+        triples += deal_triples(t, source)
+    return SipriImport(register, graph, source, triples, transfers, party_aligner.report,
+                       weapon_aligner.report)
