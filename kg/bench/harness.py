@@ -93,7 +93,8 @@ def measure_queries(nt_file: Path, queries: list[Path], engines: tuple[str, ...]
         peak = (info or {}).get("peak_kib")
         out[engine] = {
             q.stem: Measure(done[q.stem]["seconds"], peak / 1024 if peak else None, repeats,
-                            done[q.stem]) if q.stem in done else Measure(None, None, 0, note=note)
+                            done[q.stem]) if "seconds" in done.get(q.stem, {})
+            else Measure(None, None, 0, note=done.get(q.stem, {}).get("error", note))
             for q in queries
         }
     return out

@@ -137,14 +137,18 @@ def query_stage(engine: str, nt_file: Path, repeats: int, queries: list[Path]) -
     for path in queries:
         text = path.read_text(encoding="utf-8")
         times, rows = [], 0
-        for _ in range(repeats):
-            start = time.perf_counter()
-            rows = run(text)
-            times.append(time.perf_counter() - start)
+        try:
+            for _ in range(repeats):
+                start = time.perf_counter()
+                rows = run(text)
+                times.append(time.perf_counter() - start)
+        except Exception as exc:  # a refused or timed-out query is reported, not fatal
+            info["queries"][path.stem] = {"error": f"{type(exc).__name__}: {exc}"[:200]}
+            continue
         times.sort()
         info["queries"][path.stem] = {"seconds": times[len(times) // 2], "rows": rows}
         print(json.dumps({"partial": info}), flush=True)
-    info["seconds"] = sum(q["seconds"] for q in info["queries"].values())
+    info["seconds"] = sum(q.get("seconds", 0) for q in info["queries"].values())
     return info
 
 
