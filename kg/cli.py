@@ -10,7 +10,9 @@ from typing import Any
 
 from rdflib import Graph
 
+from kg.bench.cli import bench
 from kg.build import build, check, load_graph
+from kg.cache import default_cache_dir
 from kg.engine import ENGINES
 from kg.errors import DataError, KGError
 from kg.imports.project import import_sipri
@@ -35,6 +37,9 @@ def _parser() -> argparse.ArgumentParser:
     p = command("build", "check data/ and write graph.ttl, graph.nt, graph.jsonld, graph.html")
     p.add_argument("--out", default="out", type=Path, help="output folder (default: out)")
     p.add_argument("--no-html", action="store_true", help="skip the HTML page")
+    p.add_argument("--no-cache", action="store_true",
+                   help="parse every file afresh (default: reuse the per-file cache in "
+                   "$KG_CACHE_DIR or ~/.cache/kg; a file is re-read whenever its bytes change)")
     p.add_argument("--lock-wait", type=float, default=30.0, metavar="SECONDS",
                    help="wait this long for another build of the same --out (default: 30)")
     p.add_argument("--config", type=Path, default=None,
@@ -76,6 +81,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=60.0,
                    help="seconds to wait for each answer (default: 60)")
     command("stats", "print counts of entities by class and facts by predicate")
+    p = sub.add_parser("bench", help="benchmark every stage against baselines (docs/benchmarks.md)",
+                       description="generate data and time every stage against baselines")
+    p.add_argument("--sizes", default="1k,10k",
+                   help="comma-separated sizes among 1k,10k,100k,1m (default: 1k,10k)")
+    p.add_argument("--repeats", type=int, default=3, help="runs per measurement (median)")
+    p.add_argument("--work", type=Path, default=Path("bench-work"),
+                   help="folder for generated data and outputs (default: bench-work)")
+    p.add_argument("--stages", default=None, help="comma-separated stages (default: all)")
+    p.add_argument("--engines", default="kg-query,pyoxigraph,rdflib",
+                   help="query engines to compare ('' for none)")
+    p.add_argument("--timeout", type=float, default=1800,
+                   help="seconds before one measurement is given up (reported as a timeout)")
     _network_parsers(command)
     return parser
 
@@ -174,7 +191,8 @@ def _run(args: argparse.Namespace) -> int:
         return 1 if errors else 0
     if args.command == "build":
         result = build(args.data, args.out, html_page=not args.no_html, config=args.config,
-                       focus=args.focus, hops=args.hops, lock_wait=args.lock_wait)
+                       focus=args.focus, hops=args.hops, lock_wait=args.lock_wait,
+                       cache_dir=None if args.no_cache else default_cache_dir())
         print(format_stats(result.stats), end="")
         if result.imported:
             print("\n" + "\n".join(line for line in result.imported.report_lines()
@@ -182,6 +200,10 @@ def _run(args: argparse.Namespace) -> int:
         print(f"\n{len(result.warnings)} warning(s) (run `kg check` to list them)")
         for name in sorted(result.outputs):
             print(f"wrote {result.outputs[name]}")
+        return 0
+    if args.command == "bench":
+        print(bench(args.sizes, args.repeats, args.work, args.stages, args.engines,
+                    args.timeout), end="")
         return 0
     if args.command == "import":
         imp, written = import_sipri(args.path, load_graph(args.data).data, args.out)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
+from functools import lru_cache
 
 from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
@@ -20,18 +21,74 @@ from kg.dates import Precision, parse_date
 from kg.model import Amount, Citation, Dataset, Entity, Source, Statement
 from kg.vocab import KG, KGR, KGS, PREFIXES, SCHEMA, WD, ontology_graph
 
+# Terms looked up once: a namespace attribute builds and validates a new URIRef each time.
+_DCTERMS_creator = DCTERMS.creator
+_DCTERMS_description = DCTERMS.description
+_DCTERMS_issued = DCTERMS.issued
+_DCTERMS_language = DCTERMS.language
+_DCTERMS_publisher = DCTERMS.publisher
+_DCTERMS_title = DCTERMS.title
+_KG_Citation = KG.Citation
+_KG_FiscalYear = KG.FiscalYear
+_KG_Source = KG.Source
+_KG_Statement = KG.Statement
+_KG_accordingTo = KG.accordingTo
+_KG_amount = KG.amount
+_KG_attribution = KG.attribution
+_KG_certainty = KG.certainty
+_KG_credibility = KG.credibility
+_KG_currency = KG.currency
+_KG_date = KG.date
+_KG_end = KG.end
+_KG_file = KG.file
+_KG_key = KG.key
+_KG_location = KG.location
+_KG_locator = KG.locator
+_KG_note = KG.note
+_KG_quantity = KG.quantity
+_KG_reliability = KG.reliability
+_KG_start = KG.start
+_KG_statement = KG.statement
+_KG_status = KG.status
+_KG_unit = KG.unit
+_OWL_sameAs = OWL.sameAs
+_PROV_entity = PROV.entity
+_PROV_qualifiedDerivation = PROV.qualifiedDerivation
+_PROV_wasDerivedFrom = PROV.wasDerivedFrom
+_RDFS_label = RDFS.label
+_RDF_object = RDF.object
+_RDF_predicate = RDF.predicate
+_RDF_subject = RDF.subject
+_RDF_type = RDF.type
+_SCHEMA_url = SCHEMA.url
+_SKOS_altLabel = SKOS.altLabel
+_XSD_boolean = XSD.boolean
+_XSD_date = XSD.date
+_XSD_decimal = XSD.decimal
+_XSD_gYear = XSD.gYear
+_XSD_gYearMonth = XSD.gYearMonth
+_XSD_integer = XSD.integer
+
 Triple = tuple[URIRef, URIRef, Node]
 
 _DATE_TYPES = {
-    Precision.YEAR: XSD.gYear,
-    Precision.MONTH: XSD.gYearMonth,
-    Precision.DAY: XSD.date,
-    Precision.FISCAL_YEAR: KG.FiscalYear,
+    Precision.YEAR: _XSD_gYear,
+    Precision.MONTH: _XSD_gYearMonth,
+    Precision.DAY: _XSD_date,
+    Precision.FISCAL_YEAR: _KG_FiscalYear,
 }
 
 
+@lru_cache(maxsize=1 << 17)
 def entity_iri(ident: str) -> URIRef:
+    """``kgr:<ident>``. Memoised (bounded): the same id gives the same object, so the sets
+    and dicts of the writers match it by identity instead of calling URIRef.__eq__."""
     return KGR[ident]
+
+
+@lru_cache(maxsize=1 << 10)
+def _kg(name: str) -> URIRef:
+    return KG[name]
 
 
 def statement_iri(s: Statement) -> URIRef:
@@ -71,70 +128,70 @@ def _text(value: str, lang: str | None = "en") -> Literal:
 
 def value_literal(value: object) -> Literal:
     if isinstance(value, Amount):
-        return Literal(decimal_text(value.value), datatype=XSD.decimal)
+        return Literal(decimal_text(value.value), datatype=_XSD_decimal)
     if isinstance(value, bool):
-        return Literal(str(value).lower(), datatype=XSD.boolean)
+        return Literal(str(value).lower(), datatype=_XSD_boolean)
     if isinstance(value, int):
-        return Literal(str(value), datatype=XSD.integer)
+        return Literal(str(value), datatype=_XSD_integer)
     if isinstance(value, Decimal):
-        return Literal(decimal_text(value), datatype=XSD.decimal)
+        return Literal(decimal_text(value), datatype=_XSD_decimal)
     return Literal(str(value))
 
 
 def source_triples(s: Source) -> Iterator[Triple]:
     iri = entity_iri(s.id)
     lang = s.language or "en"
-    yield iri, RDF.type, KG.Source
-    yield iri, RDFS.label, _text(s.title, lang)
-    yield iri, DCTERMS.title, _text(s.title, lang)
+    yield iri, _RDF_type, _KG_Source
+    yield iri, _RDFS_label, _text(s.title, lang)
+    yield iri, _DCTERMS_title, _text(s.title, lang)
     if s.publisher:
-        yield iri, DCTERMS.publisher, Literal(s.publisher)
+        yield iri, _DCTERMS_publisher, Literal(s.publisher)
     if s.published:
-        yield iri, DCTERMS.issued, date_literal(s.published)
+        yield iri, _DCTERMS_issued, date_literal(s.published)
     if s.reliability:
-        yield iri, KG.reliability, Literal(s.reliability)
+        yield iri, _KG_reliability, Literal(s.reliability)
     if s.url:
-        yield iri, SCHEMA.url, URIRef(s.url)
+        yield iri, _SCHEMA_url, URIRef(s.url)
     if s.file:
-        yield iri, KG.file, Literal(s.file)
+        yield iri, _KG_file, Literal(s.file)
     if s.author:
-        yield iri, DCTERMS.creator, Literal(s.author)
+        yield iri, _DCTERMS_creator, Literal(s.author)
     if s.language:
-        yield iri, DCTERMS.language, Literal(s.language)
+        yield iri, _DCTERMS_language, Literal(s.language)
     if s.note:
-        yield iri, KG.note, _text(s.note)
+        yield iri, _KG_note, _text(s.note)
 
 
 def entity_triples(e: Entity) -> Iterator[Triple]:
     iri = entity_iri(e.id)
-    yield iri, RDF.type, KG[e.type]
-    yield iri, RDFS.label, _text(e.label)
+    yield iri, _RDF_type, _kg(e.type)
+    yield iri, _RDFS_label, _text(e.label)
     for alias in e.aliases:
-        yield iri, SKOS.altLabel, _text(alias)
+        yield iri, _SKOS_altLabel, _text(alias)
     if e.wikidata:
-        yield iri, OWL.sameAs, WD[e.wikidata]
+        yield iri, _OWL_sameAs, WD[e.wikidata]
     if e.description:
-        yield iri, DCTERMS.description, _text(e.description)
+        yield iri, _DCTERMS_description, _text(e.description)
     if e.note:
-        yield iri, KG.note, _text(e.note)
+        yield iri, _KG_note, _text(e.note)
 
 
 def statement_triples(s: Statement) -> Iterator[Triple]:
-    subject, predicate = entity_iri(s.subject), KG[s.predicate]
+    subject, predicate = entity_iri(s.subject), _kg(s.predicate)
     obj: Node = entity_iri(s.object) if s.object is not None else value_literal(s.value)
     node = statement_iri(s)
     yield subject, predicate, obj
-    yield subject, KG.statement, node
-    yield node, RDF.type, KG.Statement
-    yield node, RDF.subject, subject
-    yield node, RDF.predicate, predicate
-    yield node, RDF.object, obj
+    yield subject, _KG_statement, node
+    yield node, _RDF_type, _KG_Statement
+    yield node, _RDF_subject, subject
+    yield node, _RDF_predicate, predicate
+    yield node, _RDF_object, obj
     if s.id:
-        yield node, KG.key, Literal(s.id)
+        yield node, _KG_key, Literal(s.id)
     if isinstance(s.value, Amount):
-        yield node, KG.currency, Literal(s.value.currency)
+        yield node, _KG_currency, Literal(s.value.currency)
     if s.note:
-        yield node, KG.note, _text(s.note)
+        yield node, _KG_note, _text(s.note)
     yield from _qualifier_triples(node, s)
     seen: dict[str, int] = {}
     for c in s.citations:
@@ -144,43 +201,43 @@ def statement_triples(s: Statement) -> Iterator[Triple]:
 
 def _qualifier_triples(node: URIRef, s: Statement) -> Iterator[Triple]:
     q = s.qualifiers
-    for prop, text in ((KG.date, q.date), (KG.start, q.start), (KG.end, q.end)):
+    for prop, text in ((_KG_date, q.date), (_KG_start, q.start), (_KG_end, q.end)):
         if text:
             yield node, prop, date_literal(text)
     if q.amount:
-        yield node, KG.amount, value_literal(q.amount)
-        yield node, KG.currency, Literal(q.amount.currency)
+        yield node, _KG_amount, value_literal(q.amount)
+        yield node, _KG_currency, Literal(q.amount.currency)
     if q.quantity:
-        yield node, KG.quantity, value_literal(q.quantity.value)
+        yield node, _KG_quantity, value_literal(q.quantity.value)
         if q.quantity.unit:
-            yield node, KG.unit, Literal(q.quantity.unit)
+            yield node, _KG_unit, Literal(q.quantity.unit)
     if q.status:
-        yield node, KG.status, KG[q.status]
+        yield node, _KG_status, _kg(q.status)
     if q.certainty:
-        yield node, KG.certainty, KG[q.certainty]
+        yield node, _KG_certainty, _kg(q.certainty)
     if q.location:
-        yield node, KG.location, entity_iri(q.location)
+        yield node, _KG_location, entity_iri(q.location)
     if q.according_to:
-        yield node, KG.accordingTo, entity_iri(q.according_to)
+        yield node, _KG_accordingTo, entity_iri(q.according_to)
     if q.note:
-        yield node, KG.note, _text(q.note)
+        yield node, _KG_note, _text(q.note)
 
 
 def _citation_triples(node: URIRef, c: Citation, n: int) -> Iterator[Triple]:
     source = entity_iri(c.source)
     cite = citation_iri(node, c, n)
-    yield node, PROV.wasDerivedFrom, source
-    yield node, PROV.qualifiedDerivation, cite
-    yield cite, RDF.type, KG.Citation
-    yield cite, PROV.entity, source
+    yield node, _PROV_wasDerivedFrom, source
+    yield node, _PROV_qualifiedDerivation, cite
+    yield cite, _RDF_type, _KG_Citation
+    yield cite, _PROV_entity, source
     if c.locator:
-        yield cite, KG.locator, Literal(c.locator)
+        yield cite, _KG_locator, Literal(c.locator)
     if c.credibility is not None:
-        yield cite, KG.credibility, Literal(str(c.credibility), datatype=XSD.integer)
+        yield cite, _KG_credibility, Literal(str(c.credibility), datatype=_XSD_integer)
     if c.attribution:
-        yield cite, KG.attribution, KG[c.attribution]
+        yield cite, _KG_attribution, _kg(c.attribution)
     if c.note:
-        yield cite, KG.note, _text(c.note)
+        yield cite, _KG_note, _text(c.note)
 
 
 def data_triples(data: Dataset) -> Iterator[Triple]:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rdflib import RDF, Graph, URIRef
+from rdflib.term import Node
 
 from kg.vocab import KG, vocabulary
 
@@ -29,30 +31,37 @@ def _local(term: object) -> str | None:
     return text[len(KG):] if isinstance(term, URIRef) and text.startswith(str(KG)) else None
 
 
-def stats(graph: Graph) -> Stats:
-    """Counts of the graph's entities by class and its facts by predicate."""
+def stats(graph: Graph | Iterable[tuple[Node, Node, Node]]) -> Stats:
+    """Counts of the graph's entities by class and its facts by predicate.
+
+    Takes an rdflib graph or any iterable of triples (duplicates are counted once), in
+    one pass over the triples.
+    """
     v = vocabulary()
+    kg_ns = str(KG)
     classes: Counter[str] = Counter()
-    for _, cls in graph.subject_objects(RDF.type):
-        name = _local(cls)
-        if name in v.classes:
-            classes[name] += 1
     predicates: Counter[str] = Counter()
-    for name in v.predicates:
-        n = sum(1 for _ in graph.subject_objects(KG[name]))
-        if n:
-            predicates[name] = n
-
-    def count(cls: URIRef) -> int:
-        return sum(1 for _ in graph.subjects(RDF.type, cls))
-
+    kinds: Counter[URIRef] = Counter()
+    unique = graph if isinstance(graph, Graph) else set(graph)
+    total = 0
+    rdf_type = RDF.type  # a namespace lookup builds a new URIRef each time
+    for _, p, o in unique:
+        total += 1
+        if p == rdf_type:
+            name = _local(o)
+            if name in v.classes:
+                classes[name] += 1
+            if isinstance(o, URIRef):
+                kinds[o] += 1
+        elif isinstance(p, URIRef) and p.startswith(kg_ns) and p[len(kg_ns):] in v.predicates:
+            predicates[p[len(kg_ns):]] += 1
     return Stats(
-        triples=len(graph),
+        triples=total,
         entities=dict(sorted(classes.items())),
         predicates=dict(sorted(predicates.items())),
-        statements=count(KG.Statement),
-        citations=count(KG.Citation),
-        sources=count(KG.Source),
+        statements=kinds[KG.Statement],
+        citations=kinds[KG.Citation],
+        sources=kinds[KG.Source],
     )
 
 

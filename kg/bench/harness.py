@@ -1,0 +1,136 @@
+"""The harness: each stage and baseline in a fresh process, medians over repeated runs.
+
+:func:`run_bench` generates the data (cached by size under ``work``), runs every stage
+``repeats`` times in a fresh ``python -m kg.bench.stages`` process, and returns the median
+wall time and the median peak resident memory of each; :func:`format_report` prints them
+with the ratios to the baselines and each stage's growth exponent between sizes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kg.bench.baselines import QUERIES
+from kg.bench.generate import SIZES, generate
+from kg.bench.stages import QUERY_ENGINES, STAGES
+
+DEFAULT_SIZES = ("1k", "10k")
+
+
+@dataclass(slots=True)
+class Measure:
+    seconds: float | None  # None: timed out or failed
+    peak_mib: float | None
+    runs: int
+    info: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
+
+
+@dataclass(slots=True)
+class Report:
+    sizes: list[str]
+    repeats: int
+    stages: dict[str, dict[str, Measure]]  # size -> stage -> measure
+    queries: dict[str, dict[str, dict[str, Measure]]]  # size -> engine -> query -> measure
+    triples: dict[str, int]
+
+
+def _child(args: list[str], timeout: float) -> tuple[dict[str, Any] | None, str]:
+    root = str(Path(__file__).resolve().parents[2])
+    env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    try:
+        done = subprocess.run([sys.executable, "-m", "kg.bench.stages", *args], env=env,
+                              capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired as exc:
+        out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        partial = [json.loads(line)["partial"] for line in out.splitlines() if line.strip()]
+        return (partial[-1] if partial else None), f"timeout after {timeout:.0f} s"
+    lines = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    final = [line for line in lines if "partial" not in line]
+    if done.returncode != 0 or not final:
+        return None, "failed: " + (done.stderr.strip().splitlines() or ["?"])[-1]
+    return final[-1], ""
+
+
+def measure(stage: str, data: Path, work: Path, repeats: int, timeout: float) -> Measure:
+    runs: list[dict[str, Any]] = []
+    for _ in range(repeats):
+        info, note = _child([stage, str(data), str(work)], timeout)
+        if info is None:
+            return Measure(None, None, len(runs), note=note)
+        runs.append(info)
+    return Measure(statistics.median(r["seconds"] for r in runs),
+                   statistics.median(r["peak_kib"] for r in runs) / 1024, len(runs), runs[-1])
+
+
+def _query_files(work: Path, project_queries: Path | None) -> list[Path]:
+    folder = work / "queries"
+    folder.mkdir(parents=True, exist_ok=True)
+    files = []
+    for name, text in QUERIES.items():
+        path = folder / f"{name}.rq"
+        path.write_text(text, encoding="utf-8")
+        files.append(path)
+    if project_queries is not None and project_queries.is_dir():
+        files += sorted(project_queries.glob("*.rq"))
+    return files
+
+
+def measure_queries(nt_file: Path, queries: list[Path], engines: tuple[str, ...],
+                    repeats: int, timeout: float) -> dict[str, dict[str, Measure]]:
+    out: dict[str, dict[str, Measure]] = {}
+    for engine in engines:
+        info, note = _child(["query", engine, str(nt_file), str(repeats),
+                             *map(str, queries)], timeout)
+        done = (info or {}).get("queries", {})
+        peak = (info or {}).get("peak_kib")
+        out[engine] = {
+            q.stem: Measure(done[q.stem]["seconds"], peak / 1024 if peak else None, repeats,
+                            done[q.stem]) if "seconds" in done.get(q.stem, {})
+            else Measure(None, None, 0, note=done.get(q.stem, {}).get("error", note))
+            for q in queries
+        }
+    return out
+
+
+def run_bench(*, sizes: tuple[str, ...] = DEFAULT_SIZES, repeats: int = 3,
+              work: Path = Path("bench-work"), stages: tuple[str, ...] = STAGES,
+              engines: tuple[str, ...] = QUERY_ENGINES, timeout: float = 1800,
+              files: int = 100, project_queries: Path | None = Path("queries"),
+              progress: Any = None) -> Report:
+    """Generate each size under ``work`` and measure every stage, baseline and query."""
+    report = Report(list(sizes), repeats, {}, {}, {})
+    for size in sizes:
+        data = work / size / "data"
+        marker = work / size / "generated.json"
+        if not marker.exists():
+            gen = generate(data, SIZES[size], files=files)
+            marker.write_text(json.dumps({"facts": gen.facts, "files": gen.files}))
+        run_dir = work / size / "run"
+        run_dir.mkdir(parents=True, exist_ok=True)
+        report.stages[size] = {}
+        for stage in stages:
+            if progress:
+                progress(f"{size} {stage}")
+            m = measure(stage, data, run_dir, repeats, timeout)
+            report.stages[size][stage] = m
+            if progress:
+                progress(f"{size} {stage}: {m.seconds} s, {m.peak_mib} MiB {m.note}")
+            if stage == "build" and m.info.get("triples"):
+                report.triples[size] = int(m.info["triples"])
+        nt_file = run_dir / "out" / "graph.nt"
+        if engines and not nt_file.exists():
+            measure("build", data, run_dir, 1, timeout)
+        if engines and nt_file.exists():
+            if progress:
+                progress(f"{size} queries")
+            report.queries[size] = measure_queries(
+                nt_file, _query_files(work, project_queries), engines, repeats, timeout)
+    return report

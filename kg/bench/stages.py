@@ -1,0 +1,165 @@
+"""One benchmark measurement, run in a fresh process: ``python -m kg.bench.stages NAME DATA WORK``.
+
+It prepares what the stage needs (untimed), times the stage alone and prints one JSON
+line: ``{"seconds": ..., "peak_kib": ..., ...}``. Peak memory is the process's peak
+resident set (``ru_maxrss``), so it includes the interpreter and the preparation.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+Info = dict[str, Any]
+
+STAGES = ("load", "check", "rdf", "validate", "export-ttl", "export-nt", "export-jsonld",
+          "html", "build", "rebuild", "yaml-c", "rdflib-pipeline", "pyvis")
+QUERY_ENGINES = ("kg-query", "pyoxigraph", "rdflib")
+
+
+def _files(data: Path) -> list[Path]:
+    from kg.load import data_files
+
+    return data_files(data)
+
+
+def _loaded(data: Path) -> Any:
+    from kg.gcpause import paused_gc
+    from kg.load import load
+
+    with paused_gc():
+        return load(data)[0]
+
+
+def _triples(data: Path) -> list[Any]:
+    from kg.rdf import data_triples
+    from kg.vocab import ontology_graph
+
+    return [*data_triples(_loaded(data)), *ontology_graph()]
+
+
+def _timed(run: Callable[[], object]) -> Info:
+    from kg.gcpause import paused_gc
+
+    start = time.perf_counter()
+    with paused_gc():  # as kg.build runs every stage
+        result = run()
+    info: Info = {"seconds": time.perf_counter() - start}
+    if isinstance(result, dict):
+        info.update(result)
+    return info
+
+
+def _plain_timed(run: Callable[[], object]) -> Info:
+    start = time.perf_counter()
+    result = run()
+    info: Info = {"seconds": time.perf_counter() - start}
+    if isinstance(result, dict):
+        info.update(result)
+    return info
+
+
+def stage(name: str, data: Path, work: Path) -> Info:
+    """Prepare, then time one stage; returns seconds and any counts the stage reports."""
+    from kg import export
+    from kg.bench import baselines
+
+    if name == "load":
+        return _timed(lambda: {"records": len(_loaded(data).statements)})
+    if name == "yaml-c":
+        return _timed(lambda: baselines.yaml_c(_files(data)))
+    if name == "rdflib-pipeline":  # as a user runs it: the garbage collector on
+        return _plain_timed(lambda: baselines.rdflib_pipeline(_files(data), work / "rdflib.ttl"))
+    if name == "pyvis":
+        loaded = _loaded(data)
+        return _plain_timed(lambda: baselines.pyvis_page(loaded))
+    if name == "build":
+        from kg.build import build
+
+        return _timed(lambda: {"triples": build(data, work / "out").stats.triples})
+    if name == "rebuild":
+        return _rebuild(data, work)
+    if name.startswith("export-"):
+        triples = _triples(data)
+        return _timed(lambda: {"chars": len(export.serialize(triples, name[7:]))})
+    loaded = _loaded(data)
+    if name == "check":
+        from kg.check import check
+
+        return _timed(lambda: {"issues": len(check(loaded))})
+    if name == "rdf":
+        from kg.rdf import data_triples
+
+        return _timed(lambda: {"triples": sum(1 for _ in data_triples(loaded))})
+    if name == "validate":
+        from kg.shaclfiles import validate_files
+
+        return _timed(lambda: {"issues": len(validate_files(loaded))})
+    if name == "html":
+        from kg.html import render_page
+
+        return _timed(lambda: {"chars": len(render_page(loaded))})
+    raise SystemExit(f"unknown stage {name!r}; known: {', '.join(STAGES)}")
+
+
+def _rebuild(data: Path, work: Path) -> Info:
+    """A warm build after editing one statements file (its first locator) of a copy."""
+    from kg.build import build
+
+    copy, cache = work / "rebuild-data", work / "rebuild-cache"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.rmtree(cache, ignore_errors=True)
+    shutil.copytree(data, copy)
+    build(copy, work / "rebuild-out", cache_dir=cache)
+    target = sorted(copy.glob("article-*.yaml"))[0]
+    text = target.read_text(encoding="utf-8")
+    target.write_text(text.replace("locator: para ", "locator: paragraph ", 1), encoding="utf-8")
+    info = _timed(lambda: {"triples": build(copy, work / "rebuild-out",
+                                            cache_dir=cache).stats.triples})
+    if "paragraph" not in (work / "rebuild-out" / "graph.nt").read_text(encoding="utf-8"):
+        raise SystemExit("rebuild did not reflect the edit")  # never report a stale number
+    return info
+
+
+def query_stage(engine: str, nt_file: Path, repeats: int, queries: list[Path]) -> Info:
+    """Load ``nt_file`` into the engine (untimed), then time each query ``repeats`` times."""
+    from kg.bench import baselines
+
+    start = time.perf_counter()
+    run = baselines.query_runner(engine, nt_file)
+    info: Info = {"load_seconds": time.perf_counter() - start, "queries": {}}
+    for path in queries:
+        text = path.read_text(encoding="utf-8")
+        times, rows = [], 0
+        try:
+            for _ in range(repeats):
+                start = time.perf_counter()
+                rows = run(text)
+                times.append(time.perf_counter() - start)
+        except Exception as exc:  # a refused or timed-out query is reported, not fatal
+            info["queries"][path.stem] = {"error": f"{type(exc).__name__}: {exc}"[:200]}
+            continue
+        times.sort()
+        info["queries"][path.stem] = {"seconds": times[len(times) // 2], "rows": rows}
+        print(json.dumps({"partial": info}), flush=True)
+    info["seconds"] = sum(q.get("seconds", 0) for q in info["queries"].values())
+    return info
+
+
+def main(argv: list[str]) -> None:
+    if argv[0] == "query":
+        info = query_stage(argv[1], Path(argv[2]), int(argv[3]), [Path(a) for a in argv[4:]])
+    else:
+        info = stage(argv[0], Path(argv[1]), Path(argv[2]))
+    info["peak_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps(info))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,161 @@
+"""SHACL validation file by file, with a per-file cache: the same results as one big run.
+
+The shapes (kg/shapes.ttl) only look at a focus node's own triples, which come from one
+record of one file, plus the ontology (classes, predicates, statuses) and the type of
+each cited source. So each file's graph is its records' triples, the ontology, and
+``<source> a kg:Source`` for the sources it cites from other files; results about those
+borrowed sources are dropped (their own file validates them in full). Each file's raw
+results are cached under a hash of its records, the shapes and the ontology, and mapped
+back to file and line from the current data on every run, so a position is never stale.
+Before pyshacl, :mod:`kg.shaclfast` checks in one pass whether any shape is violated at
+all; only when one is (or when the shapes use SHACL beyond its subset) does pyshacl run,
+and then every result is pyshacl's. This is only used when the checks of :mod:`kg.check`
+found no error (ids are unique and statements distinct, so no focus node spans two files).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+
+from rdflib import RDF, Graph, URIRef
+from rdflib.namespace import SH
+
+from kg.cache import code_version, read_entry, write_entry
+from kg.errors import Issue, Loc
+from kg.model import Dataset, Entity, Source, Statement
+from kg.rdf import data_triples, entity_iri, new_graph
+from kg.shaclfast import Shape, compile_shapes, conforms
+from kg.validate import locations, shapes_graph
+from kg.vocab import KG, ontology_graph, ontology_text
+
+Result = tuple[str, str, str]  # focus IRI, message, value
+
+
+def by_file(data: Dataset) -> dict[str, Dataset]:
+    """The records of ``data`` grouped by the file they came from, in file order."""
+    sources: dict[str, list[Source]] = {}
+    entities: dict[str, list[Entity]] = {}
+    statements: dict[str, list[Statement]] = {}
+    for s in data.sources:
+        sources.setdefault(s.loc.file, []).append(s)
+    for e in data.entities:
+        entities.setdefault(e.loc.file, []).append(e)
+    for st in data.statements:
+        statements.setdefault(st.loc.file, []).append(st)
+    names = dict.fromkeys([*sources, *entities, *statements])
+    return {name: Dataset(tuple(sources.get(name, ())), tuple(entities.get(name, ())),
+                          tuple(statements.get(name, ())), (name,)) for name in names}
+
+
+@cache
+def compiled_shapes() -> tuple[Shape, ...] | None:
+    return compile_shapes(shapes_graph())
+
+
+def shacl_results(graph: Graph, shapes: Graph) -> list[Result]:
+    """pyshacl's results, as kg.validate runs it: (focus, message, value) strings."""
+    from pyshacl import validate as shacl
+
+    conforms, report, _ = shacl(graph, shacl_graph=shapes, inference="none",
+                                advanced=False, allow_warnings=True)
+    if conforms:
+        return []
+    out = []
+    for result in report.subjects(SH.focusNode, None):
+        focus = report.value(result, SH.focusNode)
+        value = report.value(result, SH.value)
+        out.append((str(focus) if isinstance(focus, URIRef) else "",
+                    f"SHACL: {report.value(result, SH.resultMessage)}",
+                    str(value) if value is not None else str(focus)))
+    return out
+
+
+@cache
+def _salt() -> str:
+    text = shapes_text() + ontology_text() + code_version()
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def shapes_text() -> str:
+    from importlib import resources
+
+    return resources.files("kg").joinpath("shapes.ttl").read_text(encoding="utf-8")
+
+
+def _cited_elsewhere(part: Dataset) -> list[URIRef]:
+    own = {s.id for s in part.sources}
+    cited = {c.source for s in part.statements for c in s.citations} - own
+    return [entity_iri(src) for src in sorted(cited)]
+
+
+def _key(part: Dataset) -> str:
+    text = _salt() + repr(part) + repr(_cited_elsewhere(part))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _merge(parts: list[Dataset]) -> Dataset:
+    return Dataset(tuple(x for p in parts for x in p.sources),
+                   tuple(x for p in parts for x in p.entities),
+                   tuple(x for p in parts for x in p.statements),
+                   tuple(n for p in parts for n in p.files))
+
+
+def _run(parts: dict[str, Dataset]) -> dict[str, list[Result]]:
+    """One pyshacl run over the given files; its results split back by file."""
+    combined = _merge(list(parts.values()))
+    borrowed = {str(src) for src in _cited_elsewhere(combined)}
+    triples = [*data_triples(combined), *ontology_graph(),
+               *((URIRef(src), RDF.type, KG.Source) for src in borrowed)]
+    rules = compiled_shapes()
+    if rules is not None and conforms(triples, rules):
+        return {name: [] for name in parts}  # pyshacl would report nothing
+    graph = new_graph(triples)
+    where = locations(combined)
+    first = next(iter(parts))
+    out: dict[str, list[Result]] = {name: [] for name in parts}
+    for result in shacl_results(graph, shapes_graph()):
+        if result[0] in borrowed:
+            continue
+        loc = where.get(URIRef(result[0])) if result[0] else None
+        out[loc.file if loc is not None and loc.file in out else first].append(result)
+    return out
+
+
+def _issues(results: Iterator[Result], data: Dataset) -> list[Issue]:
+    where = locations(data)
+    seen: set[Result] = set()
+    issues = []
+    for result in results:
+        if result in seen:
+            continue
+        seen.add(result)
+        focus, message, value = result
+        loc = where.get(URIRef(focus), Loc("<graph>")) if focus else Loc("<graph>")
+        issues.append(Issue(loc, message, value, code="shacl"))
+    return issues
+
+
+def validate_files(data: Dataset, *, cache_dir: Path | None = None) -> list[Issue]:
+    """The SHACL issues of ``data``; with ``cache_dir``, unchanged files reuse their results.
+
+    The files without a cached result are validated together in one pyshacl run.
+    """
+    parts = by_file(data)
+    keys = {name: _key(part) for name, part in parts.items()} if cache_dir else {}
+    found: dict[str, list[Result]] = {}
+    if cache_dir is not None:
+        for name, key in keys.items():
+            entry = read_entry(cache_dir, "shacl", key)
+            if isinstance(entry, list):
+                found[name] = entry
+    missing = {name: part for name, part in parts.items() if name not in found}
+    if missing:
+        fresh = _run(missing)
+        found.update(fresh)
+        if cache_dir is not None:
+            for name, results in fresh.items():
+                write_entry(cache_dir, "shacl", keys[name], results)
+    return _issues((r for name in parts for r in found[name]), data)

@@ -1,0 +1,145 @@
+"""The fast paths (per-file caches, per-file SHACL, graph-free build) change no result."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from rdflib.compare import isomorphic
+
+from kg.bench.generate import generate
+from kg.build import build, check
+from kg.cache import load_cached
+from kg.errors import DataError
+from kg.load import load
+from kg.rdf import to_graph
+from kg.shaclfiles import validate_files
+from kg.stats import stats
+from kg.validate import validate
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return generate(tmp_path_factory.mktemp("gen") / "data", 400, files=12).root
+
+
+def test_generated_data_passes_every_check(generated: Path) -> None:
+    issues = check(generated)
+    assert [i for i in issues if i.is_error] == []
+    data, _ = load(generated)
+    assert len(data.statements) == 400
+    assert len(data.files) == 12
+    assert all(s.citations for s in data.statements)
+
+
+def test_generator_is_deterministic(tmp_path: Path) -> None:
+    a = generate(tmp_path / "a", 120, files=6).root
+    b = generate(tmp_path / "b", 120, files=6).root
+    assert sorted(p.name for p in a.iterdir()) == sorted(p.name for p in b.iterdir())
+    for path in a.iterdir():
+        assert path.read_bytes() == (b / path.name).read_bytes()
+
+
+def test_build_graph_is_isomorphic_to_the_plain_graph(generated: Path, tmp_path: Path) -> None:
+    result = build(generated, tmp_path / "out", html_page=False, cache_dir=tmp_path / "cache")
+    data, _ = load(generated)
+    plain = to_graph(data)
+    assert isomorphic(result.graph, plain)
+    assert result.stats == stats(plain)
+
+
+def test_cached_build_writes_the_same_bytes(generated: Path, tmp_path: Path) -> None:
+    plain = build(generated, tmp_path / "plain", html_page=False)
+    build(generated, tmp_path / "cold", html_page=False, cache_dir=tmp_path / "c")
+    warm = build(generated, tmp_path / "warm", html_page=False, cache_dir=tmp_path / "c")
+    assert any((tmp_path / "c" / "load").rglob("*"))
+    for name in plain.outputs:
+        text = (tmp_path / "plain" / name).read_bytes()
+        assert (tmp_path / "cold" / name).read_bytes() == text
+        assert (tmp_path / "warm" / name).read_bytes() == text
+    assert warm.issues == plain.issues
+
+
+def test_cached_load_equals_strict_load(generated: Path, tmp_path: Path) -> None:
+    expected = load(generated)
+    assert load_cached(generated, cache_dir=tmp_path / "c") == expected
+    assert load_cached(generated, cache_dir=tmp_path / "c") == expected
+
+
+BAD = """\
+sources:
+  - {id: src-a, title: A, reliability: Z}
+entities:
+  - {id: japan, type: Country, label: Japan}
+  - {id: usa, type: Country, label: USA}
+statements:
+  - subject: usa
+    predicate: allied-with
+    object: japan
+    qualifiers: {status: nonsense}
+    sources: [{source: src-a, credibility: 9}, {source: src-b}]
+"""
+
+
+def test_per_file_shacl_equals_one_run(write_data: Callable[..., Path], tmp_path: Path) -> None:
+    root = write_data(**{"a.yaml": BAD, "b.yaml": "sources:\n  - {id: src-b, title: B}\n",
+                         "c.yaml": BAD.replace("src-a", "src-c").replace("japan", "korea")
+                         .replace("usa", "china")})
+    data, _ = load(root)
+    expected = sorted(validate(to_graph(data), data), key=str)
+    assert expected, "the fixture must violate some shapes"
+    assert sorted(validate_files(data), key=str) == expected
+    cache = tmp_path / "shacl-cache"
+    assert sorted(validate_files(data, cache_dir=cache), key=str) == expected
+    assert sorted(validate_files(data, cache_dir=cache), key=str) == expected
+
+
+def test_cache_is_never_stale(write_data: Callable[..., Path], tmp_path: Path) -> None:
+    root = write_data(**{"s.yaml": "sources:\n  - {id: src, title: T, reliability: B}\n",
+                         "e.yaml": "entities:\n  - {id: japan, type: Country, label: Japan}\n"
+                                   "  - {id: usa, type: Country, label: USA}\n",
+                         "f.yaml": "statements:\n  - {subject: usa, predicate: allied-with, "
+                                   "object: japan, sources: [src]}\n"})
+    cache, out = tmp_path / "cache", tmp_path / "out"
+    build(root, out, html_page=False, cache_dir=cache)
+    assert '"Japan"@en' in (out / "graph.ttl").read_text()
+    (root / "e.yaml").write_text("entities:\n  - {id: japan, type: Country, label: Nippon}\n"
+                                 "  - {id: usa, type: Country, label: USA}\n")
+    build(root, out, html_page=False, cache_dir=cache)
+    ttl = (out / "graph.ttl").read_text()
+    assert '"Nippon"@en' in ttl and '"Japan"@en' not in ttl
+    # A cross-file error appears although every other file comes from the cache.
+    (root / "f.yaml").write_text("# moved down\nstatements:\n  - {subject: usa, "
+                                 "predicate: allied-with, object: korea, sources: [src]}\n")
+    with pytest.raises(DataError) as info:
+        build(root, out, html_page=False, cache_dir=cache)
+    assert any("korea" in str(i) and ":3:" in str(i) for i in info.value.issues)
+    assert '"Nippon"@en' in (out / "graph.ttl").read_text()  # nothing written on error
+
+
+def test_corrupt_cache_entries_are_ignored(generated: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "c"
+    expected = load_cached(generated, cache_dir=cache)
+    for entry in (cache / "load").rglob("*"):
+        if entry.is_file():
+            entry.write_bytes(b"not a pickle")
+    assert load_cached(generated, cache_dir=cache) == expected
+
+
+def test_jsonld_text_is_exactly_what_json_dumps_writes(generated: Path) -> None:
+    import json
+
+    from rdflib import Literal, URIRef
+
+    from kg.export import jsonld_text
+    from kg.rdf import data_triples
+
+    data, _ = load(generated)
+    odd = URIRef("https://w3id.org/kg/resource/odd")
+    triples = [*data_triples(data),
+               (odd, URIRef("https://w3id.org/kg/ontology/note"), Literal('q"u\\o\nte\x01 — 日本')),
+               (odd, URIRef("https://w3id.org/kg/ontology/note"), Literal("", lang="en"))]
+    text = jsonld_text(triples)
+    assert text == json.dumps(json.loads(text), indent=1, ensure_ascii=False) + "\n"
+    assert jsonld_text([]) == json.dumps(json.loads(jsonld_text([])), indent=1) + "\n"
