@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 from rdflib import Graph
 
 from kg.engine import Engine, evaluate, open_engine, query_kind
-from kg.errors import QueryError, QueryTimeout, QueryTooLarge, ReadOnlyError
+from kg.errors import QueryError, QueryTimeout, ReadOnlyError
 from kg.export import serialize
 from kg.query import QueryResult, format_result, from_answer, prepare
 
@@ -208,11 +208,8 @@ class Handler(BaseHTTPRequestHandler):
     def _answer(self, sparql: str) -> None:
         try:
             prepared = prepare(sparql)
-        except ReadOnlyError as exc:
-            self._error(403, str(exc))
-            return
-        except QueryError as exc:
-            self._error(400, str(exc))
+        except QueryError as exc:  # refused before evaluation: the client's fault
+            self._error(403 if isinstance(exc, ReadOnlyError) else 400, str(exc))
             return
         kind = query_kind(prepared)
         offered = list(_RESULTS if kind in ("SELECT", "ASK") else _GRAPHS)
@@ -225,14 +222,8 @@ class Handler(BaseHTTPRequestHandler):
         try:
             answer = evaluate(self.server.engine, sparql, prepared, timeout=settings.timeout,
                               max_rows=settings.max_rows)
-        except QueryTimeout as exc:
-            self._error(503, str(exc))
-            return
-        except QueryTooLarge as exc:
-            self._error(500, str(exc))
-            return
-        except QueryError as exc:
-            self._error(500, str(exc))
+        except QueryError as exc:  # a time limit is the server's busy state; the rest fail
+            self._error(503 if isinstance(exc, QueryTimeout) else 500, str(exc))
             return
         result = from_answer(answer)
         if result.graph is not None:
