@@ -4,6 +4,7 @@ SPARQLStore, and plain http.client / urllib."""
 from __future__ import annotations
 
 import csv
+import gc
 import http.client
 import io
 import json
@@ -38,6 +39,14 @@ JSONLD_WARNING = pytest.mark.filterwarnings(
 # whose run pytest would fail with PytestUnraisableExceptionWarning (seen once in CI).
 # The server's own sockets are closed by socketserver; this only tolerates the clients'.
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+
+
+@pytest.fixture(autouse=True)
+def _finalize_client_sockets() -> Iterator[None]:
+    """Collect the clients' abandoned responses here, under this module's filter, rather
+    than at random in a later module's test."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture(scope="module")
