@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
 from rdflib import XSD
@@ -99,11 +99,16 @@ def _check_source(s: Source) -> Iterator[Issue]:
     yield from _check_text(s.locs, "title", s.title, s.loc)
 
 
+def _unknown(loc: Loc, what: str, value: str, allowed: Iterable[str]) -> Issue:
+    """A name outside a closed vocabulary: the closest allowed name and all of them."""
+    return Issue(loc, f"unknown {what}{did_you_mean(value, allowed)}; allowed: "
+                 + ", ".join(sorted(allowed)), value)
+
+
 def _check_entity(e: Entity, v: Vocabulary) -> Iterator[Issue]:
     at = e.locs.get
     if e.type not in v.classes:
-        yield Issue(at("type", e.loc), f"unknown class{did_you_mean(e.type, v.classes)}; "
-                    "allowed: " + ", ".join(sorted(v.classes)), e.type)
+        yield _unknown(at("type", e.loc), "class", e.type, v.classes)
     if e.wikidata is not None and not WIKIDATA.fullmatch(e.wikidata):
         yield Issue(at("wikidata", e.loc), "wikidata must be an item id such as Q17", e.wikidata)
     yield from _check_text(e.locs, "label", e.label, e.loc)
@@ -120,9 +125,7 @@ def _check_statement(s: Statement, v: Vocabulary, kinds: dict[str, str], sources
     yield from _check_ref(s, "subject", s.subject, kinds, ids)
     info = v.predicates.get(s.predicate)
     if info is None:
-        yield Issue(at("predicate", s.loc),
-                    f"unknown predicate{did_you_mean(s.predicate, v.predicates)}; allowed: "
-                    + ", ".join(sorted(v.predicates)), s.predicate)
+        yield _unknown(at("predicate", s.loc), "predicate", s.predicate, v.predicates)
     else:
         yield from _check_shape(s, info.literal, info.range_datatype, info.name)
         subject_type = _known(kinds.get(s.subject), v)
@@ -197,13 +200,10 @@ def _check_qualifiers(s: Statement, v: Vocabulary, kinds: dict[str, str],
     for key in ("date", "start", "end"):
         yield from _check_date(s, f"qualifiers.{key}", getattr(q, key))
     if q.status is not None and q.status not in v.statuses:
-        yield Issue(at("qualifiers.status", s.loc),
-                    f"unknown status{did_you_mean(q.status, v.statuses)}; allowed: "
-                    + ", ".join(sorted(v.statuses)), q.status)
+        yield _unknown(at("qualifiers.status", s.loc), "status", q.status, v.statuses)
     if q.certainty is not None and q.certainty not in v.certainties:
-        yield Issue(at("qualifiers.certainty", s.loc),
-                    f"unknown certainty{did_you_mean(q.certainty, v.certainties)}; allowed: "
-                    + ", ".join(sorted(v.certainties)), q.certainty)
+        yield _unknown(at("qualifiers.certainty", s.loc), "certainty", q.certainty,
+                       v.certainties)
     yield from _check_ref(s, "qualifiers.location", q.location, kinds, ids)
     yield from _check_ref(s, "qualifiers.according-to", q.according_to, kinds, ids)
     if q.amount is not None:
@@ -222,9 +222,7 @@ def _check_citation(c: Citation, v: Vocabulary, sources: set[str],
     if c.credibility is not None and not 1 <= c.credibility <= 6:
         yield Issue(at("credibility", c.loc), "credibility must be 1 to 6", c.credibility)
     if c.attribution is not None and c.attribution not in v.attributions:
-        yield Issue(at("attribution", c.loc),
-                    f"unknown attribution{did_you_mean(c.attribution, v.attributions)}; "
-                    "allowed: " + ", ".join(sorted(v.attributions)), c.attribution)
+        yield _unknown(at("attribution", c.loc), "attribution", c.attribution, v.attributions)
 
 
 def statement_key(s: Statement) -> tuple[str, str, str, str]:
