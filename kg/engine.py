@@ -26,6 +26,7 @@ import multiprocessing
 from collections.abc import Iterable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from rdflib import XSD, BNode, Graph, Literal, URIRef
@@ -117,6 +118,26 @@ class OxigraphEngine:
         store = pyoxigraph.Store()
         data = graph.serialize(format="nt", encoding="utf-8")
         store.bulk_load(input=data, format=pyoxigraph.RdfFormat.N_TRIPLES)
+        return cls(store)
+
+    @classmethod
+    def from_path(cls, path: Path) -> OxigraphEngine:
+        """A store over ``path``: a graph file (``graph.nt`` or another RDF format, by its
+        extension) bulk-loaded in memory by Oxigraph without rdflib, or the directory of
+        a persistent Oxigraph store, opened read-only (nothing is loaded)."""
+        import pyoxigraph
+
+        try:
+            if path.is_dir():
+                return cls(pyoxigraph.Store.read_only(str(path)))
+            store = pyoxigraph.Store()
+            fmt = pyoxigraph.RdfFormat.from_extension(path.suffix.lstrip(".") or "nt")
+            if fmt is None:
+                raise QueryError(f"{path}: unknown RDF file extension {path.suffix!r}; "
+                                 "use .nt, .ttl, .nq, .trig, .jsonld or .rdf")
+            store.bulk_load(path=str(path), format=fmt)
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise QueryError(f"{path}: cannot open it as a graph: {exc}") from None
         return cls(store)
 
     def evaluate(self, sparql: str, prepared: Query | None, *,

@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
@@ -121,6 +122,19 @@ def query(graph: Graph | Engine, sparql: str, *, timeout: float | None = 10.0,
     prepared = vet(sparql, runner.name)
     answer = evaluate(runner, sparql, prepared, timeout=timeout, max_rows=max_rows)
     return from_answer(answer)
+
+
+def query_path(path: Path, sparql: str, *, timeout: float | None = 10.0,
+               max_rows: int | None = MAX_ROWS) -> QueryResult:
+    """Run a query on Oxigraph over a graph file or a persistent Oxigraph store directory.
+
+    For big graphs: ``out/graph.nt`` of a build is bulk-loaded by Oxigraph (no rdflib
+    Graph, no data/ re-read), and a store directory (e.g. made once with ``oxigraph load
+    --location DIR --file out/graph.nt``) is opened read-only without loading anything.
+    """
+    from kg.engine import OxigraphEngine
+
+    return query(OxigraphEngine.from_path(path), sparql, timeout=timeout, max_rows=max_rows)
 
 
 def from_answer(answer: Answer) -> QueryResult:
