@@ -68,9 +68,13 @@ def prepare(sparql: str) -> Query:
     return query
 
 
-#: Words that, outside a comment line, send a query to the full vetting by :func:`prepare`.
-_VET_WORDS = re.compile(r"\\[uU]|\b(SERVICE|FROM|CONSTRUCT|DESCRIBE|INSERT|DELETE|LOAD|CLEAR|"
-                        r"CREATE|DROP|COPY|MOVE|ADD|WITH|USING)\b", re.IGNORECASE)
+#: Words that, outside a comment line and kg's prefixed names, send a query to the full
+#: vetting by :func:`prepare`: anywhere, even inside a longer word ("address").
+_VET_WORDS = re.compile(r"\\[uU]|SERVICE|FROM|CONSTRUCT|DESCRIBE|INSERT|DELETE|LOAD|CLEAR|"
+                        r"CREATE|DROP|COPY|MOVE|ADD|WITH|USING", re.IGNORECASE)
+#: The start of a prefixed name of kg's prefixes (prov:wasDerivedFrom, kg:equipped-with):
+#: its characters belong to one name token (or to a string, IRI or comment), never a keyword.
+_KNOWN_NAME = re.compile("(?:" + "|".join(map(re.escape, PREFIXES)) + "):[A-Za-z0-9_-]+")
 _COMMENT_LINE = re.compile(r"^[ \t]*#.*$", re.MULTILINE)
 
 
@@ -79,16 +83,18 @@ def vet(sparql: str, engine: str) -> Query | None:
 
     Parsing with rdflib (pure Python) costs more than Oxigraph's whole evaluation on
     many queries, so a SELECT or ASK whose text holds none of the words the refusals are
-    about (SERVICE, FROM, the update verbs; comment lines aside) and no ``\\u`` escape
-    skips it on the Oxigraph engine: without those words it cannot hold what
-    :func:`prepare` refuses. Any such word, even in a string, means the full vetting.
+    about (SERVICE, FROM, the update verbs; comment lines and kg's prefixed names aside)
+    and no ``\\u`` escape skips it on the Oxigraph engine: without those words it cannot
+    hold what :func:`prepare` refuses. Any such word, even in a string or inside another
+    word, means the full vetting. (This matters: Oxigraph would call a SERVICE.)
     """
     if engine != "oxigraph":
         return prepare(sparql)
     # A line starting with # is a comment unless a long string spans it (short strings
     # and IRIs cannot hold a line break), so comments are skipped only without """/'''.
     long_string = '"""' in sparql or "'''" in sparql
-    if _VET_WORDS.search(sparql if long_string else _COMMENT_LINE.sub("", sparql)):
+    text = _KNOWN_NAME.sub(" ", sparql if long_string else _COMMENT_LINE.sub("", sparql))
+    if _VET_WORDS.search(text):
         return prepare(sparql)
     return None
 

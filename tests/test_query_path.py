@@ -28,6 +28,10 @@ def test_plain_select_skips_rdflib_parse_only_on_oxigraph() -> None:
     assert vet(QUERY, "rdflib") is not None
     # a word the refusals are about sends the query to the full parse, even in a string
     assert vet('SELECT * WHERE { ?s ?p "from" }', "oxigraph") is not None
+    with pytest.raises(QueryError):  # rdflib's parse refuses it: Oxigraph never sees it
+        vet("SELECT * WHERE { ?s ?p 1SERVICE <x> { ?s ?p ?o } }", "oxigraph")
+    assert vet("SELECT * WHERE { ?s kg:equipped-with ?o ; prov:wasDerivedFrom ?src }",
+               "oxigraph") is None
 
 
 @pytest.mark.parametrize("sparql", [
