@@ -96,6 +96,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="query engines to compare ('' for none)")
     p.add_argument("--timeout", type=float, default=1800,
                    help="seconds before one measurement is given up (reported as a timeout)")
+    p.add_argument("--query-timeout", type=float, default=600,
+                   help="seconds before one query run is stopped (reported as '> T s')")
+    p.add_argument("--rdflib-memory-gib", type=float, default=None,
+                   help="cap the rdflib query process's address space (reported if hit)")
     _network_parsers(command)
     return parser
 
@@ -206,7 +210,8 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "bench":
         print(bench(args.sizes, args.repeats, args.work, args.stages, args.engines,
-                    args.timeout), end="")
+                    args.timeout, query_timeout=args.query_timeout,
+                    rdflib_memory_gib=args.rdflib_memory_gib), end="")
         return 0
     if args.command == "import":
         imp, written = import_sipri(args.path, load_graph(args.data).data, args.out)
