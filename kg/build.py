@@ -23,7 +23,7 @@ from kg.model import Dataset
 from kg.ntterms import NTTerms, from_rdflib
 from kg.rdf import Triple, data_triples, to_graph
 from kg.shaclfiles import validate_files
-from kg.stats import Stats, text_stats
+from kg.stats import Stats, grouped_stats
 from kg.vocab import ontology_graph
 
 OUTPUTS = {"ttl": "graph.ttl", "nt": "graph.nt", "jsonld": "graph.jsonld"}
@@ -110,16 +110,23 @@ def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
     output cannot be written (the previous outputs are left complete), LockError when
     another build holds ``out_dir`` for more than ``lock_wait`` seconds (see kg.lock).
     """
-    data, issues = _load_checked(data_dir, shacl=shacl, cache_dir=cache_dir, raise_errors=True)
+    data, issues = _load_checked(data_dir, shacl=False, cache_dir=cache_dir, raise_errors=True)
     out = Path(out_dir)
     with paused_gc():
         triples = [*data_triples(data, NTTerms()), *from_rdflib(ontology_graph())]
+        if shacl:  # after the checks, on the triples the writers use (see kg.shaclfiles)
+            found = validate_files(data, cache_dir=cache_dir, text=triples)
+            if found:
+                issues = sort_issues([*issues, *found])
+                if any(i.is_error for i in found):
+                    raise DataError(issues)
         config_path = imports.find_config(data_dir, config)
         imported = imports.run_project(imports.read_config(config_path), data) \
             if config_path else None
         union = [*triples, *from_rdflib(imports.union_triples(imported))] if imported \
             else triples
-        texts = export.lazy_texts(export.Text(union), formats)  # made one at a time
+        text = export.Text(union)
+        texts = export.lazy_texts(text, formats)  # made one at a time
         files: dict[Path, str | Callable[[], str]] = {
             out / OUTPUTS[fmt]: texts[fmt] for fmt in formats}
         if html_page:
@@ -130,7 +137,7 @@ def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
         if imported:
             base = [*data_triples(data), *ontology_graph()]
             files.update(imports.output_files(imported, base, data, out, html_page=html_page))
-        result_stats = text_stats(triples)
+        result_stats = grouped_stats((export.Text(triples) if imported else text).grouped)
         with build_lock(out, wait=lock_wait):
             remove_stale_temps(files)
             export.write_all(files)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rdflib import RDF, Graph, URIRef
@@ -65,23 +65,29 @@ def stats(graph: Graph | Iterable[tuple[Node, Node, Node]]) -> Stats:
     )
 
 
-def text_stats(triples: Iterable[tuple[str, str, str]]) -> Stats:
-    """:func:`stats` of N-Triples text triples (kg.ntterms), duplicates counted once."""
+def grouped_stats(grouped: Mapping[str, Mapping[str, Sequence[str]]]) -> Stats:
+    """:func:`stats` of N-Triples text triples grouped by subject, then predicate, into
+    distinct objects (as kg.export.Text groups them)."""
     v = vocabulary()
     kg_ns = "<" + str(KG)
     rdf_type = "<" + str(RDF.type) + ">"
-    classes: Counter[str] = Counter()
-    predicates: Counter[str] = Counter()
-    unique = set(triples)
-    kinds = Counter(o for _, p, o in unique if p == rdf_type)
-    for p, n in Counter(p for _, p, _ in unique).items():
-        if p.startswith(kg_ns) and p[len(kg_ns):-1] in v.predicates:
-            predicates[p[len(kg_ns):-1]] = n
-    for o, n in kinds.items():
-        if o.startswith(kg_ns) and o[len(kg_ns):-1] in v.classes:
-            classes[o[len(kg_ns):-1]] = n
+    by_predicate: Counter[str] = Counter()
+    kinds: Counter[str] = Counter()
+    for preds in grouped.values():
+        for p, objs in preds.items():
+            by_predicate[p] += len(objs)
+        types = preds.get(rdf_type)
+        if types:
+            kinds.update(types)
+
+    def local(term: str, names: Container[str]) -> str | None:
+        name = term[len(kg_ns):-1] if term.startswith(kg_ns) else None
+        return name if name in names else None
+
+    predicates = {name: n for p, n in by_predicate.items() if (name := local(p, v.predicates))}
+    classes = {name: n for o, n in kinds.items() if (name := local(o, v.classes))}
     return Stats(
-        triples=len(unique),
+        triples=sum(by_predicate.values()),
         entities=dict(sorted(classes.items())),
         predicates=dict(sorted(predicates.items())),
         statements=kinds[f"{kg_ns}Statement>"],
