@@ -1,0 +1,112 @@
+"""How soon the HTML page is usable in headless Chromium, measured as a user meets it.
+
+**Interactive** means: from the start of navigation (``performance.timeOrigin``) until a
+click on a node, issued as soon as the page has drawn its settled layout, has put that
+node's facts in the side panel. In steps: the page sets ``window.kgDrawn`` (the
+``performance.now()`` of the first frame drawn after the layout stopped moving); the
+harness then picks a node that is on screen and not covered by another one (the most
+connected such node), clicks its centre with the mouse, and the page's own clock records
+when the panel's heading shows that node's label. That last ``performance.now()`` is the
+figure, in seconds; it includes parsing the 4 MB page, building the network, the layout,
+the first full draw and the click's round trip.
+
+Chromium is Debian's (``/usr/bin/chromium``) driven by Playwright; every request other
+than ``file:`` is refused and counted (the page must make none).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", "--disable-sync"]
+VIEWPORT = {"width": 1400, "height": 900}
+
+# The most connected node that is inside the graph area and on top at its centre.
+_PICK = """() => {
+  const net = window.kgNetwork, box = document.getElementById("graph");
+  const ids = window.kgNodes.getIds();
+  const deg = new Map(ids.map((id) => [id, net.getConnectedEdges(id).length]));
+  ids.sort((a, b) => deg.get(b) - deg.get(a) || (a < b ? -1 : 1));
+  const pos = net.getPositions(ids);
+  for (const id of ids) {
+    const p = net.canvasToDOM(pos[id]);
+    if (p.x < 20 || p.y < 20 || p.x > box.clientWidth - 20 || p.y > box.clientHeight - 20) continue;
+    if (net.getNodeAt(p) === id) {
+      return { id, x: p.x, y: p.y, label: net.body.nodes[id].options.label, at: performance.now() };
+    }
+  }
+  return null;
+}"""
+
+# Resolves with performance.now() when the panel's heading shows ``label``.
+_WATCH = """(label) => {
+  window.kgPanelAt = null;
+  const panel = document.getElementById("panel");
+  const seen = () => { const h = panel.querySelector("h2"); return h && h.textContent === label; };
+  new MutationObserver((_, obs) => {
+    if (seen()) { window.kgPanelAt = performance.now(); obs.disconnect(); }
+  }).observe(panel, { childList: true, subtree: true, characterData: true });
+}"""
+
+
+def unavailable() -> str | None:
+    """Why the measurement cannot run here, or None when Playwright and Chromium are there."""
+    if not Path(CHROMIUM).exists():
+        return f"not available: no Chromium at {CHROMIUM}"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "not available: the playwright package is not installed"
+    return None
+
+
+def time_to_interactive(page_file: Path, *, timeout_s: float = 300) -> dict[str, Any]:
+    """Open ``page_file`` in headless Chromium and measure when it is interactive.
+
+    Returns ``seconds`` (navigation start to the clicked node's panel), ``drawn`` (to the
+    first settled frame), ``ready`` (layout done), ``nodes``, ``edges`` and ``refused``
+    (requests that were not ``file:``; always 0 for kg's page).
+    """
+    from playwright.sync_api import Route, sync_playwright
+
+    refused: list[str] = []
+
+    def guard(route: Route) -> None:
+        if route.request.url.startswith("file:"):
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort()
+
+    wait_ms = timeout_s * 1000
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            context = browser.new_context(viewport=VIEWPORT)
+            context.route("**/*", guard)
+            page = context.new_page()
+            page.goto(page_file.resolve().as_uri(), wait_until="commit", timeout=wait_ms)
+            page.wait_for_function("() => typeof window.kgDrawn === 'number'",
+                                   polling="raf", timeout=wait_ms)
+            target = page.evaluate(_PICK)
+            if target is None:
+                raise RuntimeError("no node of the page is on screen to click")
+            page.evaluate(_WATCH, target["label"])
+            box = page.locator("#graph").bounding_box()
+            assert box is not None
+            page.mouse.click(box["x"] + target["x"], box["y"] + target["y"])
+            page.wait_for_function("() => window.kgPanelAt !== null", polling="raf",
+                                   timeout=wait_ms)
+            marks = page.evaluate("""() => ({panel: window.kgPanelAt, drawn: window.kgDrawn,
+              ready: window.kgTimes.ready, script: window.kgTimes.script,
+              network: window.kgTimes.network, nodes: kgNodes.length, edges: kgEdges.length})""")
+        finally:
+            browser.close()
+    return {"seconds": marks["panel"] / 1000, "drawn": marks["drawn"] / 1000,
+            "ready": marks["ready"] / 1000,
+            "script": marks["script"] / 1000, "network": marks["network"] / 1000,
+            "picked": target["at"] / 1000, "nodes": marks["nodes"], "edges": marks["edges"],
+            "clicked": target["id"], "refused": len(refused)}
