@@ -22,7 +22,6 @@ from typing import Any
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--no-first-run", "--disable-sync"]
-VIEWPORT = {"width": 1400, "height": 900}
 
 # The most connected node that is inside the graph area and on top at its centre.
 _PICK = """() => {
@@ -85,7 +84,7 @@ def time_to_interactive(page_file: Path, *, timeout_s: float = 300) -> dict[str,
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
-            context = browser.new_context(viewport=VIEWPORT)
+            context = browser.new_context(viewport={"width": 1400, "height": 900})
             context.route("**/*", guard)
             page = context.new_page()
             page.goto(page_file.resolve().as_uri(), wait_until="commit", timeout=wait_ms)
