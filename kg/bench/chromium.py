@@ -109,3 +109,52 @@ def time_to_interactive(page_file: Path, *, timeout_s: float = 300) -> dict[str,
             "script": marks["script"] / 1000, "network": marks["network"] / 1000,
             "picked": target["at"] / 1000, "nodes": marks["nodes"], "edges": marks["edges"],
             "clicked": target["id"], "refused": len(refused)}
+
+
+#: The fixed case of issue 9: this many nodes and edges, whatever the size being run.
+FIXED_NODES, FIXED_EDGES = 5_000, 10_000
+
+
+def fixed_dataset(work: Path) -> Any:
+    """5,000 entities and 10,000 links between them, from the benchmark's own generator.
+
+    25,000 generated facts have 5,000 entities; the first 10,000 of their facts that link
+    two entities are kept (same power-law hubs and classes as every size).
+    """
+    from dataclasses import replace
+
+    from kg.bench.generate import generate
+    from kg.load import load
+
+    root, done = work / "page-5k-data", work / "page-5k-data.done"
+    if not done.exists():
+        generate(root, FIXED_NODES * 5)
+        done.write_text(f"{FIXED_NODES * 5} facts\n", encoding="utf-8")
+    data = load(root)[0]
+    ids = [e.id for e in data.entities][:FIXED_NODES]
+    keep = set(ids)
+    links = [s for s in data.statements
+             if s.object is not None and s.subject in keep and s.object in keep]
+    return replace(data, entities=tuple(e for e in data.entities if e.id in keep),
+                   statements=tuple(links[:FIXED_EDGES]))
+
+
+def page_stage(data: Path, work: Path, *, fixed: bool) -> dict[str, Any]:
+    """The ``page-chromium`` stages: write the page (untimed), then time it in Chromium.
+
+    ``fixed``: the 5,000-node / 10,000-edge graph of issue 9 instead of the size's data.
+    Exits with "not available: ..." (no figure) when Chromium or Playwright is missing.
+    """
+    reason = unavailable()
+    if reason:
+        raise SystemExit(reason)
+    from kg.html import render_page
+    from kg.load import load
+
+    loaded = fixed_dataset(work) if fixed else load(data)[0]
+    page = work / ("page-5k.html" if fixed else "page.html")
+    page.write_text(render_page(loaded), encoding="utf-8")
+    info = time_to_interactive(page)
+    if info["refused"]:
+        raise SystemExit(f"the page asked the network {info['refused']} times")
+    return info
