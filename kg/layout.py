@@ -70,6 +70,13 @@ def _start(n: int, adjacent: Sequence[Sequence[int]], side: float) -> tuple[list
     return _ranked(x, side), _ranked(y, side)
 
 
+def _smoothed(values: list[float], adjacent: Sequence[Sequence[int]]) -> list[float]:
+    """Each value replaced by the mean of itself and its neighbours' values."""
+    get = values.__getitem__
+    return [(v + sum(map(get, adj))) / (1 + len(adj))
+            for v, adj in zip(values, adjacent, strict=True)]
+
+
 def layout(count: int, edges: Iterable[tuple[int, int]], *, rounds: int = ROUNDS,
            spacing: float = SPACING) -> list[tuple[int, int]]:
     """Whole-pixel (x, y) for nodes ``0..count-1`` linked by ``edges`` (index pairs)."""
@@ -82,8 +89,6 @@ def layout(count: int, edges: Iterable[tuple[int, int]], *, rounds: int = ROUNDS
     side = spacing * math.sqrt(count)
     x, y = _start(count, adjacent, side)
     for _ in range(rounds):
-        x = _ranked([(x[i] + sum(x[j] for j in adj)) / (1 + len(adj))
-                     for i, adj in enumerate(adjacent)], side)
-        y = [(y[i] + sum(y[j] for j in adj)) / (1 + len(adj)) for i, adj in enumerate(adjacent)]
-        y = _ranked(_decorrelated(x, y), side)
+        x = _ranked(_smoothed(x, adjacent), side)
+        y = _ranked(_decorrelated(x, _smoothed(y, adjacent)), side)
     return [(round(a), round(b)) for a, b in zip(x, y, strict=True)]
