@@ -65,6 +65,31 @@ def stats(graph: Graph | Iterable[tuple[Node, Node, Node]]) -> Stats:
     )
 
 
+def text_stats(triples: Iterable[tuple[str, str, str]]) -> Stats:
+    """:func:`stats` of N-Triples text triples (kg.ntterms), duplicates counted once."""
+    v = vocabulary()
+    kg_ns = "<" + str(KG)
+    rdf_type = "<" + str(RDF.type) + ">"
+    classes: Counter[str] = Counter()
+    predicates: Counter[str] = Counter()
+    unique = set(triples)
+    kinds = Counter(o for _, p, o in unique if p == rdf_type)
+    for p, n in Counter(p for _, p, _ in unique).items():
+        if p.startswith(kg_ns) and p[len(kg_ns):-1] in v.predicates:
+            predicates[p[len(kg_ns):-1]] = n
+    for o, n in kinds.items():
+        if o.startswith(kg_ns) and o[len(kg_ns):-1] in v.classes:
+            classes[o[len(kg_ns):-1]] = n
+    return Stats(
+        triples=len(unique),
+        entities=dict(sorted(classes.items())),
+        predicates=dict(sorted(predicates.items())),
+        statements=kinds[f"{kg_ns}Statement>"],
+        citations=kinds[f"{kg_ns}Citation>"],
+        sources=kinds[f"{kg_ns}Source>"],
+    )
+
+
 def format_stats(s: Stats) -> str:
     lines = [f"{s.triples} triples, {s.entity_total} entities, {s.statements} statements, "
              f"{s.citations} citations, {s.sources} sources", "", "entities by class:"]
