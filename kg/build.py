@@ -20,9 +20,10 @@ from kg.gcpause import paused_gc
 from kg.imports import project as imports
 from kg.lock import build_lock, remove_stale_temps
 from kg.model import Dataset
-from kg.rdf import Triple, data_triples, new_graph, to_graph
+from kg.ntterms import NTTerms, from_rdflib
+from kg.rdf import Triple, data_triples, to_graph
 from kg.shaclfiles import validate_files
-from kg.stats import Stats, stats
+from kg.stats import Stats, grouped_stats
 from kg.vocab import ontology_graph
 
 OUTPUTS = {"ttl": "graph.ttl", "nt": "graph.nt", "jsonld": "graph.jsonld"}
@@ -44,16 +45,20 @@ class Checked:
 @dataclass(frozen=True, slots=True)
 class BuildResult:
     data: Dataset
-    triples: tuple[Triple, ...]
     issues: list[Issue]
     outputs: dict[str, Path]
     stats: Stats
     imported: imports.Imported | None = None
 
     @property
+    def triples(self) -> tuple[Triple, ...]:
+        """The curated triples and the ontology, as rdflib terms (made on each access)."""
+        return (*data_triples(self.data), *ontology_graph())
+
+    @property
     def graph(self) -> Graph:
         """The built graph as an rdflib Graph (made on each access: keep it if reused)."""
-        return new_graph(self.triples)
+        return to_graph(self.data)
 
     @property
     def warnings(self) -> list[Issue]:
@@ -105,15 +110,23 @@ def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
     output cannot be written (the previous outputs are left complete), LockError when
     another build holds ``out_dir`` for more than ``lock_wait`` seconds (see kg.lock).
     """
-    data, issues = _load_checked(data_dir, shacl=shacl, cache_dir=cache_dir, raise_errors=True)
+    data, issues = _load_checked(data_dir, shacl=False, cache_dir=cache_dir, raise_errors=True)
     out = Path(out_dir)
     with paused_gc():
-        triples = [*data_triples(data), *ontology_graph()]
+        triples = [*data_triples(data, NTTerms()), *from_rdflib(ontology_graph())]
+        if shacl:  # after the checks, on the triples the writers use (see kg.shaclfiles)
+            found = validate_files(data, cache_dir=cache_dir, text=triples)
+            if found:
+                issues = sort_issues([*issues, *found])
+                if any(i.is_error for i in found):
+                    raise DataError(issues)
         config_path = imports.find_config(data_dir, config)
         imported = imports.run_project(imports.read_config(config_path), data) \
             if config_path else None
-        union = [*triples, *imports.union_triples(imported)] if imported else triples
-        texts = export.lazy_texts(union, formats)  # made one at a time as written
+        union = [*triples, *from_rdflib(imports.union_triples(imported))] if imported \
+            else triples
+        text = export.Text(union)
+        texts = export.lazy_texts(text, formats)  # made one at a time
         files: dict[Path, str | Callable[[], str]] = {
             out / OUTPUTS[fmt]: texts[fmt] for fmt in formats}
         if html_page:
@@ -122,11 +135,11 @@ def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
             eid, page = html.render_focus_page(data, name, hops=hops)
             files[out / f"focus-{eid}.html"] = page
         if imported:
-            files.update(imports.output_files(imported, triples, data, out,
-                                              html_page=html_page))
-        result_stats = stats(triples)
+            base = [*data_triples(data), *ontology_graph()]
+            files.update(imports.output_files(imported, base, data, out, html_page=html_page))
+        result_stats = grouped_stats((export.Text(triples) if imported else text).grouped)
         with build_lock(out, wait=lock_wait):
             remove_stale_temps(files)
             export.write_all(files)
     outputs = {path.relative_to(out).as_posix(): path for path in files}
-    return BuildResult(data, tuple(triples), issues, outputs, result_stats, imported)
+    return BuildResult(data, issues, outputs, result_stats, imported)

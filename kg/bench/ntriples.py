@@ -10,7 +10,9 @@ plus the ontology, the same triples the build writes to ``graph.nt``.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 
 def write_ntriples(data: Path, out: Path) -> dict[str, int]:
@@ -37,7 +39,8 @@ def write_ntriples(data: Path, out: Path) -> dict[str, int]:
                     texts[term] = rendered
                 return rendered
 
-        for triples in (data_triples(loaded), ontology_graph()):
+        parts: tuple[Iterable[Any], ...] = (data_triples(loaded), ontology_graph())
+        for triples in parts:
             for s, p, o in triples:
                 f.write(f"{text(s)} {text(p)} {text(o)} .\n")
                 lines += 1

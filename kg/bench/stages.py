@@ -19,7 +19,8 @@ from typing import Any
 Info = dict[str, Any]
 
 STAGES = ("load", "check", "rdf", "validate", "export-ttl", "export-nt", "export-jsonld",
-          "html", "build", "rebuild", "yaml-c", "rdflib-pipeline", "pyvis")
+          "html", "build", "rebuild", "yaml-c", "rdflib-pipeline", "pyvis",
+          "page-chromium", "page-chromium-5k")
 QUERY_ENGINES = ("kg-query", "pyoxigraph", "rdflib")
 
 
@@ -85,6 +86,10 @@ def stage(name: str, data: Path, work: Path) -> Info:
         return _timed(lambda: {"triples": build(data, work / "out").stats.triples})
     if name == "rebuild":
         return _rebuild(data, work)
+    if name.startswith("page-chromium"):
+        from kg.bench.chromium import page_stage
+
+        return page_stage(data, work, fixed=name.endswith("-5k"))
     if name.startswith("export-"):
         triples = _triples(data)
         return _timed(lambda: {"chars": len(export.serialize(triples, name[7:]))})
@@ -104,7 +109,11 @@ def stage(name: str, data: Path, work: Path) -> Info:
     if name == "html":
         from kg.html import render_page
 
-        return _timed(lambda: {"chars": len(render_page(loaded))})
+        ids = {e.id for e in loaded.entities}
+        edges = sum(1 for s in loaded.statements
+                    if s.object is not None and s.subject in ids and s.object in ids)
+        return {**_timed(lambda: {"chars": len(render_page(loaded))}),
+                "nodes": len(ids), "edges": edges}
     raise SystemExit(f"unknown stage {name!r}; known: {', '.join(STAGES)}")
 
 
