@@ -24,27 +24,33 @@ import re
 from kg.errors import Loc
 from kg.yamlread import Scalar, YMap, YNode, YScalar, YSeq, resolve_plain
 
-# Anywhere in the file: characters libyaml reads as line breaks or skips, and those the
-# strict reader reports in text. Tabs too (indentation or not, they are rare and subtle).
-_UNSAFE = re.compile(r"[\t\x85\u2028\u2029\ufeff\u202a-\u202e\u2066-\u2069]")
+# Anywhere in the file: characters the strict reader reports (controls, bidirectional
+# overrides, noncharacters), those libyaml reads as line breaks (NEL, LS, PS) or skips
+# (BOM), and tabs (indentation or not, they are rare and subtle).
+_UNSAFE = re.compile(
+    r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\u202a-\u202e\u2066-\u2069"
+    r"\ufffe\uffff]")
 _KEY = re.compile(r"([A-Za-z0-9_][A-Za-z0-9_.-]{0,200}):(?: +|$)")
 _DOUBLE = re.compile(r'"([^"\\]*(?:\\["\\/nt][^"\\]*)*)"')
 _SINGLE = re.compile(r"'([^']*(?:''[^']*)*)'")
 _ESCAPE = re.compile(r"\\(.)")
 _ESCAPES = {'"': '"', "\\": "\\", "/": "/", "n": "\n", "t": "\t"}
 # One token of a flow collection: punctuation, a key with its colon, a quoted scalar, a
-# plain one (trailing spaces included), or spaces. Anything else leaves a gap: give up.
+# plain one (trailing spaces included; ':' only before a character that cannot end it),
+# or spaces. Anything else leaves a gap: give up.
 _FLOW_TOKEN = re.compile(r"""
     ([\[\]{},])
   | ([A-Za-z0-9_][A-Za-z0-9_.-]{0,200}):\ +
   | "([^"\\]*(?:\\["\\/nt][^"\\]*)*)"
   | '([^']*(?:''[^']*)*)'
-  | ((?:[^-?:,\[\]{}\#&*!|>'"%@`\ ]|-[^\ ,\[\]{}\#:])[^,\[\]{}\#:]*)
+  | ((?:[^-?:,\[\]{}\#&*!|>'"%@`\ ]|-[^\ ,\[\]{}\#:])
+     [^,\[\]{}:]*(?::(?=[^\ ,\[\]{}?])[^,\[\]{}:]*)*)
   | \ +
 """, re.VERBOSE)
 _PUNCT, _FKEY, _DQ, _SQ, _PLAIN = 1, 2, 3, 4, 5
 # What a flow collection expects next.
 _NODE, _FIRST_ITEM, _NEXT_ITEM, _FIRST_KEY, _NEXT_KEY, _VALUE, _SEP = range(7)
+_BLOCK_HEADER = re.compile(r"([|>])(-?) *")
 _TAIL = re.compile(r" *(?: #.*)?")
 _NOT_FIRST = frozenset("-?:,[]{}#&*!|>'\"%@` ")  # what a plain scalar may not start with
 
@@ -83,11 +89,16 @@ class _Lines:
         self.pending_key: YScalar | None = None
         self.pending_indent = 0
         self.pending_loc = Loc(name)
+        self.lines: list[str] = []
+        self.skip_until = 0
 
     def read(self, lines: list[str]) -> YNode | None:
+        self.lines = lines
         root: YNode | None = None
         started = False
         for lineno, line in enumerate(lines, 1):
+            if lineno <= self.skip_until:  # read as part of a block scalar
+                continue
             content = line.lstrip(" ")
             if not content or content[0] == "#":
                 continue
@@ -98,7 +109,11 @@ class _Lines:
                     started = True
                     continue
                 started = True
-                root = self.block(line, indent)
+                if content[0] in "[{":  # a flow collection: the whole document
+                    root = self.value(line, indent)
+                    self.stack.append((-1, YSeq([], root.loc), False))  # no line fits
+                else:
+                    root = self.block(line, indent)
                 continue
             if self.pending is not None and self.nested(line, indent, content):
                 continue
@@ -108,7 +123,7 @@ class _Lines:
 
     def nested(self, line: str, indent: int, content: str) -> bool:
         """Give the pending key or item its value; True when this line opened it."""
-        target = self.pending
+        target, key = self.pending, self.pending_key
         opens = indent > self.pending_indent or (
             indent == self.pending_indent and isinstance(target, YMap)
             and content[0] == "-" and content[1:2] in ("", " "))
@@ -119,8 +134,8 @@ class _Lines:
         node = self.block(line, indent, indentless=indent == self.pending_indent)
         if isinstance(target, YSeq):
             target.items.append(node)
-        elif isinstance(target, YMap) and self.pending_key is not None:
-            target.entries[str(self.pending_key.value)] = (self.pending_key, node)
+        elif isinstance(target, YMap) and key is not None:
+            target.entries[key.text] = (key, node)
         return True
 
     def close_pending(self) -> None:
@@ -132,7 +147,7 @@ class _Lines:
         if isinstance(target, YSeq):
             target.items.append(empty)
         elif self.pending_key is not None:
-            target.entries[str(self.pending_key.value)] = (self.pending_key, empty)
+            target.entries[self.pending_key.text] = (self.pending_key, empty)
 
     def line(self, line: str, indent: int, content: str) -> None:
         """A line continuing an open collection at its indentation."""
@@ -194,6 +209,8 @@ class _Lines:
         pos = match.end()
         if pos == len(line) or line[pos] == "#":
             self.pend(node, key, col, col + len(match.group(1)) + 2)
+        elif line[pos] == "|" or line[pos] == ">":
+            node.entries[key.text] = (key, self.block_scalar(line, pos, col))
         else:
             node.entries[key.text] = (key, self.value(line, pos))
 
@@ -208,6 +225,42 @@ class _Lines:
     def pend(self, target: YMap | YSeq, key: YScalar | None, indent: int, col: int) -> None:
         self.pending, self.pending_key, self.pending_indent = target, key, indent
         self.pending_loc = _loc(self.name, self.lineno, col)
+
+    def block_scalar(self, line: str, pos: int, parent: int) -> YScalar:
+        """``|``, ``|-``, ``>`` or ``>-`` with its lines, all at one indentation, no blank
+        line between them, none ending in a space, and a line break after the last."""
+        header = _BLOCK_HEADER.fullmatch(line, pos)
+        lines = self.lines
+        at = self.lineno  # index of the next line
+        if header is None or at >= len(lines):
+            raise _GiveUp
+        first = lines[at]
+        indent = len(first) - len(first.lstrip(" "))
+        if indent <= parent or indent == len(first):
+            raise _GiveUp
+        parts = []
+        while at < len(lines):
+            text = lines[at]
+            content = text.lstrip(" ")
+            if not content or len(text) - len(content) != indent:
+                break
+            if text[-1] == " ":
+                raise _GiveUp
+            parts.append(content)
+            at += 1
+        after = at
+        while after < len(lines) and not lines[after].strip(" "):
+            if len(lines[after]) > indent:
+                raise _GiveUp
+            after += 1
+        if at == len(lines) or (after < len(lines) and
+                                len(lines[after]) - len(lines[after].lstrip(" ")) >= indent):
+            raise _GiveUp
+        self.skip_until = at
+        text = ("\n" if header.group(1) == "|" else " ").join(parts)
+        if not header.group(2):
+            text += "\n"
+        return YScalar(text, text, _loc(self.name, self.lineno, pos + 1), True)
 
     # -- values on one line -------------------------------------------------------------
 
@@ -225,7 +278,7 @@ class _Lines:
                 text = text[:cut]
             if text[-1] == " ":
                 text = text.rstrip(" ")
-            if first in _NOT_FIRST and (first != "-" or text[1:2] in ("", " ")):
+            if first in _NOT_FIRST and (first not in "-?:" or text[1:2] in ("", " ")):
                 raise _GiveUp
             if ": " in text or text[-1] == ":":
                 raise _GiveUp
@@ -302,6 +355,8 @@ class _Lines:
                 text = match.group(_PLAIN)
                 if text[-1] == " ":
                     text = text.rstrip(" ")
+                if " #" in text:  # a comment: the collection goes on on another line
+                    raise _GiveUp
                 value = values[text] if text in values else self.resolve(text)
                 node = YScalar(value, text, _loc(name, lineno, match.start() + 1), False)
             else:
