@@ -35,19 +35,20 @@ _DOUBLE = re.compile(r'"([^"\\]*(?:\\["\\/nt][^"\\]*)*)"')
 _SINGLE = re.compile(r"'([^']*(?:''[^']*)*)'")
 _ESCAPE = re.compile(r"\\(.)")
 _ESCAPES = {'"': '"', "\\": "\\", "/": "/", "n": "\n", "t": "\t"}
-# One token of a flow collection: punctuation, a key with its colon, a quoted scalar, a
-# plain one (trailing spaces included; ':' only before a character that cannot end it),
-# or spaces. Anything else leaves a gap: give up.
-_FLOW_TOKEN = re.compile(r"""
-    ([\[\]{},])
-  | ([A-Za-z0-9_][A-Za-z0-9_.-]{0,200}):\ +
-  | "([^"\\]*(?:\\["\\/nt][^"\\]*)*)"
-  | '([^']*(?:''[^']*)*)'
-  | ((?:[^-?:,\[\]{}\#&*!|>'"%@`\ ]|-[^\ ,\[\]{}\#:])
-     [^,\[\]{}:]*(?::(?=[^\ ,\[\]{}?])[^,\[\]{}:]*)*)
-  | \ +
-""", re.VERBOSE)
-_PUNCT, _FKEY, _DQ, _SQ, _PLAIN = 1, 2, 3, 4, 5
+# One token of a flow collection with the spaces after it (group 1), told apart by its
+# first character: a key, its colon and spaces (3) and, when plain, its value (4); a plain
+# scalar (5; ':' only before a character that cannot end it); a double- (6) or single-
+# (7) quoted one; an opening or closing bracket; a comma. Anything else leaves a gap.
+_PLAIN_RE = (r"""(?:[^-?:,\[\]{}\#&*!|>'"%@`\ ]|-[^\ ,\[\]{}\#:])"""
+             r"""[^,\[\]{}:]*(?::(?=[^\ ,\[\]{}?])[^,\[\]{}:]*)*""")
+_FLOW_TOKEN = re.compile(r"""(
+    ([A-Za-z0-9_][A-Za-z0-9_.-]{0,200}):(\ +)(?:(""" + _PLAIN_RE + r""")|(?=[\[{"']))
+  | (""" + _PLAIN_RE + r""")
+  | "([^"\\]*(?:\\["\\/nt][^"\\]*)*)"\ *
+  | '([^']*(?:''[^']*)*)'\ *
+  | [\[{\]}]\ *
+  | ,\ *
+)""", re.VERBOSE)
 # What a flow collection expects next.
 _NODE, _FIRST_ITEM, _NEXT_ITEM, _FIRST_KEY, _NEXT_KEY, _VALUE, _SEP = range(7)
 _BLOCK_HEADER = re.compile(r"([|>])(-?) *")
@@ -268,25 +269,27 @@ class _Lines:
         """The node at ``pos`` that runs to the end of the line (a comment aside)."""
         first = line[pos]
         if first == "[" or first == "{":
-            node, end = self.flow(line, pos)
-        elif first == '"' or first == "'":
+            node, end = self.flow(line, pos)  # the spaces after it read too
+            if end != len(line) and (line[end] != "#" or line[end - 1] != " "):
+                raise _GiveUp
+            return node
+        if first == '"' or first == "'":
             node, end = self.quoted(line, pos)
-        else:
-            text = line[pos:]
-            cut = text.find(" #")
-            if cut >= 0:
-                text = text[:cut]
-            if text[-1] == " ":
-                text = text.rstrip(" ")
-            if first in _NOT_FIRST and (first not in "-?:" or text[1:2] in ("", " ")):
+            if end != len(line) and _TAIL.fullmatch(line, end) is None:
                 raise _GiveUp
-            if ": " in text or text[-1] == ":":
-                raise _GiveUp
-            value = self.values[text] if text in self.values else self.resolve(text)
-            return YScalar(value, text, _loc(self.name, self.lineno, pos + 1), False)
-        if end != len(line) and _TAIL.fullmatch(line, end) is None:
+            return node
+        text = line[pos:]
+        cut = text.find(" #")
+        if cut >= 0:
+            text = text[:cut]
+        if text[-1] == " ":
+            text = text.rstrip(" ")
+        if first in _NOT_FIRST and (first not in "-?:" or text[1:2] in ("", " ")):
             raise _GiveUp
-        return node
+        if ": " in text or text[-1] == ":":
+            raise _GiveUp
+        value = self.values[text] if text in self.values else self.resolve(text)
+        return YScalar(value, text, _loc(self.name, self.lineno, pos + 1), False)
 
     def resolve(self, text: str) -> Scalar:
         value, problem = resolve_plain(text)
@@ -311,61 +314,68 @@ class _Lines:
         return YScalar(text, text, _loc(self.name, self.lineno, pos + 1), True), match.end()
 
     def flow(self, line: str, pos: int) -> tuple[YNode, int]:
-        """The flow collection opening at ``pos`` and the position after it, token by token."""
+        """The flow collection opening at ``pos`` and the position after it (and after the
+        spaces that follow it), token by token."""
         name, lineno, values = self.name, self.lineno, self.values
         stack: list[YSeq | YMap] = []
         want = _NODE
         key: YScalar | None = None
         at = pos
-        for match in _FLOW_TOKEN.finditer(line, pos):
-            if match.start() != at:
+        for whole, word, spaces, value_text, plain, double, single in \
+                _FLOW_TOKEN.findall(line, pos):
+            start = at
+            at += len(whole)
+            if not line.startswith(whole, start):  # a gap: something no token reads
                 raise _GiveUp
-            at = match.end()
-            kind = match.lastindex
-            if kind is None:  # spaces
-                continue
+            first = whole[0]
             node: YNode
-            if kind == _PUNCT:
-                char = match.group(1)
-                if char == ",":
-                    if want != _SEP:
-                        raise _GiveUp
-                    want = _NEXT_ITEM if isinstance(stack[-1], YSeq) else _NEXT_KEY
-                    continue
-                if char == "]" or char == "}":
-                    top = stack.pop()
-                    if want not in (_SEP, _FIRST_ITEM if char == "]" else _FIRST_KEY) or \
-                            isinstance(top, YSeq) != (char == "]"):
-                        raise _GiveUp
-                    if not stack:
-                        return top, at
-                    want = _SEP
-                    continue
-                node = (YSeq([], _loc(name, lineno, match.start() + 1)) if char == "["
-                        else YMap({}, _loc(name, lineno, match.start() + 1)))
-            elif kind == _FKEY:
+            if first == ",":
+                if want != _SEP:
+                    raise _GiveUp
+                want = _NEXT_ITEM if isinstance(stack[-1], YSeq) else _NEXT_KEY
+                continue
+            if first == "]" or first == "}":
+                top = stack.pop()
+                if want not in (_SEP, _FIRST_ITEM if first == "]" else _FIRST_KEY) or \
+                        isinstance(top, YSeq) != (first == "]"):
+                    raise _GiveUp
+                if not stack:
+                    return top, at
+                want = _SEP
+                continue
+            if word:
                 if want != _FIRST_KEY and want != _NEXT_KEY:
                     raise _GiveUp
-                key = self.key(match.group(2), match.start())
-                if key.text in stack[-1].entries:  # type: ignore[union-attr]
+                key = self.key(word, start)
+                entries = stack[-1].entries  # type: ignore[union-attr]
+                if word in entries:
                     raise _GiveUp
-                want = _VALUE
-                continue
-            elif kind == _PLAIN:
-                text = match.group(_PLAIN)
-                if text[-1] == " ":
-                    text = text.rstrip(" ")
+                if not value_text:
+                    want = _VALUE
+                    continue
+                text = value_text.rstrip(" ") if value_text[-1] == " " else value_text
                 if " #" in text:  # a comment: the collection goes on on another line
                     raise _GiveUp
                 value = values[text] if text in values else self.resolve(text)
-                node = YScalar(value, text, _loc(name, lineno, match.start() + 1), False)
+                col = start + len(word) + len(spaces) + 2
+                entries[word] = (key, YScalar(value, text, _loc(name, lineno, col), False))
+                want = _SEP
+                continue
+            if first == "[" or first == "{":
+                node = (YSeq([], _loc(name, lineno, start + 1)) if first == "["
+                        else YMap({}, _loc(name, lineno, start + 1)))
+            elif first == '"':
+                text = _ESCAPE.sub(_unescape, double) if "\\" in double else double
+                node = YScalar(text, text, _loc(name, lineno, start + 1), True)
+            elif first == "'":
+                text = single.replace("''", "'")
+                node = YScalar(text, text, _loc(name, lineno, start + 1), True)
             else:
-                text = match.group(kind)
-                if kind == _DQ and "\\" in text:
-                    text = _ESCAPE.sub(_unescape, text)
-                elif kind == _SQ:
-                    text = text.replace("''", "'")
-                node = YScalar(text, text, _loc(name, lineno, match.start() + 1), True)
+                text = plain.rstrip(" ") if plain[-1] == " " else plain
+                if " #" in text:
+                    raise _GiveUp
+                value = values[text] if text in values else self.resolve(text)
+                node = YScalar(value, text, _loc(name, lineno, start + 1), False)
             if want == _VALUE and key is not None:
                 stack[-1].entries[key.text] = (key, node)  # type: ignore[union-attr]
             elif want in (_FIRST_ITEM, _NEXT_ITEM):
