@@ -49,6 +49,13 @@ _FLOW_TOKEN = re.compile(r"""(
   | [\[{\]}]\ *
   | ,\ *
 )""", re.VERBOSE)
+# A flow mapping of plain keys and plain values only, the commonest kind, read at once:
+# its inside (group 1), then each pair with the comma and spaces after it.
+_FLAT_MAP = re.compile(r"""\{\ *((?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,200}:\ +(?:""" + _PLAIN_RE
+                       + r"""),\ *)*[A-Za-z0-9_][A-Za-z0-9_.-]{0,200}:\ +(?:""" + _PLAIN_RE
+                       + r"""))\}\ *""", re.VERBOSE)
+_PAIR = re.compile(r"""([A-Za-z0-9_][A-Za-z0-9_.-]{0,200}):(\ +)(""" + _PLAIN_RE
+                   + r""")(,\ *)?""", re.VERBOSE)
 # What a flow collection expects next.
 _NODE, _FIRST_ITEM, _NEXT_ITEM, _FIRST_KEY, _NEXT_KEY, _VALUE, _SEP = range(7)
 _BLOCK_HEADER = re.compile(r"([|>])(-?) *")
@@ -313,9 +320,51 @@ class _Lines:
             text = match.group(1).replace("''", "'")
         return YScalar(text, text, _loc(self.name, self.lineno, pos + 1), True), match.end()
 
+    def flat_map(self, line: str, pos: int) -> tuple[YMap, int] | None:
+        """A flow mapping of plain pairs at ``pos`` and the position after it, or None."""
+        match = _FLAT_MAP.match(line, pos)
+        if match is None:
+            return None
+        name, lineno, values, keys = self.name, self.lineno, self.values, self.keys
+        node = YMap({}, _loc(name, lineno, pos + 1))
+        entries = node.entries
+        at = match.start(1)
+        for word, spaces, raw, comma in _PAIR.findall(line, at, match.end(1)):
+            if word not in keys:
+                self.key(word, at)
+            if word in entries:
+                raise _GiveUp
+            key = YScalar(word, word, _loc(name, lineno, at + 1), False)
+            at += len(word) + 1 + len(spaces)  # the value's start
+            text = raw.rstrip(" ") if raw[-1] == " " else raw
+            if " #" in text:
+                raise _GiveUp
+            value = values[text] if text in values else self.resolve(text)
+            entries[word] = (key, YScalar(value, text, _loc(name, lineno, at + 1), False))
+            at += len(raw) + len(comma)
+        return node, match.end()
+
+    def list_of_flat_maps(self, line: str, pos: int) -> tuple[YSeq, int] | None:
+        """``[{...}, {...}]`` of flat mappings at ``pos``, or None."""
+        seq = YSeq([], _loc(self.name, self.lineno, pos + 1))
+        at = _skip(line, pos + 1)
+        while (flat := self.flat_map(line, at)) is not None:
+            seq.items.append(flat[0])
+            at = flat[1]
+            if line[at:at + 1] == "]":
+                return seq, _skip(line, at + 1)
+            if line[at:at + 1] != ",":
+                return None
+            at = _skip(line, at + 1)
+        return None
+
     def flow(self, line: str, pos: int) -> tuple[YNode, int]:
         """The flow collection opening at ``pos`` and the position after it (and after the
         spaces that follow it), token by token."""
+        flat = self.flat_map(line, pos) if line[pos] == "{" else \
+            self.list_of_flat_maps(line, pos)
+        if flat is not None:
+            return flat
         name, lineno, values = self.name, self.lineno, self.values
         stack: list[YSeq | YMap] = []
         want = _NODE
