@@ -31,6 +31,9 @@ _UNSAFE = re.compile(
     r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\u202a-\u202e\u2066-\u2069"
     r"\ufffe\uffff]")
 _KEY = re.compile(r"([A-Za-z0-9_][A-Za-z0-9_.-]{0,200}):(?: +|$)")
+# ``key: value`` to the end of the line where the value starts with a letter, digit or
+# underscore and holds no ':' nor '#' (so neither a comment nor a mapping can hide in it).
+_SIMPLE_ENTRY = re.compile(r"([A-Za-z0-9_][A-Za-z0-9_.-]{0,200}): +([A-Za-z0-9_][^:#]*)\Z")
 _DOUBLE = re.compile(r'"([^"\\]*(?:\\["\\/nt][^"\\]*)*)"')
 _SINGLE = re.compile(r"'([^']*(?:''[^']*)*)'")
 _ESCAPE = re.compile(r"\\(.)")
@@ -208,6 +211,21 @@ class _Lines:
 
     def entry(self, node: YMap, line: str, col: int) -> None:
         """``key: ...`` at ``col``: a value or nothing yet."""
+        simple = _SIMPLE_ENTRY.match(line, col)
+        if simple is not None:  # the commonest line, read with one pattern
+            word, text = simple.groups()
+            if word not in self.keys:
+                self.key(word, col)
+            if word in node.entries:
+                raise _GiveUp
+            if text[-1] == " ":
+                text = text.rstrip(" ")
+            value = self.values[text] if text in self.values else self.resolve(text)
+            name, lineno = self.name, self.lineno
+            node.entries[word] = (
+                YScalar(word, word, _loc(name, lineno, col + 1), False),
+                YScalar(value, text, _loc(name, lineno, simple.start(2) + 1), False))
+            return
         match = _KEY.match(line, col)
         if match is None:
             raise _GiveUp
