@@ -259,32 +259,65 @@ def lazy_texts(text: Text, formats: Iterable[str], *,
     return {fmt: partial(serialize_text, text, fmt, prefixes=prefixes) for fmt in formats}
 
 
-def write_all(files: Mapping[Path, str | Callable[[], str]]) -> None:
-    """Write every file to a temporary sibling first, then rename them all into place.
+Texts = Mapping[Path, str | Callable[[], str]]
+
+
+def stage(paths: Iterable[Path]) -> dict[Path, str]:
+    """An empty temporary sibling (mode 0644) for each path: ``{path: temporary}``."""
+    temps: dict[Path, str] = {}
+    try:
+        for path in paths:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            temps[path] = tmp
+            os.fchmod(fd, _FILE_MODE)  # mkstemp makes 0600; outputs are ordinary files
+            os.close(fd)
+    except OSError as exc:
+        discard(temps)
+        raise OutputError(f"{exc.filename or path}: cannot write: {exc.strerror or exc}") \
+            from exc
+    return temps
+
+
+def write_staged(files: Texts, temps: Mapping[Path, str]) -> None:
+    """Write each text into its path's temporary (see :func:`stage`).
 
     A value may be a function making the text: it is called just before its file is
     written, so only one large text is held at a time.
-
-    A failure while writing (a full disk, a bad path) leaves every target as it was.
     """
-    staged: list[tuple[str, Path]] = []
-    current: Path | None = None  # the target being written, named when an error has none
-    try:
-        for path, text in files.items():
-            current = path
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            staged.append((tmp, path))
-            os.fchmod(fd, _FILE_MODE)  # mkstemp makes 0600; outputs are ordinary files
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+    for path, text in files.items():
+        try:
+            with open(temps[path], "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(text() if callable(text) else text)
                 handle.flush()
                 os.fsync(handle.fileno())
-        for tmp, path in staged:
+        except OSError as exc:
+            raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+
+
+def commit(temps: Mapping[Path, str]) -> None:
+    """Rename every temporary onto its path (each rename is atomic)."""
+    for path, tmp in temps.items():
+        try:
             os.replace(tmp, path)
-    except OSError as exc:
-        where = exc.filename or current or "output"
-        raise OutputError(f"{where}: cannot write: {exc.strerror or exc}") from exc
+        except OSError as exc:
+            raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+
+
+def discard(temps: Mapping[Path, str]) -> None:
+    for tmp in temps.values():
+        Path(tmp).unlink(missing_ok=True)
+
+
+def write_all(files: Texts) -> None:
+    """Write every file to a temporary sibling first, then rename them all into place.
+
+    A value may be a function making the text (see :func:`write_staged`). A failure
+    while writing (a full disk, a bad path) leaves every target as it was.
+    """
+    temps = stage(files)
+    try:
+        write_staged(files, temps)
+        commit(temps)
     finally:
-        for tmp, _ in staged:
-            Path(tmp).unlink(missing_ok=True)
+        discard(temps)
