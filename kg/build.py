@@ -96,7 +96,8 @@ def load_graph(data_dir: Path | str = "data", *, shacl: bool = True,
 
 
 def _validate_and_write(files: dict[Path, str | Callable[[], str]], out: Path,
-                        validate: Callable[[], list[Issue]], *, lock_wait: float) -> list[Issue]:
+                        validate: Callable[[], list[Issue]], *, lock_wait: float,
+                        parallel: bool) -> list[Issue]:
     """SHACL and writing at once on two cores (kg.fork): a child validates, then writes the
     Turtle and N-Triples; this process writes the rest. Every file is staged, and renamed
     into place only when SHACL found no error and every file was written."""
@@ -115,7 +116,8 @@ def _validate_and_write(files: dict[Path, str | Callable[[], str]], out: Path,
         temps = export.stage(files)
         try:
             try:
-                found, _ = both(child, partial(export.write_staged, mine, temps))
+                found, _ = both(child, partial(export.write_staged, mine, temps),
+                                parallel=parallel)
             except ChildFailed as exc:
                 if exc.kind == "OutputError":
                     raise OutputError(exc.message) from None
@@ -131,7 +133,8 @@ def _validate_and_write(files: dict[Path, str | Callable[[], str]], out: Path,
 def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
           formats: tuple[str, ...] = ("ttl", "nt", "jsonld"), html_page: bool = True,
           shacl: bool = True, config: Path | str | None = None, focus: Sequence[str] = (),
-          hops: int = 2, lock_wait: float = 30.0, cache_dir: Path | None = None) -> BuildResult:
+          hops: int = 2, lock_wait: float = 30.0, cache_dir: Path | None = None,
+          parallel: bool = True) -> BuildResult:
     """Build ``out_dir`` from ``data_dir``: Turtle, N-Triples, JSON-LD and the HTML page.
 
     With a project config (``config``, or ``kg.toml`` beside ``data_dir``) the imports it
@@ -140,6 +143,8 @@ def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
     of its neighbourhood within ``hops`` facts. With ``cache_dir``, files whose bytes did
     not change since a previous run are not parsed or SHACL-validated again (see
     kg.cache); every check across files still runs.
+
+    With ``parallel`` (the default) SHACL and the writers use two processes (kg.fork).
 
     Raises DataError (nothing written) when the data has errors, OutputError when an
     output cannot be written (the previous outputs are left complete), LockError when
@@ -169,7 +174,8 @@ def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
         text.subjects()  # sorted once, before the writers share it
         validate = partial(validate_files, data, cache_dir=cache_dir, text=triples) \
             if shacl else list
-        found = _validate_and_write(files, out, validate, lock_wait=lock_wait)
+        found = _validate_and_write(files, out, validate, lock_wait=lock_wait,
+                                    parallel=parallel)
     if found:
         issues = sort_issues([*issues, *found])
     outputs = {path.relative_to(out).as_posix(): path for path in files}
