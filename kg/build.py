@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from rdflib import Graph
@@ -15,14 +16,16 @@ from rdflib import Graph
 from kg import export, html
 from kg.cache import load_cached
 from kg.check import check as check_dataset
-from kg.errors import DataError, Issue, sort_issues
+from kg.errors import DataError, Issue, OutputError, sort_issues
+from kg.fork import ChildFailed, both
 from kg.gcpause import paused_gc
 from kg.imports import project as imports
 from kg.lock import build_lock, remove_stale_temps
 from kg.model import Dataset
-from kg.rdf import Triple, data_triples, new_graph, to_graph
+from kg.ntterms import NTTerms, from_rdflib
+from kg.rdf import Triple, data_triples, to_graph
 from kg.shaclfiles import validate_files
-from kg.stats import Stats, stats
+from kg.stats import Stats, grouped_stats
 from kg.vocab import ontology_graph
 
 OUTPUTS = {"ttl": "graph.ttl", "nt": "graph.nt", "jsonld": "graph.jsonld"}
@@ -44,16 +47,20 @@ class Checked:
 @dataclass(frozen=True, slots=True)
 class BuildResult:
     data: Dataset
-    triples: tuple[Triple, ...]
     issues: list[Issue]
     outputs: dict[str, Path]
     stats: Stats
     imported: imports.Imported | None = None
 
     @property
+    def triples(self) -> tuple[Triple, ...]:
+        """The curated triples and the ontology, as rdflib terms (made on each access)."""
+        return (*data_triples(self.data), *ontology_graph())
+
+    @property
     def graph(self) -> Graph:
         """The built graph as an rdflib Graph (made on each access: keep it if reused)."""
-        return new_graph(self.triples)
+        return to_graph(self.data)
 
     @property
     def warnings(self) -> list[Issue]:
@@ -88,10 +95,46 @@ def load_graph(data_dir: Path | str = "data", *, shacl: bool = True,
     return Checked(data, to_graph(data), issues)
 
 
+def _validate_and_write(files: dict[Path, str | Callable[[], str]], out: Path,
+                        validate: Callable[[], list[Issue]], *, lock_wait: float,
+                        parallel: bool) -> list[Issue]:
+    """SHACL and writing at once on two cores (kg.fork): a child validates, then writes the
+    Turtle and N-Triples; this process writes the rest. Every file is staged, and renamed
+    into place only when SHACL found no error and every file was written."""
+    names = [OUTPUTS["ttl"], OUTPUTS["nt"]]
+    theirs = {path: text for path, text in files.items() if path.name in names}
+    mine = {path: text for path, text in files.items() if path not in theirs}
+
+    def child() -> list[Issue]:
+        found = validate()
+        if not any(i.is_error for i in found):
+            export.write_staged(theirs, temps)
+        return found
+
+    with build_lock(out, wait=lock_wait):
+        remove_stale_temps(files)
+        temps = export.stage(files)
+        try:
+            try:
+                found, _ = both(child, partial(export.write_staged, mine, temps),
+                                parallel=parallel)
+            except ChildFailed as exc:
+                if exc.kind == "OutputError":
+                    raise OutputError(exc.message) from None
+                raise
+            if any(i.is_error for i in found):
+                raise DataError(sort_issues(found))
+            export.commit(temps)
+        finally:
+            export.discard(temps)
+    return found
+
+
 def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
           formats: tuple[str, ...] = ("ttl", "nt", "jsonld"), html_page: bool = True,
           shacl: bool = True, config: Path | str | None = None, focus: Sequence[str] = (),
-          hops: int = 2, lock_wait: float = 30.0, cache_dir: Path | None = None) -> BuildResult:
+          hops: int = 2, lock_wait: float = 30.0, cache_dir: Path | None = None,
+          parallel: bool = True) -> BuildResult:
     """Build ``out_dir`` from ``data_dir``: Turtle, N-Triples, JSON-LD and the HTML page.
 
     With a project config (``config``, or ``kg.toml`` beside ``data_dir``) the imports it
@@ -101,32 +144,39 @@ def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
     not change since a previous run are not parsed or SHACL-validated again (see
     kg.cache); every check across files still runs.
 
+    With ``parallel`` (the default) SHACL and the writers use two processes (kg.fork).
+
     Raises DataError (nothing written) when the data has errors, OutputError when an
     output cannot be written (the previous outputs are left complete), LockError when
     another build holds ``out_dir`` for more than ``lock_wait`` seconds (see kg.lock).
     """
-    data, issues = _load_checked(data_dir, shacl=shacl, cache_dir=cache_dir, raise_errors=True)
+    data, issues = _load_checked(data_dir, shacl=False, cache_dir=cache_dir, raise_errors=True)
     out = Path(out_dir)
     with paused_gc():
-        triples = [*data_triples(data), *ontology_graph()]
+        triples = [*data_triples(data, NTTerms()), *from_rdflib(ontology_graph())]
         config_path = imports.find_config(data_dir, config)
         imported = imports.run_project(imports.read_config(config_path), data) \
             if config_path else None
-        union = [*triples, *imports.union_triples(imported)] if imported else triples
-        texts = export.lazy_texts(union, formats)  # made one at a time as written
+        union = [*triples, *from_rdflib(imports.union_triples(imported))] if imported \
+            else triples
+        text = export.Text(union)
         files: dict[Path, str | Callable[[], str]] = {
-            out / OUTPUTS[fmt]: texts[fmt] for fmt in formats}
+            out / OUTPUTS[fmt]: partial(export.serialize_text, text, fmt) for fmt in formats}
         if html_page:
-            files[out / "graph.html"] = lambda: html.render_page(data)
+            files[out / "graph.html"] = partial(html.render_page, data)
         for name in focus:
             eid, page = html.render_focus_page(data, name, hops=hops)
             files[out / f"focus-{eid}.html"] = page
         if imported:
-            files.update(imports.output_files(imported, triples, data, out,
-                                              html_page=html_page))
-        result_stats = stats(triples)
-        with build_lock(out, wait=lock_wait):
-            remove_stale_temps(files)
-            export.write_all(files)
+            base = [*data_triples(data), *ontology_graph()]
+            files.update(imports.output_files(imported, base, data, out, html_page=html_page))
+        result_stats = grouped_stats((export.Text(triples) if imported else text).grouped)
+        text.subjects()  # sorted once, before the writers share it
+        validate = partial(validate_files, data, cache_dir=cache_dir, text=triples) \
+            if shacl else list
+        found = _validate_and_write(files, out, validate, lock_wait=lock_wait,
+                                    parallel=parallel)
+    if found:
+        issues = sort_issues([*issues, *found])
     outputs = {path.relative_to(out).as_posix(): path for path in files}
-    return BuildResult(data, tuple(triples), issues, outputs, result_stats, imported)
+    return BuildResult(data, issues, outputs, result_stats, imported)

@@ -49,7 +49,11 @@ class Issue:
 
 def sort_issues(issues: Iterable[Issue]) -> list[Issue]:
     """Issues in file, line and column order, errors before warnings at one place."""
-    return sorted(issues, key=lambda i: (i.loc, i.severity != Severity.ERROR, i.message))
+    def key(i: Issue) -> tuple[str, int, int, bool, str]:  # Loc's own order, as plain values
+        loc = i.loc
+        return (loc.file, loc.line, loc.col, i.severity is not Severity.ERROR, i.message)
+
+    return sorted(issues, key=key)
 
 
 class KGError(Exception):

@@ -10,15 +10,18 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import partial
 from json.encoder import encode_basestring
 from pathlib import Path
 
-from rdflib import RDF, XSD, BNode, Literal
+from rdflib import RDF, XSD, BNode, Literal, URIRef
 from rdflib.term import Node
 
 from kg.errors import OutputError
+from kg.ntterms import Memo, TextTriple, from_rdflib, parts
 from kg.vocab import PREFIXES
 
+_XSD_STRING = str(XSD.string)
 _FILE_MODE = 0o644  # rw-r--r--, what a plain open() gives under the usual umask
 
 FORMATS = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld"}
@@ -62,17 +65,14 @@ def term_text(term: Node, prefixes: Mapping[str, str] | None = None) -> str:
     return iri_ref(text)
 
 
-def _sort_key(term: Node) -> tuple[int, str, str, str]:
-    if isinstance(term, Literal):
-        return (2, str(term), str(term.datatype or ""), term.language or "")
-    return (1 if isinstance(term, BNode) else 0, str(term), "", "")
-
-
 Triples = Iterable[tuple[Node, Node, Node]]
+Grouped = dict[str, dict[str, list[str]]]
+_RDF_TYPE = "<" + str(RDF.type) + ">"
 
 
-def _grouped(triples: Triples) -> dict[Node, dict[Node, list[Node]]]:
-    subjects: dict[Node, dict[Node, set[Node]]] = {}
+def _grouped(triples: Iterable[TextTriple], keys: Memo[tuple[int, str, str, str]]) -> Grouped:
+    """Subject -> predicate -> distinct objects (sorted), of text triples."""
+    subjects: dict[str, dict[str, set[str]]] = {}
     for s, p, o in triples:
         preds = subjects.get(s)
         if preds is None:
@@ -83,65 +83,89 @@ def _grouped(triples: Triples) -> dict[Node, dict[Node, list[Node]]]:
         else:
             objs.add(o)
     return {
-        s: {p: [*objs] if len(objs) == 1 else sorted(objs, key=_sort_key)
+        s: {p: [*objs] if len(objs) == 1 else sorted(objs, key=keys.__getitem__)
             for p, objs in preds.items()}
         for s, preds in subjects.items()
     }
 
 
-class _TermTexts(dict[Node, str]):
-    """Memoised term_text: each distinct term is rendered once per serialization."""
+class Text:
+    """Text triples (N-Triples terms, see kg.ntterms) and what the writers share: the
+    sort key of each distinct term and the grouping by subject, each made once."""
 
-    def __init__(self, prefixes: Mapping[str, str] | None) -> None:
-        super().__init__()
-        self.prefixes = prefixes
+    def __init__(self, triples: Iterable[TextTriple]) -> None:
+        self.triples = triples if isinstance(triples, list | tuple) else list(triples)
+        self.keys: Memo[tuple[int, str, str, str]] = Memo(parts)
+        self._grouped: Grouped | None = None
 
-    def __missing__(self, term: Node) -> str:
-        text = self[term] = term_text(term, self.prefixes)
-        return text
+    @classmethod
+    def of(cls, triples: Triples) -> Text:
+        return cls(from_rdflib(triples))
+
+    @property
+    def grouped(self) -> Grouped:
+        if self._grouped is None:
+            self._grouped = _grouped(self.triples, self.keys)
+        return self._grouped
+
+    def subjects(self) -> list[str]:
+        return sorted(self.grouped, key=self.keys.__getitem__)
 
 
-Grouped = dict[Node, dict[Node, list[Node]]]
+def _turtle_term(term: str, prefixes: Mapping[str, str],
+                 keys: Memo[tuple[int, str, str, str]]) -> str:
+    if term.startswith('"') and term.endswith('"'):  # a plain string: the same text
+        return term
+    kind, value, datatype, lang = keys[term]
+    if kind == 0:
+        return term_text(URIRef(value), prefixes)
+    if kind == 1:
+        return term
+    return term_text(Literal(value, lang=lang or None, datatype=URIRef(datatype)
+                             if datatype else None, normalize=False), prefixes)
 
 
-def turtle_lines(triples: Triples, prefixes: Mapping[str, str] = PREFIXES, *,
-                 grouped: Grouped | None = None) -> Iterator[str]:
+def turtle_text_lines(text: Text, prefixes: Mapping[str, str] = PREFIXES) -> Iterator[str]:
     """Sorted Turtle: prefixes, then subjects in IRI order, rdf:type first."""
     for prefix in sorted(prefixes):
         yield f"@prefix {prefix}: <{prefixes[prefix]}> .\n"
-    grouped = _grouped(triples) if grouped is None else grouped
-    text = _TermTexts(prefixes)
-    rdf_type = RDF.type  # a namespace lookup builds a new URIRef each time
-    for s in sorted(grouped, key=_sort_key):
+    keys, grouped = text.keys, text.grouped
+    ttl = Memo(lambda term: _turtle_term(term, prefixes, keys))
+    ttl[_RDF_TYPE] = "a"
+    for s in text.subjects():
         preds = grouped[s]
-        order = sorted(preds, key=lambda p: (p != rdf_type, str(p)))
-        parts = []
-        for p in order:
-            verb = "a" if p == rdf_type else text[p]
-            objs = ", ".join([text[o] for o in preds[p]])
-            parts.append(f"{verb} {objs}")
-        yield "\n" + text[s] + "\n    " + " ;\n    ".join(parts) + " .\n"
+        order = sorted(preds, key=lambda p: (p != _RDF_TYPE, keys[p][1]))
+        parts = [ttl[p] + " " + ", ".join([ttl[o] for o in preds[p]]) for p in order]
+        yield "\n" + ttl[s] + "\n    " + " ;\n    ".join(parts) + " .\n"
+
+
+def turtle_lines(triples: Triples, prefixes: Mapping[str, str] = PREFIXES) -> Iterator[str]:
+    """Sorted Turtle of rdflib triples (see :func:`turtle_text_lines`)."""
+    return turtle_text_lines(Text.of(triples), prefixes)
+
+
+def ntriples_text(triples: Iterable[TextTriple]) -> list[str]:
+    """The distinct N-Triples lines of text triples, sorted."""
+    return sorted({f"{s} {p} {o} .\n" for s, p, o in triples})
 
 
 def ntriples_lines(triples: Triples) -> Iterator[str]:
-    text = _TermTexts(None)
-    lines = {f"{text[s]} {text[p]} {text[o]} .\n" for s, p, o in triples}
-    return iter(sorted(lines))
+    return iter(ntriples_text(from_rdflib(triples)))
 
 
-def _jsonld_term(term: Node, prefixes: Mapping[str, str]) -> dict[str, str]:
-    if isinstance(term, Literal):
-        value: dict[str, str] = {"@value": str(term)}
-        if term.language:
-            value["@language"] = term.language
-        elif term.datatype is not None and term.datatype != XSD.string:
-            value["@type"] = _compact(str(term.datatype), prefixes)
-        return value
-    return {"@id": _jsonld_id(term, prefixes)}
-
-
-def _jsonld_id(term: Node, prefixes: Mapping[str, str]) -> str:
-    return f"_:{term}" if isinstance(term, BNode) else _compact(str(term), prefixes)
+def _jsonld_value(term: str, prefixes: Mapping[str, str],
+                  keys: Memo[tuple[int, str, str, str]]) -> str:
+    kind, value, datatype, lang = keys[term]
+    if kind == 0:
+        return _indented({"@id": _compact(value, prefixes)}, 4)
+    if kind == 1:
+        return _indented({"@id": f"_:{value}"}, 4)
+    doc = {"@value": value}
+    if lang:
+        doc["@language"] = lang
+    elif datatype and datatype != _XSD_STRING:
+        doc["@type"] = _compact(datatype, prefixes)
+    return _indented(doc, 4)
 
 
 def _compact(iri: str, prefixes: Mapping[str, str]) -> str:
@@ -174,39 +198,30 @@ def _indented(value: object, level: int = 0) -> str:
     raise TypeError(f"not JSON-LD text: {value!r}")
 
 
-def jsonld_text(triples: Triples, prefixes: Mapping[str, str] = PREFIXES, *,
-                grouped: Grouped | None = None) -> str:
+def jsonld_text_of(text: Text, prefixes: Mapping[str, str] = PREFIXES) -> str:
     """JSON-LD with the prefixes as its only (inline) context, nodes sorted by @id.
 
     The text is exactly ``json.dumps(doc, indent=1, ensure_ascii=False)`` of the document;
     each distinct term is rendered once.
     """
-    grouped = _grouped(triples) if grouped is None else grouped
-    keys: dict[Node, str] = {}
-    values: dict[Node, str] = {}
+    keys, grouped = text.keys, text.grouped
 
-    def key(term: Node) -> str:
-        text = keys.get(term)
-        if text is None:
-            text = keys[term] = encode_basestring(_compact(str(term), prefixes))
-        return text
+    def make_key(term: str) -> str:
+        kind, value, _, _ = keys[term]
+        return encode_basestring(f"_:{value}" if kind == 1 else _compact(value, prefixes))
 
-    def value(term: Node) -> str:
-        text = values.get(term)
-        if text is None:
-            text = values[term] = _indented(_jsonld_term(term, prefixes), 4)
-        return text
-
+    names = Memo(make_key)
+    values = Memo(lambda term: _jsonld_value(term, prefixes, keys))
     nodes = []
-    rdf_type = RDF.type
-    for s in sorted(grouped, key=_sort_key):
-        entries = ['"@id": ' + encode_basestring(_jsonld_id(s, prefixes))]
-        for p in sorted(grouped[s], key=str):
-            objs = grouped[s][p]
-            if p == rdf_type:
-                items, name = [key(o) for o in objs], '"@type"'
+    for s in text.subjects():
+        entries = ['"@id": ' + names[s]]
+        preds = grouped[s]
+        for p in sorted(preds, key=lambda p: keys[p][1]):
+            objs = preds[p]
+            if p == _RDF_TYPE:
+                items, name = [names[o] for o in objs], '"@type"'
             else:
-                items, name = [value(o) for o in objs], key(p)
+                items, name = [values[o] for o in objs], names[p]
             entries.append(name + ": [\n    " + ",\n    ".join(items) + "\n   ]")
         nodes.append("{\n   " + ",\n   ".join(entries) + "\n  }")
     graph = "[\n  " + ",\n  ".join(nodes) + "\n ]" if nodes else "[]"
@@ -214,65 +229,95 @@ def jsonld_text(triples: Triples, prefixes: Mapping[str, str] = PREFIXES, *,
     return '{\n "@context": ' + context + ',\n "@graph": ' + graph + "\n}\n"
 
 
-def serialize(triples: Triples, fmt: str, *, prefixes: Mapping[str, str] = PREFIXES) -> str:
-    """The triples in ``fmt`` (ttl, nt or jsonld) as text."""
+def jsonld_text(triples: Triples, prefixes: Mapping[str, str] = PREFIXES) -> str:
+    """JSON-LD of rdflib triples (see :func:`jsonld_text_of`)."""
+    return jsonld_text_of(Text.of(triples), prefixes)
+
+
+def serialize_text(text: Text, fmt: str, *, prefixes: Mapping[str, str] = PREFIXES) -> str:
+    """Text triples in ``fmt`` (ttl, nt or jsonld) as text."""
     if fmt == "ttl":
-        return "".join(turtle_lines(triples, prefixes))
+        return "".join(turtle_text_lines(text, prefixes))
     if fmt == "nt":
-        return "".join(ntriples_lines(triples))
+        return "".join(ntriples_text(text.triples))
     if fmt == "jsonld":
-        return jsonld_text(triples, prefixes)
+        return jsonld_text_of(text, prefixes)
     raise OutputError(f"unknown format {fmt!r}; allowed: " + ", ".join(FORMATS))
 
 
-def lazy_texts(triples: Triples, formats: Iterable[str], *,
+def serialize(triples: Triples, fmt: str, *, prefixes: Mapping[str, str] = PREFIXES) -> str:
+    """The rdflib triples in ``fmt`` (ttl, nt or jsonld) as text."""
+    if fmt not in FORMATS:
+        raise OutputError(f"unknown format {fmt!r}; allowed: " + ", ".join(FORMATS))
+    return serialize_text(Text.of(triples), fmt, prefixes=prefixes)
+
+
+def lazy_texts(text: Text, formats: Iterable[str], *,
                prefixes: Mapping[str, str] = PREFIXES) -> dict[str, Callable[[], str]]:
-    """``{fmt: () -> serialize(triples, fmt)}``: each text is made only when called (so
-    :func:`write_all` holds one at a time), and the triples are grouped by subject once."""
-    triples = triples if isinstance(triples, list | tuple) else list(triples)
-    shared: list[Grouped] = []
-
-    def grouped() -> Grouped:
-        if not shared:
-            shared.append(_grouped(triples))
-        return shared[0]
-
-    def make(fmt: str) -> Callable[[], str]:
-        if fmt == "ttl":
-            return lambda: "".join(turtle_lines(triples, prefixes, grouped=grouped()))
-        if fmt == "jsonld":
-            return lambda: jsonld_text(triples, prefixes, grouped=grouped())
-        return lambda: serialize(triples, fmt, prefixes=prefixes)
-
-    return {fmt: make(fmt) for fmt in formats}
+    """``{fmt: () -> serialize_text(text, fmt)}``: each text is made only when called (so
+    :func:`write_all` holds one at a time)."""
+    return {fmt: partial(serialize_text, text, fmt, prefixes=prefixes) for fmt in formats}
 
 
-def write_all(files: Mapping[Path, str | Callable[[], str]]) -> None:
-    """Write every file to a temporary sibling first, then rename them all into place.
+Texts = Mapping[Path, str | Callable[[], str]]
+
+
+def stage(paths: Iterable[Path]) -> dict[Path, str]:
+    """An empty temporary sibling (mode 0644) for each path: ``{path: temporary}``."""
+    temps: dict[Path, str] = {}
+    try:
+        for path in paths:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            temps[path] = tmp
+            os.fchmod(fd, _FILE_MODE)  # mkstemp makes 0600; outputs are ordinary files
+            os.close(fd)
+    except OSError as exc:
+        discard(temps)
+        raise OutputError(f"{exc.filename or path}: cannot write: {exc.strerror or exc}") \
+            from exc
+    return temps
+
+
+def write_staged(files: Texts, temps: Mapping[Path, str]) -> None:
+    """Write each text into its path's temporary (see :func:`stage`).
 
     A value may be a function making the text: it is called just before its file is
     written, so only one large text is held at a time.
-
-    A failure while writing (a full disk, a bad path) leaves every target as it was.
     """
-    staged: list[tuple[str, Path]] = []
-    current: Path | None = None  # the target being written, named when an error has none
-    try:
-        for path, text in files.items():
-            current = path
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            staged.append((tmp, path))
-            os.fchmod(fd, _FILE_MODE)  # mkstemp makes 0600; outputs are ordinary files
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+    for path, text in files.items():
+        try:
+            with open(temps[path], "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(text() if callable(text) else text)
                 handle.flush()
                 os.fsync(handle.fileno())
-        for tmp, path in staged:
+        except OSError as exc:
+            raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+
+
+def commit(temps: Mapping[Path, str]) -> None:
+    """Rename every temporary onto its path (each rename is atomic)."""
+    for path, tmp in temps.items():
+        try:
             os.replace(tmp, path)
-    except OSError as exc:
-        where = exc.filename or current or "output"
-        raise OutputError(f"{where}: cannot write: {exc.strerror or exc}") from exc
+        except OSError as exc:
+            raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+
+
+def discard(temps: Mapping[Path, str]) -> None:
+    for tmp in temps.values():
+        Path(tmp).unlink(missing_ok=True)
+
+
+def write_all(files: Texts) -> None:
+    """Write every file to a temporary sibling first, then rename them all into place.
+
+    A value may be a function making the text (see :func:`write_staged`). A failure
+    while writing (a full disk, a bad path) leaves every target as it was.
+    """
+    temps = stage(files)
+    try:
+        write_staged(files, temps)
+        commit(temps)
     finally:
-        for tmp, _ in staged:
-            Path(tmp).unlink(missing_ok=True)
+        discard(temps)

@@ -140,15 +140,34 @@ def _entity(e: Entity, degree: int) -> dict[str, object]:
             "degree": degree, "size": round(12 + 4 * math.sqrt(degree), 1)}
 
 
-def vis_options(node_count: int, edge_count: int = 0) -> dict[str, object]:
-    """vis-network options; big graphs get a capped, quicker layout and no curved edges.
+def _placed(entities: list[dict[str, object]], data: Dataset) -> list[dict[str, object]]:
+    """Big graphs: each entity with its ``x``/``y`` from :func:`kg.layout.layout`."""
+    if len(entities) <= LARGE_GRAPH:
+        return entities
+    from kg.layout import layout
 
-    The layout runs a fixed number of physics iterations before the page is shown, then
-    physics stops; on big graphs that number shrinks with the graph (each iteration costs
-    about its size) so a page of 5,000 nodes is usable within seconds.
+    index = {e.id: i for i, e in enumerate(data.entities)}
+    links = [(index[s.subject], index[s.object]) for s in data.statements
+             if s.object is not None and s.subject in index and s.object in index]
+    for entity, (x, y) in zip(entities, layout(len(entities), links), strict=True):
+        entity["x"], entity["y"] = x, y
+    return entities
+
+
+def vis_options(node_count: int) -> dict[str, object]:
+    """vis-network options; big graphs run no physics, no hover and no curved edges.
+
+    Small graphs are laid out by physics (400 steps) before the page shows them, then
+    physics stops. Big graphs (over ``LARGE_GRAPH`` nodes) come with positions computed
+    by :mod:`kg.layout` when the page is written, so the browser draws them at once.
     """
     large = node_count > LARGE_GRAPH
-    iterations = max(20, min(150, 300_000 // max(1, node_count + edge_count))) if large else 400
+    physics: dict[str, object] = {"enabled": False} if large else {
+        "solver": "barnesHut",
+        "barnesHut": {"gravitationalConstant": -3500, "springLength": 110,
+                      "avoidOverlap": 0.1, "theta": 0.5},
+        "stabilization": {"enabled": True, "iterations": 400, "updateInterval": 50,
+                          "fit": True}}
     return {
         "autoResize": True,
         "layout": {"improvedLayout": not large, "randomSeed": 7},
@@ -156,13 +175,8 @@ def vis_options(node_count: int, edge_count: int = 0) -> dict[str, object]:
         "edges": {"font": {"size": 10, "align": "middle", "color": "#4a5560"},
                   "color": {"color": "#9aa5b1", "highlight": "#d62728", "hover": "#5b6b7a"},
                   "smooth": False if large else {"type": "dynamic"}, "width": 1},
-        "physics": {"solver": "barnesHut",
-                    "barnesHut": {"gravitationalConstant": -3500, "springLength": 110,
-                                  "avoidOverlap": 0 if large else 0.1,
-                                  "theta": 0.8 if large else 0.5},
-                    "stabilization": {"enabled": True, "iterations": iterations,
-                                      "updateInterval": 50, "fit": True}},
-        "interaction": {"hover": True, "hideEdgesOnDrag": large, "hideEdgesOnZoom": large,
+        "physics": physics,
+        "interaction": {"hover": not large, "hideEdgesOnDrag": large, "hideEdgesOnZoom": large,
                         "keyboard": {"enabled": True, "bindToWindow": False},
                         "multiselect": True},
     }
@@ -184,7 +198,7 @@ def page_data(data: Dataset, *, focus: str | None = None, hops: int = 1) -> dict
         "meta": {"focus": focus, "hops": hops, "large": len(data.entities) > LARGE_GRAPH},
         "classes": [{"name": n, "color": c, "shape": sh, "glyph": g}
                     for n, c, sh, g in CLASS_STYLES],
-        "entities": [_entity(e, degree[e.id]) for e in data.entities],
+        "entities": _placed([_entity(e, degree[e.id]) for e in data.entities], data),
         "statements": [_statement(s, labels, published, earliest) for s in data.statements],
         "predicates": {p: {"label": predicates[p].label if p in predicates else p,
                            "symmetric": p in predicates and predicates[p].symmetric}
@@ -193,8 +207,7 @@ def page_data(data: Dataset, *, focus: str | None = None, hops: int = 1) -> dict
                              "published": src.published, "reliability": src.reliability,
                              "url": src.url, "note": src.note,
                              "since": earliest.of([src.published])} for src in data.sources},
-        "options": vis_options(len(data.entities),
-                               sum(1 for s in data.statements if s.object is not None)),
+        "options": vis_options(len(data.entities)),
     }
 
 

@@ -105,12 +105,13 @@ def compile_shapes(g: Graph) -> tuple[Shape, ...] | None:
 
 
 class _Index:
-    def __init__(self, triples: Iterable[tuple[Node, Node, Node]], paths: set[Node]) -> None:
-        self.types: dict[Node, set[Node]] = {}
-        self.parents: dict[Node, set[Node]] = {}
-        self.values: dict[tuple[Node, Node], set[Node]] = {}
-        self.supers: dict[Node, frozenset[Node]] = {}
-        rdf_type, sub_class_of = RDF.type, RDFS.subClassOf  # namespace lookups are slow
+    def __init__(self, triples: Iterable[tuple[Any, Any, Any]], paths: set[Any], *,
+                 rdf_type: Any = RDF.type, sub_class_of: Any = RDFS.subClassOf) -> None:
+        # Terms are rdflib nodes or (conforms_text) their N-Triples text.
+        self.types: dict[Any, set[Any]] = {}
+        self.parents: dict[Any, set[Any]] = {}
+        self.values: dict[tuple[Any, Any], set[Any]] = {}
+        self.supers: dict[Any, frozenset[Any]] = {}
         for s, p, o in triples:
             if p == rdf_type:
                 self.types.setdefault(s, set()).add(o)
@@ -119,7 +120,7 @@ class _Index:
             if p in paths:
                 self.values.setdefault((s, p), set()).add(o)
 
-    def ancestors(self, cls: Node) -> frozenset[Node]:
+    def ancestors(self, cls: Any) -> frozenset[Any]:
         found = self.supers.get(cls)
         if found is None:
             seen, todo = {cls}, [cls]
@@ -131,7 +132,7 @@ class _Index:
             found = self.supers[cls] = frozenset(seen)
         return found
 
-    def is_a(self, node: Node, cls: Node) -> bool:
+    def is_a(self, node: Any, cls: Any) -> bool:
         return any(cls in self.ancestors(t) for t in self.types.get(node, ()))
 
 
@@ -192,5 +193,100 @@ def conforms(triples: Iterable[tuple[Node, Node, Node]], shapes: tuple[Shape, ..
                 if rule.max_count is not None and len(values) > rule.max_count:
                     return False
                 if not all(_value_ok(index, rule, v) for v in values):
+                    return False
+    return True
+
+
+# -- the same test over N-Triples text triples (kg.ntterms), as the build makes them ------
+
+
+def _as_text(node: Node | None) -> str | None:
+    from kg.export import term_text
+
+    return None if node is None else term_text(node)
+
+
+def _text_rule(rule: Rule) -> Rule:
+    """``rule`` with its terms as N-Triples text; bounds stay rdflib literals."""
+    return Rule(
+        path=_as_text(rule.path),  # type: ignore[arg-type]
+        min_count=rule.min_count, max_count=rule.max_count, node_kind=rule.node_kind,
+        classes=tuple(_as_text(c) for c in rule.classes),  # type: ignore[misc]
+        datatype=_as_text(rule.datatype),  # type: ignore[arg-type]
+        min_inclusive=rule.min_inclusive, max_inclusive=rule.max_inclusive,
+        members=frozenset(_as_text(m) for m in rule.members)  # type: ignore[misc]
+        if rule.members is not None else None,
+        languages=rule.languages,
+    )
+
+
+def _literal_datatype(value: str) -> str | None:
+    end = value.rindex('"')
+    rest = value[end + 1:]
+    return rest[2:] if rest.startswith("^^") else None
+
+
+class _TextCheck:
+    """:func:`_value_ok` for text terms: a literal is read into rdflib once per distinct
+    term, and each (rule, term) answer is kept (most values repeat: types, statuses...)."""
+
+    def __init__(self, index: _Index) -> None:
+        self.index = index
+        self.answers: dict[tuple[int, str], bool] = {}
+        self.literal_rules: dict[int, Rule | None] = {}
+
+    def _literal_rule(self, rule: Rule) -> Rule | None:
+        """The part of ``rule`` that looks at the value itself, with rdflib terms."""
+        found = self.literal_rules.get(id(rule), False)
+        if found is False:
+            needed = rule.node_kind is not None or rule.min_inclusive is not None or \
+                rule.max_inclusive is not None or rule.languages is not None or \
+                rule.datatype is not None
+            found = self.literal_rules[id(rule)] = Rule(
+                path=rule.path, node_kind=rule.node_kind,
+                datatype=URIRef(rule.datatype[1:-1]) if rule.datatype else None,
+                min_inclusive=rule.min_inclusive, max_inclusive=rule.max_inclusive,
+                languages=rule.languages) if needed else None
+        return found  # type: ignore[return-value]
+
+    def ok(self, rule: Rule, value: str) -> bool:
+        key = (id(rule), value)
+        answer = self.answers.get(key)
+        if answer is None:
+            answer = self.answers[key] = self._ok(rule, value)
+        return answer
+
+    def _ok(self, rule: Rule, value: str) -> bool:
+        from kg.ntterms import to_rdflib
+
+        literal_rule = self._literal_rule(rule)
+        if literal_rule is not None and not _value_ok(self.index, literal_rule, to_rdflib(value)):
+            return False
+        if any(not self.index.is_a(value, cls) for cls in rule.classes):
+            return False
+        members: frozenset[Any] | None = rule.members
+        return members is None or value in members
+
+
+def conforms_text(triples: Iterable[tuple[str, str, str]], shapes: tuple[Shape, ...]) -> bool:
+    """:func:`conforms` for N-Triples text triples (the same answer: a test compares)."""
+    text_shapes = tuple(Shape(tuple(_as_text(c) for c in s.target_classes),  # type: ignore[misc]
+                              tuple(_text_rule(r) for r in s.rules)) for s in shapes)
+    rdf_type, sub_class_of = _as_text(RDF.type), _as_text(RDFS.subClassOf)
+    index = _Index(triples, {r.path for shape in text_shapes for r in shape.rules},
+                   rdf_type=rdf_type, sub_class_of=sub_class_of)
+    check = _TextCheck(index)
+    for shape in text_shapes:
+        targets = set(shape.target_classes)
+        for node, types in index.types.items():
+            if not any(targets & index.ancestors(t) for t in types):
+                continue
+            for rule in shape.rules:
+                values = index.values.get((node, rule.path), set())
+                if rule.min_count is not None and len(values) < rule.min_count:
+                    return False
+                if rule.max_count is not None and len(values) > rule.max_count:
+                    return False
+                if not all(check.ok(rule, v) for v in values):
                     return False
     return True

@@ -16,7 +16,7 @@ found no error (ids are unique and statements distinct, so no focus node spans t
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -26,8 +26,9 @@ from rdflib.namespace import SH
 from kg.cache import code_version, read_entry, write_entry
 from kg.errors import Issue, Loc
 from kg.model import Dataset, Entity, Source, Statement
+from kg.ntterms import NTTerms, TextTriple, from_rdflib
 from kg.rdf import data_triples, entity_iri, new_graph
-from kg.shaclfast import Shape, compile_shapes, conforms
+from kg.shaclfast import Shape, compile_shapes, conforms_text
 from kg.validate import locations, shapes_graph
 from kg.vocab import KG, ontology_graph, ontology_text
 
@@ -103,16 +104,23 @@ def _merge(parts: list[Dataset]) -> Dataset:
                    tuple(n for p in parts for n in p.files))
 
 
-def _run(parts: dict[str, Dataset]) -> dict[str, list[Result]]:
-    """One pyshacl run over the given files; its results split back by file."""
+def _run(parts: dict[str, Dataset], text: Sequence[TextTriple] | None) -> \
+        dict[str, list[Result]]:
+    """One pyshacl run over the given files; its results split back by file.
+
+    ``text``: the N-Triples text triples of exactly these files and the ontology, when the
+    caller has them already (the fast test then reads them instead of making its own).
+    """
     combined = _merge(list(parts.values()))
     borrowed = {str(src) for src in _cited_elsewhere(combined)}
-    triples = [*data_triples(combined), *ontology_graph(),
-               *((URIRef(src), RDF.type, KG.Source) for src in borrowed)]
+    extra = [(URIRef(src), RDF.type, KG.Source) for src in borrowed]
     rules = compiled_shapes()
-    if rules is not None and conforms(triples, rules):
-        return {name: [] for name in parts}  # pyshacl would report nothing
-    graph = new_graph(triples)
+    if rules is not None:
+        if text is None:
+            text = [*data_triples(combined, NTTerms()), *from_rdflib(ontology_graph())]
+        if conforms_text([*text, *from_rdflib(extra)] if extra else text, rules):
+            return {name: [] for name in parts}  # pyshacl would report nothing
+    graph = new_graph([*data_triples(combined), *ontology_graph(), *extra])
     where = locations(combined)
     first = next(iter(parts))
     out: dict[str, list[Result]] = {name: [] for name in parts}
@@ -138,10 +146,13 @@ def _issues(results: Iterator[Result], data: Dataset) -> list[Issue]:
     return issues
 
 
-def validate_files(data: Dataset, *, cache_dir: Path | None = None) -> list[Issue]:
+def validate_files(data: Dataset, *, cache_dir: Path | None = None,
+                   text: Sequence[TextTriple] | None = None) -> list[Issue]:
     """The SHACL issues of ``data``; with ``cache_dir``, unchanged files reuse their results.
 
     The files without a cached result are validated together in one pyshacl run.
+    ``text``, when given, is ``data``'s N-Triples text triples with the ontology's (as
+    the build makes them); it is used when every file has to be validated.
     """
     parts = by_file(data)
     keys = {name: _key(part) for name, part in parts.items()} if cache_dir else {}
@@ -153,7 +164,7 @@ def validate_files(data: Dataset, *, cache_dir: Path | None = None) -> list[Issu
                 found[name] = entry
     missing = {name: part for name, part in parts.items() if name not in found}
     if missing:
-        fresh = _run(missing)
+        fresh = _run(missing, text if len(missing) == len(parts) else None)
         found.update(fresh)
         if cache_dir is not None:
             for name, results in fresh.items():

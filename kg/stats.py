@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rdflib import RDF, Graph, URIRef
@@ -62,6 +62,37 @@ def stats(graph: Graph | Iterable[tuple[Node, Node, Node]]) -> Stats:
         statements=kinds[KG.Statement],
         citations=kinds[KG.Citation],
         sources=kinds[KG.Source],
+    )
+
+
+def grouped_stats(grouped: Mapping[str, Mapping[str, Sequence[str]]]) -> Stats:
+    """:func:`stats` of N-Triples text triples grouped by subject, then predicate, into
+    distinct objects (as kg.export.Text groups them)."""
+    v = vocabulary()
+    kg_ns = "<" + str(KG)
+    rdf_type = "<" + str(RDF.type) + ">"
+    by_predicate: Counter[str] = Counter()
+    kinds: Counter[str] = Counter()
+    for preds in grouped.values():
+        for p, objs in preds.items():
+            by_predicate[p] += len(objs)
+        types = preds.get(rdf_type)
+        if types:
+            kinds.update(types)
+
+    def local(term: str, names: Container[str]) -> str | None:
+        name = term[len(kg_ns):-1] if term.startswith(kg_ns) else None
+        return name if name in names else None
+
+    predicates = {name: n for p, n in by_predicate.items() if (name := local(p, v.predicates))}
+    classes = {name: n for o, n in kinds.items() if (name := local(o, v.classes))}
+    return Stats(
+        triples=sum(by_predicate.values()),
+        entities=dict(sorted(classes.items())),
+        predicates=dict(sorted(predicates.items())),
+        statements=kinds[f"{kg_ns}Statement>"],
+        citations=kinds[f"{kg_ns}Citation>"],
+        sources=kinds[f"{kg_ns}Source>"],
     )
 
 

@@ -143,3 +143,27 @@ def test_jsonld_text_is_exactly_what_json_dumps_writes(generated: Path) -> None:
     text = jsonld_text(triples)
     assert text == json.dumps(json.loads(text), indent=1, ensure_ascii=False) + "\n"
     assert jsonld_text([]) == json.dumps(json.loads(jsonld_text([])), indent=1) + "\n"
+
+
+def test_parallel_and_one_process_builds_write_the_same_bytes(generated: Path,
+                                                              tmp_path: Path) -> None:
+    two = build(generated, tmp_path / "two")
+    one = build(generated, tmp_path / "one", parallel=False)
+    assert two.outputs.keys() == one.outputs.keys()
+    for name in two.outputs:
+        assert (tmp_path / "two" / name).read_bytes() == (tmp_path / "one" / name).read_bytes()
+    assert two.issues == one.issues and two.stats == one.stats
+
+
+def test_text_writers_match_the_rdflib_terms_they_stand_for(generated: Path) -> None:
+    """The build's N-Triples text terms give the bytes of the rdflib terms' serializations."""
+    from kg.export import Text, serialize_text
+    from kg.ntterms import NTTerms, from_rdflib
+    from kg.rdf import data_triples
+
+    data, _ = load(generated)
+    text = Text(list(data_triples(data, NTTerms())))
+    plain = Text(from_rdflib(data_triples(data)))
+    assert sorted(text.triples) == sorted(plain.triples)
+    for fmt in ("ttl", "nt", "jsonld"):
+        assert serialize_text(text, fmt) == serialize_text(plain, fmt)

@@ -11,8 +11,9 @@ from rdflib.namespace import DCTERMS, PROV, SH
 
 from kg.bench.generate import generate
 from kg.load import load
+from kg.ntterms import from_rdflib
 from kg.rdf import to_graph
-from kg.shaclfast import compile_shapes, conforms
+from kg.shaclfast import compile_shapes, conforms, conforms_text
 from kg.shaclfiles import compiled_shapes
 from kg.validate import shapes_graph
 from kg.vocab import KG, KGR
@@ -82,6 +83,7 @@ def test_valid_graph_conforms_on_both(graph: Graph) -> None:
     shapes = compiled_shapes()
     assert shapes is not None
     assert conforms(graph, shapes) is True
+    assert conforms_text(from_rdflib(graph), shapes) is True
     assert _pyshacl_conforms(graph) is True
 
 
@@ -95,6 +97,7 @@ def test_each_violation_is_seen_by_both(graph: Graph, name: str) -> None:
     MUTATIONS[name](broken)
     assert _pyshacl_conforms(broken) is False, "the mutation must break a shape"
     assert conforms(broken, shapes) is False
+    assert conforms_text(from_rdflib(broken), shapes) is False
 
 
 def test_shapes_beyond_the_subset_fall_back(tmp_path: Path) -> None:

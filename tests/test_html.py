@@ -111,7 +111,8 @@ def test_large_graphs_get_quick_layout_options() -> None:
     small, large = vis_options(100), vis_options(5000)
     assert small["layout"] == {"improvedLayout": True, "randomSeed": 7}
     assert large["layout"] == {"improvedLayout": False, "randomSeed": 7}
-    assert large["physics"]["stabilization"]["iterations"] < 200  # type: ignore[index]
+    assert large["physics"] == {"enabled": False}  # drawn at kg.layout's positions
+    assert small["physics"]["stabilization"]["enabled"] is True  # type: ignore[index]
 
 
 def test_neighbourhood_and_resolve(data: Dataset) -> None:

@@ -55,7 +55,8 @@ def _child(args: list[str], timeout: float) -> tuple[dict[str, Any] | None, str]
     lines = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
     final = [line for line in lines if "partial" not in line]
     if done.returncode != 0 or not final:
-        return None, "failed: " + (done.stderr.strip().splitlines() or ["?"])[-1]
+        last = (done.stderr.strip().splitlines() or ["?"])[-1]
+        return None, last if last.startswith("not available") else "failed: " + last
     return final[-1], ""
 
 

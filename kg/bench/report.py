@@ -21,6 +21,13 @@ RATIOS: tuple[tuple[str, str, str, str, str, Callable[[float], bool]], ...] = (
 )
 
 
+#: (label, stage, target text, test): stages held to an absolute time, not to a baseline.
+LIMITS: tuple[tuple[str, str, str, Callable[[float], bool]], ...] = (
+    ("page-chromium-5k: s to interactive, 5,000 nodes / 10,000 edges", "page-chromium-5k",
+     "<= 3", lambda s: s <= 3),
+)
+
+
 def _num(value: float | None, digits: int = 2) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
@@ -73,6 +80,31 @@ def _ratio_lines(report: Report) -> list[str]:
     return lines
 
 
+def _limit_lines(report: Report) -> list[str]:
+    lines = []
+    for label, stage, target, test in LIMITS:
+        ms = [report.stages[size].get(stage) for size in report.sizes]
+        if not any(ms):
+            continue
+        cells = ["—" if m is None else _cell(m) if m.seconds is None
+                 else f"{m.seconds:.2f} {'met' if test(m.seconds) else 'NOT met'}" for m in ms]
+        lines.append(f"| {label} | {target} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _page_sizes(report: Report) -> list[str]:
+    """What the page stages drew: nodes / edges of each size's page."""
+    cells = []
+    for size in report.sizes:
+        for stage in ("html", "page-chromium"):
+            info = getattr(report.stages[size].get(stage), "info", {})
+            if "nodes" in info:
+                cells.append(f"{size} = {info['nodes']} nodes / {info['edges']} edges")
+                break
+    return ["", "Page sizes (html, pyvis and page-chromium): " + "; ".join(cells) + "."] \
+        if cells else []
+
+
 def _query_lines(report: Report) -> list[str]:
     lines: list[str] = []
     for size, engines in report.queries.items():
@@ -106,5 +138,6 @@ def format_report(report: Report) -> str:
                                                      if s in report.triples else "")
                       for s in report.sizes)
     lines = [f"Sizes: {facts}; median of {report.repeats} runs, each in a fresh process.", "",
-             *_stage_table(report), "", *_ratio_lines(report), *_query_lines(report)]
+             *_stage_table(report), "", *_ratio_lines(report), *_limit_lines(report),
+             *_page_sizes(report), *_query_lines(report)]
     return "\n".join(lines) + "\n"

@@ -80,7 +80,7 @@
   // ---- the network ----------------------------------------------------------------------
   function nodeOf(e) {
     const c = style.get(e.group) || style.get("Entity");
-    return { id: e.id, label: e.label, shape: c.shape, size: e.size,
+    return { id: e.id, label: e.label, shape: c.shape, size: e.size, x: e.x, y: e.y,
       color: { background: c.color, border: "#2b3a48", highlight: { background: c.color, border: "#d62728" } } };
   }
   function edgeOf(s) {
@@ -110,12 +110,20 @@
   function markReady() {
     if (ready) return;
     ready = true;
-    network.setOptions({ physics: false });
+    if (settled) network.fit({ animation: false });
+    else network.setOptions({ physics: false });
     if (D.meta.focus && byId.has(D.meta.focus)) choose(D.meta.focus);
     window.kgTimes = { script: started, network: drawn, ready: performance.now() };
     window.kgReady = true;
     document.body.dataset.ready = "1";
+    // The first frame drawn after the layout settled: the page is on screen and usable.
+    // "_requestRedraw" joins the frame vis has already asked for, if any (one full draw
+    // of a big graph takes a few hundred ms, so never draw twice).
+    network.once("afterDrawing", () => { window.kgDrawn = performance.now(); });
+    network.body.emitter.emit("_requestRedraw");
   }
+  // Big graphs come laid out (no physics): ready once this script has run.
+  const settled = D.options.physics.enabled === false;
   network.once("stabilizationIterationsDone", markReady);
   network.once("stabilized", markReady);
   if (D.entities.length === 0) setTimeout(markReady, 0);
@@ -315,4 +323,5 @@
   window.kgNodes = new vis.DataView(nodes, { filter: (n) => !n.hidden });  // what is shown
   window.kgEdges = new vis.DataView(edges, { filter: (e) => !e.hidden });
   window.kgChoose = choose;
+  if (settled) markReady();
 })();
