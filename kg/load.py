@@ -253,10 +253,13 @@ class _Reader:
         citations = self.citations(node, locs)
         if subject is None or predicate is None:
             return None
+        present = node.entries
         return Statement(
             subject=subject, predicate=predicate, object=obj, value=value, loc=node.loc,
-            id=self.text(node, "id", locs), qualifiers=self.qualifiers(node, locs),
-            citations=citations, note=self.text(node, "note", locs), locs=locs,
+            id=self.text(node, "id", locs) if "id" in present else None,
+            qualifiers=self.qualifiers(node, locs),
+            citations=citations,
+            note=self.text(node, "note", locs) if "note" in present else None, locs=locs,
         )
 
     def literal(self, node: YMap, locs: dict[str, Loc]) -> str | int | Decimal | Amount | None:
@@ -301,16 +304,17 @@ class _Reader:
             return Qualifiers()
         p = "qualifiers."
         quantity = None
-        qnode = self.mapping(sub, "quantity", ("value", "unit"), locs, p)
+        present = sub.entries  # an absent field is None, with no position and no issue
+        qnode = self.mapping(sub, "quantity", ("value", "unit"), locs, p) \
+            if "quantity" in present else None
         if qnode is not None:
             number = self.number(qnode, "value", locs, prefix=p + "quantity.")
             if number is not None:
                 quantity = Quantity(number, self.text(qnode, "unit", locs, prefix=p + "quantity."))
-        present = sub.entries  # an absent field is None, with no position and no issue
         return Qualifiers(
             **{name: self.text(sub, k, locs, prefix=p) if k in present else None
                for k, name in _QUALIFIER_TEXTS},
-            amount=self.amount(sub, "amount", locs, p),
+            amount=self.amount(sub, "amount", locs, p) if "amount" in present else None,
             quantity=quantity,
         )
 
