@@ -10,7 +10,8 @@ paused as kg.build runs), the best of REPEATS (default 3) of:
 - ``yaml.load(text, Loader=yaml.CSafeLoader)``: the C loader, the floor to beat;
 - ``read_yaml(data, name, fast=False)``: the strict reader on libyaml's events;
 - ``read_yaml(data, name)``: the same with the fast path (kg.yamlfast);
-- ``load_file(data, name)``: records from bytes, as kg.load.load reads each file.
+- ``load_file(data, name, fast=False)`` and ``load_file(data, name)``: records from
+  bytes, as kg.load.load reads each file, without and with the fast path.
 
 Both wall time and the process's CPU time are printed, each also as a multiple of the C
 loader's; on a shared machine CPU time is the steadier of the two.
@@ -56,6 +57,7 @@ def main(folder: str, repeats: int = 3) -> None:
                                           for b, _ in blobs],
         "read_yaml strict": lambda: [read_yaml(b, n, fast=False) for b, n in blobs],
         "read_yaml fast": lambda: [read_yaml(b, n) for b, n in blobs],
+        "load_file (strict read)": lambda: [load_file(b, n, fast=False) for b, n in blobs],
         "load_file (fast read)": lambda: [load_file(b, n) for b, n in blobs],
     }
     base: tuple[float, float] | None = None

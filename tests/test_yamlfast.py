@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from kg.bench.generate import generate
 from kg.errors import Loc
+from kg.load import load_file
 from kg.yamlfast import _loc, read_fast
 from kg.yamlread import YMap, YNode, YScalar, YSeq, read_yaml, resolve_plain
 
@@ -86,16 +87,36 @@ def test_shipped_data_reads_the_same() -> None:
     assert taken > len(files) / 2
 
 
-def test_benchmark_data_reads_the_same(tmp_path: Path) -> None:
-    generate(tmp_path / "data", 1000)
-    files = sorted((tmp_path / "data").rglob("*.yaml"))
+@pytest.fixture(scope="module")
+def bench_files(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    folder = tmp_path_factory.mktemp("bench") / "data"
+    generate(folder, 1000)
+    files = sorted(folder.rglob("*.yaml"))
     assert len(files) > 50
-    for path in files:
+    return files
+
+
+def test_benchmark_data_reads_the_same(bench_files: list[Path]) -> None:
+    for path in bench_files:
         strict, issues = read_yaml(path.read_bytes(), path.name, fast=False)
         assert issues == []
         fast = read_fast(path.read_text(encoding="utf-8"), path.name)
         assert fast is not None, path
         assert shape(fast) == shape(strict), path
+
+
+def _records(data: bytes, name: str, *, fast: bool) -> object:
+    """load_file's result with every record's positions (which equality leaves out)."""
+    dataset, issues = load_file(data, name, fast=fast)
+    records = [*dataset.sources, *dataset.entities, *dataset.statements]
+    cited = [c for s in dataset.statements for c in s.citations]
+    return dataset, issues, [r.locs for r in records], [c.locs for c in cited]
+
+
+def test_records_are_the_same(bench_files: list[Path]) -> None:
+    for path in [*bench_files, *sorted(DATA.rglob("*.yaml"))]:
+        data = path.read_bytes()
+        assert _records(data, path.name, fast=True) == _records(data, path.name, fast=False)
 
 
 # -- 2. random documents --------------------------------------------------------------
