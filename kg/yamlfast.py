@@ -63,6 +63,7 @@ _PAIR = re.compile(r"""([A-Za-z0-9_][A-Za-z0-9_.-]{0,200}):(\ +)(""" + _PLAIN_RE
 _NODE, _FIRST_ITEM, _NEXT_ITEM, _FIRST_KEY, _NEXT_KEY, _VALUE, _SEP = range(7)
 _BLOCK_HEADER = re.compile(r"([|>])(-?) *")
 _TAIL = re.compile(r" *(?: #.*)?")
+_MAX_DEPTH = 64  # deeper nesting is left to libyaml (and reading it here would recurse)
 _NOT_FIRST = frozenset("-?:,[]{}#&*!|>'\"%@` ")  # what a plain scalar may not start with
 
 
@@ -182,6 +183,8 @@ class _Lines:
 
     def block(self, line: str, col: int, *, indentless: bool = False) -> YMap | YSeq:
         """A block collection opening at ``col`` of this line."""
+        if len(self.stack) >= _MAX_DEPTH:
+            raise _GiveUp
         loc = _loc(self.name, self.lineno, col + 1)
         if line[col] == "-" and line[col + 1 : col + 2] in ("", " "):
             seq = YSeq([], loc)
@@ -452,6 +455,8 @@ class _Lines:
             if isinstance(node, YScalar):
                 want = _SEP
             else:
+                if len(stack) >= _MAX_DEPTH:
+                    raise _GiveUp
                 stack.append(node)
                 want = _FIRST_ITEM if isinstance(node, YSeq) else _FIRST_KEY
         raise _GiveUp  # not closed on this line

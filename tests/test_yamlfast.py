@@ -365,6 +365,22 @@ def test_fast_path_gives_up(text: str) -> None:
     assert fast_tree(text) is None
 
 
+@pytest.mark.parametrize("text", [
+    "a:\n  " + "- " * 5000 + "x\n",
+    "a: " + "[" * 5000 + "]" * 5000 + "\n",
+    "a: " + "{a: " * 5000 + "b" + "}" * 5000 + "\n",
+])
+def test_deep_nesting_is_left_to_libyaml(text: str) -> None:
+    assert read_fast(text, "f.yaml") is None
+    root, _ = read_yaml(text.encode(), "f.yaml")
+    assert isinstance(root, YMap)
+
+
+def test_nesting_within_the_limit_is_read() -> None:
+    assert same_as_strict("a:\n  " + "- " * 40 + "x\n")
+    assert same_as_strict("a: " + "[" * 40 + "x" + "]" * 40 + "\n")
+
+
 def test_positions_count_characters_not_bytes() -> None:
     text = "a: [é😀, 中, 'ü']\n"
     tree = read_fast(text, "f.yaml")
