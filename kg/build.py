@@ -6,7 +6,7 @@ temporary file and renamed into place, so ``out/`` always holds a complete build
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -95,7 +95,7 @@ def load_graph(data_dir: Path | str = "data", *, shacl: bool = True,
     return Checked(data, to_graph(data), issues)
 
 
-def _validate_and_write(files: dict[Path, str | Callable[[], str]], out: Path,
+def _validate_and_write(files: export.Texts, out: Path,
                         validate: Callable[[], list[Issue]], *, lock_wait: float,
                         parallel: bool) -> list[Issue]:
     """SHACL and writing at once on two cores (kg.fork): a child validates, then writes the
@@ -160,8 +160,8 @@ def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
         union = [*triples, *from_rdflib(imports.union_triples(imported))] if imported \
             else triples
         text = export.Text(union)
-        files: dict[Path, str | Callable[[], str]] = {
-            out / OUTPUTS[fmt]: partial(export.serialize_text, text, fmt) for fmt in formats}
+        files: dict[Path, str | Callable[[], str | Iterable[str]]] = {
+            out / OUTPUTS[fmt]: partial(export.chunks, text, fmt) for fmt in formats}
         if html_page:
             files[out / "graph.html"] = partial(html.render_page, data)
         for name in focus:
