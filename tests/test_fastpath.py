@@ -167,3 +167,33 @@ def test_text_writers_match_the_rdflib_terms_they_stand_for(generated: Path) -> 
     assert sorted(text.triples) == sorted(plain.triples)
     for fmt in ("ttl", "nt", "jsonld"):
         assert serialize_text(text, fmt) == serialize_text(plain, fmt)
+
+
+def test_one_file_revalidated_alone_skips_pyshacl_unless_it_breaks_a_shape(
+        generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rebuild validates the edited file alone, borrowing the types of the sources it
+    cites from other files; the fast test must not send it to pyshacl for those."""
+    import dataclasses
+
+    import kg.shaclfiles as shaclfiles
+
+    data, _ = load(generated)
+    cache = tmp_path / "cache"
+    assert validate_files(data, cache_dir=cache) == []
+    target = data.statements[0]
+    cited = {c.source for c in target.citations}
+    assert not cited & {s.id for s in data.sources if s.loc.file == target.loc.file}
+    edited = dataclasses.replace(target, note="edited")
+    changed = dataclasses.replace(data, statements=(edited, *data.statements[1:]))
+    runs: list[int] = []
+    real = shaclfiles.shacl_results
+    monkeypatch.setattr(shaclfiles, "shacl_results",
+                        lambda *a: runs.append(1) or real(*a))  # type: ignore[func-returns-value]
+    assert validate_files(changed, cache_dir=cache) == []
+    assert runs == []
+    broken_citation = dataclasses.replace(target.citations[0], credibility=9)
+    broken = dataclasses.replace(target, citations=(broken_citation, *target.citations[1:]))
+    bad = dataclasses.replace(data, statements=(broken, *data.statements[1:]))
+    found = validate_files(bad, cache_dir=cache)
+    assert runs == [1]
+    assert [(i.loc.file, i.code) for i in found] == [(target.loc.file, "shacl")]
