@@ -134,7 +134,7 @@ def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
           formats: tuple[str, ...] = ("ttl", "nt", "jsonld"), html_page: bool = True,
           shacl: bool = True, config: Path | str | None = None, focus: Sequence[str] = (),
           hops: int = 2, lock_wait: float = 30.0, cache_dir: Path | None = None,
-          parallel: bool = True) -> BuildResult:
+          parallel: bool = False) -> BuildResult:
     """Build ``out_dir`` from ``data_dir``: Turtle, N-Triples, JSON-LD and the HTML page.
 
     With a project config (``config``, or ``kg.toml`` beside ``data_dir``) the imports it
@@ -144,7 +144,9 @@ def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
     not change since a previous run are not parsed or SHACL-validated again (see
     kg.cache); every check across files still runs.
 
-    With ``parallel`` (the default) SHACL and the writers use two processes (kg.fork).
+    With ``parallel``, SHACL and the writers use two processes (kg.fork); off by default,
+    as it made no measurable difference on a busy 2-core machine while its worker's
+    memory counts on top (docs/benchmarks.md).
 
     Raises DataError (nothing written) when the data has errors, OutputError when an
     output cannot be written (the previous outputs are left complete), LockError when

@@ -147,8 +147,8 @@ def test_jsonld_text_is_exactly_what_json_dumps_writes(generated: Path) -> None:
 
 def test_parallel_and_one_process_builds_write_the_same_bytes(generated: Path,
                                                               tmp_path: Path) -> None:
-    two = build(generated, tmp_path / "two")
-    one = build(generated, tmp_path / "one", parallel=False)
+    two = build(generated, tmp_path / "two", parallel=True)
+    one = build(generated, tmp_path / "one")
     assert two.outputs.keys() == one.outputs.keys()
     for name in two.outputs:
         assert (tmp_path / "two" / name).read_bytes() == (tmp_path / "one" / name).read_bytes()
@@ -197,3 +197,34 @@ def test_one_file_revalidated_alone_skips_pyshacl_unless_it_breaks_a_shape(
     found = validate_files(bad, cache_dir=cache)
     assert runs == [1]
     assert [(i.loc.file, i.code) for i in found] == [(target.loc.file, "shacl")]
+
+
+def test_parallel_build_reports_a_failed_write_in_its_worker_and_keeps_out(
+        generated: Path, tmp_path: Path) -> None:
+    """The worker writes Turtle and N-Triples (the only outputs asked for): a file-size
+    limit fails it there; the error
+    reaches the caller as kg's OutputError and nothing is renamed into out/."""
+    import resource
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    out = tmp_path / "out"
+    build(generated, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir() if not p.name.startswith(".")}
+    script = ("import sys; from kg.build import build; from kg.errors import OutputError\n"
+              "try:\n    build(sys.argv[1], sys.argv[2], parallel=True, html_page=False,\n"
+              "          formats=('ttl', 'nt'))\n"
+              "except OutputError as exc:\n    print(exc); sys.exit(9)\n")
+    limit = 64 * 1024  # smaller than the Turtle and N-Triples of the generated data
+    assert min(len(before["graph.ttl"]), len(before["graph.nt"])) > limit
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(generated), str(out)], cwd=ROOT,
+        capture_output=True, text=True, timeout=120, check=False,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit)))
+    assert done.returncode == 9, done.stderr
+    assert "cannot write: File too large" in done.stdout
+    after = {p.name: p.read_bytes() for p in out.iterdir() if not p.name.startswith(".")}
+    assert after == before
+    assert not list(out.glob(".graph.*.tmp"))

@@ -19,7 +19,7 @@ from typing import Any
 Info = dict[str, Any]
 
 STAGES = ("load", "check", "rdf", "validate", "export-ttl", "export-nt", "export-jsonld",
-          "html", "build", "build-1core", "rebuild", "yaml-c", "rdflib-pipeline", "pyvis",
+          "html", "build", "build-2cores", "rebuild", "yaml-c", "rdflib-pipeline", "pyvis",
           "page-chromium", "page-chromium-5k")
 QUERY_ENGINES = ("kg-query", "pyoxigraph", "rdflib")
 
@@ -82,10 +82,10 @@ def stage(name: str, data: Path, work: Path) -> Info:
     if name == "pyvis":
         loaded = _loaded(data)
         return _plain_timed(lambda: baselines.pyvis_page(loaded))
-    if name in ("build", "build-1core"):
+    if name in ("build", "build-2cores"):
         from kg.build import build
 
-        parallel = name == "build"
+        parallel = name == "build-2cores"
         return _timed(lambda: {"triples": build(data, work / "out",
                                                 parallel=parallel).stats.triples})
     if name == "rebuild":
