@@ -16,7 +16,7 @@ from kg.cache import default_cache_dir
 from kg.engine import ENGINES
 from kg.errors import DataError, KGError
 from kg.imports.project import import_sipri
-from kg.query import MAX_ROWS, RESULT_FORMATS, format_result, query
+from kg.query import MAX_ROWS, RESULT_FORMATS, format_result, query, query_path
 from kg.serve import make_server
 from kg.stats import format_stats, stats
 from kg.store import DEFAULT_GRAPH, push
@@ -64,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--graph", metavar="IRI", default=DEFAULT_GRAPH,
                    help=f"with --endpoint: the graph to query (default: {DEFAULT_GRAPH}; "
                    "'' for the store's default graph)")
+    p.add_argument("--graph-file", metavar="PATH", type=Path,
+                   help="for big graphs: query this file (e.g. out/graph.nt) or Oxigraph "
+                   "store directory with Oxigraph instead of loading data/")
     p = command("serve", "serve the graph as a read-only SPARQL 1.1 endpoint (and graph.html)")
     p.add_argument("--out", default="out", type=Path,
                    help="folder whose graph.html is served at / (default: out)")
@@ -93,6 +96,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="query engines to compare ('' for none)")
     p.add_argument("--timeout", type=float, default=1800,
                    help="seconds before one measurement is given up (reported as a timeout)")
+    p.add_argument("--query-timeout", type=float, default=600,
+                   help="seconds before one query run is stopped (reported as '> T s')")
+    p.add_argument("--rdflib-memory-gib", type=float, default=None,
+                   help="cap the rdflib query process's address space (reported if hit)")
     _network_parsers(command)
     return parser
 
@@ -203,7 +210,8 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "bench":
         print(bench(args.sizes, args.repeats, args.work, args.stages, args.engines,
-                    args.timeout), end="")
+                    args.timeout, query_timeout=args.query_timeout,
+                    rdflib_memory_gib=args.rdflib_memory_gib), end="")
         return 0
     if args.command == "import":
         imp, written = import_sipri(args.path, load_graph(args.data).data, args.out)
@@ -214,6 +222,11 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "query" and args.endpoint:
         answer = remote_query(args.endpoint, _query_text(args.sparql),
                               graph_iri=args.graph or None, timeout=args.timeout)
+        print(format_result(answer, args.format), end="")
+        return 0
+    if args.command == "query" and args.graph_file:
+        answer = query_path(args.graph_file, _query_text(args.sparql), timeout=args.timeout,
+                            max_rows=args.max_rows)
         print(format_result(answer, args.format), end="")
         return 0
     if args.command in _NETWORK:

@@ -26,6 +26,7 @@ import multiprocessing
 from collections.abc import Iterable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from rdflib import XSD, BNode, Graph, Literal, URIRef
@@ -62,7 +63,8 @@ class Engine(Protocol):
     @property
     def name(self) -> str: ...
 
-    def evaluate(self, sparql: str, prepared: Query, *, max_rows: int | None) -> Answer: ...
+    def evaluate(self, sparql: str, prepared: Query | None, *,
+                 max_rows: int | None) -> Answer: ...
 
 
 def _limited(items: Iterable[Any], max_rows: int | None) -> list[Any]:
@@ -87,7 +89,10 @@ class RdflibEngine:
     graph: Graph
     name: str = "rdflib"
 
-    def evaluate(self, sparql: str, prepared: Query, *, max_rows: int | None) -> Answer:
+    def evaluate(self, sparql: str, prepared: Query | None, *,
+                 max_rows: int | None) -> Answer:
+        if prepared is None:  # only Oxigraph evaluates a query rdflib has not parsed
+            raise QueryError("the rdflib engine needs the query parsed by kg.query.prepare")
         result = self.graph.query(prepared)
         kind = query_kind(prepared)
         if kind == "SELECT":
@@ -115,27 +120,64 @@ class OxigraphEngine:
         store.bulk_load(input=data, format=pyoxigraph.RdfFormat.N_TRIPLES)
         return cls(store)
 
-    def evaluate(self, sparql: str, prepared: Query, *, max_rows: int | None) -> Answer:
+    @classmethod
+    def from_path(cls, path: Path) -> OxigraphEngine:
+        """A store over ``path``: a graph file (``graph.nt`` or another RDF format, by its
+        extension) bulk-loaded in memory by Oxigraph without rdflib, or the directory of
+        a persistent Oxigraph store, opened read-only (nothing is loaded)."""
         import pyoxigraph
 
-        # The text was vetted by kg.query.prepare (no SERVICE, FROM, update); on top of
-        # that the dataset is pinned to the store's default graph and no named graphs.
+        try:
+            if path.is_dir():
+                return cls(pyoxigraph.Store.read_only(str(path)))
+            store = pyoxigraph.Store()
+            fmt = pyoxigraph.RdfFormat.from_extension(path.suffix.lstrip(".") or "nt")
+            if fmt is None:
+                raise QueryError(f"{path}: unknown RDF file extension {path.suffix!r}; "
+                                 "use .nt, .ttl, .nq, .trig, .jsonld or .rdf")
+            store.bulk_load(path=str(path), format=fmt)
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise QueryError(f"{path}: cannot open it as a graph: {exc}") from None
+        return cls(store)
+
+    def evaluate(self, sparql: str, prepared: Query | None, *,
+                 max_rows: int | None) -> Answer:
+        import pyoxigraph
+
+        # The text was vetted by kg.query (no SERVICE, FROM, update: see kg.query.vet);
+        # on top of that the dataset is pinned to the store's default graph.
         try:
             result = self.store.query(sparql, prefixes=dict(PREFIXES),
                                       default_graph=pyoxigraph.DefaultGraph(), named_graphs=[])
         except SyntaxError as exc:
+            if prepared is None:  # rdflib's parser says where the error is
+                from kg.query import prepare
+
+                prepare(sparql)
             raise QueryError(f"Oxigraph cannot parse the query: {exc}") from None
-        kind = query_kind(prepared)
         if isinstance(result, pyoxigraph.QueryBoolean):
             return Answer("ASK", boolean=bool(result))
+        term = _Terms()
         if isinstance(result, pyoxigraph.QuerySolutions):
             names = tuple(v.value for v in result.variables)
-            rows = _limited((tuple(_term(s[i]) for i in range(len(names))) for s in result),
-                            max_rows)
+            rows = _limited((tuple(map(term, s)) for s in result), max_rows)
             return Answer("SELECT", names, tuple(rows))
-        triples = _limited(((_term(t.subject), _term(t.predicate), _term(t.object))
+        assert prepared is not None  # kg.query vets CONSTRUCT and DESCRIBE fully
+        triples = _limited(((term(t.subject), term(t.predicate), term(t.object))
                             for t in result), max_rows)
-        return Answer(kind, triples=tuple(triples))
+        return Answer(query_kind(prepared), triples=tuple(triples))
+
+
+class _Terms(dict[Any, "Node | None"]):
+    """Converts pyoxigraph terms once each: an answer repeats the same terms in many rows,
+    and sharing one rdflib object per term also lets the pipe's pickle send each once."""
+
+    def __call__(self, term: Any) -> Node | None:
+        try:
+            return self[term]
+        except KeyError:
+            node = self[term] = _term(term)
+            return node
 
 
 _STRING = str(XSD.string)
@@ -171,7 +213,7 @@ def open_engine(graph: Graph, engine: str = "rdflib") -> Engine:
     raise QueryError(f"unknown engine {engine!r}; allowed: " + ", ".join(ENGINES))
 
 
-def _worker(conn: Connection, engine: Engine, sparql: str, prepared: Query,
+def _worker(conn: Connection, engine: Engine, sparql: str, prepared: Query | None,
             max_rows: int | None) -> None:
     try:
         conn.send(("ok", engine.evaluate(sparql, prepared, max_rows=max_rows)))
@@ -185,7 +227,7 @@ def _worker(conn: Connection, engine: Engine, sparql: str, prepared: Query,
         conn.close()
 
 
-def evaluate(engine: Engine, sparql: str, prepared: Query, *, timeout: float | None = 10.0,
+def evaluate(engine: Engine, sparql: str, prepared: Query | None, *, timeout: float | None = 10.0,
              max_rows: int | None = None) -> Answer:
     """Evaluate a vetted query; stop it at ``timeout`` seconds (QueryTimeout)."""
     if timeout is None:

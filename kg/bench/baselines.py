@@ -122,8 +122,18 @@ def pyvis_page(data: Any) -> dict[str, int]:
     return {"nodes": len(net.nodes), "edges": len(net.edges), "chars": len(html)}
 
 
-def query_runner(engine: str, nt_file: Path) -> Callable[[str], int]:
-    """Load the N-Triples file into ``engine``; return a function running one query."""
+def query_runner(engine: str, nt_file: Path, *,
+                 timeout: float | None = None) -> Callable[[str], list[tuple[Any, ...]]]:
+    """Load the N-Triples file into ``engine``; return a function running one query and
+    returning its rows (the engine's own terms; see :func:`row_digest`).
+
+    ``pyoxigraph``: ``Store.bulk_load``, each row's terms read (as any reader of the answer
+    does). ``kg-query``: :func:`kg.query.query` on the Oxigraph engine over a store
+    bulk-loaded from the same file, as ``kg query --graph-file`` runs it: vetted, in a
+    forked worker under the time limit, rows as rdflib terms (the row limit is raised to
+    ten million, as the join queries have more rows than the interactive default).
+    ``rdflib``: ``Graph.parse`` then ``Graph.query``, stopped at ``timeout`` by SIGALRM.
+    """
     from kg.vocab import PREFIXES
 
     if engine == "pyoxigraph":
@@ -131,20 +141,103 @@ def query_runner(engine: str, nt_file: Path) -> Callable[[str], int]:
 
         store = Store()
         store.bulk_load(path=str(nt_file), format=RdfFormat.N_TRIPLES)
-        def run(text: str) -> int:
+
+        def run(text: str) -> list[tuple[Any, ...]]:
             result: Any = store.query(text, prefixes=PREFIXES)
-            return sum(1 for _ in result)
+            return [tuple(row) for row in result]
 
         return run
-    from rdflib import Graph
-
-    graph = Graph()
-    graph.parse(nt_file, format="nt")
-    if engine == "rdflib":
-        header = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
-        return lambda text: len(list(graph.query(header + text)))
     if engine == "kg-query":
+        from kg.engine import OxigraphEngine
         from kg.query import query
 
-        return lambda text: len(query(graph, text).rows)
+        ox = OxigraphEngine.from_path(nt_file)
+        return lambda text: list(query(ox, text, timeout=timeout, max_rows=10_000_000).rows)
+    if engine == "rdflib":
+        graph = rdflib_graph(nt_file)
+        header = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
+        return lambda text: _alarmed(lambda: [tuple(r) for r in graph.query(header + text)],
+                                     timeout)
     raise SystemExit(f"unknown engine {engine!r}")
+
+
+def rdflib_graph(nt_file: Path, chunk: int = 1_000_000) -> Any:
+    """``nt_file`` parsed into an rdflib Graph ``chunk`` lines at a time, so that a
+    MemoryError (under a memory limit) says how many lines were loaded: RdflibLoadError."""
+    import itertools
+    import time
+
+    from rdflib import Graph
+
+    graph, lines, start = Graph(), 0, time.perf_counter()
+    with nt_file.open(encoding="utf-8") as f:
+        while batch := list(itertools.islice(f, chunk)):
+            try:
+                graph.parse(data="".join(batch), format="nt")
+            except MemoryError:
+                raise RdflibLoadError(lines, time.perf_counter() - start) from None
+            lines += len(batch)
+    return graph
+
+
+class RdflibLoadError(Exception):
+    def __init__(self, lines: int, seconds: float) -> None:
+        super().__init__(f"MemoryError after loading {lines} lines in {seconds:.0f} s")
+        self.lines, self.seconds = lines, seconds
+
+
+def _alarmed(run: Callable[[], list[tuple[Any, ...]]],
+             timeout: float | None) -> list[tuple[Any, ...]]:
+    """``run()``, interrupted by SIGALRM after ``timeout`` s (rdflib runs in Python)."""
+    import signal
+
+    if timeout is None:
+        return run()
+
+    def alarm(signum: int, frame: object) -> None:
+        raise TimeoutError(f"timeout after {timeout:g} s")
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        return run()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+_PLAIN = ("http://www.w3.org/2001/XMLSchema#string",
+          "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString")
+
+
+def _cell(term: Any) -> list[str]:
+    """One answer term of pyoxigraph or rdflib as [kind, value, language, datatype]."""
+    if term is None:
+        return []
+    if type(term).__module__.startswith("pyoxigraph"):
+        kind = type(term).__name__
+        if kind == "NamedNode":
+            return ["iri", term.value]
+        if kind == "BlankNode":
+            return ["bnode"]  # labels differ between engines
+        return _literal(term.value, term.language, term.datatype.value)
+    from rdflib import BNode, Literal
+
+    if isinstance(term, Literal):
+        return _literal(str(term), term.language, str(term.datatype or ""))
+    if isinstance(term, BNode):
+        return ["bnode"]
+    return ["iri", str(term)]
+
+
+def _literal(value: str, language: str | None, datatype: str) -> list[str]:
+    return ["literal", value, language or "", "" if datatype in _PLAIN else datatype]
+
+
+def row_digest(rows: list[tuple[Any, ...]]) -> str:
+    """A digest of the answer as a sorted multiset of rows, comparable across engines."""
+    import hashlib
+    import json
+
+    lines = sorted(json.dumps([_cell(t) for t in row], ensure_ascii=False) for row in rows)
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()[:16]

@@ -9,7 +9,8 @@ from kg.errors import KGError
 
 
 def bench(sizes: str, repeats: int, work: Path, stages: str | None, engines: str,
-          timeout: float) -> str:
+          timeout: float, *, query_timeout: float | None = 600,
+          rdflib_memory_gib: float | None = None) -> str:
     """Run the benchmark and return its Markdown report (progress goes to stderr)."""
     from kg.bench.generate import SIZES
     from kg.bench.harness import run_bench
@@ -29,6 +30,7 @@ def bench(sizes: str, repeats: int, work: Path, stages: str | None, engines: str
         if engine not in QUERY_ENGINES:
             raise KGError(f"unknown engine {engine!r}; allowed: " + ", ".join(QUERY_ENGINES))
     report = run_bench(sizes=chosen, repeats=repeats, work=work, stages=names,
-                       engines=chosen_engines, timeout=timeout,
+                       engines=chosen_engines, timeout=timeout, query_timeout=query_timeout,
+                       rdflib_memory_gib=rdflib_memory_gib,
                        progress=lambda text: print(f"kg bench: {text}", file=sys.stderr))
     return format_report(report)

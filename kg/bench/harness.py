@@ -40,6 +40,8 @@ class Report:
     stages: dict[str, dict[str, Measure]]  # size -> stage -> measure
     queries: dict[str, dict[str, dict[str, Measure]]]  # size -> engine -> query -> measure
     triples: dict[str, int]
+    #: size -> engine -> the load into that engine (seconds, peak, a load error in note)
+    query_loads: dict[str, dict[str, Measure]] = field(default_factory=dict)
 
 
 def _child(args: list[str], timeout: float) -> tuple[dict[str, Any] | None, str]:
@@ -85,27 +87,50 @@ def _query_files(work: Path, project_queries: Path | None) -> list[Path]:
 
 
 def measure_queries(nt_file: Path, queries: list[Path], engines: tuple[str, ...],
-                    repeats: int, timeout: float) -> dict[str, dict[str, Measure]]:
+                    repeats: int, timeout: float, *, query_timeout: float | None = None,
+                    rdflib_memory_gib: float | None = None,
+                    loads: dict[str, Measure] | None = None) -> dict[str, dict[str, Measure]]:
+    """Each engine in one fresh process: load ``nt_file``, run every query ``repeats``
+    times, each run stopped at ``query_timeout`` s (note "timeout after T s"); rdflib's
+    process is capped at ``rdflib_memory_gib`` of address space. Each engine's load goes
+    to ``loads``."""
     out: dict[str, dict[str, Measure]] = {}
     for engine in engines:
-        info, note = _child(["query", engine, str(nt_file), str(repeats),
+        options = ["--timeout", str(query_timeout)] if query_timeout else []
+        if engine == "rdflib" and rdflib_memory_gib:
+            options += ["--memory-gib", str(rdflib_memory_gib)]
+        info, note = _child(["query", engine, str(nt_file), str(repeats), *options,
                              *map(str, queries)], timeout)
         done = (info or {}).get("queries", {})
         peak = (info or {}).get("peak_kib")
-        out[engine] = {
-            q.stem: Measure(done[q.stem]["seconds"], peak / 1024 if peak else None, repeats,
-                            done[q.stem]) if "seconds" in done.get(q.stem, {})
-            else Measure(None, None, 0, note=done.get(q.stem, {}).get("error", note))
-            for q in queries
-        }
+        note = (info or {}).get("load_error") or note
+        if loads is not None:
+            loads[engine] = Measure((info or {}).get("load_seconds"),
+                                    peak / 1024 if peak else None, 1, note=note)
+        out[engine] = {q.stem: _query_measure(done.get(q.stem, {}), peak, repeats, note,
+                                              query_timeout) for q in queries}
     return out
+
+
+def _query_measure(done: dict[str, Any], peak: int | None, repeats: int, note: str,
+                   query_timeout: float | None) -> Measure:
+    if "seconds" in done:
+        return Measure(done["seconds"], peak / 1024 if peak else None, repeats, done)
+    if done.get("timeout"):
+        return Measure(None, None, 0, note=f"timeout after {query_timeout:g} s")
+    return Measure(None, None, 0, note=done.get("error", note or "not reached"))
+
+
+#: Sizes whose query input is streamed N-Triples (kg.bench.ntriples), not a full build.
+STREAMED_SIZES = ("1m",)
 
 
 def run_bench(*, sizes: tuple[str, ...] = DEFAULT_SIZES, repeats: int = 3,
               work: Path = Path("bench-work"), stages: tuple[str, ...] = STAGES,
               engines: tuple[str, ...] = QUERY_ENGINES, timeout: float = 1800,
               files: int = 100, project_queries: Path | None = Path("queries"),
-              progress: Any = None) -> Report:
+              progress: Any = None, query_timeout: float | None = 600,
+              rdflib_memory_gib: float | None = None) -> Report:
     """Generate each size under ``work`` and measure every stage, baseline and query."""
     report = Report(list(sizes), repeats, {}, {}, {})
     for size in sizes:
@@ -126,12 +151,30 @@ def run_bench(*, sizes: tuple[str, ...] = DEFAULT_SIZES, repeats: int = 3,
                 progress(f"{size} {stage}: {m.seconds} s, {m.peak_mib} MiB {m.note}")
             if stage == "build" and m.info.get("triples"):
                 report.triples[size] = int(m.info["triples"])
-        nt_file = run_dir / "out" / "graph.nt"
-        if engines and not nt_file.exists():
-            measure("build", data, run_dir, 1, timeout)
+        nt_file = _query_input(size, data, run_dir, timeout, engines, report, progress)
         if engines and nt_file.exists():
             if progress:
                 progress(f"{size} queries")
+            report.query_loads[size] = {}
             report.queries[size] = measure_queries(
-                nt_file, _query_files(work, project_queries), engines, repeats, timeout)
+                nt_file, _query_files(work, project_queries), engines, repeats, timeout,
+                query_timeout=query_timeout, rdflib_memory_gib=rdflib_memory_gib,
+                loads=report.query_loads[size])
     return report
+
+
+def _query_input(size: str, data: Path, run_dir: Path, timeout: float,
+                 engines: tuple[str, ...], report: Report, progress: Any) -> Path:
+    """The build's graph.nt; at the streamed sizes the same triples streamed to a file."""
+    if size in STREAMED_SIZES:
+        nt_file = run_dir / "stream" / "graph.nt"
+        if engines and not nt_file.exists():
+            if progress:
+                progress(f"{size} ntriples (streamed)")
+            m = measure("ntriples", data, nt_file, 1, timeout)
+            report.stages[size]["ntriples"] = m
+        return nt_file
+    nt_file = run_dir / "out" / "graph.nt"
+    if engines and not nt_file.exists():
+        measure("build", data, run_dir, 1, timeout)
+    return nt_file

@@ -80,6 +80,57 @@ def _ratio_lines(report: Report) -> list[str]:
     return lines
 
 
+#: (label, numerator engine, denominator engine, target text, test) over the saved queries
+QUERY_RATIOS: tuple[tuple[str, str, str, str, Callable[[float], bool]], ...] = (
+    ("kg-query / pyoxigraph (query time, worst query)", "kg-query", "pyoxigraph", "<= 2",
+     lambda r: r <= 2),
+    ("rdflib / kg-query (query time, least query)", "rdflib", "kg-query", ">= 100",
+     lambda r: r >= 100),
+)
+
+
+def _timeout_of(m: Measure) -> float | None:
+    if m.seconds is None and m.note.startswith("timeout after "):
+        return float(m.note.split()[2])
+    return None
+
+
+def query_ratio(num: Measure | None, den: Measure | None) -> tuple[float, bool] | None:
+    """num/den of two engines' times on one query, and whether it is only a lower bound
+    (the numerator was stopped at its time limit); None when it cannot be told."""
+    if num is None or den is None or not den.seconds:
+        return None
+    if num.seconds is not None:
+        return num.seconds / den.seconds, False
+    limit = _timeout_of(num)
+    return (limit / den.seconds, True) if limit else None
+
+
+def _ratio_text(ratio: tuple[float, bool] | None) -> str:
+    if ratio is None:
+        return "—"
+    value, bound = ratio
+    return f"> {value:.0f}" if bound else f"{value:.1f}"
+
+
+def same_rows(ms: dict[str, Measure]) -> str:
+    """"yes" when every engine that finished gave the same sorted multiset of rows, "NO
+    (...)" naming the digests that differ, "—" when fewer than two finished."""
+    digests = {e: m.info.get("digest") for e, m in ms.items() if m.seconds is not None}
+    if len(digests) < 2:
+        return "—"
+    if len(set(digests.values())) == 1:
+        return "yes"
+    return "NO (" + ", ".join(f"{e} {d}" for e, d in digests.items()) + ")"
+
+
+def _query_cell(m: Measure) -> str:
+    if m.seconds is not None:
+        return f"{m.seconds:.3f} ({m.info.get('rows', '?')})"
+    limit = _timeout_of(m)
+    return f"> {limit:g} s" if limit else f"({m.note})"
+
+
 def _limit_lines(report: Report) -> list[str]:
     lines = []
     for label, stage, target, test in LIMITS:
@@ -109,27 +160,43 @@ def _query_lines(report: Report) -> list[str]:
     lines: list[str] = []
     for size, engines in report.queries.items():
         names = list(next(iter(engines.values())))
-        lines += ["", f"Queries at {size} (median s of {report.repeats} runs; rows):", "",
+        lines += ["", f"Queries at {size} (median s of {report.repeats} runs, rows):", "",
                   "| query | " + " | ".join(engines) + " | kg-query / pyoxigraph "
-                  "| rdflib / pyoxigraph | same rows |",
+                  "| rdflib / kg-query | same rows |",
                   "|---|" + "---|" * (len(engines) + 3)]
         for q in names:
             ms = {e: engines[e][q] for e in engines}
-            cells = [f"{_cell(m)} ({m.info.get('rows', '?')})" for m in ms.values()]
-            ox = ms.get("pyoxigraph")
-            ratios = []
-            for e in ("kg-query", "rdflib"):
-                m = ms.get(e)
-                if m and ox and m.seconds is not None and ox.seconds:
-                    ratios.append(f"{m.seconds / ox.seconds:.1f}")
-                elif m and ox and ox.seconds and m.note:
-                    ratios.append(f"> {float(m.note.split()[2]) / ox.seconds:.0f}"
-                                  if m.note.startswith("timeout") else "—")
-                else:
-                    ratios.append("—")
-            rows = {m.info.get("rows") for m in ms.values() if m.seconds is not None}
-            lines.append(f"| {q} | " + " | ".join(cells) + " | " + " | ".join(ratios)
-                         + f" | {'yes' if len(rows) == 1 else 'NO' if rows else '—'} |")
+            ratios = [query_ratio(ms.get("kg-query"), ms.get("pyoxigraph")),
+                      query_ratio(ms.get("rdflib"), ms.get("kg-query"))]
+            lines.append(f"| {q} | " + " | ".join(_query_cell(m) for m in ms.values())
+                         + " | " + " | ".join(map(_ratio_text, ratios))
+                         + f" | {same_rows(ms)} |")
+        loads = report.query_loads.get(size, {})
+        if loads:
+            lines += ["", f"Loads at {size}: " + "; ".join(
+                f"{e} {_num(m.seconds, 1)} s, peak {_num(m.peak_mib, 0)} MiB"
+                + (f" ({m.note})" if m.note else "") for e, m in loads.items())]
+    return lines
+
+
+def _query_ratio_lines(report: Report) -> list[str]:
+    lines = []
+    for label, num, den, target, test in QUERY_RATIOS:
+        cells = []
+        for size in report.sizes:
+            engines = report.queries.get(size, {})
+            if num not in engines or den not in engines:
+                cells.append("—")
+                continue
+            ratios = [r for q in engines[den] if (r := query_ratio(engines[num][q],
+                                                                   engines[den][q]))]
+            if not ratios:
+                cells.append("—")
+                continue
+            pick = max(ratios) if target.startswith("<") else min(ratios)
+            verdict = "met" if test(pick[0]) else "not shown" if pick[1] else "NOT met"
+            cells.append(f"{_ratio_text(pick)} {verdict}")
+        lines.append(f"| {label} | {target} | " + " | ".join(cells) + " |")
     return lines
 
 
@@ -139,5 +206,5 @@ def format_report(report: Report) -> str:
                       for s in report.sizes)
     lines = [f"Sizes: {facts}; median of {report.repeats} runs, each in a fresh process.", "",
              *_stage_table(report), "", *_ratio_lines(report), *_limit_lines(report),
-             *_page_sizes(report), *_query_lines(report)]
+             *_query_ratio_lines(report), *_page_sizes(report), *_query_lines(report)]
     return "\n".join(lines) + "\n"

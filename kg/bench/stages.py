@@ -140,34 +140,72 @@ def _rebuild(data: Path, work: Path) -> Info:
     return info
 
 
-def query_stage(engine: str, nt_file: Path, repeats: int, queries: list[Path]) -> Info:
-    """Load ``nt_file`` into the engine (untimed), then time each query ``repeats`` times."""
+def query_stage(engine: str, nt_file: Path, repeats: int, queries: list[Path], *,
+                timeout: float | None = None, memory_gib: float | None = None) -> Info:
+    """Load ``nt_file`` into the engine (untimed), then time each query ``repeats`` times.
+
+    Each query reports its median seconds, its row count and a digest of its rows as a
+    sorted multiset (:func:`kg.bench.baselines.row_digest`, computed untimed), or the
+    error or time limit (``timeout`` s per run) that stopped it. ``memory_gib`` caps
+    this process's address space (RLIMIT_AS): a load that needs more is reported.
+    """
     from kg.bench import baselines
 
+    if memory_gib:
+        limit = int(memory_gib * 2**30)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     start = time.perf_counter()
-    run = baselines.query_runner(engine, nt_file)
+    try:
+        run = baselines.query_runner(engine, nt_file, timeout=timeout)
+    except (baselines.RdflibLoadError, MemoryError) as exc:
+        return {"seconds": None, "queries": {}, "load_error": f"{exc}"
+                + (f" (address space capped at {memory_gib:g} GiB)" if memory_gib else ""),
+                "load_seconds": time.perf_counter() - start}
     info: Info = {"load_seconds": time.perf_counter() - start, "queries": {}}
+    print(json.dumps({"partial": info}), flush=True)
     for path in queries:
-        text = path.read_text(encoding="utf-8")
-        times, rows = [], 0
-        try:
-            for _ in range(repeats):
-                start = time.perf_counter()
-                rows = run(text)
-                times.append(time.perf_counter() - start)
-        except Exception as exc:  # a refused or timed-out query is reported, not fatal
-            info["queries"][path.stem] = {"error": f"{type(exc).__name__}: {exc}"[:200]}
-            continue
-        times.sort()
-        info["queries"][path.stem] = {"seconds": times[len(times) // 2], "rows": rows}
+        info["queries"][path.stem] = _one_query(run, path.read_text(encoding="utf-8"),
+                                                repeats)
         print(json.dumps({"partial": info}), flush=True)
     info["seconds"] = sum(q.get("seconds", 0) for q in info["queries"].values())
     return info
 
 
+def _one_query(run: Callable[[str], list[Any]], text: str, repeats: int) -> Info:
+    from kg.bench.baselines import row_digest
+
+    times, rows = [], []
+    try:
+        for _ in range(repeats):
+            start = time.perf_counter()
+            rows = run(text)
+            times.append(time.perf_counter() - start)
+    except Exception as exc:  # a refused, failed or timed-out query is reported, not fatal
+        if isinstance(exc, TimeoutError) or type(exc).__name__ == "QueryTimeout":
+            return {"timeout": True, "error": f"{type(exc).__name__}: {exc}"[:200]}
+        return {"error": f"{type(exc).__name__}: {exc}"[:200]}
+    times.sort()
+    return {"seconds": times[len(times) // 2], "rows": len(rows), "digest": row_digest(rows)}
+
+
+def _query_args(argv: list[str]) -> Info:
+    """``ENGINE NT REPEATS [--timeout T] [--memory-gib M] QUERY...``"""
+    options: dict[str, float] = {}
+    rest = argv[3:]
+    while rest and rest[0] in ("--timeout", "--memory-gib"):
+        options[rest[0][2:].replace("-", "_")] = float(rest[1])
+        rest = rest[2:]
+    return query_stage(argv[0], Path(argv[1]), int(argv[2]), [Path(a) for a in rest],
+                       **options)
+
+
 def main(argv: list[str]) -> None:
     if argv[0] == "query":
-        info = query_stage(argv[1], Path(argv[2]), int(argv[3]), [Path(a) for a in argv[4:]])
+        info = _query_args(argv[1:])
+    elif argv[0] == "ntriples":  # the query input of a size too big to build here
+        from kg.bench.ntriples import write_ntriples
+
+        info = _plain_timed(lambda: write_ntriples(Path(argv[1]), Path(argv[2])))
     else:
         info = stage(argv[0], Path(argv[1]), Path(argv[2]))
     # The build forks a worker (kg.fork): its peak counts too. The sum of both peaks is an
