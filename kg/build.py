@@ -6,8 +6,9 @@ temporary file and renamed into place, so ``out/`` always holds a complete build
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from rdflib import Graph
@@ -15,7 +16,8 @@ from rdflib import Graph
 from kg import export, html
 from kg.cache import load_cached
 from kg.check import check as check_dataset
-from kg.errors import DataError, Issue, sort_issues
+from kg.errors import DataError, Issue, OutputError, sort_issues
+from kg.fork import ChildFailed, both
 from kg.gcpause import paused_gc
 from kg.imports import project as imports
 from kg.lock import build_lock, remove_stale_temps
@@ -93,10 +95,46 @@ def load_graph(data_dir: Path | str = "data", *, shacl: bool = True,
     return Checked(data, to_graph(data), issues)
 
 
+def _validate_and_write(files: export.Texts, out: Path,
+                        validate: Callable[[], list[Issue]], *, lock_wait: float,
+                        parallel: bool) -> list[Issue]:
+    """SHACL and writing at once on two cores (kg.fork): a child validates, then writes the
+    Turtle and N-Triples; this process writes the rest. Every file is staged, and renamed
+    into place only when SHACL found no error and every file was written."""
+    names = [OUTPUTS["ttl"], OUTPUTS["nt"]]
+    theirs = {path: text for path, text in files.items() if path.name in names}
+    mine = {path: text for path, text in files.items() if path not in theirs}
+
+    def child() -> list[Issue]:
+        found = validate()
+        if not any(i.is_error for i in found):
+            export.write_staged(theirs, temps)
+        return found
+
+    with build_lock(out, wait=lock_wait):
+        remove_stale_temps(files)
+        temps = export.stage(files)
+        try:
+            try:
+                found, _ = both(child, partial(export.write_staged, mine, temps),
+                                parallel=parallel)
+            except ChildFailed as exc:
+                if exc.kind == "OutputError":
+                    raise OutputError(exc.message) from None
+                raise
+            if any(i.is_error for i in found):
+                raise DataError(sort_issues(found))
+            export.commit(temps)
+        finally:
+            export.discard(temps)
+    return found
+
+
 def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
           formats: tuple[str, ...] = ("ttl", "nt", "jsonld"), html_page: bool = True,
           shacl: bool = True, config: Path | str | None = None, focus: Sequence[str] = (),
-          hops: int = 2, lock_wait: float = 30.0, cache_dir: Path | None = None) -> BuildResult:
+          hops: int = 2, lock_wait: float = 30.0, cache_dir: Path | None = None,
+          parallel: bool = False) -> BuildResult:
     """Build ``out_dir`` from ``data_dir``: Turtle, N-Triples, JSON-LD and the HTML page.
 
     With a project config (``config``, or ``kg.toml`` beside ``data_dir``) the imports it
@@ -106,6 +144,10 @@ def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
     not change since a previous run are not parsed or SHACL-validated again (see
     kg.cache); every check across files still runs.
 
+    With ``parallel``, SHACL and the writers use two processes (kg.fork); off by default,
+    as it made no measurable difference on a busy 2-core machine while its worker's
+    memory counts on top (docs/benchmarks.md).
+
     Raises DataError (nothing written) when the data has errors, OutputError when an
     output cannot be written (the previous outputs are left complete), LockError when
     another build holds ``out_dir`` for more than ``lock_wait`` seconds (see kg.lock).
@@ -114,23 +156,16 @@ def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
     out = Path(out_dir)
     with paused_gc():
         triples = [*data_triples(data, NTTerms()), *from_rdflib(ontology_graph())]
-        if shacl:  # after the checks, on the triples the writers use (see kg.shaclfiles)
-            found = validate_files(data, cache_dir=cache_dir, text=triples)
-            if found:
-                issues = sort_issues([*issues, *found])
-                if any(i.is_error for i in found):
-                    raise DataError(issues)
         config_path = imports.find_config(data_dir, config)
         imported = imports.run_project(imports.read_config(config_path), data) \
             if config_path else None
         union = [*triples, *from_rdflib(imports.union_triples(imported))] if imported \
             else triples
         text = export.Text(union)
-        texts = export.lazy_texts(text, formats)  # made one at a time
-        files: dict[Path, str | Callable[[], str]] = {
-            out / OUTPUTS[fmt]: texts[fmt] for fmt in formats}
+        files: dict[Path, str | Callable[[], str | Iterable[str]]] = {
+            out / OUTPUTS[fmt]: partial(export.chunks, text, fmt) for fmt in formats}
         if html_page:
-            files[out / "graph.html"] = lambda: html.render_page(data)
+            files[out / "graph.html"] = partial(html.render_page, data)
         for name in focus:
             eid, page = html.render_focus_page(data, name, hops=hops)
             files[out / f"focus-{eid}.html"] = page
@@ -138,8 +173,12 @@ def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
             base = [*data_triples(data), *ontology_graph()]
             files.update(imports.output_files(imported, base, data, out, html_page=html_page))
         result_stats = grouped_stats((export.Text(triples) if imported else text).grouped)
-        with build_lock(out, wait=lock_wait):
-            remove_stale_temps(files)
-            export.write_all(files)
+        text.subjects()  # sorted once, before the writers share it
+        validate = partial(validate_files, data, cache_dir=cache_dir, text=triples) \
+            if shacl else list
+        found = _validate_and_write(files, out, validate, lock_wait=lock_wait,
+                                    parallel=parallel)
+    if found:
+        issues = sort_issues([*issues, *found])
     outputs = {path.relative_to(out).as_posix(): path for path in files}
     return BuildResult(data, issues, outputs, result_stats, imported)

@@ -28,7 +28,8 @@ from kg.errors import Issue, Loc
 from kg.load import data_files, load, load_file
 from kg.model import Dataset
 
-_READER_MODULES = ("load.py", "yamlread.py", "model.py", "errors.py", "dates.py", "cache.py")
+_READER_MODULES = ("load.py", "yamlread.py", "yamlfast.py", "model.py", "errors.py", "dates.py",
+                   "cache.py")
 
 
 def default_cache_dir() -> Path:

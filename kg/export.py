@@ -10,7 +10,6 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from functools import partial
 from json.encoder import encode_basestring
 from pathlib import Path
 
@@ -198,12 +197,10 @@ def _indented(value: object, level: int = 0) -> str:
     raise TypeError(f"not JSON-LD text: {value!r}")
 
 
-def jsonld_text_of(text: Text, prefixes: Mapping[str, str] = PREFIXES) -> str:
-    """JSON-LD with the prefixes as its only (inline) context, nodes sorted by @id.
-
-    The text is exactly ``json.dumps(doc, indent=1, ensure_ascii=False)`` of the document;
-    each distinct term is rendered once.
-    """
+def jsonld_chunks(text: Text, prefixes: Mapping[str, str] = PREFIXES) -> Iterator[str]:
+    """JSON-LD with the prefixes as its only (inline) context, nodes sorted by @id, in
+    pieces (one per node) that join to exactly ``json.dumps(doc, indent=1,
+    ensure_ascii=False)`` of the document; each distinct term is rendered once."""
     keys, grouped = text.keys, text.grouped
 
     def make_key(term: str) -> str:
@@ -212,7 +209,12 @@ def jsonld_text_of(text: Text, prefixes: Mapping[str, str] = PREFIXES) -> str:
 
     names = Memo(make_key)
     values = Memo(lambda term: _jsonld_value(term, prefixes, keys))
-    nodes = []
+    context = _indented(dict(sorted(prefixes.items())), 1)
+    yield '{\n "@context": ' + context + ',\n "@graph": '
+    if not grouped:
+        yield "[]\n}\n"
+        return
+    separator = "[\n  "
     for s in text.subjects():
         entries = ['"@id": ' + names[s]]
         preds = grouped[s]
@@ -223,10 +225,14 @@ def jsonld_text_of(text: Text, prefixes: Mapping[str, str] = PREFIXES) -> str:
             else:
                 items, name = [values[o] for o in objs], names[p]
             entries.append(name + ": [\n    " + ",\n    ".join(items) + "\n   ]")
-        nodes.append("{\n   " + ",\n   ".join(entries) + "\n  }")
-    graph = "[\n  " + ",\n  ".join(nodes) + "\n ]" if nodes else "[]"
-    context = _indented(dict(sorted(prefixes.items())), 1)
-    return '{\n "@context": ' + context + ',\n "@graph": ' + graph + "\n}\n"
+        yield separator + "{\n   " + ",\n   ".join(entries) + "\n  }"
+        separator = ",\n  "
+    yield "\n ]\n}\n"
+
+
+def jsonld_text_of(text: Text, prefixes: Mapping[str, str] = PREFIXES) -> str:
+    """:func:`jsonld_chunks` joined."""
+    return "".join(jsonld_chunks(text, prefixes))
 
 
 def jsonld_text(triples: Triples, prefixes: Mapping[str, str] = PREFIXES) -> str:
@@ -234,15 +240,21 @@ def jsonld_text(triples: Triples, prefixes: Mapping[str, str] = PREFIXES) -> str
     return jsonld_text_of(Text.of(triples), prefixes)
 
 
+def chunks(text: Text, fmt: str, *, prefixes: Mapping[str, str] = PREFIXES) -> Iterable[str]:
+    """Text triples in ``fmt`` (ttl, nt or jsonld), as pieces to write one after another
+    (the whole text is never held as one string)."""
+    if fmt == "ttl":
+        return turtle_text_lines(text, prefixes)
+    if fmt == "nt":
+        return ntriples_text(text.triples)
+    if fmt == "jsonld":
+        return jsonld_chunks(text, prefixes)
+    raise OutputError(f"unknown format {fmt!r}; allowed: " + ", ".join(FORMATS))
+
+
 def serialize_text(text: Text, fmt: str, *, prefixes: Mapping[str, str] = PREFIXES) -> str:
     """Text triples in ``fmt`` (ttl, nt or jsonld) as text."""
-    if fmt == "ttl":
-        return "".join(turtle_text_lines(text, prefixes))
-    if fmt == "nt":
-        return "".join(ntriples_text(text.triples))
-    if fmt == "jsonld":
-        return jsonld_text_of(text, prefixes)
-    raise OutputError(f"unknown format {fmt!r}; allowed: " + ", ".join(FORMATS))
+    return "".join(chunks(text, fmt, prefixes=prefixes))
 
 
 def serialize(triples: Triples, fmt: str, *, prefixes: Mapping[str, str] = PREFIXES) -> str:
@@ -252,39 +264,69 @@ def serialize(triples: Triples, fmt: str, *, prefixes: Mapping[str, str] = PREFI
     return serialize_text(Text.of(triples), fmt, prefixes=prefixes)
 
 
-def lazy_texts(text: Text, formats: Iterable[str], *,
-               prefixes: Mapping[str, str] = PREFIXES) -> dict[str, Callable[[], str]]:
-    """``{fmt: () -> serialize_text(text, fmt)}``: each text is made only when called (so
-    :func:`write_all` holds one at a time)."""
-    return {fmt: partial(serialize_text, text, fmt, prefixes=prefixes) for fmt in formats}
+Texts = Mapping[Path, str | Callable[[], str | Iterable[str]]]
 
 
-def write_all(files: Mapping[Path, str | Callable[[], str]]) -> None:
-    """Write every file to a temporary sibling first, then rename them all into place.
-
-    A value may be a function making the text: it is called just before its file is
-    written, so only one large text is held at a time.
-
-    A failure while writing (a full disk, a bad path) leaves every target as it was.
-    """
-    staged: list[tuple[str, Path]] = []
-    current: Path | None = None  # the target being written, named when an error has none
+def stage(paths: Iterable[Path]) -> dict[Path, str]:
+    """An empty temporary sibling (mode 0644) for each path: ``{path: temporary}``."""
+    temps: dict[Path, str] = {}
     try:
-        for path, text in files.items():
-            current = path
+        for path in paths:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            staged.append((tmp, path))
+            temps[path] = tmp
             os.fchmod(fd, _FILE_MODE)  # mkstemp makes 0600; outputs are ordinary files
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text() if callable(text) else text)
+            os.close(fd)
+    except OSError as exc:
+        discard(temps)
+        raise OutputError(f"{exc.filename or path}: cannot write: {exc.strerror or exc}") \
+            from exc
+    return temps
+
+
+def write_staged(files: Texts, temps: Mapping[Path, str]) -> None:
+    """Write each text into its path's temporary (see :func:`stage`).
+
+    A value may be a function making the text, or pieces of it: it is called just before
+    its file is written, so only one large text is held at a time.
+    """
+    for path, text in files.items():
+        try:
+            with open(temps[path], "w", encoding="utf-8", newline="\n") as handle:
+                made = text() if callable(text) else text
+                if isinstance(made, str):
+                    handle.write(made)
+                else:
+                    handle.writelines(made)
                 handle.flush()
                 os.fsync(handle.fileno())
-        for tmp, path in staged:
+        except OSError as exc:
+            raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+
+
+def commit(temps: Mapping[Path, str]) -> None:
+    """Rename every temporary onto its path (each rename is atomic)."""
+    for path, tmp in temps.items():
+        try:
             os.replace(tmp, path)
-    except OSError as exc:
-        where = exc.filename or current or "output"
-        raise OutputError(f"{where}: cannot write: {exc.strerror or exc}") from exc
+        except OSError as exc:
+            raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+
+
+def discard(temps: Mapping[Path, str]) -> None:
+    for tmp in temps.values():
+        Path(tmp).unlink(missing_ok=True)
+
+
+def write_all(files: Texts) -> None:
+    """Write every file to a temporary sibling first, then rename them all into place.
+
+    A value may be a function making the text (see :func:`write_staged`). A failure
+    while writing (a full disk, a bad path) leaves every target as it was.
+    """
+    temps = stage(files)
+    try:
+        write_staged(files, temps)
+        commit(temps)
     finally:
-        for tmp, _ in staged:
-            Path(tmp).unlink(missing_ok=True)
+        discard(temps)

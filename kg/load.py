@@ -25,6 +25,9 @@ STATEMENT_FIELDS = ("id", "subject", "predicate", "object", "value", "qualifiers
 QUALIFIER_FIELDS = ("date", "start", "end", "amount", "quantity", "status", "certainty",
                     "location", "according-to", "note")
 CITATION_FIELDS = ("source", "locator", "credibility", "attribution", "note")
+# Optional text qualifiers: (field, Qualifiers attribute).
+_QUALIFIER_TEXTS = tuple((k, k.replace("-", "_")) for k in (
+    "date", "start", "end", "status", "certainty", "location", "according-to", "note"))
 
 
 def data_files(root: Path) -> list[Path]:
@@ -72,9 +75,10 @@ def _display(path: Path, base: Path) -> str:
         return path.as_posix()
 
 
-def load_file(data: bytes, name: str) -> tuple[Dataset, list[Issue]]:
-    """Read one data file's bytes (``name`` is used in positions)."""
-    root, issues = read_yaml(data, name)
+def load_file(data: bytes, name: str, *, fast: bool = True) -> tuple[Dataset, list[Issue]]:
+    """Read one data file's bytes (``name`` is used in positions); ``fast=False`` reads
+    it with libyaml even when the fast path could (same result, for benchmarks)."""
+    root, issues = read_yaml(data, name, fast=fast)
     if root is None:
         return Dataset(files=(name,)), issues
     reader = _Reader(issues)
@@ -115,8 +119,9 @@ class _Reader:
         self.issues.append(Issue(loc, message, value))
 
     def unknown_fields(self, node: YMap, allowed: tuple[str, ...], what: str = "field") -> None:
-        for key, (knode, _) in node.entries.items():
+        for key in node.entries:
             if key not in allowed:
+                knode = node.entries[key][0]
                 self.error(knode.loc, f"unknown {what}{did_you_mean(key, allowed)}; allowed: "
                            + ", ".join(allowed), key)
 
@@ -141,11 +146,12 @@ class _Reader:
 
     def text(self, node: YMap, key: str, locs: dict[str, Loc], *, required: bool = False,
              prefix: str = "") -> str | None:
-        value = node.get(key)
-        if value is None:
+        entry = node.entries.get(key)  # node.get(key), inlined: the hottest call in loading
+        if entry is None:
             if required:
                 self.error(node.loc, f"missing required field '{prefix}{key}'")
             return None
+        value = entry[1]
         locs[prefix + key] = value.loc
         if not isinstance(value, YScalar):
             self.error(value.loc, f"'{prefix}{key}' must be a single value", _kind(value))
@@ -213,7 +219,9 @@ class _Reader:
         title = self.text(node, "title", locs, required=True)
         if ident is None or title is None:
             return None
-        fields = {k: self.text(node, k, locs) for k in SOURCE_FIELDS[2:]}
+        present = node.entries
+        fields = {k: self.text(node, k, locs) if k in present else None
+                  for k in SOURCE_FIELDS[2:]}
         return Source(id=ident, title=title, loc=node.loc, locs=locs, **fields)
 
     def entity(self, node: YMap) -> Entity | None:
@@ -246,10 +254,13 @@ class _Reader:
         citations = self.citations(node, locs)
         if subject is None or predicate is None:
             return None
+        present = node.entries
         return Statement(
             subject=subject, predicate=predicate, object=obj, value=value, loc=node.loc,
-            id=self.text(node, "id", locs), qualifiers=self.qualifiers(node, locs),
-            citations=citations, note=self.text(node, "note", locs), locs=locs,
+            id=self.text(node, "id", locs) if "id" in present else None,
+            qualifiers=self.qualifiers(node, locs),
+            citations=citations,
+            note=self.text(node, "note", locs) if "note" in present else None, locs=locs,
         )
 
     def literal(self, node: YMap, locs: dict[str, Loc]) -> str | int | Decimal | Amount | None:
@@ -294,16 +305,17 @@ class _Reader:
             return Qualifiers()
         p = "qualifiers."
         quantity = None
-        qnode = self.mapping(sub, "quantity", ("value", "unit"), locs, p)
+        present = sub.entries  # an absent field is None, with no position and no issue
+        qnode = self.mapping(sub, "quantity", ("value", "unit"), locs, p) \
+            if "quantity" in present else None
         if qnode is not None:
             number = self.number(qnode, "value", locs, prefix=p + "quantity.")
             if number is not None:
                 quantity = Quantity(number, self.text(qnode, "unit", locs, prefix=p + "quantity."))
         return Qualifiers(
-            **{k.replace("-", "_"): self.text(sub, k, locs, prefix=p)
-               for k in ("date", "start", "end", "status", "certainty", "location",
-                         "according-to", "note")},
-            amount=self.amount(sub, "amount", locs, p),
+            **{name: self.text(sub, k, locs, prefix=p) if k in present else None
+               for k, name in _QUALIFIER_TEXTS},
+            amount=self.amount(sub, "amount", locs, p) if "amount" in present else None,
             quantity=quantity,
         )
 
@@ -330,10 +342,12 @@ class _Reader:
         cred = self.number(item, "credibility", locs, integer=True)
         if source is None:
             return None
+        present = item.entries
         return Citation(
             source=source, loc=item.loc, locs=locs,
-            locator=self.text(item, "locator", locs),
+            locator=self.text(item, "locator", locs) if "locator" in present else None,
             credibility=int(cred) if cred is not None else None,
-            attribution=self.text(item, "attribution", locs),
-            note=self.text(item, "note", locs),
+            attribution=self.text(item, "attribution", locs) if "attribution" in present
+            else None,
+            note=self.text(item, "note", locs) if "note" in present else None,
         )

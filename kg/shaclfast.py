@@ -268,8 +268,13 @@ class _TextCheck:
         return members is None or value in members
 
 
-def conforms_text(triples: Iterable[tuple[str, str, str]], shapes: tuple[Shape, ...]) -> bool:
-    """:func:`conforms` for N-Triples text triples (the same answer: a test compares)."""
+def conforms_text(triples: Iterable[tuple[str, str, str]], shapes: tuple[Shape, ...], *,
+                  skip: frozenset[str] = frozenset()) -> bool:
+    """:func:`conforms` for N-Triples text triples (the same answer: a test compares).
+
+    Focus nodes in ``skip`` are not checked (their triples still count for the others):
+    kg.shaclfiles borrows the type of sources defined in other files this way.
+    """
     text_shapes = tuple(Shape(tuple(_as_text(c) for c in s.target_classes),  # type: ignore[misc]
                               tuple(_text_rule(r) for r in s.rules)) for s in shapes)
     rdf_type, sub_class_of = _as_text(RDF.type), _as_text(RDFS.subClassOf)
@@ -279,7 +284,7 @@ def conforms_text(triples: Iterable[tuple[str, str, str]], shapes: tuple[Shape, 
     for shape in text_shapes:
         targets = set(shape.target_classes)
         for node, types in index.types.items():
-            if not any(targets & index.ancestors(t) for t in types):
+            if node in skip or not any(targets & index.ancestors(t) for t in types):
                 continue
             for rule in shape.rules:
                 values = index.values.get((node, rule.path), set())

@@ -86,8 +86,12 @@ def resolve_plain(text: str) -> tuple[Scalar, str | None]:
     return text, None
 
 
-def read_yaml(data: bytes, name: str) -> tuple[YNode | None, list[Issue]]:
-    """Parse one file's bytes; return its root node (None when unusable) and its issues."""
+def read_yaml(data: bytes, name: str, *, fast: bool = True) -> tuple[YNode | None, list[Issue]]:
+    """Parse one file's bytes; return its root node (None when unusable) and its issues.
+
+    With ``fast`` (the default), text in the plain subset :mod:`kg.yamlfast` knows is
+    read without libyaml, to the very same tree; anything else takes the libyaml path.
+    """
     if len(data) > MAX_FILE_BYTES:
         return None, [Issue(Loc(name), f"file is larger than {MAX_FILE_BYTES} bytes", len(data))]
     try:
@@ -108,6 +112,12 @@ def read_yaml(data: bytes, name: str) -> tuple[YNode | None, list[Issue]]:
                            "remove it)", m.group()) for m in _RAW_CONTROL.finditer(text)]
     if raw:
         return None, raw
+    if fast:
+        from kg.yamlfast import read_fast  # imports this module: imported on first use
+
+        root = read_fast(text, name)
+        if root is not None:
+            return root, []
     builder = _Builder(name)
     try:
         for event in yaml.parse(text, Loader=_Parser):

@@ -143,3 +143,88 @@ def test_jsonld_text_is_exactly_what_json_dumps_writes(generated: Path) -> None:
     text = jsonld_text(triples)
     assert text == json.dumps(json.loads(text), indent=1, ensure_ascii=False) + "\n"
     assert jsonld_text([]) == json.dumps(json.loads(jsonld_text([])), indent=1) + "\n"
+
+
+def test_parallel_and_one_process_builds_write_the_same_bytes(generated: Path,
+                                                              tmp_path: Path) -> None:
+    two = build(generated, tmp_path / "two", parallel=True)
+    one = build(generated, tmp_path / "one")
+    assert two.outputs.keys() == one.outputs.keys()
+    for name in two.outputs:
+        assert (tmp_path / "two" / name).read_bytes() == (tmp_path / "one" / name).read_bytes()
+    assert two.issues == one.issues and two.stats == one.stats
+
+
+def test_text_writers_match_the_rdflib_terms_they_stand_for(generated: Path) -> None:
+    """The build's N-Triples text terms give the bytes of the rdflib terms' serializations."""
+    from kg.export import Text, serialize_text
+    from kg.ntterms import NTTerms, from_rdflib
+    from kg.rdf import data_triples
+
+    data, _ = load(generated)
+    text = Text(list(data_triples(data, NTTerms())))
+    plain = Text(from_rdflib(data_triples(data)))
+    assert sorted(text.triples) == sorted(plain.triples)
+    for fmt in ("ttl", "nt", "jsonld"):
+        assert serialize_text(text, fmt) == serialize_text(plain, fmt)
+
+
+def test_one_file_revalidated_alone_skips_pyshacl_unless_it_breaks_a_shape(
+        generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rebuild validates the edited file alone, borrowing the types of the sources it
+    cites from other files; the fast test must not send it to pyshacl for those."""
+    import dataclasses
+
+    import kg.shaclfiles as shaclfiles
+
+    data, _ = load(generated)
+    cache = tmp_path / "cache"
+    assert validate_files(data, cache_dir=cache) == []
+    target = data.statements[0]
+    cited = {c.source for c in target.citations}
+    assert not cited & {s.id for s in data.sources if s.loc.file == target.loc.file}
+    edited = dataclasses.replace(target, note="edited")
+    changed = dataclasses.replace(data, statements=(edited, *data.statements[1:]))
+    runs: list[int] = []
+    real = shaclfiles.shacl_results
+    monkeypatch.setattr(shaclfiles, "shacl_results",
+                        lambda *a: runs.append(1) or real(*a))  # type: ignore[func-returns-value]
+    assert validate_files(changed, cache_dir=cache) == []
+    assert runs == []
+    broken_citation = dataclasses.replace(target.citations[0], credibility=9)
+    broken = dataclasses.replace(target, citations=(broken_citation, *target.citations[1:]))
+    bad = dataclasses.replace(data, statements=(broken, *data.statements[1:]))
+    found = validate_files(bad, cache_dir=cache)
+    assert runs == [1]
+    assert [(i.loc.file, i.code) for i in found] == [(target.loc.file, "shacl")]
+
+
+def test_parallel_build_reports_a_failed_write_in_its_worker_and_keeps_out(
+        generated: Path, tmp_path: Path) -> None:
+    """The worker writes Turtle and N-Triples (the only outputs asked for): a file-size
+    limit fails it there; the error
+    reaches the caller as kg's OutputError and nothing is renamed into out/."""
+    import resource
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    out = tmp_path / "out"
+    build(generated, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir() if not p.name.startswith(".")}
+    script = ("import sys; from kg.build import build; from kg.errors import OutputError\n"
+              "try:\n    build(sys.argv[1], sys.argv[2], parallel=True, html_page=False,\n"
+              "          formats=('ttl', 'nt'))\n"
+              "except OutputError as exc:\n    print(exc); sys.exit(9)\n")
+    limit = 64 * 1024  # smaller than the Turtle and N-Triples of the generated data
+    assert min(len(before["graph.ttl"]), len(before["graph.nt"])) > limit
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(generated), str(out)], cwd=ROOT,
+        capture_output=True, text=True, timeout=120, check=False,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit)))
+    assert done.returncode == 9, done.stderr
+    assert "cannot write: File too large" in done.stdout
+    after = {p.name: p.read_bytes() for p in out.iterdir() if not p.name.startswith(".")}
+    assert after == before
+    assert not list(out.glob(".graph.*.tmp"))
