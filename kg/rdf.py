@@ -178,14 +178,6 @@ def decimal_text(value: Decimal) -> str:
     return text if text != "-0" else "0"
 
 
-def date_literal(text: str) -> Literal:
-    return cast(Literal, RDFLIB.date(text))
-
-
-def value_literal(value: object) -> Literal:
-    return cast(Literal, RDFLIB.value(value))
-
-
 def source_triples(s: Source, t: Terms[T] = RDFLIB) -> Iterator[tuple[T, T, T]]:  # type: ignore[assignment]
     iri = t.entity(s.id)
     lang = s.language or "en"

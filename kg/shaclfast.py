@@ -16,7 +16,7 @@ value) is pyshacl's own. A test checks both agree on graphs breaking each constr
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -181,10 +181,16 @@ def _value_ok(index: _Index, rule: Rule, value: Node) -> bool:
 def conforms(triples: Iterable[tuple[Node, Node, Node]], shapes: tuple[Shape, ...]) -> bool:
     """Whether the graph of ``triples`` violates none of ``shapes`` (one pass, no rdflib Graph)."""
     index = _Index(triples, {r.path for shape in shapes for r in shape.rules})
+    return _holds(index, shapes, lambda rule, value: _value_ok(index, rule, value))
+
+
+def _holds(index: _Index, shapes: tuple[Shape, ...], ok: Callable[[Rule, Any], bool],
+           skip: frozenset[Any] = frozenset()) -> bool:
+    """Every focus node (but those in ``skip``) meets every rule of its shapes."""
     for shape in shapes:
         targets = set(shape.target_classes)
         for node, types in index.types.items():
-            if not any(targets & index.ancestors(t) for t in types):
+            if node in skip or not any(targets & index.ancestors(t) for t in types):
                 continue
             for rule in shape.rules:
                 values = index.values.get((node, rule.path), set())
@@ -192,7 +198,7 @@ def conforms(triples: Iterable[tuple[Node, Node, Node]], shapes: tuple[Shape, ..
                     return False
                 if rule.max_count is not None and len(values) > rule.max_count:
                     return False
-                if not all(_value_ok(index, rule, v) for v in values):
+                if not all(ok(rule, v) for v in values):
                     return False
     return True
 
@@ -280,18 +286,4 @@ def conforms_text(triples: Iterable[tuple[str, str, str]], shapes: tuple[Shape, 
     rdf_type, sub_class_of = _as_text(RDF.type), _as_text(RDFS.subClassOf)
     index = _Index(triples, {r.path for shape in text_shapes for r in shape.rules},
                    rdf_type=rdf_type, sub_class_of=sub_class_of)
-    check = _TextCheck(index)
-    for shape in text_shapes:
-        targets = set(shape.target_classes)
-        for node, types in index.types.items():
-            if node in skip or not any(targets & index.ancestors(t) for t in types):
-                continue
-            for rule in shape.rules:
-                values = index.values.get((node, rule.path), set())
-                if rule.min_count is not None and len(values) < rule.min_count:
-                    return False
-                if rule.max_count is not None and len(values) > rule.max_count:
-                    return False
-                if not all(check.ok(rule, v) for v in values):
-                    return False
-    return True
+    return _holds(index, text_shapes, _TextCheck(index).ok, skip)
