@@ -173,7 +173,8 @@ def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
             base = [*data_triples(data), *ontology_graph()]
             files.update(imports.output_files(imported, base, data, out, html_page=html_page))
         result_stats = grouped_stats((export.Text(triples) if imported else text).grouped)
-        text.subjects()  # sorted once, before the writers share it
+        if parallel:  # sorted here once, so that the forked writer shares the order
+            _ = text.subjects
         validate = partial(validate_files, data, cache_dir=cache_dir, text=triples) \
             if shacl else list
         found = _validate_and_write(files, out, validate, lock_wait=lock_wait,

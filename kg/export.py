@@ -10,6 +10,7 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import cached_property
 from json.encoder import encode_basestring
 from pathlib import Path
 
@@ -95,19 +96,18 @@ class Text:
     def __init__(self, triples: Iterable[TextTriple]) -> None:
         self.triples = triples if isinstance(triples, list | tuple) else list(triples)
         self.keys: Memo[tuple[int, str, str, str]] = Memo(parts)
-        self._grouped: Grouped | None = None
 
     @classmethod
     def of(cls, triples: Triples) -> Text:
         return cls(from_rdflib(triples))
 
-    @property
+    @cached_property
     def grouped(self) -> Grouped:
-        if self._grouped is None:
-            self._grouped = _grouped(self.triples, self.keys)
-        return self._grouped
+        return _grouped(self.triples, self.keys)
 
+    @cached_property
     def subjects(self) -> list[str]:
+        """The subjects in the writers' order (sorted once, for every writer)."""
         return sorted(self.grouped, key=self.keys.__getitem__)
 
 
@@ -131,7 +131,7 @@ def turtle_text_lines(text: Text, prefixes: Mapping[str, str] = PREFIXES) -> Ite
     keys, grouped = text.keys, text.grouped
     ttl = Memo(lambda term: _turtle_term(term, prefixes, keys))
     ttl[_RDF_TYPE] = "a"
-    for s in text.subjects():
+    for s in text.subjects:
         preds = grouped[s]
         order = sorted(preds, key=lambda p: (p != _RDF_TYPE, keys[p][1]))
         parts = [ttl[p] + " " + ", ".join([ttl[o] for o in preds[p]]) for p in order]
@@ -215,7 +215,7 @@ def jsonld_chunks(text: Text, prefixes: Mapping[str, str] = PREFIXES) -> Iterato
         yield "[]\n}\n"
         return
     separator = "[\n  "
-    for s in text.subjects():
+    for s in text.subjects:
         entries = ['"@id": ' + names[s]]
         preds = grouped[s]
         for p in sorted(preds, key=lambda p: keys[p][1]):
