@@ -22,7 +22,6 @@ import json
 import math
 import re
 from collections import defaultdict, deque
-from collections.abc import Iterable
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
@@ -30,8 +29,8 @@ from pathlib import Path
 from kg.dates import DateError, parse_date
 from kg.errors import KGError
 from kg.model import Amount, Dataset, Entity, Statement
-from kg.rdf import statement_iri
-from kg.vocab import KGS, vocabulary
+from kg.rdf import statement_name
+from kg.vocab import vocabulary
 
 #: Top-level classes a node is drawn as: (class, colour, vis shape, legend glyph).
 CLASS_STYLES = (
@@ -99,39 +98,42 @@ def _qualifiers(s: Statement, labels: dict[str, str]) -> list[list[str]]:
     return out
 
 
-class _Earliest(dict[str, str | None]):
-    """Memo of the first day (ISO) a date text may mean; None for a text that is no date."""
+class _Earliest(dict[str | None, str | None]):
+    """Memo of the first day (ISO) a date text may mean; None for no text or no date."""
 
-    def __missing__(self, text: str) -> str | None:
+    def __missing__(self, text: str | None) -> str | None:
         try:
-            day: str | None = parse_date(text).earliest.isoformat()
+            day: str | None = parse_date(text).earliest.isoformat() if text else None
         except DateError:
             day = None
         self[text] = day
         return day
 
-    def of(self, texts: Iterable[str | None]) -> str | None:
-        return min((d for t in texts if t and (d := self[t])), default=None)
-
 
 def statement_key(s: Statement) -> str:
     """The statement's IRI without the kgs: namespace (as kg.rdf.statement_iri names it)."""
-    if s.object is None:
-        return str(statement_iri(s))[len(KGS):]
-    return ".".join([s.subject, s.predicate, s.object] + ([s.id] if s.id else []))
+    return statement_name(s)
 
 
-def _statement(s: Statement, labels: dict[str, str], published: dict[str, str | None],
-               earliest: _Earliest) -> dict[str, object]:
-    q = s.qualifiers
-    return {
-        "id": statement_key(s), "s": s.subject, "p": s.predicate,
-        "o": s.object, "value": _value_text(s), "q": _qualifiers(s, labels),
-        "status": q.status,
-        "since": earliest.of([q.date, q.start, *(published.get(c.source) for c in s.citations)]),
-        "cites": [{"source": c.source, "locator": c.locator, "credibility": c.credibility,
-                   "attribution": c.attribution, "note": c.note} for c in s.citations],
-    }
+def _statements(data: Dataset, labels: dict[str, str], since: dict[str, str | None],
+                earliest: _Earliest) -> list[dict[str, object]]:
+    """Each statement as the page reads it; ``since``: each source's first day."""
+    out: list[dict[str, object]] = []
+    append = out.append
+    for s in data.statements:
+        q, obj, cites = s.qualifiers, s.object, s.citations
+        days = [since.get(c.source) for c in cites]
+        days += (earliest[q.date], earliest[q.start])
+        append({
+            "id": statement_name(s), "s": s.subject, "p": s.predicate, "o": obj,
+            "value": None if obj is not None else _value_text(s),
+            "q": _qualifiers(s, labels), "status": q.status,
+            "since": min(filter(None, days), default=None),
+            "cites": [{"source": c.source, "locator": c.locator,
+                       "credibility": c.credibility, "attribution": c.attribution,
+                       "note": c.note} for c in cites],
+        })
+    return out
 
 
 def _entity(e: Entity, degree: int) -> dict[str, object]:
@@ -185,28 +187,29 @@ def vis_options(node_count: int) -> dict[str, object]:
 def page_data(data: Dataset, *, focus: str | None = None, hops: int = 1) -> dict[str, object]:
     """Everything the page shows, as plain JSON-able values, built in one pass."""
     labels = {e.id: e.label for e in data.entities}
-    published = {src.id: src.published for src in data.sources}
+    earliest = _Earliest()
+    since = {src.id: earliest[src.published] for src in data.sources}
     degree: dict[str, int] = defaultdict(int)
     for s in data.statements:
         degree[s.subject] += 1
         if s.object is not None:
             degree[s.object] += 1
     predicates = vocabulary().predicates
-    earliest = _Earliest()
     used = sorted({s.predicate for s in data.statements})
     return {
         "meta": {"focus": focus, "hops": hops, "large": len(data.entities) > LARGE_GRAPH},
         "classes": [{"name": n, "color": c, "shape": sh, "glyph": g}
                     for n, c, sh, g in CLASS_STYLES],
         "entities": _placed([_entity(e, degree[e.id]) for e in data.entities], data),
-        "statements": [_statement(s, labels, published, earliest) for s in data.statements],
+        "statements": _statements(data, labels, since, earliest),
         "predicates": {p: {"label": predicates[p].label if p in predicates else p,
                            "symmetric": p in predicates and predicates[p].symmetric}
                        for p in used},
         "sources": {src.id: {"title": src.title, "publisher": src.publisher,
                              "published": src.published, "reliability": src.reliability,
                              "url": src.url, "note": src.note,
-                             "since": earliest.of([src.published])} for src in data.sources},
+                             "since": since[src.id]}
+                    for src in sorted(data.sources, key=lambda src: src.id)},
         "options": vis_options(len(data.entities)),
     }
 
@@ -256,7 +259,7 @@ def neighbourhood(data: Dataset, entity: str, *, hops: int) -> Dataset:
 
 def _script_json(value: object) -> str:
     """JSON that is safe inside a <script> element whatever the strings hold."""
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
