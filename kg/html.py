@@ -22,6 +22,7 @@ import json
 import math
 import re
 from collections import defaultdict, deque
+from collections.abc import Iterable
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
@@ -70,6 +71,11 @@ def _group(entity_type: str) -> str:
     return next((c[0] for c in CLASS_STYLES if v.is_a(entity_type, c[0])), "Entity")
 
 
+def _groups(entities: Iterable[Entity]) -> dict[str, str]:
+    """Each entity type used, with the class it is drawn as."""
+    return {t: _group(t) for t in {e.type for e in entities}}
+
+
 def _amount(a: Amount) -> str:
     text = f"{a.value:,f}"
     if "." in text:
@@ -85,16 +91,29 @@ def _value_text(s: Statement) -> str | None:
 
 def _qualifiers(s: Statement, labels: dict[str, str]) -> list[list[str]]:
     q = s.qualifiers
-    out = [[k, v] for k, v in (("date", q.date), ("from", q.start), ("until", q.end),
-                               ("status", q.status), ("certainty", q.certainty)) if v]
+    out = []
+    if q.date:
+        out.append(["date", q.date])
+    if q.start:
+        out.append(["from", q.start])
+    if q.end:
+        out.append(["until", q.end])
+    if q.status:
+        out.append(["status", q.status])
+    if q.certainty:
+        out.append(["certainty", q.certainty])
     if q.amount:
         out.append(["amount", _amount(q.amount)])
     if q.quantity:
         out.append(["quantity", f"{q.quantity.value} {q.quantity.unit or ''}".rstrip()])
-    for key, ref in (("location", q.location), ("according to", q.according_to)):
-        if ref:
-            out.append([key, labels.get(ref, ref)])
-    out += [["note", n] for n in (q.note, s.note) if n]
+    if q.location:
+        out.append(["location", labels.get(q.location, q.location)])
+    if q.according_to:
+        out.append(["according to", labels.get(q.according_to, q.according_to)])
+    if q.note:
+        out.append(["note", q.note])
+    if s.note:
+        out.append(["note", s.note])
     return out
 
 
@@ -125,7 +144,8 @@ def _statements(data: Dataset, labels: dict[str, str], since: dict[str, str | No
         days = [since.get(c.source) for c in cites]
         days += (earliest[q.date], earliest[q.start])
         append({
-            "id": statement_name(s), "s": s.subject, "p": s.predicate, "o": obj,
+            "id": f"{s.subject}.{s.predicate}.{obj}" if obj is not None and s.id is None
+            else statement_name(s), "s": s.subject, "p": s.predicate, "o": obj,
             "value": None if obj is not None else _value_text(s),
             "q": _qualifiers(s, labels), "status": q.status,
             "since": min(filter(None, days), default=None),
@@ -136,8 +156,8 @@ def _statements(data: Dataset, labels: dict[str, str], since: dict[str, str | No
     return out
 
 
-def _entity(e: Entity, degree: int) -> dict[str, object]:
-    return {"id": e.id, "label": e.label, "type": e.type, "group": _group(e.type),
+def _entity(e: Entity, degree: int, group: str) -> dict[str, object]:
+    return {"id": e.id, "label": e.label, "type": e.type, "group": group,
             "aliases": list(e.aliases), "description": e.description, "note": e.note,
             "degree": degree, "size": round(12 + 4 * math.sqrt(degree), 1)}
 
@@ -148,9 +168,10 @@ def _placed(entities: list[dict[str, object]], data: Dataset) -> list[dict[str, 
         return entities
     from kg.layout import layout
 
-    index = {e.id: i for i, e in enumerate(data.entities)}
-    links = [(index[s.subject], index[s.object]) for s in data.statements
-             if s.object is not None and s.subject in index and s.object in index]
+    index = {e.id: i for i, e in enumerate(data.entities)}.get
+    pairs = ((index(s.subject), index(s.object)) for s in data.statements
+             if s.object is not None)
+    links = [(a, b) for a, b in pairs if a is not None and b is not None]
     for entity, (x, y) in zip(entities, layout(len(entities), links), strict=True):
         entity["x"], entity["y"] = x, y
     return entities
@@ -195,12 +216,14 @@ def page_data(data: Dataset, *, focus: str | None = None, hops: int = 1) -> dict
         if s.object is not None:
             degree[s.object] += 1
     predicates = vocabulary().predicates
+    groups = _groups(data.entities)
     used = sorted({s.predicate for s in data.statements})
     return {
         "meta": {"focus": focus, "hops": hops, "large": len(data.entities) > LARGE_GRAPH},
         "classes": [{"name": n, "color": c, "shape": sh, "glyph": g}
                     for n, c, sh, g in CLASS_STYLES],
-        "entities": _placed([_entity(e, degree[e.id]) for e in data.entities], data),
+        "entities": _placed([_entity(e, degree[e.id], groups[e.type])
+                             for e in data.entities], data),
         "statements": _statements(data, labels, since, earliest),
         "predicates": {p: {"label": predicates[p].label if p in predicates else p,
                            "symmetric": p in predicates and predicates[p].symmetric}
@@ -259,9 +282,12 @@ def neighbourhood(data: Dataset, entity: str, *, hops: int) -> Dataset:
 
 def _script_json(value: object) -> str:
     """JSON that is safe inside a <script> element whatever the strings hold."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    # check_circular: the page's data is a tree built here, so no cycle to look for.
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), check_circular=False)
+    for char in "<>&\u2028\u2029":
+        if char in text:  # a scan is far cheaper than a replace that finds nothing
+            text = text.replace(char, f"\\u{ord(char):04x}")
+    return text
 
 
 def _escape_html(text: str) -> str:
