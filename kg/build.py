@@ -14,7 +14,7 @@ from pathlib import Path
 from rdflib import Graph
 
 from kg import export, html
-from kg.cache import load_cached
+from kg.cache import load_keyed
 from kg.check import check as check_dataset
 from kg.errors import DataError, Issue, OutputError, sort_issues
 from kg.fork import ChildFailed, both
@@ -68,17 +68,17 @@ class BuildResult:
 
 
 def _load_checked(data_dir: Path | str, *, shacl: bool, cache_dir: Path | None,
-                  raise_errors: bool) -> tuple[Dataset, list[Issue]]:
+                  raise_errors: bool) -> tuple[Dataset, list[Issue], dict[str, str]]:
     """Load (reusing cached parses), check across all files, then SHACL when error-free."""
     with paused_gc():
-        data, issues = load_cached(data_dir, cache_dir=cache_dir)
+        data, issues, keys = load_keyed(data_dir, cache_dir=cache_dir)
         issues += check_dataset(data)
         if shacl and not any(i.is_error for i in issues):
-            issues += validate_files(data, cache_dir=cache_dir)
-    issues = sort_issues(issues)
+            issues += validate_files(data, cache_dir=cache_dir, file_keys=keys)
+        issues = sort_issues(issues)
     if raise_errors and any(i.is_error for i in issues):
         raise DataError(issues)
-    return data, issues
+    return data, issues, keys
 
 
 def check(data_dir: Path | str = "data", *, shacl: bool = True,
@@ -91,7 +91,8 @@ def check(data_dir: Path | str = "data", *, shacl: bool = True,
 def load_graph(data_dir: Path | str = "data", *, shacl: bool = True,
                cache_dir: Path | None = None) -> Checked:
     """Load and check ``data_dir`` and build its graph; raise DataError if it has errors."""
-    data, issues = _load_checked(data_dir, shacl=shacl, cache_dir=cache_dir, raise_errors=True)
+    data, issues, _ = _load_checked(data_dir, shacl=shacl, cache_dir=cache_dir,
+                                    raise_errors=True)
     return Checked(data, to_graph(data), issues)
 
 
@@ -152,9 +153,18 @@ def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
     output cannot be written (the previous outputs are left complete), LockError when
     another build holds ``out_dir`` for more than ``lock_wait`` seconds (see kg.lock).
     """
-    data, issues = _load_checked(data_dir, shacl=False, cache_dir=cache_dir, raise_errors=True)
-    out = Path(out_dir)
-    with paused_gc():
+    with paused_gc():  # the whole build: a collection would rescan millions of live objects
+        return _build(Path(data_dir), Path(out_dir), formats=formats, html_page=html_page,
+                      shacl=shacl, config=config, focus=focus, hops=hops,
+                      lock_wait=lock_wait, cache_dir=cache_dir, parallel=parallel)
+
+
+def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bool,
+           shacl: bool, config: Path | str | None, focus: Sequence[str], hops: int,
+           lock_wait: float, cache_dir: Path | None, parallel: bool) -> BuildResult:
+    data, issues, keys = _load_checked(data_dir, shacl=False, cache_dir=cache_dir,
+                                       raise_errors=True)
+    if True:
         triples = [*data_triples(data, NTTerms()), *from_rdflib(ontology_graph())]
         config_path = imports.find_config(data_dir, config)
         imported = imports.run_project(imports.read_config(config_path), data) \
@@ -175,7 +185,8 @@ def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
         result_stats = grouped_stats((export.Text(triples) if imported else text).grouped)
         if parallel:  # sorted here once, so that the forked writer shares the order
             _ = text.subjects
-        validate = partial(validate_files, data, cache_dir=cache_dir, text=triples) \
+        validate = partial(validate_files, data, cache_dir=cache_dir, text=triples,
+                           file_keys=keys) \
             if shacl else list
         found = _validate_and_write(files, out, validate, lock_wait=lock_wait,
                                     parallel=parallel)
