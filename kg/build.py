@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from kg import export, html
+from kg import export, html, rebuild
 from kg.cache import load_keyed
 from kg.check import check as check_dataset
 from kg.errors import DataError, Issue, OutputError, sort_issues
@@ -164,33 +164,57 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
            lock_wait: float, cache_dir: Path | None, parallel: bool) -> BuildResult:
     data, issues, keys = _load_checked(data_dir, shacl=False, cache_dir=cache_dir,
                                        raise_errors=True)
-    if True:
+    config_path = imports.find_config(data_dir, config)
+    imported = imports.run_project(imports.read_config(config_path), data) \
+        if config_path else None
+    rdf_paths = {fmt: out / OUTPUTS[fmt] for fmt in formats}
+    spliced = cache_dir is not None and not imported and not parallel and "nt" in formats
+    state_key = rebuild.state_key(data_dir, out)
+    options = rebuild.options(formats)
+    plan = None
+    if spliced and cache_dir is not None and (state := rebuild.read_state(cache_dir, state_key)):
+        plan = rebuild.plan(state, options=options, keys=keys, cache_dir=cache_dir,
+                            paths=rdf_paths)
+    files: dict[Path, str | Callable[[], str | Iterable[str]] | export.Direct]
+    triples = None
+    if plan is not None:
+        files = {rdf_paths[fmt]: f for fmt, f in plan.files.items() if f is not None}
+        result_stats = plan.stats
+    else:
         triples = [*data_triples(data, NTTerms()), *from_rdflib(ontology_graph())]
-        config_path = imports.find_config(data_dir, config)
-        imported = imports.run_project(imports.read_config(config_path), data) \
-            if config_path else None
         union = [*triples, *from_rdflib(imports.union_triples(imported))] if imported \
             else triples
         text = export.Text(union)
-        files: dict[Path, str | Callable[[], str | Iterable[str]]] = {
-            out / OUTPUTS[fmt]: partial(export.chunks, text, fmt) for fmt in formats}
-        if html_page:
-            files[out / "graph.html"] = partial(html.render_page, data)
-        for name in focus:
-            eid, page = html.render_focus_page(data, name, hops=hops)
-            files[out / f"focus-{eid}.html"] = page
-        if imported:
-            base = [*data_triples(data), *ontology_graph()]
-            files.update(imports.output_files(imported, base, data, out, html_page=html_page))
+        recorders = rebuild.recorders(text, formats) if spliced else {}
+        files = {path: recorders[fmt].pieces if fmt in recorders
+                 else partial(export.chunks, text, fmt) for fmt, path in rdf_paths.items()}
         result_stats = grouped_stats((export.Text(triples) if imported else text).grouped)
         if parallel:  # sorted here once, so that the forked writer shares the order
             _ = text.subjects
-        validate = partial(validate_files, data, cache_dir=cache_dir, text=triples,
-                           file_keys=keys) \
-            if shacl else list
-        found = _validate_and_write(files, out, validate, lock_wait=lock_wait,
-                                    parallel=parallel)
+    files.update(_pages(data, out, html_page=html_page, focus=focus, hops=hops))
+    if imported:
+        base = [*data_triples(data), *ontology_graph()]
+        files.update(imports.output_files(imported, base, data, out, html_page=html_page))
+    validate = partial(validate_files, data, cache_dir=cache_dir, text=triples,
+                       file_keys=keys) if shacl else list
+    found = _validate_and_write(files, out, validate, lock_wait=lock_wait, parallel=parallel)
+    if spliced and cache_dir is not None:
+        state = plan.state if plan is not None else \
+            rebuild.new_state(options, keys, recorders, text)
+        rebuild.save_state(cache_dir, state_key, state, rdf_paths)
     if found:
         issues = sort_issues([*issues, *found])
-    outputs = {path.relative_to(out).as_posix(): path for path in files}
+    outputs = {path.relative_to(out).as_posix(): path for path in [*rdf_paths.values(), *files]}
     return BuildResult(data, issues, outputs, result_stats, imported)
+
+
+def _pages(data: Dataset, out: Path, *, html_page: bool, focus: Sequence[str],
+           hops: int) -> dict[Path, str | Callable[[], str]]:
+    """The HTML page and the focus pages."""
+    files: dict[Path, str | Callable[[], str]] = {}
+    if html_page:
+        files[out / "graph.html"] = partial(html.render_page, data)
+    for name in focus:
+        eid, page = html.render_focus_page(data, name, hops=hops)
+        files[out / f"focus-{eid}.html"] = page
+    return files

@@ -355,7 +355,15 @@ def serialize(triples: Triples, fmt: str, *, prefixes: Mapping[str, str] = PREFI
     return serialize_text(Text.of(triples), fmt, prefixes=prefixes)
 
 
-Texts = Mapping[Path, str | Callable[[], str | Iterable[str]]]
+@dataclass(frozen=True, slots=True)
+class Direct:
+    """An output that writes itself, as bytes, to the temporary path it is given (a
+    rebuild splicing the previous file, kg.splice); it raises OSError when it cannot."""
+
+    write: Callable[[str], None]
+
+
+Texts = Mapping[Path, str | Callable[[], str | Iterable[str]] | Direct]
 
 
 def stage(paths: Iterable[Path]) -> dict[Path, str]:
@@ -383,6 +391,9 @@ def write_staged(files: Texts, temps: Mapping[Path, str]) -> None:
     """
     for path, text in files.items():
         try:
+            if isinstance(text, Direct):
+                text.write(temps[path])
+                continue
             with open(temps[path], "w", encoding="utf-8", newline="\n") as handle:
                 made = text() if callable(text) else text
                 if isinstance(made, str):
