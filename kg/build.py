@@ -51,6 +51,7 @@ class BuildResult:
     outputs: dict[str, Path]
     stats: Stats
     imported: imports.Imported | None = None
+    spliced: bool = False  # RDF outputs made from the previous build's (kg.rebuild)
 
     @property
     def triples(self) -> tuple[Triple, ...]:
@@ -205,7 +206,7 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
     if found:
         issues = sort_issues([*issues, *found])
     outputs = {path.relative_to(out).as_posix(): path for path in [*rdf_paths.values(), *files]}
-    return BuildResult(data, issues, outputs, result_stats, imported)
+    return BuildResult(data, issues, outputs, result_stats, imported, plan is not None)
 
 
 def _pages(data: Dataset, out: Path, *, html_page: bool, focus: Sequence[str],

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
+from itertools import chain
 from pathlib import Path
 
 from rdflib import RDF, Graph, URIRef
@@ -138,6 +139,10 @@ def _run(parts: dict[str, Dataset], text: Sequence[TextTriple] | None) -> \
 
 
 def _issues(results: Iterator[Result], data: Dataset) -> list[Issue]:
+    first = next(results, None)
+    if first is None:
+        return []  # mapping every record to its place costs more than the usual no result
+    results = chain([first], results)
     where = locations(data)
     seen: set[Result] = set()
     issues = []
