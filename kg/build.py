@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
+from itertools import chain
 from pathlib import Path
 
 from rdflib import Graph
@@ -22,7 +23,7 @@ from kg.gcpause import paused_gc
 from kg.imports import project as imports
 from kg.lock import build_lock, remove_stale_temps
 from kg.model import Dataset
-from kg.ntterms import NTTerms, from_rdflib
+from kg.ntterms import NTTerms, TextTriple, from_rdflib
 from kg.rdf import Triple, data_triples, to_graph
 from kg.shaclfiles import validate_files
 from kg.stats import Stats, grouped_stats
@@ -177,19 +178,23 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
         plan = rebuild.plan(state, options=options, keys=keys, cache_dir=cache_dir,
                             paths=rdf_paths)
     files: dict[Path, str | Callable[[], str | Iterable[str]] | export.Direct]
-    triples = None
+    triples: Iterable[TextTriple] | None = None
     if plan is not None:
         files = {rdf_paths[fmt]: f for fmt, f in plan.files.items() if f is not None}
         result_stats = plan.stats
     else:
-        triples = [*data_triples(data, NTTerms()), *from_rdflib(ontology_graph())]
-        union = [*triples, *from_rdflib(imports.union_triples(imported))] if imported \
-            else triples
-        text = export.Text(union)
+        curated = chain(data_triples(data, NTTerms()), from_rdflib(ontology_graph()))
+        if imported:  # stats and SHACL are of the curated graph, the outputs the union
+            own = export.Text(curated)
+            text = export.Text(chain(own.distinct(),
+                                     from_rdflib(imports.union_triples(imported))))
+        else:
+            own = text = export.Text(curated)
         recorders = rebuild.recorders(text, formats) if spliced else {}
         files = {path: recorders[fmt].pieces if fmt in recorders
                  else partial(export.chunks, text, fmt) for fmt, path in rdf_paths.items()}
-        result_stats = grouped_stats((export.Text(triples) if imported else text).grouped)
+        result_stats = grouped_stats(own.grouped)
+        triples = own.distinct()
         if parallel:  # sorted here once, so that the forked writer shares the order
             _ = text.subjects
     files.update(_pages(data, out, html_page=html_page, focus=focus, hops=hops))

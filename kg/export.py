@@ -88,11 +88,11 @@ def _grouped(triples: Iterable[TextTriple], keys: Memo[tuple[int, str, str, str]
             repeats.append(triple)
         else:
             objs.add(o)
-    return {
-        s: {p: [*objs] if len(objs) == 1 else sorted(objs, key=keys.__getitem__)
-            for p, objs in preds.items()}
-        for s, preds in subjects.items()
-    }
+    get = keys.__getitem__
+    for preds in subjects.values():  # in place: each set goes as its list is made
+        for p, objs in preds.items():
+            preds[p] = [*objs] if len(objs) == 1 else sorted(objs, key=get)  # type: ignore[assignment]
+    return subjects  # type: ignore[return-value]
 
 
 class Text:
@@ -100,7 +100,9 @@ class Text:
     sort key of each distinct term and the grouping by subject, each made once."""
 
     def __init__(self, triples: Iterable[TextTriple]) -> None:
-        self.triples = triples if isinstance(triples, list | tuple) else list(triples)
+        """``triples`` is read once, when first needed (a generator is never held whole:
+        the grouping is the only copy of the graph)."""
+        self._source: Iterable[TextTriple] | None = triples
         self.keys: Memo[tuple[int, str, str, str]] = Memo(parts)
 
     @classmethod
@@ -110,7 +112,15 @@ class Text:
     @cached_property
     def _grouping(self) -> tuple[Grouped, list[TextTriple]]:
         repeats: list[TextTriple] = []
-        return _grouped(self.triples, self.keys, repeats), repeats
+        source, self._source = self._source or (), None
+        return _grouped(source, self.keys, repeats), repeats
+
+    def distinct(self) -> Iterator[TextTriple]:
+        """Each distinct triple once, subject by subject."""
+        for s, preds in self.grouped.items():
+            for p, objs in preds.items():
+                for o in objs:
+                    yield s, p, o
 
     @property
     def grouped(self) -> Grouped:

@@ -16,7 +16,7 @@ found no error (ids are unique and statements distinct, so no focus node spans t
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
 from itertools import chain
 from pathlib import Path
@@ -109,7 +109,7 @@ def _merge(parts: list[Dataset]) -> Dataset:
                    tuple(n for p in parts for n in p.files))
 
 
-def _run(parts: dict[str, Dataset], text: Sequence[TextTriple] | None) -> \
+def _run(parts: dict[str, Dataset], text: Iterable[TextTriple] | None) -> \
         dict[str, list[Result]]:
     """One pyshacl run over the given files; its results split back by file.
 
@@ -157,13 +157,14 @@ def _issues(results: Iterator[Result], data: Dataset) -> list[Issue]:
 
 
 def validate_files(data: Dataset, *, cache_dir: Path | None = None,
-                   text: Sequence[TextTriple] | None = None,
+                   text: Iterable[TextTriple] | None = None,
                    file_keys: Mapping[str, str] | None = None) -> list[Issue]:
     """The SHACL issues of ``data``; with ``cache_dir``, unchanged files reuse their results.
 
     The files without a cached result are validated together in one pyshacl run.
     ``text``, when given, is ``data``'s N-Triples text triples with the ontology's (as
-    the build makes them); it is used when every file has to be validated.
+    the build makes them; read at most once); it is used when every file has to be
+    validated.
     ``file_keys``: each file's content key (kg.cache.load_keyed), which spares hashing
     its records.
     """
