@@ -100,7 +100,8 @@ def load_graph(data_dir: Path | str = "data", *, shacl: bool = True,
 
 def _validate_and_write(files: export.Texts, out: Path,
                         validate: Callable[[], list[Issue]], *, lock_wait: float,
-                        parallel: bool) -> list[Issue]:
+                        parallel: bool, committed: Callable[[], None] = lambda: None
+                        ) -> list[Issue]:
     """SHACL and writing at once on two cores (kg.fork): a child validates, then writes the
     Turtle and N-Triples; this process writes the rest. Every file is staged, and renamed
     into place only when SHACL found no error and every file was written."""
@@ -128,6 +129,7 @@ def _validate_and_write(files: export.Texts, out: Path,
             if any(i.is_error for i in found):
                 raise DataError(sort_issues(found))
             export.commit(temps)
+            committed()  # still under the lock: no other build has touched the outputs
         finally:
             export.discard(temps)
     return found
@@ -203,11 +205,15 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
         files.update(imports.output_files(imported, base, data, out, html_page=html_page))
     validate = partial(validate_files, data, cache_dir=cache_dir, text=triples,
                        file_keys=keys) if shacl else list
-    found = _validate_and_write(files, out, validate, lock_wait=lock_wait, parallel=parallel)
-    if spliced and cache_dir is not None:
-        state = plan.state if plan is not None else \
-            rebuild.new_state(options, keys, recorders, text)
-        rebuild.save_state(cache_dir, state_key, state, rdf_paths)
+
+    def committed() -> None:
+        if spliced and cache_dir is not None:
+            state = plan.state if plan is not None else \
+                rebuild.new_state(options, keys, recorders, text)
+            rebuild.save_state(cache_dir, state_key, state, rdf_paths)
+
+    found = _validate_and_write(files, out, validate, lock_wait=lock_wait, parallel=parallel,
+                                committed=committed)
     if found:
         issues = sort_issues([*issues, *found])
     outputs = {path.relative_to(out).as_posix(): path for path in [*rdf_paths.values(), *files]}

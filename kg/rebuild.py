@@ -105,7 +105,9 @@ class Plan:
 def plan(state: State, *, options: str, keys: Mapping[str, str], cache_dir: Path,
          paths: Mapping[str, Path]) -> Plan | None:
     """How to rebuild the outputs ``paths`` (by format, with N-Triples among them) from
-    ``state`` for data files with content ``keys``; None when only a full build will do."""
+    ``state`` for data files with content ``keys``; None when only a full build will do.
+    ``state`` is used up: the plan's own state is what to save once its files are in
+    place (:func:`save_state`)."""
     if state.options != options or set(paths) != set(state.indexes) or "nt" not in paths:
         return None
     if any(signature(paths[fmt]) != index.signature or index.signature is None
