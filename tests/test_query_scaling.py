@@ -1,16 +1,15 @@
 """The saved queries rewritten to scale on Oxigraph give the same answers as before.
 
 Each rewritten query in queries/ (labels joined by hashing, selective patterns first; see
-docs/benchmarks.md, "Queries at 1M facts") runs on a small generated graph through
-pyoxigraph and rdflib (every 7th entity without a label), and its rows, as a multiset, must equal those of its plain
-formulation kept in tests/fixtures/query_reference/ (the query as it was before). No
-timing is asserted: speed belongs in `kg bench`.
+docs/benchmarks.md, "Queries at 1M facts") runs on a small generated graph (every 7th
+entity without a label) through pyoxigraph and rdflib, and its rows, as a multiset, must
+equal those of its plain formulation kept in tests/fixtures/query_reference/ (the query
+as it was before). No timing is asserted: speed belongs in `kg bench`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
