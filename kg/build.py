@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
+from itertools import chain
 from pathlib import Path
 
 from rdflib import Graph
 
-from kg import export, html
-from kg.cache import load_cached
+from kg import export, html, rebuild
+from kg.cache import load_keyed
 from kg.check import check as check_dataset
 from kg.errors import DataError, Issue, OutputError, sort_issues
 from kg.fork import ChildFailed, both
@@ -22,7 +23,7 @@ from kg.gcpause import paused_gc
 from kg.imports import project as imports
 from kg.lock import build_lock, remove_stale_temps
 from kg.model import Dataset
-from kg.ntterms import NTTerms, from_rdflib
+from kg.ntterms import NTTerms, TextTriple, from_rdflib
 from kg.rdf import Triple, data_triples, to_graph
 from kg.shaclfiles import validate_files
 from kg.stats import Stats, grouped_stats
@@ -51,6 +52,7 @@ class BuildResult:
     outputs: dict[str, Path]
     stats: Stats
     imported: imports.Imported | None = None
+    spliced: bool = False  # RDF outputs made from the previous build's (kg.rebuild)
 
     @property
     def triples(self) -> tuple[Triple, ...]:
@@ -68,17 +70,17 @@ class BuildResult:
 
 
 def _load_checked(data_dir: Path | str, *, shacl: bool, cache_dir: Path | None,
-                  raise_errors: bool) -> tuple[Dataset, list[Issue]]:
+                  raise_errors: bool) -> tuple[Dataset, list[Issue], dict[str, str]]:
     """Load (reusing cached parses), check across all files, then SHACL when error-free."""
     with paused_gc():
-        data, issues = load_cached(data_dir, cache_dir=cache_dir)
+        data, issues, keys = load_keyed(data_dir, cache_dir=cache_dir)
         issues += check_dataset(data)
         if shacl and not any(i.is_error for i in issues):
-            issues += validate_files(data, cache_dir=cache_dir)
-    issues = sort_issues(issues)
+            issues += validate_files(data, cache_dir=cache_dir, file_keys=keys)
+        issues = sort_issues(issues)
     if raise_errors and any(i.is_error for i in issues):
         raise DataError(issues)
-    return data, issues
+    return data, issues, keys
 
 
 def check(data_dir: Path | str = "data", *, shacl: bool = True,
@@ -91,13 +93,15 @@ def check(data_dir: Path | str = "data", *, shacl: bool = True,
 def load_graph(data_dir: Path | str = "data", *, shacl: bool = True,
                cache_dir: Path | None = None) -> Checked:
     """Load and check ``data_dir`` and build its graph; raise DataError if it has errors."""
-    data, issues = _load_checked(data_dir, shacl=shacl, cache_dir=cache_dir, raise_errors=True)
+    data, issues, _ = _load_checked(data_dir, shacl=shacl, cache_dir=cache_dir,
+                                    raise_errors=True)
     return Checked(data, to_graph(data), issues)
 
 
 def _validate_and_write(files: export.Texts, out: Path,
                         validate: Callable[[], list[Issue]], *, lock_wait: float,
-                        parallel: bool) -> list[Issue]:
+                        parallel: bool, committed: Callable[[], None] = lambda: None
+                        ) -> list[Issue]:
     """SHACL and writing at once on two cores (kg.fork): a child validates, then writes the
     Turtle and N-Triples; this process writes the rest. Every file is staged, and renamed
     into place only when SHACL found no error and every file was written."""
@@ -125,6 +129,7 @@ def _validate_and_write(files: export.Texts, out: Path,
             if any(i.is_error for i in found):
                 raise DataError(sort_issues(found))
             export.commit(temps)
+            committed()  # still under the lock: no other build has touched the outputs
         finally:
             export.discard(temps)
     return found
@@ -152,34 +157,76 @@ def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
     output cannot be written (the previous outputs are left complete), LockError when
     another build holds ``out_dir`` for more than ``lock_wait`` seconds (see kg.lock).
     """
-    data, issues = _load_checked(data_dir, shacl=False, cache_dir=cache_dir, raise_errors=True)
-    out = Path(out_dir)
-    with paused_gc():
-        triples = [*data_triples(data, NTTerms()), *from_rdflib(ontology_graph())]
-        config_path = imports.find_config(data_dir, config)
-        imported = imports.run_project(imports.read_config(config_path), data) \
-            if config_path else None
-        union = [*triples, *from_rdflib(imports.union_triples(imported))] if imported \
-            else triples
-        text = export.Text(union)
-        files: dict[Path, str | Callable[[], str | Iterable[str]]] = {
-            out / OUTPUTS[fmt]: partial(export.chunks, text, fmt) for fmt in formats}
-        if html_page:
-            files[out / "graph.html"] = partial(html.render_page, data)
-        for name in focus:
-            eid, page = html.render_focus_page(data, name, hops=hops)
-            files[out / f"focus-{eid}.html"] = page
-        if imported:
-            base = [*data_triples(data), *ontology_graph()]
-            files.update(imports.output_files(imported, base, data, out, html_page=html_page))
-        result_stats = grouped_stats((export.Text(triples) if imported else text).grouped)
+    with paused_gc():  # the whole build: a collection would rescan millions of live objects
+        return _build(Path(data_dir), Path(out_dir), formats=formats, html_page=html_page,
+                      shacl=shacl, config=config, focus=focus, hops=hops,
+                      lock_wait=lock_wait, cache_dir=cache_dir, parallel=parallel)
+
+
+def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bool,
+           shacl: bool, config: Path | str | None, focus: Sequence[str], hops: int,
+           lock_wait: float, cache_dir: Path | None, parallel: bool) -> BuildResult:
+    data, issues, keys = _load_checked(data_dir, shacl=False, cache_dir=cache_dir,
+                                       raise_errors=True)
+    config_path = imports.find_config(data_dir, config)
+    imported = imports.run_project(imports.read_config(config_path), data) \
+        if config_path else None
+    rdf_paths = {fmt: out / OUTPUTS[fmt] for fmt in formats}
+    spliced = cache_dir is not None and not imported and not parallel and "nt" in formats
+    state_key = rebuild.state_key(data_dir, out)
+    options = rebuild.options(formats)
+    plan = None
+    if spliced and cache_dir is not None and (state := rebuild.read_state(cache_dir, state_key)):
+        plan = rebuild.plan(state, options=options, keys=keys, cache_dir=cache_dir,
+                            paths=rdf_paths)
+    files: dict[Path, str | Callable[[], str | Iterable[str]] | export.Direct]
+    triples: Iterable[TextTriple] | None = None
+    if plan is not None:
+        files = {rdf_paths[fmt]: f for fmt, f in plan.files.items() if f is not None}
+        result_stats = plan.stats
+    else:
+        curated = chain(data_triples(data, NTTerms()), from_rdflib(ontology_graph()))
+        if imported:  # stats and SHACL are of the curated graph, the outputs the union
+            own = export.Text(curated)
+            text = export.Text(chain(own.distinct(),
+                                     from_rdflib(imports.union_triples(imported))))
+        else:
+            own = text = export.Text(curated)
+        recorders = rebuild.recorders(text, formats) if spliced else {}
+        files = {path: recorders[fmt].pieces if fmt in recorders
+                 else partial(export.chunks, text, fmt) for fmt, path in rdf_paths.items()}
+        result_stats = grouped_stats(own.grouped)
+        triples = own.distinct()
         if parallel:  # sorted here once, so that the forked writer shares the order
             _ = text.subjects
-        validate = partial(validate_files, data, cache_dir=cache_dir, text=triples) \
-            if shacl else list
-        found = _validate_and_write(files, out, validate, lock_wait=lock_wait,
-                                    parallel=parallel)
+    files.update(_pages(data, out, html_page=html_page, focus=focus, hops=hops))
+    if imported:
+        base = [*data_triples(data), *ontology_graph()]
+        files.update(imports.output_files(imported, base, data, out, html_page=html_page))
+    validate = partial(validate_files, data, cache_dir=cache_dir, text=triples,
+                       file_keys=keys) if shacl else list
+
+    def committed() -> None:
+        if spliced and cache_dir is not None:
+            state = plan.state if plan is not None else \
+                rebuild.new_state(options, keys, recorders, text)
+            rebuild.save_state(cache_dir, state_key, state, rdf_paths)
+
+    found = _validate_and_write(files, out, validate, lock_wait=lock_wait, parallel=parallel,
+                                committed=committed)
     if found:
         issues = sort_issues([*issues, *found])
-    outputs = {path.relative_to(out).as_posix(): path for path in files}
-    return BuildResult(data, issues, outputs, result_stats, imported)
+    outputs = {path.relative_to(out).as_posix(): path for path in [*rdf_paths.values(), *files]}
+    return BuildResult(data, issues, outputs, result_stats, imported, plan is not None)
+
+
+def _pages(data: Dataset, out: Path, *, html_page: bool, focus: Sequence[str],
+           hops: int) -> dict[Path, str | Callable[[], str]]:
+    """The HTML page and the focus pages."""
+    files: dict[Path, str | Callable[[], str]] = {}
+    if html_page:
+        files[out / "graph.html"] = partial(html.render_page, data)
+    for name in focus:
+        eid, page = html.render_focus_page(data, name, hops=hops)
+        files[out / f"focus-{eid}.html"] = page
+    return files

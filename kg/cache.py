@@ -124,28 +124,58 @@ def load_cached(root: Path | str, *, cache_dir: Path | None,
 
     With ``cache_dir=None`` this is exactly ``kg.load.load``.
     """
+    data, issues, _ = load_keyed(root, cache_dir=cache_dir, display_root=display_root)
+    return data, issues
+
+
+def load_keyed(root: Path | str, *, cache_dir: Path | None,
+               display_root: Path | str | None = None) -> tuple[Dataset, list[Issue],
+                                                                 dict[str, str]]:
+    """:func:`load_cached`, and the content key of each file by display name (empty
+    without ``cache_dir``): what later caches of per-file results are keyed by."""
     if cache_dir is None:
-        return load(root, display_root=display_root)
+        return (*load(root, display_root=display_root), {})
     root = Path(root)
     base = Path(display_root) if display_root is not None else root.parent
     if not root.is_dir():
-        return Dataset(), [Issue(Loc(str(root)), "data folder not found")]
+        return Dataset(), [Issue(Loc(str(root)), "data folder not found")], {}
     parts: list[Dataset] = []
     issues: list[Issue] = []
+    keys: dict[str, str] = {}
     for path in data_files(root):
         name = _display(path, base)
         data = path.read_bytes()
-        key = file_key(name, data)
-        entry = read_entry(cache_dir, "load", key)
-        if not (isinstance(entry, tuple) and len(entry) == 2):
-            entry = load_file(data, name)
-            write_entry(cache_dir, "load", key, entry)
-        part, found = entry
+        key = keys[name] = file_key(name, data)
+        part, found = cached_part(cache_dir, key, data, name)
         parts.append(part)
         issues += found
+    return merge(parts), issues, keys
+
+
+def cached_entry(cache_dir: Path, key: str) -> tuple[Dataset, list[Issue]] | None:
+    """The cached parse of the file content whose key is ``key``, if there is one."""
+    entry = read_entry(cache_dir, "load", key)
+    if isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], Dataset):
+        return entry[0], entry[1]
+    return None
+
+
+def cached_part(cache_dir: Path, key: str, data: bytes,
+                name: str) -> tuple[Dataset, list[Issue]]:
+    """The parse of one file from the cache, else parsed from ``data`` (the bytes that
+    ``key`` was made of) and cached."""
+    entry = cached_entry(cache_dir, key)
+    if entry is None:
+        entry = load_file(data, name)
+        write_entry(cache_dir, "load", key, entry)
+    return entry
+
+
+def merge(parts: list[Dataset]) -> Dataset:
+    """The datasets one after another, as one."""
     return Dataset(
         tuple(x for p in parts for x in p.sources),
         tuple(x for p in parts for x in p.entities),
         tuple(x for p in parts for x in p.statements),
         tuple(name for p in parts for name in p.files),
-    ), issues
+    )

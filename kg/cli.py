@@ -205,6 +205,9 @@ def _run(args: argparse.Namespace) -> int:
             print("\n" + "\n".join(line for line in result.imported.report_lines()
                                    if not line.startswith("  ")))
         print(f"\n{len(result.warnings)} warning(s) (run `kg check` to list them)")
+        if result.spliced:
+            print("RDF outputs updated from the previous build (only what changed was "
+                  "rewritten)")
         for name in sorted(result.outputs):
             print(f"wrote {result.outputs[name]}")
         return 0

@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from json.encoder import encode_basestring
 from pathlib import Path
@@ -70,23 +71,28 @@ Grouped = dict[str, dict[str, list[str]]]
 _RDF_TYPE = "<" + str(RDF.type) + ">"
 
 
-def _grouped(triples: Iterable[TextTriple], keys: Memo[tuple[int, str, str, str]]) -> Grouped:
-    """Subject -> predicate -> distinct objects (sorted), of text triples."""
+def _grouped(triples: Iterable[TextTriple], keys: Memo[tuple[int, str, str, str]],
+             repeats: list[TextTriple]) -> Grouped:
+    """Subject -> predicate -> distinct objects (sorted), of text triples; each triple
+    met again after its first time is appended to ``repeats``."""
     subjects: dict[str, dict[str, set[str]]] = {}
-    for s, p, o in triples:
+    for triple in triples:
+        s, p, o = triple
         preds = subjects.get(s)
         if preds is None:
             preds = subjects[s] = {}
         objs = preds.get(p)
         if objs is None:
             preds[p] = {o}
+        elif o in objs:
+            repeats.append(triple)
         else:
             objs.add(o)
-    return {
-        s: {p: [*objs] if len(objs) == 1 else sorted(objs, key=keys.__getitem__)
-            for p, objs in preds.items()}
-        for s, preds in subjects.items()
-    }
+    get = keys.__getitem__
+    for preds in subjects.values():  # in place: each set goes as its list is made
+        for p, objs in preds.items():
+            preds[p] = [*objs] if len(objs) == 1 else sorted(objs, key=get)  # type: ignore[assignment]
+    return subjects  # type: ignore[return-value]
 
 
 class Text:
@@ -94,7 +100,9 @@ class Text:
     sort key of each distinct term and the grouping by subject, each made once."""
 
     def __init__(self, triples: Iterable[TextTriple]) -> None:
-        self.triples = triples if isinstance(triples, list | tuple) else list(triples)
+        """``triples`` is read once, when first needed (a generator is never held whole:
+        the grouping is the only copy of the graph)."""
+        self._source: Iterable[TextTriple] | None = triples
         self.keys: Memo[tuple[int, str, str, str]] = Memo(parts)
 
     @classmethod
@@ -102,13 +110,38 @@ class Text:
         return cls(from_rdflib(triples))
 
     @cached_property
+    def _grouping(self) -> tuple[Grouped, list[TextTriple]]:
+        repeats: list[TextTriple] = []
+        source, self._source = self._source or (), None
+        return _grouped(source, self.keys, repeats), repeats
+
+    def distinct(self) -> Iterator[TextTriple]:
+        """Each distinct triple once, subject by subject."""
+        for s, preds in self.grouped.items():
+            for p, objs in preds.items():
+                for o in objs:
+                    yield s, p, o
+
+    @property
     def grouped(self) -> Grouped:
-        return _grouped(self.triples, self.keys)
+        """Subject -> predicate -> its distinct objects, sorted."""
+        return self._grouping[0]
+
+    @property
+    def repeats(self) -> list[TextTriple]:
+        """Each triple as often as it occurs beyond its first time: what a rebuild needs
+        to tell whether a triple is gone (kg.rebuild)."""
+        return self._grouping[1]
 
     @cached_property
     def subjects(self) -> list[str]:
-        """The subjects in the writers' order (sorted once, for every writer)."""
+        """The subjects in the Turtle and JSON-LD order (sorted once, for both)."""
         return sorted(self.grouped, key=self.keys.__getitem__)
+
+    @cached_property
+    def nt_subjects(self) -> list[str]:
+        """The subjects in the N-Triples order: by their text, which sorts the lines."""
+        return sorted(self.grouped)
 
 
 def _turtle_term(term: str, prefixes: Mapping[str, str],
@@ -124,18 +157,93 @@ def _turtle_term(term: str, prefixes: Mapping[str, str],
                              if datatype else None, normalize=False), prefixes)
 
 
-def turtle_text_lines(text: Text, prefixes: Mapping[str, str] = PREFIXES) -> Iterator[str]:
-    """Sorted Turtle: prefixes, then subjects in IRI order, rdf:type first."""
-    for prefix in sorted(prefixes):
-        yield f"@prefix {prefix}: <{prefixes[prefix]}> .\n"
-    keys, grouped = text.keys, text.grouped
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """An output's text around its blocks (one block per subject):
+    ``head + sep.join(blocks) + tail``, or ``empty`` when there is no block."""
+
+    head: str
+    sep: str
+    tail: str
+    empty: str
+
+    def pieces(self, blocks: Iterable[str]) -> Iterator[str]:
+        """The output's text in pieces: head, blocks and separators, tail."""
+        it = iter(blocks)
+        first = next(it, None)
+        if first is None:
+            yield self.empty
+            return
+        yield self.head
+        yield first
+        for block in it:
+            yield self.sep
+            yield block
+        yield self.tail
+
+
+BlockWriter = Callable[[str, Mapping[str, Sequence[str]]], str]
+
+
+def frame(fmt: str, prefixes: Mapping[str, str] = PREFIXES) -> Frame:
+    """What ``fmt``'s text has around its subject blocks."""
+    if fmt == "ttl":
+        head = "".join(f"@prefix {p}: <{prefixes[p]}> .\n" for p in sorted(prefixes))
+        return Frame(head, "", "", head)
+    if fmt == "nt":
+        return Frame("", "", "", "")
+    if fmt == "jsonld":
+        start = '{\n "@context": ' + _indented(dict(sorted(prefixes.items())), 1) + \
+            ',\n "@graph": '
+        return Frame(start + "[\n  ", ",\n  ", "\n ]\n}\n", start + "[]\n}\n")
+    raise OutputError(f"unknown format {fmt!r}; allowed: " + ", ".join(FORMATS))
+
+
+def block_writer(fmt: str, keys: Memo[tuple[int, str, str, str]],
+                 prefixes: Mapping[str, str] = PREFIXES) -> BlockWriter:
+    """A function giving one subject's block of ``fmt`` text from its grouped triples;
+    it renders each distinct term once over all the blocks it writes."""
+    if fmt == "ttl":
+        return _turtle_writer(keys, prefixes)
+    if fmt == "nt":
+        return _nt_block
+    if fmt == "jsonld":
+        return _jsonld_writer(keys, prefixes)
+    raise OutputError(f"unknown format {fmt!r}; allowed: " + ", ".join(FORMATS))
+
+
+def order(text: Text, fmt: str) -> list[str]:
+    """The subjects in ``fmt``'s order."""
+    return text.nt_subjects if fmt == "nt" else text.subjects
+
+
+def _turtle_writer(keys: Memo[tuple[int, str, str, str]],
+                   prefixes: Mapping[str, str]) -> BlockWriter:
     ttl = Memo(lambda term: _turtle_term(term, prefixes, keys))
     ttl[_RDF_TYPE] = "a"
-    for s in text.subjects:
-        preds = grouped[s]
+
+    def write(s: str, preds: Mapping[str, Sequence[str]]) -> str:
         order = sorted(preds, key=lambda p: (p != _RDF_TYPE, keys[p][1]))
         parts = [ttl[p] + " " + ", ".join([ttl[o] for o in preds[p]]) for p in order]
-        yield "\n" + ttl[s] + "\n    " + " ;\n    ".join(parts) + " .\n"
+        return "\n" + ttl[s] + "\n    " + " ;\n    ".join(parts) + " .\n"
+
+    return write
+
+
+def _nt_block(s: str, preds: Mapping[str, Sequence[str]]) -> str:
+    head = s + " "
+    return "".join(sorted([head + p + " " + o + " .\n" for p, objs in preds.items()
+                           for o in objs]))
+
+
+def turtle_text_lines(text: Text, prefixes: Mapping[str, str] = PREFIXES) -> Iterator[str]:
+    """Sorted Turtle: prefixes, then subjects in IRI order, rdf:type first."""
+    return _framed(text, "ttl", prefixes)
+
+
+def _framed(text: Text, fmt: str, prefixes: Mapping[str, str]) -> Iterator[str]:
+    write, grouped = block_writer(fmt, text.keys, prefixes), text.grouped
+    return frame(fmt, prefixes).pieces(write(s, grouped[s]) for s in order(text, fmt))
 
 
 def turtle_lines(triples: Triples, prefixes: Mapping[str, str] = PREFIXES) -> Iterator[str]:
@@ -197,27 +305,17 @@ def _indented(value: object, level: int = 0) -> str:
     raise TypeError(f"not JSON-LD text: {value!r}")
 
 
-def jsonld_chunks(text: Text, prefixes: Mapping[str, str] = PREFIXES) -> Iterator[str]:
-    """JSON-LD with the prefixes as its only (inline) context, nodes sorted by @id, in
-    pieces (one per node) that join to exactly ``json.dumps(doc, indent=1,
-    ensure_ascii=False)`` of the document; each distinct term is rendered once."""
-    keys, grouped = text.keys, text.grouped
-
+def _jsonld_writer(keys: Memo[tuple[int, str, str, str]],
+                   prefixes: Mapping[str, str]) -> BlockWriter:
     def make_key(term: str) -> str:
         kind, value, _, _ = keys[term]
         return encode_basestring(f"_:{value}" if kind == 1 else _compact(value, prefixes))
 
     names = Memo(make_key)
     values = Memo(lambda term: _jsonld_value(term, prefixes, keys))
-    context = _indented(dict(sorted(prefixes.items())), 1)
-    yield '{\n "@context": ' + context + ',\n "@graph": '
-    if not grouped:
-        yield "[]\n}\n"
-        return
-    separator = "[\n  "
-    for s in text.subjects:
+
+    def write(s: str, preds: Mapping[str, Sequence[str]]) -> str:
         entries = ['"@id": ' + names[s]]
-        preds = grouped[s]
         for p in sorted(preds, key=lambda p: keys[p][1]):
             objs = preds[p]
             if p == _RDF_TYPE:
@@ -225,9 +323,16 @@ def jsonld_chunks(text: Text, prefixes: Mapping[str, str] = PREFIXES) -> Iterato
             else:
                 items, name = [values[o] for o in objs], names[p]
             entries.append(name + ": [\n    " + ",\n    ".join(items) + "\n   ]")
-        yield separator + "{\n   " + ",\n   ".join(entries) + "\n  }"
-        separator = ",\n  "
-    yield "\n ]\n}\n"
+        return "{\n   " + ",\n   ".join(entries) + "\n  }"
+
+    return write
+
+
+def jsonld_chunks(text: Text, prefixes: Mapping[str, str] = PREFIXES) -> Iterator[str]:
+    """JSON-LD with the prefixes as its only (inline) context, nodes sorted by @id, in
+    pieces that join to exactly ``json.dumps(doc, indent=1, ensure_ascii=False)`` of
+    the document; each distinct term is rendered once."""
+    return _framed(text, "jsonld", prefixes)
 
 
 def jsonld_text_of(text: Text, prefixes: Mapping[str, str] = PREFIXES) -> str:
@@ -243,13 +348,9 @@ def jsonld_text(triples: Triples, prefixes: Mapping[str, str] = PREFIXES) -> str
 def chunks(text: Text, fmt: str, *, prefixes: Mapping[str, str] = PREFIXES) -> Iterable[str]:
     """Text triples in ``fmt`` (ttl, nt or jsonld), as pieces to write one after another
     (the whole text is never held as one string)."""
-    if fmt == "ttl":
-        return turtle_text_lines(text, prefixes)
-    if fmt == "nt":
-        return ntriples_text(text.triples)
-    if fmt == "jsonld":
-        return jsonld_chunks(text, prefixes)
-    raise OutputError(f"unknown format {fmt!r}; allowed: " + ", ".join(FORMATS))
+    if fmt not in FORMATS:
+        raise OutputError(f"unknown format {fmt!r}; allowed: " + ", ".join(FORMATS))
+    return _framed(text, fmt, prefixes)
 
 
 def serialize_text(text: Text, fmt: str, *, prefixes: Mapping[str, str] = PREFIXES) -> str:
@@ -264,7 +365,15 @@ def serialize(triples: Triples, fmt: str, *, prefixes: Mapping[str, str] = PREFI
     return serialize_text(Text.of(triples), fmt, prefixes=prefixes)
 
 
-Texts = Mapping[Path, str | Callable[[], str | Iterable[str]]]
+@dataclass(frozen=True, slots=True)
+class Direct:
+    """An output that writes itself, as bytes, to the temporary path it is given (a
+    rebuild splicing the previous file, kg.splice); it raises OSError when it cannot."""
+
+    write: Callable[[str], None]
+
+
+Texts = Mapping[Path, str | Callable[[], str | Iterable[str]] | Direct]
 
 
 def stage(paths: Iterable[Path]) -> dict[Path, str]:
@@ -292,6 +401,9 @@ def write_staged(files: Texts, temps: Mapping[Path, str]) -> None:
     """
     for path, text in files.items():
         try:
+            if isinstance(text, Direct):
+                text.write(temps[path])
+                continue
             with open(temps[path], "w", encoding="utf-8", newline="\n") as handle:
                 made = text() if callable(text) else text
                 if isinstance(made, str):

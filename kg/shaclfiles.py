@@ -16,8 +16,9 @@ found no error (ids are unique and statements distinct, so no focus node spans t
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
+from itertools import chain
 from pathlib import Path
 
 from rdflib import RDF, Graph, URIRef
@@ -92,8 +93,12 @@ def _cited_elsewhere(part: Dataset) -> list[URIRef]:
     return [entity_iri(src) for src in sorted(cited)]
 
 
-def _key(part: Dataset) -> str:
-    text = _salt() + repr(part) + repr(_cited_elsewhere(part))
+def _key(part: Dataset, file_key: str | None) -> str:
+    """What a file's results depend on: its records (``file_key``, the hash of its bytes
+    and of the reader's code, when the caller has it; else the records' repr), the
+    sources it borrows, the shapes and the ontology."""
+    records = file_key if file_key is not None else repr(part)
+    text = _salt() + records + repr(_cited_elsewhere(part))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -104,7 +109,7 @@ def _merge(parts: list[Dataset]) -> Dataset:
                    tuple(n for p in parts for n in p.files))
 
 
-def _run(parts: dict[str, Dataset], text: Sequence[TextTriple] | None) -> \
+def _run(parts: dict[str, Dataset], text: Iterable[TextTriple] | None) -> \
         dict[str, list[Result]]:
     """One pyshacl run over the given files; its results split back by file.
 
@@ -134,6 +139,10 @@ def _run(parts: dict[str, Dataset], text: Sequence[TextTriple] | None) -> \
 
 
 def _issues(results: Iterator[Result], data: Dataset) -> list[Issue]:
+    first = next(results, None)
+    if first is None:
+        return []  # mapping every record to its place costs more than the usual no result
+    results = chain([first], results)
     where = locations(data)
     seen: set[Result] = set()
     issues = []
@@ -148,15 +157,21 @@ def _issues(results: Iterator[Result], data: Dataset) -> list[Issue]:
 
 
 def validate_files(data: Dataset, *, cache_dir: Path | None = None,
-                   text: Sequence[TextTriple] | None = None) -> list[Issue]:
+                   text: Iterable[TextTriple] | None = None,
+                   file_keys: Mapping[str, str] | None = None) -> list[Issue]:
     """The SHACL issues of ``data``; with ``cache_dir``, unchanged files reuse their results.
 
     The files without a cached result are validated together in one pyshacl run.
     ``text``, when given, is ``data``'s N-Triples text triples with the ontology's (as
-    the build makes them); it is used when every file has to be validated.
+    the build makes them; read at most once); it is used when every file has to be
+    validated.
+    ``file_keys``: each file's content key (kg.cache.load_keyed), which spares hashing
+    its records.
     """
     parts = by_file(data)
-    keys = {name: _key(part) for name, part in parts.items()} if cache_dir else {}
+    given = file_keys or {}
+    keys = {name: _key(part, given.get(name)) for name, part in parts.items()} \
+        if cache_dir else {}
     found: dict[str, list[Result]] = {}
     if cache_dir is not None:
         for name, key in keys.items():

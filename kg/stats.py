@@ -68,31 +68,45 @@ def stats(graph: Graph | Iterable[tuple[Node, Node, Node]]) -> Stats:
 def grouped_stats(grouped: Mapping[str, Mapping[str, Sequence[str]]]) -> Stats:
     """:func:`stats` of N-Triples text triples grouped by subject, then predicate, into
     distinct objects (as kg.export.Text groups them)."""
-    v = vocabulary()
-    kg_ns = "<" + str(KG)
+    return counted_stats(*grouped_counts(grouped))
+
+
+def grouped_counts(grouped: Mapping[str, Mapping[str, Sequence[str]]], *,
+                   sign: int = 1) -> tuple[Counter[str], Counter[str]]:
+    """Distinct triples by predicate, and rdf:type objects (each times ``sign``): what
+    :func:`counted_stats` needs, and a rebuild adds and subtracts (kg.rebuild)."""
     rdf_type = "<" + str(RDF.type) + ">"
     by_predicate: Counter[str] = Counter()
     kinds: Counter[str] = Counter()
     for preds in grouped.values():
         for p, objs in preds.items():
-            by_predicate[p] += len(objs)
+            by_predicate[p] += sign * len(objs)
         types = preds.get(rdf_type)
         if types:
-            kinds.update(types)
+            for o in types:
+                kinds[o] += sign
+    return by_predicate, kinds
+
+
+def counted_stats(by_predicate: Mapping[str, int], kinds: Mapping[str, int]) -> Stats:
+    """Stats from :func:`grouped_counts`."""
+    v = vocabulary()
+    kg_ns = "<" + str(KG)
 
     def local(term: str, names: Container[str]) -> str | None:
         name = term[len(kg_ns):-1] if term.startswith(kg_ns) else None
         return name if name in names else None
 
-    predicates = {name: n for p, n in by_predicate.items() if (name := local(p, v.predicates))}
-    classes = {name: n for o, n in kinds.items() if (name := local(o, v.classes))}
+    predicates = {name: n for p, n in by_predicate.items()
+                  if n and (name := local(p, v.predicates))}
+    classes = {name: n for o, n in kinds.items() if n and (name := local(o, v.classes))}
     return Stats(
         triples=sum(by_predicate.values()),
         entities=dict(sorted(classes.items())),
         predicates=dict(sorted(predicates.items())),
-        statements=kinds[f"{kg_ns}Statement>"],
-        citations=kinds[f"{kg_ns}Citation>"],
-        sources=kinds[f"{kg_ns}Source>"],
+        statements=kinds.get(f"{kg_ns}Statement>", 0),
+        citations=kinds.get(f"{kg_ns}Citation>", 0),
+        sources=kinds.get(f"{kg_ns}Source>", 0),
     )
 
 

@@ -56,6 +56,13 @@ def _guarded_connect(original: Callable[..., object]) -> Callable[..., object]:
 
 
 @pytest.fixture(autouse=True)
+def own_cache(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The CLI's cache (kg.cache.default_cache_dir) lives in the test run's folder, not
+    in the home folder."""
+    monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "kg-cache"))
+
+
+@pytest.fixture(autouse=True)
 def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     """Any socket connection outside loopback fails the test."""
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect(socket.socket.connect))

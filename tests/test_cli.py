@@ -32,6 +32,22 @@ def test_build_writes_every_output_and_a_summary(tmp_path: Path) -> None:
     assert not list((tmp_path / "out").glob(".*tmp"))
 
 
+def test_a_second_build_after_an_edit_updates_the_previous_outputs(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    first = run_kg("build", cwd=project)
+    assert first.returncode == 0, first.stderr
+    assert "updated from the previous build" not in first.stdout
+    path = next((project / "data").glob("*.yaml"))
+    path.write_text(path.read_text(encoding="utf-8") + "\n# an edit\n", encoding="utf-8")
+    second = run_kg("build", cwd=project)
+    assert second.returncode == 0, second.stderr
+    assert "RDF outputs updated from the previous build" in second.stdout
+    fresh = run_kg("build", "--no-cache", "--out", "fresh", cwd=project)
+    assert fresh.returncode == 0, fresh.stderr
+    for name in ("graph.ttl", "graph.nt", "graph.jsonld", "graph.html"):
+        assert (project / "out" / name).read_bytes() == (project / "fresh" / name).read_bytes()
+
+
 def test_build_refuses_bad_data_and_leaves_out_untouched(tmp_path: Path) -> None:
     project = _project(tmp_path)
     assert run_kg("build", cwd=project).returncode == 0

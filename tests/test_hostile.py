@@ -208,7 +208,7 @@ def test_guard_refuses_name_lookups_during_build(tmp_path: Path,
     shutil.copytree(DATA, tmp_path / "data")
     monkeypatch.setattr(build_module, "grouped_stats", phoning_stats)
     with pytest.raises(RuntimeError, match=r"network access during build/check/query "
-                                           r"\(build\.py:build\)"):
+                                           r"\(build\.py:_build\)"):
         build_module.build(tmp_path / "data", tmp_path / "out", html_page=False)
 
 

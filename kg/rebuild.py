@@ -1,0 +1,218 @@
+"""Rebuilds that rewrite only the subjects an edit touched: the same bytes as a full build.
+
+A build with a cache folder (``kg build --cache``) leaves a :class:`State` there, under
+a key of its data and output folders: each input file's content key, where each
+subject's block lies in each RDF output (kg.splice), how often a triple was made more
+than once, and the counts behind the stats. The next build with the same options
+compares content keys. For the files that changed, it makes the triples of their old
+and of their new records (every triple comes from one record, kg.rdf, so a file's
+triples are its records' triples), reads the old triples of every subject they touch
+from the previous N-Triples file, and so knows each touched subject's new triples.
+Those subjects' blocks are written anew; every other block is copied from the previous
+file. Nothing is trusted that content does not confirm: a file counts as unchanged only
+when its bytes hash to the same key, and a previous output is used only when it is still
+exactly the file indexed (kg.splice.signature); anything else, or anything that does not
+add up, makes a full build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mmap
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import partial
+from importlib import resources
+from pathlib import Path
+
+from kg import export
+from kg.cache import cached_entry, code_version, merge, read_entry, write_entry
+from kg.model import Dataset
+from kg.ntterms import NTTerms, TextTriple
+from kg.rdf import data_triples
+from kg.splice import Index, Recorder, merged_order, signature, splice
+from kg.stats import Stats, counted_stats, grouped_counts
+
+KIND = "build"
+
+
+@dataclass(slots=True)
+class State:
+    """What a build leaves for the next one (see the module's docstring)."""
+
+    options: str  # the build's options: another set of options builds in full
+    inputs: dict[str, str]  # display name of each data file -> its content key
+    indexes: dict[str, Index]  # format -> its output's index
+    repeats: dict[TextTriple, int]  # a triple made n > 1 times -> n - 1
+    by_predicate: Counter[str] = field(default_factory=Counter)
+    kinds: Counter[str] = field(default_factory=Counter)
+
+
+_WRITER_MODULES = ("export.py", "ntterms.py", "rdf.py", "splice.py", "rebuild.py", "stats.py",
+                   "vocab.py", "ontology.ttl")
+
+
+def options(formats: Iterable[str]) -> str:
+    """The build's options and the code that writes its outputs, as one key: a state made
+    with other options or by another version of kg is not used."""
+    digest = hashlib.sha256(code_version().encode() + repr(sorted(formats)).encode())
+    for name in _WRITER_MODULES:
+        digest.update(resources.files("kg").joinpath(name).read_bytes())
+    return digest.hexdigest()
+
+
+def state_key(data_dir: Path, out: Path) -> str:
+    text = f"{data_dir.resolve()}\0{out.resolve()}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def read_state(cache_dir: Path, key: str) -> State | None:
+    state = read_entry(cache_dir, KIND, key)
+    return state if isinstance(state, State) else None
+
+
+def new_state(options: str, inputs: Mapping[str, str], recorders: Mapping[str, Recorder],
+              text: export.Text) -> State:
+    """The state of a full build that wrote ``text`` with ``recorders``."""
+    return State(options, dict(inputs), {fmt: r.index() for fmt, r in recorders.items()},
+                 dict(Counter(text.repeats)), *grouped_counts(text.grouped))
+
+
+def save_state(cache_dir: Path, key: str, state: State, paths: Mapping[str, Path]) -> None:
+    """Store ``state`` once its outputs (``paths``, by format) are in place."""
+    for fmt, path in paths.items():
+        state.indexes[fmt].signature = signature(path)
+    write_entry(cache_dir, KIND, key, state)
+
+
+def recorders(text: export.Text, formats: Iterable[str]) -> dict[str, Recorder]:
+    """Writers of ``text`` in each format that note where each block goes."""
+    return {fmt: Recorder(export.frame(fmt), export.order(text, fmt),
+                          export.block_writer(fmt, text.keys), text.grouped)
+            for fmt in formats}
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A rebuild's RDF outputs (by format), its stats and the state it leaves."""
+
+    files: dict[str, export.Direct | None]  # None: the previous file is still right
+    stats: Stats
+    state: State
+
+
+def plan(state: State, *, options: str, keys: Mapping[str, str], cache_dir: Path,
+         paths: Mapping[str, Path]) -> Plan | None:
+    """How to rebuild the outputs ``paths`` (by format, with N-Triples among them) from
+    ``state`` for data files with content ``keys``; None when only a full build will do.
+    ``state`` is used up: the plan's own state is what to save once its files are in
+    place (:func:`save_state`)."""
+    if state.options != options or set(paths) != set(state.indexes) or "nt" not in paths:
+        return None
+    if any(signature(paths[fmt]) != index.signature or index.signature is None
+           for fmt, index in state.indexes.items()):
+        return None
+    changed = [n for n in {**state.inputs, **keys} if state.inputs.get(n) != keys.get(n)]
+    if not changed:
+        return Plan(dict.fromkeys(paths), counted_stats(state.by_predicate, state.kinds),
+                    state)
+    old = _parts(cache_dir, [state.inputs[n] for n in changed if n in state.inputs])
+    new = _parts(cache_dir, [keys[n] for n in changed if n in keys])
+    if old is None or new is None:
+        return None
+    terms = NTTerms()
+    touched = _touched(state, paths["nt"], Counter(data_triples(old, terms)),
+                       Counter(data_triples(new, terms)))
+    if touched is None:
+        return None
+    return _spliced(state, *touched, options=options, keys=keys, paths=paths)
+
+
+def _parts(cache_dir: Path, keys: list[str]) -> Dataset | None:
+    parts = []
+    for key in keys:
+        entry = cached_entry(cache_dir, key)
+        if entry is None:
+            return None
+        parts.append(entry[0])
+    return merge(parts)
+
+
+def _old_triples(nt: Path, index: Index, subjects: Iterable[str]) -> dict[str, set[TextTriple]]:
+    """The distinct triples of each of ``subjects`` in the N-Triples file ``nt``."""
+    place = dict(zip(index.order, zip(index.offsets(), index.lengths, strict=True),
+                     strict=True))
+    found: dict[str, set[TextTriple]] = {}
+    with open(nt, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        for s in subjects:
+            triples = found[s] = set()
+            if s in place:
+                at, length = place[s]
+                for line in mm[at:at + length].decode().splitlines():
+                    subject, p, rest = line.split(" ", 2)
+                    triples.add((subject, p, rest[:-2]))
+    return found
+
+
+Touched = dict[str, set[TextTriple]]
+
+
+def _touched(state: State, nt: Path, old: Counter[TextTriple],
+             new: Counter[TextTriple]) -> tuple[Touched, Touched] | None:
+    """The distinct triples, before and after, of every subject the changed files had or
+    have triples about (``old`` and ``new``: theirs, counted); updates ``state.repeats``.
+    None if the counts do not add up."""
+    subjects = {t[0] for t in old} | {t[0] for t in new}
+    before = _old_triples(nt, state.indexes["nt"], subjects)
+    after = {s: set(ts) for s, ts in before.items()}
+    repeats = state.repeats
+    for t in old.keys() | new.keys():
+        have = after[t[0]]
+        count = 1 + repeats.get(t, 0) if t in have else 0
+        kept = count - old[t]
+        if kept < 0:
+            return None  # the state does not match its files: build in full
+        count = kept + new[t]
+        if count:
+            have.add(t)
+        else:
+            have.discard(t)
+        if count > 1:
+            repeats[t] = count - 1
+        else:
+            repeats.pop(t, None)
+    return before, after
+
+
+def _spliced(state: State, before: Touched, after: Touched, *, options: str,
+             keys: Mapping[str, str], paths: Mapping[str, Path]) -> Plan:
+    """The plan that writes the touched subjects anew and copies the rest."""
+    text = export.Text([t for ts in after.values() for t in ts])
+    grouped = text.grouped
+    old_grouped = export.Text([t for ts in before.values() for t in ts]).grouped
+    for sign, counted in ((-1, old_grouped), (1, grouped)):
+        by_predicate, kinds = grouped_counts(counted, sign=sign)
+        state.by_predicate.update(by_predicate)
+        state.kinds.update(kinds)
+    removed = {s for s, ts in after.items() if not ts}
+    added = [s for s, ts in after.items() if ts and not before[s]]
+    files: dict[str, export.Direct | None] = {}
+    indexes: dict[str, Index] = {}
+    for fmt, index in state.indexes.items():
+        key = str if fmt == "nt" else text.keys.__getitem__
+        order = merged_order(index.order, removed, added, key)
+        write = export.block_writer(fmt, text.keys)
+        blocks = {s: write(s, grouped[s]) for s in grouped}
+        files[fmt] = export.Direct(partial(_write, paths[fmt], index, fmt, order, blocks,
+                                           indexes))
+    new = State(options, dict(keys), indexes, state.repeats, state.by_predicate, state.kinds)
+    return Plan(files, counted_stats(state.by_predicate, state.kinds), new)
+
+
+def _write(old: Path, index: Index, fmt: str, order: list[str], blocks: Mapping[str, str],
+           indexes: dict[str, Index], temp: str) -> None:
+    """Splice ``old`` into ``temp``, if ``old`` is still the file ``index`` describes."""
+    if signature(old) != index.signature:
+        raise OSError(f"{old} changed while this build ran; build again")
+    indexes[fmt] = splice(old, index, export.frame(fmt), order, blocks, Path(temp))
