@@ -22,6 +22,7 @@ from kg.html import (
     render_focus_page,
     render_page,
     resolve_entity,
+    statement_records,
 )
 from kg.model import Dataset
 
@@ -82,8 +83,8 @@ def test_page_data_nodes_edges_and_citations(data: Dataset) -> None:
     facts = sum(1 for s in data.statements if "japan" in (s.subject, s.object))
     assert entities["japan"]["degree"] == facts
     assert entities["japan"]["size"] > entities["russia"]["size"]
-    statements = d["statements"]
-    assert isinstance(statements, list) and len(statements) == len(data.statements)
+    statements = statement_records(d)
+    assert len(statements) == len(data.statements)
     sale = next(s for s in statements if s["p"] == "supplier")
     record = next(s for s in data.statements if s.predicate == "supplier")
     assert sale["cites"] == [{"source": c.source, "locator": c.locator,
@@ -99,7 +100,7 @@ def test_page_data_nodes_edges_and_citations(data: Dataset) -> None:
 
 
 def test_as_of_since_is_the_earliest_of_fact_and_report(data: Dataset) -> None:
-    by_pred = {s["p"]: s for s in page_data(data)["statements"]}  # type: ignore[attr-defined]
+    by_pred = {s["p"]: s for s in statement_records(page_data(data))}
     # Planned for FY2023 but reported in January 2018: it stood from the report on.
     assert by_pred["plans-to-acquire"]["since"] == "2018-01-01"
     assert by_pred["spokesperson-for"]["since"] <= "2023-05-10"

@@ -3,6 +3,19 @@
 (function () {
   const started = performance.now();
   const D = JSON.parse(document.getElementById("kg-data").textContent);
+  // Statements travel as rows of named fields (kg.html.STATEMENT_FIELDS): one object each.
+  const record = (names) => (row) => {
+    const o = {};
+    names.forEach((name, i) => { o[name] = row[i]; });
+    return o;
+  };
+  const asFact = record(D.statements.fields);
+  const asCite = record(D.statements.citeFields);
+  D.statements = D.statements.rows.map((row) => {
+    const s = asFact(row);
+    s.cites = s.cites.map(asCite);
+    return s;
+  });
   const $ = (id) => document.getElementById(id);
   const el = (tag, text, cls) => {
     const e = document.createElement(tag);
