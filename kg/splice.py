@@ -79,7 +79,8 @@ class Recorder:
         return self.frame.pieces(self())
 
     def index(self) -> Index:
-        return Index(list(self.order), self.lengths, nbytes(self.frame.head),
+        order = self.order if isinstance(self.order, list) else list(self.order)
+        return Index(order, self.lengths, nbytes(self.frame.head),
                      nbytes(self.frame.sep))
 
 
