@@ -174,7 +174,7 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
     rdf_paths = {fmt: out / OUTPUTS[fmt] for fmt in formats}
     spliced = cache_dir is not None and not imported and not parallel and "nt" in formats
     state_key = rebuild.state_key(data_dir, out)
-    options = rebuild.options(formats)
+    options = rebuild.options(formats) if spliced else ""
     plan = None
     if spliced and cache_dir is not None and (state := rebuild.read_state(cache_dir, state_key)):
         plan = rebuild.plan(state, options=options, keys=keys, cache_dir=cache_dir,

@@ -24,7 +24,7 @@ from pathlib import Path
 from rdflib import RDF, Graph, URIRef
 from rdflib.namespace import SH
 
-from kg.cache import code_version, read_entry, write_entry
+from kg.cache import code_version, merge, read_entry, write_entry
 from kg.errors import Issue, Loc
 from kg.model import Dataset, Entity, Source, Statement
 from kg.ntterms import NTTerms, TextTriple, from_rdflib, nt_iri
@@ -102,13 +102,6 @@ def _key(part: Dataset, file_key: str | None) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _merge(parts: list[Dataset]) -> Dataset:
-    return Dataset(tuple(x for p in parts for x in p.sources),
-                   tuple(x for p in parts for x in p.entities),
-                   tuple(x for p in parts for x in p.statements),
-                   tuple(n for p in parts for n in p.files))
-
-
 def _run(parts: dict[str, Dataset], text: Iterable[TextTriple] | None) -> \
         dict[str, list[Result]]:
     """One pyshacl run over the given files; its results split back by file.
@@ -116,7 +109,7 @@ def _run(parts: dict[str, Dataset], text: Iterable[TextTriple] | None) -> \
     ``text``: the N-Triples text triples of exactly these files and the ontology, when the
     caller has them already (the fast test then reads them instead of making its own).
     """
-    combined = _merge(list(parts.values()))
+    combined = merge(list(parts.values()))
     borrowed = {str(src) for src in _cited_elsewhere(combined)}
     extra = [(URIRef(src), RDF.type, KG.Source) for src in borrowed]
     rules = compiled_shapes()
