@@ -91,7 +91,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--repeats", type=int, default=3, help="runs per measurement (median)")
     p.add_argument("--work", type=Path, default=Path("bench-work"),
                    help="folder for generated data and outputs (default: bench-work)")
-    p.add_argument("--stages", default=None, help="comma-separated stages (default: all)")
+    p.add_argument("--stages", default=None,
+                   help="comma-separated stages (default: all; '' for none: queries only)")
     p.add_argument("--engines", default="kg-query,pyoxigraph,rdflib",
                    help="query engines to compare ('' for none)")
     p.add_argument("--timeout", type=float, default=1800,

@@ -21,7 +21,9 @@ def bench(sizes: str, repeats: int, work: Path, stages: str | None, engines: str
     for size in chosen:
         if size not in SIZES:
             raise KGError(f"unknown size {size!r}; allowed: " + ", ".join(SIZES))
-    names = tuple(s.strip() for s in stages.split(",")) if stages else STAGES
+    # None: every stage; "" (``--stages ''``): none, only the queries.
+    names = STAGES if stages is None else tuple(s.strip() for s in stages.split(",")
+                                                if s.strip())
     for name in names:
         if name not in STAGES:
             raise KGError(f"unknown stage {name!r}; allowed: " + ", ".join(STAGES))
