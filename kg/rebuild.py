@@ -18,20 +18,22 @@ add up, makes a full build.
 from __future__ import annotations
 
 import hashlib
-import mmap
+import os
+from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from kg import export
 from kg.cache import cached_entry, code_version, merge, read_entry, write_entry
 from kg.model import Dataset
 from kg.ntterms import NTTerms, TextTriple
 from kg.rdf import data_triples
-from kg.splice import Index, Recorder, merged_order, signature, splice
+from kg.splice import Changes, Index, Recorder, position, signature, splice, starts
 from kg.stats import Stats, counted_stats, grouped_counts
 
 KIND = "build"
@@ -139,19 +141,19 @@ def _parts(cache_dir: Path, keys: list[str]) -> Dataset | None:
     return merge(parts)
 
 
-def _old_triples(nt: Path, index: Index, subjects: Iterable[str]) -> dict[str, set[TextTriple]]:
+def _old_triples(nt: Path, index: Index, subjects: Iterable[str]
+                 ) -> dict[str, set[TextTriple]]:
     """The distinct triples of each of ``subjects`` in the N-Triples file ``nt``."""
-    place = dict(zip(index.order, zip(index.offsets(), index.lengths, strict=True),
-                     strict=True))
-    found: dict[str, set[TextTriple]] = {}
-    with open(nt, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-        for s in subjects:
-            triples = found[s] = set()
-            if s in place:
-                at, length = place[s]
-                for line in mm[at:at + length].decode().splitlines():
-                    subject, p, rest = line.split(" ", 2)
-                    triples.add((subject, p, rest[:-2]))
+    found: dict[str, set[TextTriple]] = {s: set() for s in subjects}
+    placed = sorted((at, s) for s in found if (at := position(index.order, s, str)) is not None)
+    with open(nt, "rb") as handle:
+        for (at, s), start in zip(placed, starts(index, [at for at, _ in placed]),
+                                  strict=True):
+            triples = found[s]
+            for line in os.pread(handle.fileno(), index.lengths[at], start).decode() \
+                    .splitlines():
+                subject, p, rest = line.split(" ", 2)
+                triples.add((subject, p, rest[:-2]))
     return found
 
 
@@ -160,14 +162,14 @@ Touched = dict[str, set[TextTriple]]
 
 def _touched(state: State, nt: Path, old: Counter[TextTriple],
              new: Counter[TextTriple]) -> tuple[Touched, Touched] | None:
-    """The distinct triples, before and after, of every subject the changed files had or
-    have triples about (``old`` and ``new``: theirs, counted); updates ``state.repeats``.
-    None if the counts do not add up."""
-    subjects = {t[0] for t in old} | {t[0] for t in new}
-    before = _old_triples(nt, state.indexes["nt"], subjects)
+    """The distinct triples, before and after, of every subject whose triples the changed
+    files changed (``old`` and ``new``: theirs, counted; a triple made as often before as
+    after changes nothing); updates ``state.repeats``. None if the counts do not add up."""
+    moved = [t for t in old.keys() | new.keys() if old[t] != new[t]]
+    before = _old_triples(nt, state.indexes["nt"], {t[0] for t in moved})
     after = {s: set(ts) for s, ts in before.items()}
     repeats = state.repeats
-    for t in old.keys() | new.keys():
+    for t in moved:
         have = after[t[0]]
         count = 1 + repeats.get(t, 0) if t in have else 0
         kept = count - old[t]
@@ -182,12 +184,13 @@ def _touched(state: State, nt: Path, old: Counter[TextTriple],
             repeats[t] = count - 1
         else:
             repeats.pop(t, None)
-    return before, after
+    changed = [s for s, ts in after.items() if ts != before[s]]
+    return {s: before[s] for s in changed}, {s: after[s] for s in changed}
 
 
 def _spliced(state: State, before: Touched, after: Touched, *, options: str,
-             keys: Mapping[str, str], paths: Mapping[str, Path]) -> Plan:
-    """The plan that writes the touched subjects anew and copies the rest."""
+             keys: Mapping[str, str], paths: Mapping[str, Path]) -> Plan | None:
+    """The plan that writes the changed subjects anew and copies the rest."""
     text = export.Text([t for ts in after.values() for t in ts])
     grouped = text.grouped
     old_grouped = export.Text([t for ts in before.values() for t in ts]).grouped
@@ -195,24 +198,44 @@ def _spliced(state: State, before: Touched, after: Touched, *, options: str,
         by_predicate, kinds = grouped_counts(counted, sign=sign)
         state.by_predicate.update(by_predicate)
         state.kinds.update(kinds)
-    removed = {s for s, ts in after.items() if not ts}
-    added = [s for s, ts in after.items() if ts and not before[s]]
     files: dict[str, export.Direct | None] = {}
     indexes: dict[str, Index] = {}
     for fmt, index in state.indexes.items():
         key = str if fmt == "nt" else text.keys.__getitem__
-        order = merged_order(index.order, removed, added, key)
+        places = _places(index, before, after, key)
+        if places is None:
+            return None  # the outputs disagree on their subjects: build in full
         write = export.block_writer(fmt, text.keys)
-        blocks = {s: write(s, grouped[s]) for s in grouped}
-        files[fmt] = export.Direct(partial(_write, paths[fmt], index, fmt, order, blocks,
-                                           indexes))
+        changes = (places[0], [(at, s, write(s, grouped[s])) for at, s in places[1]])
+        files[fmt] = export.Direct(partial(_write, paths[fmt], index, fmt, changes, indexes))
     new = State(options, dict(keys), indexes, state.repeats, state.by_predicate, state.kinds)
     return Plan(files, counted_stats(state.by_predicate, state.kinds), new)
 
 
-def _write(old: Path, index: Index, fmt: str, order: list[str], blocks: Mapping[str, str],
-           indexes: dict[str, Index], temp: str) -> None:
+def _places(index: Index, before: Touched, after: Touched, key: Callable[[str], Any]
+            ) -> tuple[list[int], list[tuple[int, str]]] | None:
+    """The old positions of the changed subjects' blocks in ``index`` (sorted), and where
+    each new block goes (before which old position), in output order; None if a subject
+    with triples before has no block or one without has."""
+    drops: list[int] = []
+    writes: list[tuple[int, Any, str]] = []
+    for s, ts in after.items():
+        at = position(index.order, s, key)
+        if (at is None) == bool(before[s]):
+            return None
+        if at is None:
+            at = bisect_left(index.order, key(s), key=key)
+        else:
+            drops.append(at)
+        if ts:
+            writes.append((at, key(s), s))  # keys are distinct: subjects never compared
+    writes.sort()
+    return sorted(drops), [(at, s) for at, _, s in writes]
+
+
+def _write(old: Path, index: Index, fmt: str, changes: Changes, indexes: dict[str, Index],
+           temp: str) -> None:
     """Splice ``old`` into ``temp``, if ``old`` is still the file ``index`` describes."""
     if signature(old) != index.signature:
         raise OSError(f"{old} changed while this build ran; build again")
-    indexes[fmt] = splice(old, index, export.frame(fmt), order, blocks, Path(temp))
+    indexes[fmt] = splice(old, index, export.frame(fmt), changes, Path(temp))

@@ -12,11 +12,12 @@ indexed (any write to it changes its change time); otherwise the caller builds i
 
 from __future__ import annotations
 
+import errno
 import mmap
 import os
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -49,13 +50,6 @@ class Index:
     sep: int  # bytes between two blocks
     signature: Signature | None = None  # the file's, once it is in place
 
-    def offsets(self) -> Iterator[int]:
-        """Where each block starts."""
-        at, sep = self.head, self.sep
-        for length in self.lengths:
-            yield at
-            at += length + sep
-
 
 @dataclass(slots=True)
 class Recorder:
@@ -84,74 +78,117 @@ class Recorder:
                      nbytes(self.frame.sep))
 
 
-def merged_order(old: Sequence[str], removed: set[str], added: Sequence[str],
-                 key: Callable[[str], Any]) -> list[str]:
-    """``old`` without ``removed``, with ``added`` (subjects not in ``old``) put in place
-    by ``key``, the order's sort key (computed for O(log n) old subjects each)."""
-    kept = [s for s in old if s not in removed] if removed else list(old)
-    places = sorted((bisect_left(kept, key(s), key=key), key(s), s) for s in added)
-    out: list[str] = []
-    start = 0
-    for at, _, s in places:
-        out += kept[start:at]
-        out.append(s)
-        start = at
-    out += kept[start:]
-    return out
+Changes = tuple[list[int], list[tuple[int, str, str]]]
+"""What a rebuild changes in an output: the old positions of the blocks it drops
+(sorted), and the blocks it writes, as (old position it goes before, subject, text), in
+output order. A changed block is its old position dropped and its new text written there."""
 
 
-def splice(old_path: Path, old: Index, frame: Frame, order: list[str],
-           blocks: Mapping[str, str], dest: Path) -> Index:
-    """Write the output with subjects ``order`` to ``dest``: each subject's block from
-    ``blocks`` when there, else copied from ``old_path`` (indexed by ``old``). Returns
-    the new index (without a signature: the file is not in place yet)."""
-    place = dict(zip(old.order, zip(old.offsets(), old.lengths, strict=True), strict=True))
-    lengths = array("q")
-    with open(old_path, "rb") as src, open(dest, "wb") as out:
-        if not order:
-            out.write(frame.empty.encode())
-            return Index([], lengths, len(frame.empty.encode()), nbytes(frame.sep))
-        if os.fstat(src.fileno()).st_size == 0:
-            _copy_blocks(memoryview(b""), out, frame, order, blocks, place, lengths)
-        else:
-            with mmap.mmap(src.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-                _copy_blocks(memoryview(mm), out, frame, order, blocks, place, lengths)
-        out.flush()
-        os.fsync(out.fileno())
-    return Index(order, lengths, nbytes(frame.head), nbytes(frame.sep))
+def position(order: Sequence[str], subject: str, key: Callable[[str], Any]) -> int | None:
+    """Where ``subject`` is in ``order`` (sorted by ``key``), or None."""
+    at = bisect_left(order, key(subject), key=key)
+    return at if at < len(order) and order[at] == subject else None
 
 
-def _copy_blocks(view: memoryview, out: BinaryIO, frame: Frame, order: list[str],
-                 blocks: Mapping[str, str], place: Mapping[str, tuple[int, int]],
-                 lengths: array[int]) -> None:
-    """The body of :func:`splice`: runs of blocks adjacent in the old file are one copy."""
-    write = out.write
+def starts(index: Index, positions: Iterable[int]) -> list[int]:
+    """Where the blocks at ``positions`` (ascending) start, summing lengths once."""
+    found: list[int] = []
+    at, last, lengths, sep = index.head, 0, index.lengths, index.sep
+    for i in positions:
+        at += sum(lengths[last:i]) + (i - last) * sep
+        last = i
+        found.append(at)
+    return found
+
+
+_NO_KERNEL_COPY = frozenset({errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP,
+                             errno.EPERM, errno.EBADF})
+
+
+@dataclass(slots=True)
+class _Copier:
+    """Copies byte ranges of one file to the end of another: in the kernel
+    (``os.copy_file_range``) where it can, else through a memory map of the source."""
+
+    src: BinaryIO
+    out: int  # the destination's descriptor (unbuffered: written at its position)
+    kernel: bool
+    view: memoryview | None = None
+    _map: mmap.mmap | None = None
+
+    def copy(self, start: int, end: int) -> None:
+        src = self.src.fileno()
+        while self.kernel and start < end:
+            try:
+                n = os.copy_file_range(src, self.out, end - start, start)
+            except OSError as exc:
+                if exc.errno not in _NO_KERNEL_COPY:
+                    raise
+                self.kernel = False  # e.g. another file system: copy through memory
+                break
+            if n == 0:
+                raise OSError(f"{self.src.name} is shorter than its index")
+            start += n
+        if start < end:
+            if self.view is None:
+                self._map = mmap.mmap(src, 0, access=mmap.ACCESS_READ)
+                self.view = memoryview(self._map)
+            if end > len(self.view):
+                raise OSError(f"{self.src.name} is shorter than its index")
+            _write_all(self.out, self.view[start:end])
+
+    def close(self) -> None:
+        if self.view is not None:
+            self.view.release()
+        if self._map is not None:
+            self._map.close()
+
+
+def _write_all(fd: int, data: bytes | memoryview) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def splice(old_path: Path, old: Index, frame: Frame, changes: Changes, dest: Path, *,
+           kernel_copy: bool = True) -> Index:
+    """Write to ``dest`` the output ``old_path`` (indexed by ``old``) with ``changes``:
+    every other block is copied, runs of adjacent blocks at once (in the kernel, unless
+    ``kernel_copy`` is off or unavailable). Returns the new index (without a signature:
+    the file is not in place yet)."""
+    drops, writes = changes
+    dropped, n = set(drops), len(old.order)
+    events = sorted({*dropped, *(at for at, _, _ in writes), n})  # n: past the last block
+    order: list[str] = []
+    lengths: array[int] = array("q")
     sep = frame.sep.encode()
-    write(frame.head.encode())
-    run_start = run_end = -1  # the old bytes of the pending run of copied blocks
-    try:
-        for i, s in enumerate(order):
-            new = blocks.get(s)
-            if new is None:
-                at, length = place[s]
-                lengths.append(length)
-                if at == run_end + len(sep) and run_end >= 0:
-                    run_end = at + length  # adjacent in the old file: extend the run
-                    continue
-                if run_end >= 0:
-                    write(view[run_start:run_end])
-                if i:
-                    write(sep)
-                run_start, run_end = at, at + length
-                continue
-            if run_end >= 0:
-                write(view[run_start:run_end])
-                run_start = run_end = -1
-            data = new.encode()
-            lengths.append(len(data))
-            write(sep + data if i else data)
-        if run_end >= 0:
-            write(view[run_start:run_end])
-        write(frame.tail.encode())
-    finally:
-        view.release()
+    with open(old_path, "rb") as src, open(dest, "wb", buffering=0) as out:
+        fd = out.fileno()
+        copier = _Copier(src, fd, kernel_copy and hasattr(os, "copy_file_range"))
+        pending = [frame.head.encode()]  # small pieces, written at once before a copy
+        try:
+            new = iter(writes)
+            upcoming = next(new, None)
+            last, begin = 0, old.head  # the next old block to copy, and where it starts
+            for at, place in zip(events, starts(old, events), strict=True):
+                if last < at:  # the old blocks last .. at - 1, separators included
+                    pending.append(sep if order else b"")
+                    _write_all(fd, b"".join(pending))
+                    pending.clear()
+                    copier.copy(begin, place - old.sep)
+                    order += old.order[last:at]
+                    lengths += old.lengths[last:at]
+                while upcoming is not None and upcoming[0] == at:
+                    data = upcoming[2].encode()
+                    pending.append(sep + data if order else data)
+                    order.append(upcoming[1])
+                    lengths.append(len(data))
+                    upcoming = next(new, None)
+                last, begin = (at + 1, place + old.lengths[at] + old.sep) if at in dropped \
+                    else (at, place)
+            _write_all(fd, b"".join([*pending, frame.tail.encode()]) if order
+                       else frame.empty.encode())
+        finally:
+            copier.close()
+        os.fsync(fd)
+    return Index(order, lengths, nbytes(frame.head), nbytes(frame.sep))
