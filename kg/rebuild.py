@@ -153,6 +153,7 @@ class Plan:
     files: dict[str, export.Direct | None]  # None: the previous file is still right
     stats: Stats
     state: State
+    rewritten: frozenset[str] = frozenset()  # the subjects whose blocks are written anew
 
 
 def plan(state: State, *, options: str, keys: Mapping[str, str], cache_dir: Path,
@@ -260,7 +261,8 @@ def _spliced(state: State, before: Touched, after: Touched, *, options: str,
         changes = (places[0], [(at, s, write(s, grouped[s])) for at, s in places[1]])
         files[fmt] = export.Direct(partial(_write, paths[fmt], index, fmt, changes, indexes))
     new = State(options, dict(keys), indexes, state.repeats, state.by_predicate, state.kinds)
-    return Plan(files, counted_stats(state.by_predicate, state.kinds), new)
+    return Plan(files, counted_stats(state.by_predicate, state.kinds), new,
+                frozenset(after))
 
 
 def _places(index: Index, before: Touched, after: Touched, key: Callable[[str], Any]
