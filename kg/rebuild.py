@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from array import array
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -27,14 +26,14 @@ from dataclasses import dataclass, field
 from functools import partial
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any
 
 from kg import export
 from kg.cache import cached_entry, code_version, merge, read_entry, write_entry
 from kg.model import Dataset
 from kg.ntterms import NTTerms, TextTriple
 from kg.rdf import data_triples
-from kg.splice import Changes, Index, Recorder, Signature, position, signature, splice, starts
+from kg.splice import Changes, Index, Recorder, position, signature, splice, starts
 from kg.stats import Stats, counted_stats, grouped_counts
 
 KIND = "build"
@@ -50,56 +49,6 @@ class State:
     repeats: dict[TextTriple, int]  # a triple made n > 1 times -> n - 1
     by_predicate: Counter[str] = field(default_factory=Counter)
     kinds: Counter[str] = field(default_factory=Counter)
-
-    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        """Pickled with each index's subjects packed (:func:`_packed`)."""
-        return _unpacked, (self.options, self.inputs, *_packed(self.indexes), self.repeats,
-                           self.by_predicate, self.kinds)
-
-
-# an order: None for the first order, SORTED for it sorted, else the order itself
-Order: TypeAlias = "str | list[str] | None"
-Packed: TypeAlias = \
-    "tuple[str | list[str], dict[str, tuple[Order, array[int], int, int, Signature | None]]]"
-SORTED = "sorted"
-
-
-def _packed(indexes: Mapping[str, Index]) -> Packed:
-    """The indexes with the Turtle order (the first but N-Triples') as one text, a subject
-    per line, and each other order as that order or, like N-Triples', sorted: the state
-    pickles and loads several times faster than as lists of strings, and the formats still
-    share each subject's string."""
-    first = next((i.order for fmt, i in indexes.items() if fmt != "nt"),
-                 next((i.order for i in indexes.values()), []))
-    text: str | list[str] = "\n".join(first)
-    if text.count("\n") != max(len(first) - 1, 0):  # never so: N-Triples terms are one line
-        text = first
-    ordered: list[str] | None = None
-    packed = {}
-    for fmt, index in indexes.items():
-        order: Order = index.order
-        if order is first or order == first:
-            order = None
-        elif order == (ordered := sorted(first) if ordered is None else ordered):
-            order = SORTED
-        packed[fmt] = (order, index.lengths, index.head, index.sep, index.signature)
-    return text, packed
-
-
-def _unpacked(options: str, inputs: dict[str, str], text: str | list[str],
-              packed: Mapping[str, tuple[Order, array[int], int, int, Signature | None]],
-              repeats: dict[TextTriple, int], by_predicate: Counter[str],
-              kinds: Counter[str]) -> State:
-    first = text if isinstance(text, list) else text.split("\n") if text else []
-    ordered: list[str] | None = None
-    indexes = {}
-    for fmt, (order, lengths, head, sep, sig) in packed.items():
-        if order is None:
-            order = first
-        elif not isinstance(order, list):  # SORTED
-            order = ordered = ordered or sorted(first)
-        indexes[fmt] = Index(order, lengths, head, sep, sig)
-    return State(options, inputs, indexes, repeats, by_predicate, kinds)
 
 
 _WRITER_MODULES = ("export.py", "ntterms.py", "rdf.py", "splice.py", "rebuild.py", "stats.py",
