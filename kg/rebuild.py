@@ -1,18 +1,20 @@
-"""Rebuilds that rewrite only the subjects an edit touched: the same bytes as a full build.
+"""Rebuilds that rewrite only the subjects an edit changed: the same bytes as a full build.
 
 A build with a cache folder (``kg build --cache``) leaves a :class:`State` there, under
 a key of its data and output folders: each input file's content key, where each
 subject's block lies in each RDF output (kg.splice), how often a triple was made more
 than once, and the counts behind the stats. The next build with the same options
-compares content keys. For the files that changed, it makes the triples of their old
-and of their new records (every triple comes from one record, kg.rdf, so a file's
-triples are its records' triples), reads the old triples of every subject they touch
-from the previous N-Triples file, and so knows each touched subject's new triples.
-Those subjects' blocks are written anew; every other block is copied from the previous
-file. Nothing is trusted that content does not confirm: a file counts as unchanged only
-when its bytes hash to the same key, and a previous output is used only when it is still
-exactly the file indexed (kg.splice.signature); anything else, or anything that does not
-add up, makes a full build.
+compares content keys. For the files that changed, it makes the triples of their old and
+of their new records (every triple comes from one record, kg.rdf, so a file's triples
+are its records' triples). Only a triple made a different number of times before and
+after can change the graph; for the subjects of those, it reads their old triples from
+the previous N-Triples file, and so knows their new triples. Only the subjects whose
+triples did change have their blocks written anew (a locator edit: one citation node,
+not the statement or its entities); every other block is copied from the previous file
+(kg.splice). Nothing is trusted that content does not confirm: a file counts as
+unchanged only when its bytes hash to the same key, and a previous output is used only
+when it is still exactly the file indexed (kg.splice.signature); anything else, or
+anything that does not add up, makes a full build.
 """
 
 from __future__ import annotations
@@ -85,6 +87,10 @@ def save_state(cache_dir: Path, key: str, state: State, paths: Mapping[str, Path
     """Store ``state`` once its outputs (``paths``, by format) are in place."""
     for fmt, path in paths.items():
         state.indexes[fmt].signature = signature(path)
+    orders: list[list[str]] = []
+    for index in state.indexes.values():  # equal orders (Turtle's, JSON-LD's) as one list:
+        index.order = next((o for o in orders if o == index.order), index.order)  # pickled once
+        orders.append(index.order)
     write_entry(cache_dir, KIND, key, state)
 
 

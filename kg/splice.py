@@ -5,9 +5,13 @@ an order fixed by the subjects alone (kg.export.Frame). When the build writes it
 :class:`Recorder` notes each block's length in bytes; the :class:`Index` of a file is
 that list and the file's identity (inode, size, modification and change times) right
 after it was put in place. A rebuild that changed a few subjects then writes the new
-file from the old one: runs of unchanged blocks are copied byte for byte, the changed
-blocks are written anew. The old file is only used when it is still exactly the one
-indexed (any write to it changes its change time); otherwise the caller builds in full.
+file from the old one: the changed blocks are written anew, and each run of unchanged
+blocks between them is copied byte for byte at once, in the kernel where it can
+(``os.copy_file_range``), else through a memory map. Block places come from summing
+lengths up to the few changed positions (found by bisection in the sorted order), so a
+rebuild does no work per unchanged subject in Python. The old file is only used when it
+is still exactly the one indexed (any write to it changes its change time); otherwise
+the caller builds in full.
 """
 
 from __future__ import annotations
