@@ -171,3 +171,10 @@ def test_layout_is_cached_and_a_bad_entry_ignored(generated: Dataset, tmp_path: 
         assert run() == expected
     stored = read_entry(tmp_path, "layout", entry.name)  # the recomputed entry, written back
     assert isinstance(stored, list) and len(stored) == len(generated.entities)
+
+
+def test_links_to_unknown_entities_are_left_out_of_the_layout(generated: Dataset) -> None:
+    gone = next(s.object for s in generated.statements if s.object is not None)
+    kept = tuple(e for e in generated.entities if e.id != gone)
+    assert len(kept) > LARGE_GRAPH
+    _assert_same(replace(generated, entities=kept))
