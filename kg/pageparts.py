@@ -65,6 +65,10 @@ class FilePage:
     links: tuple[tuple[str, str], ...]
     #: The predicates used.
     predicates: frozenset[str]
+    #: Sorted ids whose labels the rows show (qualifiers ``location``, ``according_to``).
+    labelled: tuple[str, ...] = ()
+    #: Sorted ids of the sources the rows cite.
+    cited: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,18 +81,34 @@ class PageContext:
     #: sha256 over the labels, the days and the row-writing code, in any input order.
     digest: str
 
+    def rows_key(self, page: FilePage) -> str:
+        """A digest of only the labels and days the rows of ``page``'s file use, and of
+        the row-writing code: with the file's content, a finer cache key for
+        :func:`rows_json` than ``digest`` (a new label elsewhere leaves it unchanged)."""
+        label, since = self.labels.get, self.since.get
+        text = json.dumps([_code_version(_ROW_MODULES), [[i, label(i)] for i in page.labelled],
+                           [[s, since(s)] for s in page.cited]],
+                          ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
 
 def file_page(statements: Sequence[Statement]) -> FilePage:
     """The :class:`FilePage` of one file's statements."""
     degree: dict[str, int] = {}
     get = degree.get
     links: list[tuple[str, str]] = []
+    labelled: set[str | None] = set()
+    cited: set[str] = set()
     for s in statements:
         degree[s.subject] = get(s.subject, 0) + 1
         if s.object is not None:
             degree[s.object] = get(s.object, 0) + 1
             links.append((s.subject, s.object))
-    return FilePage(degree, tuple(links), frozenset(s.predicate for s in statements))
+        q = s.qualifiers
+        labelled.update((q.location, q.according_to))
+        cited.update(c.source for c in s.citations)
+    return FilePage(degree, tuple(links), frozenset(s.predicate for s in statements),
+                    tuple(sorted(filter(None, labelled))), tuple(sorted(cited)))
 
 
 @cache

@@ -178,3 +178,28 @@ def test_links_to_unknown_entities_are_left_out_of_the_layout(generated: Dataset
     kept = tuple(e for e in generated.entities if e.id != gone)
     assert len(kept) > LARGE_GRAPH
     _assert_same(replace(generated, entities=kept))
+
+
+def test_rows_key_follows_only_what_the_rows_use(shipped: Dataset) -> None:
+    part = next(p for p in by_file(shipped).values()
+                if any(s.qualifiers.location or s.qualifiers.according_to
+                       for s in p.statements))
+    page = file_page(part.statements)
+    assert page.labelled and page.cited
+    used, unused = page.labelled[0], next(e for e in shipped.entities
+                                          if e.id not in page.labelled)
+
+    def relabel(eid: str) -> tuple[str, str]:
+        entities = tuple(replace(e, label=e.label + " (new)") if e.id == eid else e
+                         for e in shipped.entities)
+        context = page_context(entities, shipped.sources)
+        return context.rows_key(page), rows_json(part.statements, context)
+
+    base = page_context(shipped.entities, shipped.sources)
+    before = base.rows_key(page), rows_json(part.statements, base)
+    assert relabel(unused.id) == before
+    key, rows = relabel(used)
+    assert key != before[0] and rows != before[1]
+    sources = tuple(replace(s, published="1901") if s.id == page.cited[0] else s
+                    for s in shipped.sources)
+    assert page_context(shipped.entities, sources).rows_key(page) != before[0]
