@@ -2,11 +2,13 @@
 
 pyvis's own templates load scripts and styles from CDNs even in its "local" and
 "in_line" modes, so kg writes the page from its own template (kg/templates/) and inlines
-the vis-network bundle that ships inside the pyvis package. Page data is built as plain
-dicts in one pass over the dataset (pyvis's ``add_edge`` is quadratic) and travels as
-escaped JSON; the page puts every label, alias, note and title on screen with
-``textContent``, never as HTML, and a Content-Security-Policy allows only the page's own
-two scripts (by hash), so an injected ``onerror`` or ``<script>`` cannot run.
+the vis-network bundle that ships inside the pyvis package. Page data is plain dicts
+(pyvis's ``add_edge`` is quadratic) travelling as escaped JSON, written from per-file
+parts by :mod:`kg.pageparts` (so a rebuild reuses unchanged files' parts), the same bytes
+as :func:`page_data`, the one-pass reference. The page puts every label, alias, note and
+title on screen with ``textContent``, never as HTML, and a Content-Security-Policy allows
+only the page's own two scripts (by hash), so an injected ``onerror`` or ``<script>``
+cannot run.
 
 "As of" rule: a fact stands on day D when it may have happened, or may have been
 reported, by D: the earliest day its ``date``/``start`` qualifier or the publication of
