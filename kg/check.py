@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -34,7 +34,8 @@ def check(data: Dataset, *, vocab: Vocabulary | None = None) -> list[Issue]:
     """Every problem in the data, errors and warnings, in no particular order."""
     v = vocab or vocabulary()
     context = Context.of(data.entities, data.sources)
-    return [*record_issues(data, v, context), *across([summarize(data)])]
+    return [*record_issues(data, v, context),
+            *across([summarize(data)], lambda _: data.statements)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,14 +62,14 @@ class Context:
 @dataclass(frozen=True, slots=True)
 class Summary:
     """What the checks across files need of some records (those of one file, or all):
-    the records' ids and positions, each statement's key, the ids statements mention.
-    Sources and entities are kept whole but for their per-key positions (``locs``)."""
+    the records' ids and positions, a fingerprint of each statement's key, the ids
+    statements mention. Sources and entities are kept whole but for their per-key
+    positions (``locs``)."""
 
     sources: tuple[Source, ...]
     entities: tuple[Entity, ...]
     id_locs: tuple[Loc, ...]  # where each source's, then each entity's id is
-    statement_keys: tuple[tuple[str, str, str, str], ...]
-    statement_locs: tuple[Loc, ...]
+    statement_prints: bytes  # _PRINT bytes per statement (see _prints)
     mentioned: frozenset[str]
 
 
@@ -80,8 +81,18 @@ def summarize(data: Dataset) -> Summary:
     return Summary(tuple(replace(src, locs={}) for src in data.sources),
                    tuple(replace(e, locs={}) for e in data.entities),
                    tuple(r.locs.get("id", r.loc) for r in records),
-                   tuple(statement_key(s) for s in data.statements),
-                   tuple(s.loc for s in data.statements), frozenset(mentioned))
+                   _prints(data.statements), frozenset(mentioned))
+
+
+_PRINT = 8
+
+
+def _prints(statements: Sequence[Statement]) -> bytes:
+    """A short hash of each statement's key, one after another: two statements with the
+    same key have the same print, so files whose prints are all distinct have no
+    duplicate statement (and only files sharing a print need their records read)."""
+    return b"".join(hashlib.blake2b("\x1f".join(statement_key(s)).encode(),
+                                    digest_size=_PRINT).digest() for s in statements)
 
 
 def record_issues(data: Dataset, v: Vocabulary, context: Context) -> list[Issue]:
@@ -98,9 +109,12 @@ def record_issues(data: Dataset, v: Vocabulary, context: Context) -> list[Issue]
     return issues
 
 
-def across(summaries: Sequence[Summary]) -> list[Issue]:
+def across(summaries: Sequence[Summary],
+           statements: Callable[[int], Sequence[Statement]]) -> list[Issue]:
     """The problems between records, of the files ``summaries`` (in file order): ids
-    defined twice or malformed, statements made twice, entities no statement mentions."""
+    defined twice or malformed, statements made twice, entities no statement mentions.
+    ``statements(i)``: the statements of file ``i``, read only if it may hold a
+    duplicate statement."""
     sources = [(r.id, loc) for part in summaries
                for r, loc in zip(part.sources, part.id_locs, strict=False)]
     entities = [(r.id, loc) for part in summaries
@@ -108,10 +122,28 @@ def across(summaries: Sequence[Summary]) -> list[Issue]:
                                   strict=True)]
     mentioned = set().union(*(part.mentioned for part in summaries))
     return [*_duplicate_ids(sources + entities),
-            *_duplicate_statements((key, loc) for part in summaries for key, loc in zip(
-                part.statement_keys, part.statement_locs, strict=True)),
+            *_duplicate_statements((statement_key(s), s.loc) for i in _sharing(summaries)
+                                   for s in statements(i)),
             *(_warn(e.loc, "entity is in no statement", e.id, "orphan-entity")
               for part in summaries for e in part.entities if e.id not in mentioned)]
+
+
+def _sharing(summaries: Sequence[Summary]) -> list[int]:
+    """The files (by index) with a statement print that is not unique, in file order."""
+    seen: set[bytes] = set()
+    shared: set[bytes] = set()
+    for part in summaries:
+        data = part.statement_prints
+        for at in range(0, len(data), _PRINT):
+            one = data[at:at + _PRINT]
+            if one in seen:
+                shared.add(one)
+            seen.add(one)
+    if not shared:
+        return []
+    return [i for i, part in enumerate(summaries) if any(
+        part.statement_prints[at:at + _PRINT] in shared
+        for at in range(0, len(part.statement_prints), _PRINT))]
 
 
 def _records(data: Dataset) -> list[Source | Entity]:

@@ -141,7 +141,7 @@ def check_files(files: Sequence[DataFile]) -> list[Issue]:
     for f in files:
         issues += f.summary.issues
         issues += _record_issues(f, v, shared, digest)
-    issues += across([f.summary.check for f in files])
+    issues += across([f.summary.check for f in files], lambda i: files[i].records().statements)
     return issues
 
 
