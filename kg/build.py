@@ -213,7 +213,8 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
         triples = own.distinct()
         if parallel:  # sorted here once, so that the forked writer shares the order
             _ = text.subjects
-    outputs.update(_pages(files, out, html_page=html_page, focus=focus, hops=hops))
+    outputs.update(_pages(files, out, html_page=html_page, focus=focus, hops=hops,
+                           cache_dir=cache_dir))
     if imported:
         data = datafiles.dataset(files)
         base = [*data_triples(data), *ontology_graph()]
@@ -236,13 +237,15 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
 
 
 def _pages(files: list[DataFile], out: Path, *, html_page: bool, focus: Sequence[str],
-           hops: int) -> dict[Path, str | Callable[[], str]]:
-    """The HTML page and the focus pages."""
+           hops: int, cache_dir: Path | None) -> dict[Path, str | Callable[[], str]]:
+    """The HTML page (from the files' parts: kg.pageparts) and the focus pages."""
     pages: dict[Path, str | Callable[[], str]] = {}
-    data = datafiles.dataset(files)
     if html_page:
-        pages[out / "graph.html"] = partial(html.render_page, data)
-    for name in focus:
-        eid, page = html.render_focus_page(data, name, hops=hops)
-        pages[out / f"focus-{eid}.html"] = page
+        pages[out / "graph.html"] = lambda: html.render_page_parts(
+            *datafiles.page_parts(files), cache_dir=cache_dir)
+    if focus:
+        data = datafiles.dataset(files)
+        for name in focus:
+            eid, page = html.render_focus_page(data, name, hops=hops)
+            pages[out / f"focus-{eid}.html"] = page
     return pages

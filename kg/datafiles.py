@@ -2,13 +2,16 @@
 its records.
 
 A file's :class:`FileSummary` is what the steps over all files need of it: the checks
-across files (:class:`kg.check.Summary`) and the issues of its parse. With a cache
+across files (:class:`kg.check.Summary`), the page's counts and links
+(:class:`kg.pageparts.FilePage`) and the issues of its parse. With a cache
 (``cache_dir``) it is stored under the file's content key beside its parse
-(:mod:`kg.cache`), and so is what depends on other files as well, each record's own
-checks, under the content key and a digest of that context
-(:class:`kg.check.Context`). A rebuild after editing one file thus reads the other files'
-summaries and cached issues, never their records; anything not in the cache is made
-from the records, so an entry is never stale and never needed.
+(:mod:`kg.cache`), and so is what depends on other files as well, under the content key
+and a digest of that context: each record's own checks (:class:`kg.check.Context`:
+entity classes, source ids) and the page's statement rows
+(:meth:`kg.pageparts.PageContext.rows_key`: the labels and source dates they show). A
+rebuild after editing one file thus reads the other files' summaries, cached issues and
+rows, never their records; anything not in the cache is made from the records, so an
+entry is never stale and never needed.
 """
 
 from __future__ import annotations
@@ -24,10 +27,11 @@ from kg.cache import cached_part, code_version, file_key, merge, read_entry, wri
 from kg.check import Context, Summary, across, record_issues, summarize
 from kg.errors import Issue, Loc
 from kg.load import data_files, display_name, load_file
-from kg.model import Dataset
+from kg.model import Dataset, Entity, Source
+from kg.pageparts import FilePage, PageContext, file_page, page_context, rows_json
 from kg.vocab import Vocabulary, ontology_text, vocabulary
 
-_MODULES = ("check.py", "datafiles.py", "vocab.py")
+_MODULES = ("check.py", "datafiles.py", "vocab.py", "pageparts.py", "html.py")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +39,7 @@ class FileSummary:
     """What the steps over all files need of one file, without its records."""
 
     check: Summary
+    page: FilePage
     issues: tuple[Issue, ...]  # the parse's
 
 
@@ -111,7 +116,7 @@ def _data_file(name: str, data: bytes, cache_dir: Path | None) -> DataFile:
 
 
 def _summary(records: Dataset, issues: list[Issue]) -> FileSummary:
-    return FileSummary(summarize(records), tuple(issues))
+    return FileSummary(summarize(records), file_page(records.statements), tuple(issues))
 
 
 def dataset(files: Sequence[DataFile]) -> Dataset:
@@ -155,3 +160,26 @@ def _record_issues(f: DataFile, v: Vocabulary, shared: Context, digest: str) -> 
     found = record_issues(f.records(), v, shared)
     write_entry(f.cache_dir, "checked", key, found)
     return found
+
+
+def page_parts(files: Sequence[DataFile]) -> tuple[list[Entity], list[Source],
+                                                   list[tuple[FilePage, str]]]:
+    """The entities, sources and per-file parts :func:`kg.html.render_page_parts` writes
+    the page of the files from; a file's rows come from the cache when neither it nor
+    the labels and source dates they show changed."""
+    entities = [e for f in files for e in f.summary.check.entities]
+    sources = [s for f in files for s in f.summary.check.sources]
+    shared = page_context(entities, sources)
+    return entities, sources, [(f.summary.page, _rows(f, shared)) for f in files]
+
+
+def _rows(f: DataFile, shared: PageContext) -> str:
+    if f.cache_dir is None:
+        return rows_json(f.records().statements, shared)
+    key = _entry_key(f.key, shared.rows_key(f.summary.page))
+    entry = read_entry(f.cache_dir, "rows", key)
+    if isinstance(entry, str):
+        return entry
+    rows = rows_json(f.records().statements, shared)
+    write_entry(f.cache_dir, "rows", key, rows)
+    return rows
