@@ -14,9 +14,8 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from kg import export, html, rebuild
-from kg.cache import load_keyed
-from kg.check import check as check_dataset
+from kg import datafiles, export, html, rebuild
+from kg.datafiles import DataFile
 from kg.errors import DataError, Issue, OutputError, sort_issues
 from kg.fork import ChildFailed, both
 from kg.gcpause import paused_gc
@@ -25,7 +24,7 @@ from kg.lock import build_lock, remove_stale_temps
 from kg.model import Dataset
 from kg.ntterms import NTTerms, TextTriple, from_rdflib
 from kg.rdf import Triple, data_triples, to_graph
-from kg.shaclfiles import validate_files
+from kg.shaclfiles import validate_parts
 from kg.stats import Stats, grouped_stats
 from kg.vocab import ontology_graph
 
@@ -47,12 +46,17 @@ class Checked:
 
 @dataclass(frozen=True, slots=True)
 class BuildResult:
-    data: Dataset
+    files: list[DataFile]  # the data files built (their records read on demand)
     issues: list[Issue]
     outputs: dict[str, Path]
     stats: Stats
     imported: imports.Imported | None = None
     spliced: bool = False  # RDF outputs made from the previous build's (kg.rebuild)
+
+    @property
+    def data(self) -> Dataset:
+        """Every record built (a rebuild reads unchanged files' records only now)."""
+        return datafiles.dataset(self.files)
 
     @property
     def triples(self) -> tuple[Triple, ...]:
@@ -70,31 +74,39 @@ class BuildResult:
 
 
 def _load_checked(data_dir: Path | str, *, shacl: bool, cache_dir: Path | None,
-                  raise_errors: bool) -> tuple[Dataset, list[Issue], dict[str, str]]:
-    """Load (reusing cached parses), check across all files, then SHACL when error-free."""
+                  raise_errors: bool) -> tuple[list[DataFile], list[Issue]]:
+    """Load (with a cache: summaries of unchanged files, not their records), check across
+    all files, then SHACL when error-free."""
     with paused_gc():
-        data, issues, keys = load_keyed(data_dir, cache_dir=cache_dir)
-        issues += check_dataset(data)
+        files, issues = datafiles.scan(data_dir, cache_dir=cache_dir)
+        issues += datafiles.check_files(files)
         if shacl and not any(i.is_error for i in issues):
-            issues += validate_files(data, cache_dir=cache_dir, file_keys=keys)
+            issues += _shacl(files, cache_dir=cache_dir)
         issues = sort_issues(issues)
     if raise_errors and any(i.is_error for i in issues):
         raise DataError(issues)
-    return data, issues, keys
+    return files, issues
+
+
+def _shacl(files: list[DataFile], *, cache_dir: Path | None,
+           text: Iterable[TextTriple] | None = None) -> list[Issue]:
+    return validate_parts({f.name: f.records for f in files}, cache_dir=cache_dir,
+                          text=text, file_keys=datafiles.keys(files))
 
 
 def check(data_dir: Path | str = "data", *, shacl: bool = True,
           cache_dir: Path | None = None) -> list[Issue]:
     """Every problem in the data (errors and warnings), sorted by position; writes nothing
-    but the parse cache (when ``cache_dir`` is given)."""
+    but the cache (when ``cache_dir`` is given)."""
     return _load_checked(data_dir, shacl=shacl, cache_dir=cache_dir, raise_errors=False)[1]
 
 
 def load_graph(data_dir: Path | str = "data", *, shacl: bool = True,
                cache_dir: Path | None = None) -> Checked:
     """Load and check ``data_dir`` and build its graph; raise DataError if it has errors."""
-    data, issues, _ = _load_checked(data_dir, shacl=shacl, cache_dir=cache_dir,
-                                    raise_errors=True)
+    files, issues = _load_checked(data_dir, shacl=shacl, cache_dir=cache_dir,
+                                  raise_errors=True)
+    data = datafiles.dataset(files)
     return Checked(data, to_graph(data), issues)
 
 
@@ -166,11 +178,12 @@ def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
 def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bool,
            shacl: bool, config: Path | str | None, focus: Sequence[str], hops: int,
            lock_wait: float, cache_dir: Path | None, parallel: bool) -> BuildResult:
-    data, issues, keys = _load_checked(data_dir, shacl=False, cache_dir=cache_dir,
-                                       raise_errors=True)
+    files, issues = _load_checked(data_dir, shacl=False, cache_dir=cache_dir,
+                                  raise_errors=True)
+    keys = datafiles.keys(files)
     config_path = imports.find_config(data_dir, config)
-    imported = imports.run_project(imports.read_config(config_path), data) \
-        if config_path else None
+    imported = imports.run_project(imports.read_config(config_path),
+                                   datafiles.dataset(files)) if config_path else None
     rdf_paths = {fmt: out / OUTPUTS[fmt] for fmt in formats}
     spliced = cache_dir is not None and not imported and not parallel and "nt" in formats
     state_key = rebuild.state_key(data_dir, out)
@@ -179,13 +192,14 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
     if spliced and cache_dir is not None and (state := rebuild.read_state(cache_dir, state_key)):
         plan = rebuild.plan(state, options=options, keys=keys, cache_dir=cache_dir,
                             paths=rdf_paths)
-    files: dict[Path, str | Callable[[], str | Iterable[str]] | export.Direct]
+    outputs: dict[Path, str | Callable[[], str | Iterable[str]] | export.Direct]
     triples: Iterable[TextTriple] | None = None
     if plan is not None:
-        files = {rdf_paths[fmt]: f for fmt, f in plan.files.items() if f is not None}
+        outputs = {rdf_paths[fmt]: f for fmt, f in plan.files.items() if f is not None}
         result_stats = plan.stats
     else:
-        curated = chain(data_triples(data, NTTerms()), from_rdflib(ontology_graph()))
+        curated = chain(data_triples(datafiles.dataset(files), NTTerms()),
+                        from_rdflib(ontology_graph()))
         if imported:  # stats and SHACL are of the curated graph, the outputs the union
             own = export.Text(curated)
             text = export.Text(chain(own.distinct(),
@@ -193,18 +207,19 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
         else:
             own = text = export.Text(curated)
         recorders = rebuild.recorders(text, formats) if spliced else {}
-        files = {path: recorders[fmt].pieces if fmt in recorders
-                 else partial(export.chunks, text, fmt) for fmt, path in rdf_paths.items()}
+        outputs = {path: recorders[fmt].pieces if fmt in recorders
+                   else partial(export.chunks, text, fmt) for fmt, path in rdf_paths.items()}
         result_stats = grouped_stats(own.grouped)
         triples = own.distinct()
         if parallel:  # sorted here once, so that the forked writer shares the order
             _ = text.subjects
-    files.update(_pages(data, out, html_page=html_page, focus=focus, hops=hops))
+    outputs.update(_pages(files, out, html_page=html_page, focus=focus, hops=hops,
+                           cache_dir=cache_dir))
     if imported:
+        data = datafiles.dataset(files)
         base = [*data_triples(data), *ontology_graph()]
-        files.update(imports.output_files(imported, base, data, out, html_page=html_page))
-    validate = partial(validate_files, data, cache_dir=cache_dir, text=triples,
-                       file_keys=keys) if shacl else list
+        outputs.update(imports.output_files(imported, base, data, out, html_page=html_page))
+    validate = partial(_shacl, files, cache_dir=cache_dir, text=triples) if shacl else list
 
     def committed() -> None:
         if spliced and cache_dir is not None:
@@ -212,21 +227,25 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
                 rebuild.new_state(options, keys, recorders, text)
             rebuild.save_state(cache_dir, state_key, state, rdf_paths)
 
-    found = _validate_and_write(files, out, validate, lock_wait=lock_wait, parallel=parallel,
-                                committed=committed)
+    found = _validate_and_write(outputs, out, validate, lock_wait=lock_wait,
+                                parallel=parallel, committed=committed)
     if found:
         issues = sort_issues([*issues, *found])
-    outputs = {path.relative_to(out).as_posix(): path for path in [*rdf_paths.values(), *files]}
-    return BuildResult(data, issues, outputs, result_stats, imported, plan is not None)
+    written = {path.relative_to(out).as_posix(): path
+               for path in [*rdf_paths.values(), *outputs]}
+    return BuildResult(files, issues, written, result_stats, imported, plan is not None)
 
 
-def _pages(data: Dataset, out: Path, *, html_page: bool, focus: Sequence[str],
-           hops: int) -> dict[Path, str | Callable[[], str]]:
-    """The HTML page and the focus pages."""
-    files: dict[Path, str | Callable[[], str]] = {}
+def _pages(files: list[DataFile], out: Path, *, html_page: bool, focus: Sequence[str],
+           hops: int, cache_dir: Path | None) -> dict[Path, str | Callable[[], str]]:
+    """The HTML page (from the files' parts: kg.pageparts) and the focus pages."""
+    pages: dict[Path, str | Callable[[], str]] = {}
     if html_page:
-        files[out / "graph.html"] = partial(html.render_page, data)
-    for name in focus:
-        eid, page = html.render_focus_page(data, name, hops=hops)
-        files[out / f"focus-{eid}.html"] = page
-    return files
+        pages[out / "graph.html"] = lambda: html.render_page_parts(
+            *datafiles.page_parts(files), cache_dir=cache_dir)
+    if focus:
+        data = datafiles.dataset(files)
+        for name in focus:
+            eid, page = html.render_focus_page(data, name, hops=hops)
+            pages[out / f"focus-{eid}.html"] = page
+    return pages

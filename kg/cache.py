@@ -25,7 +25,7 @@ from typing import Any
 
 from kg import model
 from kg.errors import Issue, Loc
-from kg.load import data_files, load, load_file
+from kg.load import data_files, display_name, load, load_file
 from kg.model import Dataset
 
 _READER_MODULES = ("load.py", "yamlread.py", "yamlfast.py", "model.py", "errors.py", "dates.py",
@@ -111,13 +111,6 @@ def write_entry(cache_dir: Path, kind: str, key: str, value: object) -> None:
         return
 
 
-def _display(path: Path, base: Path) -> str:
-    try:
-        return path.resolve().relative_to(base.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
 def load_cached(root: Path | str, *, cache_dir: Path | None,
                 display_root: Path | str | None = None) -> tuple[Dataset, list[Issue]]:
     """Like :func:`kg.load.load`, reusing cached parses of unchanged files.
@@ -143,7 +136,7 @@ def load_keyed(root: Path | str, *, cache_dir: Path | None,
     issues: list[Issue] = []
     keys: dict[str, str] = {}
     for path in data_files(root):
-        name = _display(path, base)
+        name = display_name(path, base)
         data = path.read_bytes()
         key = keys[name] = file_key(name, data)
         part, found = cached_part(cache_dir, key, data, name)

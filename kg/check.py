@@ -6,9 +6,10 @@ single source, a citation without a locator, an entity no statement mentions).
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from rdflib import XSD
@@ -32,43 +33,133 @@ _NUMERIC = frozenset(str(t) for t in (XSD.decimal, XSD.integer, XSD.double, XSD.
 def check(data: Dataset, *, vocab: Vocabulary | None = None) -> list[Issue]:
     """Every problem in the data, errors and warnings, in no particular order."""
     v = vocab or vocabulary()
-    ids = _id_index(data)
-    issues = list(_duplicate_ids(data))
+    context = Context.of(data.entities, data.sources)
+    return [*record_issues(data, v, context),
+            *across([summarize(data)], lambda _: data.statements)]
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What the checks of one record need from other files: each entity's class and the
+    source ids (whether an id is an entity, a source or neither, and the names a typo
+    is compared with)."""
+
+    kinds: dict[str, str]
+    sources: frozenset[str]
+
+    @classmethod
+    def of(cls, entities: Iterable[Entity], sources: Iterable[Source]) -> Context:
+        return cls({e.id: e.type for e in entities}, frozenset(s.id for s in sources))
+
+    @property
+    def digest(self) -> str:
+        """A hash of the context, the same whatever the order of the records."""
+        text = "\n".join([*sorted(f"{k}\t{t}" for k, t in self.kinds.items()), "",
+                          *sorted(self.sources)])
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """What the checks across files need of some records (those of one file, or all):
+    the records' ids and positions, a fingerprint of each statement's key, the ids
+    statements mention. Sources and entities are kept whole but for their per-key
+    positions (``locs``)."""
+
+    sources: tuple[Source, ...]
+    entities: tuple[Entity, ...]
+    id_locs: tuple[Loc, ...]  # where each source's, then each entity's id is
+    statement_prints: bytes  # _PRINT bytes per statement (see _prints)
+    mentioned: frozenset[str]
+
+
+def summarize(data: Dataset) -> Summary:
+    """The :class:`Summary` of ``data``'s records."""
+    records = _records(data)
+    mentioned = {x for s in data.statements for x in (
+        s.subject, s.object, s.qualifiers.location, s.qualifiers.according_to) if x}
+    return Summary(tuple(replace(src, locs={}) for src in data.sources),
+                   tuple(replace(e, locs={}) for e in data.entities),
+                   tuple(r.locs.get("id", r.loc) for r in records),
+                   _prints(data.statements), frozenset(mentioned))
+
+
+_PRINT = 8
+
+
+def _prints(statements: Sequence[Statement]) -> bytes:
+    """A short hash of each statement's key, one after another: two statements with the
+    same key have the same print, so files whose prints are all distinct have no
+    duplicate statement (and only files sharing a print need their records read)."""
+    return b"".join(hashlib.blake2b("\x1f".join(statement_key(s)).encode(),
+                                    digest_size=_PRINT).digest() for s in statements)
+
+
+def record_issues(data: Dataset, v: Vocabulary, context: Context) -> list[Issue]:
+    """The problems of each record on its own (given ``context``): all but those of
+    :func:`across`."""
+    issues: list[Issue] = []
     for source in data.sources:
         issues += _check_source(source)
     for entity in data.entities:
         issues += _check_entity(entity, v)
-    kinds = {e.id: e.type for e in data.entities}
-    sources = {s.id for s in data.sources}
     for statement in data.statements:
-        issues += _check_statement(statement, v, kinds, sources, ids)
-    issues += _duplicate_statements(data)
+        issues += _check_statement(statement, v, context.kinds, context.sources)
     issues += _quality_warnings(data)
     return issues
+
+
+def across(summaries: Sequence[Summary],
+           statements: Callable[[int], Sequence[Statement]]) -> list[Issue]:
+    """The problems between records, of the files ``summaries`` (in file order): ids
+    defined twice or malformed, statements made twice, entities no statement mentions.
+    ``statements(i)``: the statements of file ``i``, read only if it may hold a
+    duplicate statement."""
+    sources = [(r.id, loc) for part in summaries
+               for r, loc in zip(part.sources, part.id_locs, strict=False)]
+    entities = [(r.id, loc) for part in summaries
+                for r, loc in zip(part.entities, part.id_locs[len(part.sources):],
+                                  strict=True)]
+    mentioned = set().union(*(part.mentioned for part in summaries))
+    return [*_duplicate_ids(sources + entities),
+            *_duplicate_statements((statement_key(s), s.loc) for i in _sharing(summaries)
+                                   for s in statements(i)),
+            *(_warn(e.loc, "entity is in no statement", e.id, "orphan-entity")
+              for part in summaries for e in part.entities if e.id not in mentioned)]
+
+
+def _sharing(summaries: Sequence[Summary]) -> list[int]:
+    """The files (by index) with a statement print that is not unique, in file order."""
+    seen: set[bytes] = set()
+    shared: set[bytes] = set()
+    for part in summaries:
+        data = part.statement_prints
+        for at in range(0, len(data), _PRINT):
+            one = data[at:at + _PRINT]
+            if one in seen:
+                shared.add(one)
+            seen.add(one)
+    if not shared:
+        return []
+    return [i for i, part in enumerate(summaries) if any(
+        part.statement_prints[at:at + _PRINT] in shared
+        for at in range(0, len(part.statement_prints), _PRINT))]
 
 
 def _records(data: Dataset) -> list[Source | Entity]:
     return [*data.sources, *data.entities]
 
 
-def _id_index(data: Dataset) -> dict[str, Loc]:
-    index: dict[str, Loc] = {}
-    for record in _records(data):
-        index.setdefault(record.id, record.locs.get("id", record.loc))
-    return index
-
-
-def _duplicate_ids(data: Dataset) -> Iterator[Issue]:
+def _duplicate_ids(ids: Iterable[tuple[str, Loc]]) -> Iterator[Issue]:
     first: dict[str, Loc] = {}
-    for record in _records(data):
-        loc = record.locs.get("id", record.loc)
-        if record.id in first:
-            yield Issue(loc, f"duplicate id (first defined at {first[record.id]})", record.id)
+    for rid, loc in ids:
+        if rid in first:
+            yield Issue(loc, f"duplicate id (first defined at {first[rid]})", rid)
         else:
-            first[record.id] = loc
-        if not ID.fullmatch(record.id):
+            first[rid] = loc
+        if not ID.fullmatch(rid):
             yield Issue(loc, "invalid id: use lowercase letters, digits and inner hyphens",
-                        record.id)
+                        rid)
 
 
 def _check_date(record: Source | Statement, key: str, text: str | None) -> Iterator[Issue]:
@@ -116,13 +207,13 @@ def _check_entity(e: Entity, v: Vocabulary) -> Iterator[Issue]:
         yield from _check_text(e.locs, f"aliases.{i}", alias, e.loc)
 
 
-def _check_statement(s: Statement, v: Vocabulary, kinds: dict[str, str], sources: set[str],
-                     ids: dict[str, Loc]) -> Iterator[Issue]:
+def _check_statement(s: Statement, v: Vocabulary, kinds: dict[str, str],
+                     sources: frozenset[str]) -> Iterator[Issue]:
     at = s.locs.get
     if s.id is not None and not ID.fullmatch(s.id):
         yield Issue(at("id", s.loc), "invalid id: use lowercase letters, digits and inner hyphens",
                     s.id)
-    yield from _check_ref(s, "subject", s.subject, kinds, ids)
+    yield from _check_ref(s, "subject", s.subject, kinds, sources)
     info = v.predicates.get(s.predicate)
     if info is None:
         yield _unknown(at("predicate", s.loc), "predicate", s.predicate, v.predicates)
@@ -137,10 +228,10 @@ def _check_statement(s: Statement, v: Vocabulary, kinds: dict[str, str], sources
             yield Issue(at("object", s.loc), f"'{s.predicate}' points to "
                         + " or ".join(sorted(info.ranges)) + f", not {object_type}", s.object)
     if s.object is not None:
-        yield from _check_ref(s, "object", s.object, kinds, ids)
-    yield from _check_qualifiers(s, v, kinds, ids)
+        yield from _check_ref(s, "object", s.object, kinds, sources)
+    yield from _check_qualifiers(s, v, kinds, sources)
     for citation in s.citations:
-        yield from _check_citation(citation, v, sources, ids)
+        yield from _check_citation(citation, v, kinds, sources)
 
 
 def _known(cls: str | None, v: Vocabulary) -> str | None:
@@ -149,11 +240,11 @@ def _known(cls: str | None, v: Vocabulary) -> str | None:
 
 
 def _check_ref(s: Statement, key: str, ref: str | None, kinds: dict[str, str],
-               ids: dict[str, Loc]) -> Iterator[Issue]:
+               sources: frozenset[str]) -> Iterator[Issue]:
     if ref is None or ref in kinds:
         return
     loc = s.locs.get(key, s.loc)
-    if ref in ids:
+    if ref in sources:
         yield Issue(loc, f"'{key}' must be an entity, but this id is a source", ref)
     else:
         yield Issue(loc, f"unknown entity{did_you_mean(ref, kinds)}", ref)
@@ -194,7 +285,7 @@ def _check_amount(s: Statement, key: str, amount: Amount) -> Iterator[Issue]:
 
 
 def _check_qualifiers(s: Statement, v: Vocabulary, kinds: dict[str, str],
-                      ids: dict[str, Loc]) -> Iterator[Issue]:
+                      sources: frozenset[str]) -> Iterator[Issue]:
     q = s.qualifiers
     at = s.locs.get
     for key in ("date", "start", "end"):
@@ -204,8 +295,9 @@ def _check_qualifiers(s: Statement, v: Vocabulary, kinds: dict[str, str],
     if q.certainty is not None and q.certainty not in v.certainties:
         yield _unknown(at("qualifiers.certainty", s.loc), "certainty", q.certainty,
                        v.certainties)
-    yield from _check_ref(s, "qualifiers.location", q.location, kinds, ids)
-    yield from _check_ref(s, "qualifiers.according-to", q.according_to, kinds, ids)
+    yield from _check_ref(s, "qualifiers.location", q.location, kinds, sources)
+    yield from _check_ref(s, "qualifiers.according-to", q.according_to, kinds,
+                          sources)
     if q.amount is not None:
         yield from _check_amount(s, "qualifiers.amount", q.amount)
     if q.quantity is not None and q.quantity.value < 0:
@@ -213,11 +305,11 @@ def _check_qualifiers(s: Statement, v: Vocabulary, kinds: dict[str, str],
                     str(q.quantity.value))
 
 
-def _check_citation(c: Citation, v: Vocabulary, sources: set[str],
-                    ids: dict[str, Loc]) -> Iterator[Issue]:
+def _check_citation(c: Citation, v: Vocabulary, kinds: dict[str, str],
+                    sources: frozenset[str]) -> Iterator[Issue]:
     at = c.locs.get
     if c.source not in sources:
-        hint = " (this id is an entity)" if c.source in ids else did_you_mean(c.source, sources)
+        hint = " (this id is an entity)" if c.source in kinds else did_you_mean(c.source, sources)
         yield Issue(at("source", c.loc), f"unknown source{hint}", c.source)
     if c.credibility is not None and not 1 <= c.credibility <= 6:
         yield Issue(at("credibility", c.loc), "credibility must be 1 to 6", c.credibility)
@@ -231,35 +323,31 @@ def statement_key(s: Statement) -> tuple[str, str, str, str]:
     return (s.subject, s.predicate, obj, s.id or "")
 
 
-def _duplicate_statements(data: Dataset) -> Iterator[Issue]:
+def _duplicate_statements(keyed: Iterable[tuple[tuple[str, str, str, str], Loc]]
+                          ) -> Iterator[Issue]:
     first: dict[tuple[str, str, str, str], Loc] = {}
-    for s in data.statements:
-        key = statement_key(s)
+    for key, loc in keyed:
         if key in first:
-            yield Issue(s.loc, f"same subject, predicate and object as the statement at "
+            yield Issue(loc, f"same subject, predicate and object as the statement at "
                         f"{first[key]}; give each a distinct 'id'", " ".join(key[:3]))
         else:
-            first[key] = s.loc
+            first[key] = loc
+
+
+def _warn(loc: Loc, message: str, value: object, code: str) -> Issue:
+    return Issue(loc, message, value, Severity.WARNING, code)
 
 
 def _quality_warnings(data: Dataset) -> Iterator[Issue]:
-    def warn(loc: Loc, message: str, value: object, code: str) -> Issue:
-        return Issue(loc, message, value, Severity.WARNING, code)
-
-    mentioned = Counter[str]()
+    """The warnings each record gets on its own (orphan entities: see :func:`across`)."""
     for s in data.statements:
-        mentioned.update(x for x in (s.subject, s.object, s.qualifiers.location,
-                                     s.qualifiers.according_to) if x)
         if len({c.source for c in s.citations}) == 1:
-            yield warn(s.loc, "claim rests on a single source", s.citations[0].source,
-                       "single-source")
+            yield _warn(s.loc, "claim rests on a single source", s.citations[0].source,
+                        "single-source")
         for c in s.citations:
             if c.locator is None:
-                yield warn(c.loc, "citation has no locator (paragraph or page)", c.source,
-                           "no-locator")
-    for e in data.entities:
-        if not mentioned[e.id]:
-            yield warn(e.loc, "entity is in no statement", e.id, "orphan-entity")
+                yield _warn(c.loc, "citation has no locator (paragraph or page)", c.source,
+                            "no-locator")
     for src in data.sources:
         if src.reliability is None:
-            yield warn(src.loc, "source has no reliability (A-F)", src.id, "no-reliability")
+            yield _warn(src.loc, "source has no reliability (A-F)", src.id, "no-reliability")

@@ -2,11 +2,13 @@
 
 pyvis's own templates load scripts and styles from CDNs even in its "local" and
 "in_line" modes, so kg writes the page from its own template (kg/templates/) and inlines
-the vis-network bundle that ships inside the pyvis package. Page data is built as plain
-dicts in one pass over the dataset (pyvis's ``add_edge`` is quadratic) and travels as
-escaped JSON; the page puts every label, alias, note and title on screen with
-``textContent``, never as HTML, and a Content-Security-Policy allows only the page's own
-two scripts (by hash), so an injected ``onerror`` or ``<script>`` cannot run.
+the vis-network bundle that ships inside the pyvis package. Page data is plain dicts
+(pyvis's ``add_edge`` is quadratic) travelling as escaped JSON, written from per-file
+parts by :mod:`kg.pageparts` (so a rebuild reuses unchanged files' parts), the same bytes
+as :func:`page_data`, the one-pass reference. The page puts every label, alias, note and
+title on screen with ``textContent``, never as HTML, and a Content-Security-Policy allows
+only the page's own two scripts (by hash), so an injected ``onerror`` or ``<script>``
+cannot run.
 
 "As of" rule: a fact stands on day D when it may have happened, or may have been
 reported, by D: the earliest day its ``date``/``start`` qualifier or the publication of
@@ -22,17 +24,20 @@ import json
 import math
 import re
 from collections import defaultdict, deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kg.dates import DateError, parse_date
 from kg.errors import KGError
-from kg.model import Amount, Dataset, Entity, Statement
+from kg.model import Amount, Dataset, Entity, Source, Statement
 from kg.rdf import statement_name
 from kg.vocab import vocabulary
+
+if TYPE_CHECKING:
+    from kg.pageparts import FilePage
 
 #: Top-level classes a node is drawn as: (class, colour, vis shape, legend glyph).
 CLASS_STYLES = (
@@ -140,12 +145,12 @@ def statement_key(s: Statement) -> str:
     return statement_name(s)
 
 
-def _statements(data: Dataset, labels: dict[str, str], since: dict[str, str | None],
-                earliest: _Earliest) -> dict[str, object]:
+def statement_rows(statements: Iterable[Statement], labels: dict[str, str],
+                   since: dict[str, str | None], earliest: _Earliest) -> list[list[object]]:
     """The statements as rows of ``STATEMENT_FIELDS``; ``since``: each source's first day."""
     rows: list[list[object]] = []
     append = rows.append
-    for s in data.statements:
+    for s in statements:
         q, obj, cites = s.qualifiers, s.object, s.citations
         days = [since.get(c.source) for c in cites]
         days += (earliest[q.date], earliest[q.start])
@@ -156,6 +161,12 @@ def _statements(data: Dataset, labels: dict[str, str], since: dict[str, str | No
             _qualifiers(s, labels), q.status, min(filter(None, days), default=None),
             [[c.source, c.locator, c.credibility, c.attribution, c.note] for c in cites],
         ])
+    return rows
+
+
+def _statements(data: Dataset, labels: dict[str, str], since: dict[str, str | None],
+                earliest: _Earliest) -> dict[str, object]:
+    rows = statement_rows(data.statements, labels, since, earliest)
     return {"fields": list(STATEMENT_FIELDS), "citeFields": list(CITATION_FIELDS), "rows": rows}
 
 
@@ -231,26 +242,42 @@ def page_data(data: Dataset, *, focus: str | None = None, hops: int = 1) -> dict
         degree[s.subject] += 1
         if s.object is not None:
             degree[s.object] += 1
-    predicates = vocabulary().predicates
     groups = _groups(data.entities)
-    used = sorted({s.predicate for s in data.statements})
     return {
-        "meta": {"focus": focus, "hops": hops, "large": len(data.entities) > LARGE_GRAPH},
-        "classes": [{"name": n, "color": c, "shape": sh, "glyph": g}
-                    for n, c, sh, g in CLASS_STYLES],
+        "meta": page_meta(len(data.entities), focus=focus, hops=hops),
+        "classes": page_classes(),
         "entities": _placed([_entity(e, degree[e.id], groups[e.type])
                              for e in data.entities], data),
         "statements": _statements(data, labels, since, earliest),
-        "predicates": {p: {"label": predicates[p].label if p in predicates else p,
-                           "symmetric": p in predicates and predicates[p].symmetric}
-                       for p in used},
-        "sources": {src.id: {"title": src.title, "publisher": src.publisher,
-                             "published": src.published, "reliability": src.reliability,
-                             "url": src.url, "note": src.note,
-                             "since": since[src.id]}
-                    for src in sorted(data.sources, key=lambda src: src.id)},
+        "predicates": predicate_info({s.predicate for s in data.statements}),
+        "sources": source_info(data.sources, since),
         "options": vis_options(len(data.entities)),
     }
+
+
+def page_meta(node_count: int, *, focus: str | None, hops: int) -> dict[str, object]:
+    return {"focus": focus, "hops": hops, "large": node_count > LARGE_GRAPH}
+
+
+def page_classes() -> list[dict[str, str]]:
+    return [{"name": n, "color": c, "shape": sh, "glyph": g} for n, c, sh, g in CLASS_STYLES]
+
+
+def predicate_info(used: Iterable[str]) -> dict[str, dict[str, object]]:
+    """Each predicate used, sorted, with its label and whether it is symmetric."""
+    predicates = vocabulary().predicates
+    return {p: {"label": predicates[p].label if p in predicates else p,
+                "symmetric": p in predicates and predicates[p].symmetric}
+            for p in sorted(used)}
+
+
+def source_info(sources: Iterable[Source],
+                since: dict[str, str | None]) -> dict[str, dict[str, object]]:
+    """The sources by id, sorted, each with its first day ``since``."""
+    return {src.id: {"title": src.title, "publisher": src.publisher,
+                     "published": src.published, "reliability": src.reliability,
+                     "url": src.url, "note": src.note, "since": since[src.id]}
+            for src in sorted(sources, key=lambda src: src.id)}
 
 
 def resolve_entity(data: Dataset, name: str) -> str:
@@ -336,13 +363,34 @@ def _template(name: str) -> str:
 def render_page(data: Dataset, *, title: str = "kg — knowledge graph",
                 focus: str | None = None, hops: int = 1) -> str:
     """The self-contained HTML page of the dataset (``focus``: an entity id to select)."""
+    from kg.gcpause import paused_gc
+    from kg.pageparts import file_parts, page_context
+
+    with paused_gc():  # see _page_json
+        files = file_parts(data, page_context(data.entities, data.sources))
+    return render_page_parts(data.entities, data.sources, files, title=title, focus=focus,
+                             hops=hops)
+
+
+def render_page_parts(entities: Sequence[Entity], sources: Sequence[Source],
+                      files: Sequence[tuple[FilePage, str]], *,
+                      title: str = "kg — knowledge graph", focus: str | None = None,
+                      hops: int = 1, cache_dir: Path | None = None) -> str:
+    """:func:`render_page` of the dataset whose statements are those of ``files``, each
+    file's ``(FilePage, rows JSON)`` from :mod:`kg.pageparts` (``cache_dir``: where the
+    layout of big graphs is cached)."""
+    from kg.gcpause import paused_gc
+    from kg.pageparts import page_json
+
     vis_js = vis_network_js().replace("</script", "<\\/script")
     app_js = _template("page.js")
+    with paused_gc():  # see _page_json
+        page = page_json(entities, sources, files, focus=focus, hops=hops, cache_dir=cache_dir)
     parts = {
         "TITLE": _escape_html(title),
         "CSP": f"{_csp_hash(vis_js)} {_csp_hash(app_js)}",
         "CSS": _template("page.css"),
-        "DATA": _page_json(data, focus=focus, hops=hops),
+        "DATA": page,
         "VIS": vis_js,
         "APP": app_js,
     }

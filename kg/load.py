@@ -54,7 +54,7 @@ def load(
     if not root.is_dir():
         return Dataset(), [Issue(Loc(str(root)), "data folder not found")]
     for path in data_files(root):
-        name = _display(path, base)
+        name = display_name(path, base)
         names.append(name)
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:  # refused before it is read into memory
@@ -68,7 +68,8 @@ def load(
     return Dataset(tuple(sources), tuple(entities), tuple(statements), tuple(names)), issues
 
 
-def _display(path: Path, base: Path) -> str:
+def display_name(path: Path, base: Path) -> str:
+    """How positions name ``path``: relative to ``base`` when under it."""
     try:
         return path.resolve().relative_to(base.resolve()).as_posix()
     except ValueError:

@@ -16,9 +16,8 @@ found no error (ids are unique and statements distinct, so no focus node spans t
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
-from itertools import chain
 from pathlib import Path
 
 from rdflib import RDF, Graph, URIRef
@@ -93,12 +92,15 @@ def _cited_elsewhere(part: Dataset) -> list[URIRef]:
     return [entity_iri(src) for src in sorted(cited)]
 
 
-def _key(part: Dataset, file_key: str | None) -> str:
-    """What a file's results depend on: its records (``file_key``, the hash of its bytes
-    and of the reader's code, when the caller has it; else the records' repr), the
-    sources it borrows, the shapes and the ontology."""
-    records = file_key if file_key is not None else repr(part)
-    text = _salt() + records + repr(_cited_elsewhere(part))
+def _key(part: Callable[[], Dataset], file_key: str | None) -> str:
+    """What a file's results depend on: its records and the sources they borrow (both
+    told by ``file_key``, the hash of its bytes and of the reader's code, when the caller
+    has it; else the records' repr), the shapes and the ontology."""
+    if file_key is not None:
+        text = _salt() + file_key
+    else:
+        records = part()
+        text = _salt() + repr(records) + repr(_cited_elsewhere(records))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -131,21 +133,23 @@ def _run(parts: dict[str, Dataset], text: Iterable[TextTriple] | None) -> \
     return out
 
 
-def _issues(results: Iterator[Result], data: Dataset) -> list[Issue]:
-    first = next(results, None)
-    if first is None:
-        return []  # mapping every record to its place costs more than the usual no result
-    results = chain([first], results)
-    where = locations(data)
+def _issues(found: Mapping[str, list[Result]],
+            parts: Mapping[str, Callable[[], Dataset]]) -> list[Issue]:
+    """The results as issues, each placed in the file it is stored under (the file of
+    its focus node); files without results are not even read."""
     seen: set[Result] = set()
     issues = []
-    for result in results:
-        if result in seen:
-            continue
-        seen.add(result)
-        focus, message, value = result
-        loc = where.get(URIRef(focus), Loc("<graph>")) if focus else Loc("<graph>")
-        issues.append(Issue(loc, message, value, code="shacl"))
+    for name, results in found.items():
+        if not results:
+            continue  # mapping every record to its place costs more than the usual none
+        where = locations(parts[name]())
+        for result in results:
+            if result in seen:
+                continue
+            seen.add(result)
+            focus, message, value = result
+            loc = where.get(URIRef(focus), Loc("<graph>")) if focus else Loc("<graph>")
+            issues.append(Issue(loc, message, value, code="shacl"))
     return issues
 
 
@@ -154,14 +158,23 @@ def validate_files(data: Dataset, *, cache_dir: Path | None = None,
                    file_keys: Mapping[str, str] | None = None) -> list[Issue]:
     """The SHACL issues of ``data``; with ``cache_dir``, unchanged files reuse their results.
 
-    The files without a cached result are validated together in one pyshacl run.
     ``text``, when given, is ``data``'s N-Triples text triples with the ontology's (as
-    the build makes them; read at most once); it is used when every file has to be
-    validated.
-    ``file_keys``: each file's content key (kg.cache.load_keyed), which spares hashing
-    its records.
+    the build makes them; read at most once). ``file_keys``: each file's content key
+    (kg.cache.load_keyed), which spares hashing its records.
     """
-    parts = by_file(data)
+    parts = {name: (lambda part=part: part) for name, part in by_file(data).items()}
+    return validate_parts(parts, cache_dir=cache_dir, text=text, file_keys=file_keys)
+
+
+def validate_parts(parts: Mapping[str, Callable[[], Dataset]], *,
+                   cache_dir: Path | None = None, text: Iterable[TextTriple] | None = None,
+                   file_keys: Mapping[str, str] | None = None) -> list[Issue]:
+    """:func:`validate_files` of the files ``parts`` (name -> its records, read only when
+    needed: to validate a file without a cached result, or to place a result).
+
+    The files without a cached result are validated together in one run; ``text`` is
+    used when every file has to be.
+    """
     given = file_keys or {}
     keys = {name: _key(part, given.get(name)) for name, part in parts.items()} \
         if cache_dir else {}
@@ -171,11 +184,11 @@ def validate_files(data: Dataset, *, cache_dir: Path | None = None,
             entry = read_entry(cache_dir, "shacl", key)
             if isinstance(entry, list):
                 found[name] = entry
-    missing = {name: part for name, part in parts.items() if name not in found}
+    missing = {name: part() for name, part in parts.items() if name not in found}
     if missing:
         fresh = _run(missing, text if len(missing) == len(parts) else None)
         found.update(fresh)
         if cache_dir is not None:
             for name, results in fresh.items():
                 write_entry(cache_dir, "shacl", keys[name], results)
-    return _issues((r for name in parts for r in found[name]), data)
+    return _issues({name: found[name] for name in parts}, parts)

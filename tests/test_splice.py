@@ -3,7 +3,6 @@ whole rebuild against full builds is tests/test_rebuild.py."""
 
 from __future__ import annotations
 
-import gc
 from pathlib import Path
 
 import pytest
@@ -125,23 +124,3 @@ def test_the_state_keeps_its_orders_through_the_cache(tmp_path: Path) -> None:
     assert back is not None and back.indexes["jsonld"].order is back.indexes["ttl"].order
     nt, ttl = back.indexes["nt"].order, back.indexes["ttl"].order
     assert all(any(s is t for t in ttl) for s in nt)  # one string per subject
-
-
-def test_paused_gc_leaves_no_pending_young_collection() -> None:
-    from kg.gcpause import paused_gc
-
-    assert gc.isenabled()
-    with paused_gc():
-        kept = [[i] for i in range(50_000)]  # tracked objects, counted while paused
-        assert gc.get_count()[0] > gc.get_threshold()[0]
-    assert gc.isenabled()
-    assert gc.get_count()[0] < gc.get_threshold()[0]  # none of them is traversed next
-    assert gc.get_freeze_count() == 0
-    gc.freeze()  # someone else's frozen objects stay frozen
-    try:
-        frozen = gc.get_freeze_count()
-        with paused_gc():
-            kept += [[i] for i in range(1000)]
-        assert gc.get_freeze_count() == frozen
-    finally:
-        gc.unfreeze()
