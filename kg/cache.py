@@ -4,8 +4,9 @@ Each entry is the strict reader's result for one file (its records and issues), 
 under a key that hashes the file's display name, its bytes and the source code of the
 reader itself. An edited file (or an upgraded kg) has a new key, so a cached result can
 never be stale; an unreadable or mismatching entry is ignored and the file re-parsed.
-Checks that span files (duplicate ids, references) always run over everything: only the
-parse of each file is cached, never a check.
+The other per-file entries (:mod:`kg.datafiles`: summaries, each record's checks, page
+rows; :mod:`kg.shaclfiles`: SHACL results) are stored with :func:`read_entry` and
+:func:`write_entry` under keys made from these content keys.
 """
 
 from __future__ import annotations
