@@ -27,7 +27,7 @@ import json
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from itertools import chain, groupby
@@ -85,6 +85,9 @@ class PageContext:
     since: dict[str, str | None]
     #: sha256 over the labels, the days and the row-writing code, in any input order.
     digest: str
+    #: A memo of each date text's first day, shared by every file's rows (a pure
+    #: function's results: it changes no output, only how often a date is parsed).
+    earliest: _Earliest = field(default_factory=_Earliest, compare=False, repr=False)
 
     def rows_key(self, page: FilePage) -> str:
         """A digest of only the labels and days the rows of ``page``'s file use, and of
@@ -124,14 +127,15 @@ def page_context(entities: Iterable[Entity], sources: Iterable[Source]) -> PageC
     since = {src.id: earliest[src.published] for src in sources}
     text = json.dumps([_code_version(_ROW_MODULES), sorted(labels.items()),
                        sorted(since.items())], ensure_ascii=False, separators=(",", ":"))
-    return PageContext(labels, since, hashlib.sha256(text.encode("utf-8")).hexdigest())
+    return PageContext(labels, since, hashlib.sha256(text.encode("utf-8")).hexdigest(),
+                       earliest)
 
 
 def rows_json(statements: Sequence[Statement], context: PageContext) -> str:
     """The statements' rows, comma-separated, as script-safe JSON ("" for none)."""
     if not statements:
         return ""
-    rows = statement_rows(statements, context.labels, context.since, _Earliest())
+    rows = statement_rows(statements, context.labels, context.since, context.earliest)
     return _script_json(rows)[1:-1]
 
 
