@@ -25,7 +25,7 @@ from kg.imports.project import import_sipri
 from kg.load import load
 from kg.netexport import export_network
 from kg.network import central, communities, neighbors, paths, to_networkx
-from kg.query import QueryResult, format_result, query
+from kg.query import QueryResult, Session, format_result, query, session
 from kg.rdf import to_graph
 from kg.stats import Stats, format_stats, stats
 
@@ -42,6 +42,7 @@ __all__ = [
     "QueryTimeout",
     "QueryTooLarge",
     "ReadOnlyError",
+    "Session",
     "Severity",
     "Stats",
     "StoreError",
@@ -61,6 +62,7 @@ __all__ = [
     "query",
     "render_page",
     "serialize",
+    "session",
     "stats",
     "to_graph",
     "to_networkx",

@@ -23,7 +23,7 @@ With ``timeout=None`` the query runs in the calling process without any limit.
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -213,16 +213,39 @@ def open_engine(graph: Graph, engine: str = "rdflib") -> Engine:
     raise QueryError(f"unknown engine {engine!r}; allowed: " + ", ".join(ENGINES))
 
 
+def outcome(run: Callable[[], Answer]) -> tuple[str, Any]:
+    """``run()``'s answer as the status and payload a worker sends back: ``("ok", answer)``,
+    ``("rows", message)`` past the row limit, ``("error", message)`` for any failure."""
+    try:
+        return ("ok", run())
+    except QueryTooLarge as exc:
+        return ("rows", str(exc))
+    except QueryError as exc:
+        return ("error", str(exc))
+    except Exception as exc:  # rdflib and pyoxigraph raise many kinds during evaluation
+        return ("error", f"query failed: {type(exc).__name__}: {exc}")
+
+
+def answer_of(status: str, payload: Any) -> Answer:
+    """The answer a worker sent back, or the error it stands for."""
+    if status == "ok":
+        assert isinstance(payload, Answer)
+        return payload
+    if status == "rows":
+        raise QueryTooLarge(payload)
+    raise QueryError(payload)
+
+
+def timeout_error(timeout: float) -> QueryTimeout:
+    """The error of a query stopped at its time limit."""
+    return QueryTimeout(f"the query ran longer than the {timeout:g} s time limit and was "
+                        "stopped; narrow it, add a LIMIT, or raise --timeout")
+
+
 def _worker(conn: Connection, engine: Engine, sparql: str, prepared: Query | None,
             max_rows: int | None) -> None:
     try:
-        conn.send(("ok", engine.evaluate(sparql, prepared, max_rows=max_rows)))
-    except QueryTooLarge as exc:
-        conn.send(("rows", str(exc)))
-    except QueryError as exc:
-        conn.send(("error", str(exc)))
-    except Exception as exc:  # rdflib and pyoxigraph raise many kinds during evaluation
-        conn.send(("error", f"query failed: {type(exc).__name__}: {exc}"))
+        conn.send(outcome(lambda: engine.evaluate(sparql, prepared, max_rows=max_rows)))
     finally:
         conn.close()
 
@@ -256,16 +279,9 @@ def evaluate(engine: Engine, sparql: str, prepared: Query | None, *, timeout: fl
 
 def _receive(reader: Connection, timeout: float, pid: int | None) -> Answer:
     if not reader.poll(timeout):
-        raise QueryTimeout(f"the query ran longer than the {timeout:g} s time limit and was "
-                           "stopped; narrow it, add a LIMIT, or raise --timeout")
+        raise timeout_error(timeout)
     try:
         status, payload = reader.recv()
     except EOFError:
         raise QueryError(f"the query worker (pid {pid}) died without an answer") from None
-    if status == "ok":
-        assert isinstance(payload, Answer)
-        return payload
-    if status == "rows":
-        raise QueryTooLarge(payload)
-    raise QueryError(payload)
-
+    return answer_of(status, payload)

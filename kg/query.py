@@ -130,6 +130,48 @@ def query(graph: Graph | Engine, sparql: str, *, timeout: float | None = 10.0,
     return from_answer(answer)
 
 
+class Session:
+    """Queries over one engine, each evaluated in one long-lived worker process
+    (:class:`kg.worker.QueryWorker`): made by :func:`session`; close it (or use it as a
+    context manager) to stop the worker."""
+
+    def __init__(self, engine: Engine) -> None:
+        from kg.worker import QueryWorker
+
+        self.engine = engine
+        self.worker = QueryWorker(engine)
+
+    def query(self, sparql: str, *, timeout: float | None = 10.0,
+              max_rows: int | None = MAX_ROWS) -> QueryResult:
+        """As :func:`query` (the same vetting, limits and errors), in the session's worker."""
+        prepared = vet(sparql, self.engine.name)
+        answer = self.worker.evaluate(sparql, prepared, timeout=timeout, max_rows=max_rows)
+        return from_answer(answer)
+
+    def close(self) -> None:
+        """Stop the worker; later queries are refused."""
+        self.worker.close()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def session(graph: Graph | Engine, *, engine: str = "rdflib") -> Session:
+    """A :class:`Session` over ``graph`` (an rdflib Graph, opened with ``engine``, or an
+    engine from :func:`kg.engine.open_engine`) for many queries.
+
+    :func:`query` forks a worker per query; on Oxigraph a fresh worker pays a page copy
+    for every store page its query touches (Oxigraph's queries write to them), which on a
+    big store costs more than the query. A session keeps one worker: the pages are
+    copied once, and later queries run at the engine's own speed. A query that hits its
+    time limit kills the worker, and the next one starts a fresh one.
+    """
+    return Session(open_engine(graph, engine) if isinstance(graph, Graph) else graph)
+
+
 def query_path(path: Path, sparql: str, *, timeout: float | None = 10.0,
                max_rows: int | None = MAX_ROWS) -> QueryResult:
     """Run a query on Oxigraph over a graph file or a persistent Oxigraph store directory.

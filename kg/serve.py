@@ -9,7 +9,8 @@ browser-based SPARQL editor can use the endpoint. ``GET /`` serves ``out/graph.h
 
 Safe by default: binds to 127.0.0.1; updates get 403; SERVICE, LOAD, FROM and the
 protocol's dataset parameters get 400 before evaluation; each query runs under a time
-and a row limit (kg.engine) and hitting either gives 503 or 500 with a message, never a
+and a row limit (kg.worker: one long-lived worker process per store, killed and made
+again at a time limit) and hitting either gives 503 or 500 with a message, never a
 truncated answer; a syntax error gives 400 naming line and column.
 """
 
@@ -24,10 +25,11 @@ from urllib.parse import parse_qs, urlsplit
 
 from rdflib import Graph
 
-from kg.engine import Engine, evaluate, open_engine, query_kind
+from kg.engine import Engine, open_engine, query_kind
 from kg.errors import QueryError, QueryTimeout, ReadOnlyError
 from kg.export import serialize
 from kg.query import QueryResult, format_result, from_answer, prepare
+from kg.worker import QueryWorker
 
 MAX_BODY = 1 << 20
 SPARQL_PATHS = ("/sparql", "/query", "/")
@@ -61,7 +63,9 @@ class Settings:
 
 
 class Endpoint(ThreadingHTTPServer):
-    """The HTTP server: holds the engine and the settings; one thread per request."""
+    """The HTTP server: holds the engine, its query worker (one long-lived process that
+    evaluates the requests' queries one at a time, kg.worker) and the settings; one
+    thread per request."""
 
     daemon_threads = True
 
@@ -69,6 +73,12 @@ class Endpoint(ThreadingHTTPServer):
         super().__init__(address, Handler)
         self.engine = engine
         self.settings = settings
+        self.worker = QueryWorker(engine)
+
+    def server_close(self) -> None:
+        """Close the socket and stop the query worker."""
+        super().server_close()
+        self.worker.close()
 
     @property
     def url(self) -> str:
@@ -220,8 +230,8 @@ class Handler(BaseHTTPRequestHandler):
             return
         settings = self.server.settings
         try:
-            answer = evaluate(self.server.engine, sparql, prepared, timeout=settings.timeout,
-                              max_rows=settings.max_rows)
+            answer = self.server.worker.evaluate(sparql, prepared, timeout=settings.timeout,
+                                                 max_rows=settings.max_rows)
         except QueryError as exc:  # a time limit is the server's busy state; the rest fail
             self._error(503 if isinstance(exc, QueryTimeout) else 500, str(exc))
             return

@@ -128,10 +128,11 @@ def query_runner(engine: str, nt_file: Path, *,
     returning its rows (the engine's own terms; see :func:`row_digest`).
 
     ``pyoxigraph``: ``Store.bulk_load``, each row's terms read (as any reader of the answer
-    does). ``kg-query``: :func:`kg.query.query` on the Oxigraph engine over a store
-    bulk-loaded from the same file, as ``kg query --graph-file`` runs it: vetted, in a
-    forked worker under the time limit, rows as rdflib terms (the row limit is raised to
-    ten million, as the join queries have more rows than the interactive default).
+    does). ``kg-query``: a :func:`kg.query.session` on the Oxigraph engine over a store
+    bulk-loaded from the same file, as the endpoint runs it: one long-lived worker per
+    store (kg.worker), each query vetted and evaluated in that worker under the time
+    limit, rows as rdflib terms (the row limit is raised to ten million, as the join
+    queries have more rows than the interactive default).
     ``rdflib``: ``Graph.parse`` then ``Graph.query``, stopped at ``timeout`` by SIGALRM.
     """
     from kg.vocab import PREFIXES
@@ -149,10 +150,10 @@ def query_runner(engine: str, nt_file: Path, *,
         return run
     if engine == "kg-query":
         from kg.engine import OxigraphEngine
-        from kg.query import query
+        from kg.query import session
 
-        ox = OxigraphEngine.from_path(nt_file)
-        return lambda text: list(query(ox, text, timeout=timeout, max_rows=10_000_000).rows)
+        worker = session(OxigraphEngine.from_path(nt_file))  # stopped at exit (finalizer)
+        return lambda text: list(worker.query(text, timeout=timeout, max_rows=10_000_000).rows)
     if engine == "rdflib":
         graph = rdflib_graph(nt_file)
         header = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
