@@ -160,7 +160,7 @@ def validate_files(data: Dataset, *, cache_dir: Path | None = None,
 
     ``text``, when given, is ``data``'s N-Triples text triples with the ontology's (as
     the build makes them; read at most once). ``file_keys``: each file's content key
-    (kg.cache.load_keyed), which spares hashing its records.
+    (kg.datafiles), which spares hashing its records.
     """
     parts = {name: (lambda part=part: part) for name, part in by_file(data).items()}
     return validate_parts(parts, cache_dir=cache_dir, text=text, file_keys=file_keys)
