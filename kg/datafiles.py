@@ -17,11 +17,12 @@ entry is never stale and never needed.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
 
 from kg.cache import cached_part, code_version, file_key, merge, read_entry, write_entry
 from kg.check import Context, Summary, across, record_issues, summarize
@@ -30,6 +31,8 @@ from kg.load import data_files, display_name, load_file
 from kg.model import Dataset, Entity, Source
 from kg.pageparts import FilePage, PageContext, file_page, page_context, rows_json
 from kg.vocab import Vocabulary, ontology_text, vocabulary
+
+T = TypeVar("T")
 
 _MODULES = ("check.py", "datafiles.py", "vocab.py", "pageparts.py", "html.py")
 
@@ -151,15 +154,21 @@ def check_files(files: Sequence[DataFile]) -> list[Issue]:
 
 
 def _record_issues(f: DataFile, v: Vocabulary, shared: Context, digest: str) -> list[Issue]:
+    return _cached(f, "checked", digest, list, lambda: record_issues(f.records(), v, shared))
+
+
+def _cached(f: DataFile, kind: str, context: str, kind_type: type[T],
+            make: Callable[[], T]) -> T:
+    """``make()``, stored under ``kind`` for the file's key and ``context`` (with a cache)."""
     if f.cache_dir is None:
-        return record_issues(f.records(), v, shared)
-    key = _entry_key(f.key, digest)
-    entry = read_entry(f.cache_dir, "checked", key)
-    if isinstance(entry, list):
+        return make()
+    key = _entry_key(f.key, context)
+    entry = read_entry(f.cache_dir, kind, key)
+    if isinstance(entry, kind_type):
         return entry
-    found = record_issues(f.records(), v, shared)
-    write_entry(f.cache_dir, "checked", key, found)
-    return found
+    value = make()
+    write_entry(f.cache_dir, kind, key, value)
+    return value
 
 
 def page_parts(files: Sequence[DataFile]) -> tuple[list[Entity], list[Source],
@@ -174,12 +183,5 @@ def page_parts(files: Sequence[DataFile]) -> tuple[list[Entity], list[Source],
 
 
 def _rows(f: DataFile, shared: PageContext) -> str:
-    if f.cache_dir is None:
-        return rows_json(f.records().statements, shared)
-    key = _entry_key(f.key, shared.rows_key(f.summary.page))
-    entry = read_entry(f.cache_dir, "rows", key)
-    if isinstance(entry, str):
-        return entry
-    rows = rows_json(f.records().statements, shared)
-    write_entry(f.cache_dir, "rows", key, rows)
-    return rows
+    return _cached(f, "rows", shared.rows_key(f.summary.page) if f.cache_dir else "", str,
+                   lambda: rows_json(f.records().statements, shared))
