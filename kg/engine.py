@@ -17,7 +17,11 @@ on a lock held by another thread, the deadline still kills it and the caller get
 QueryTimeout, never a hang. The row limit is enforced in the child while it iterates
 the answer: exceeding it is an error (QueryTooLarge), never a truncated result.
 
-With ``timeout=None`` the query runs in the calling process without any limit.
+With ``timeout=None`` an rdflib query runs in the calling process without any limit; an
+Oxigraph query still runs in a child, without a deadline. Every child denies itself the
+network before it evaluates anything (kg.netguard): Oxigraph would call a ``SERVICE``
+that a disagreement between kg's vetting and its own tokenizer let through, and the
+kernel's filter holds whatever the text says.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import Node
 
 from kg.errors import QueryError, QueryTimeout, QueryTooLarge
+from kg.sparqltext import normalize
 from kg.vocab import PREFIXES
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -146,6 +151,7 @@ class OxigraphEngine:
 
         # The text was vetted by kg.query (no SERVICE, FROM, update: see kg.query.vet);
         # on top of that the dataset is pinned to the store's default graph.
+        sparql = normalize(sparql)  # as kg.query vetted it
         try:
             result = self.store.query(sparql, prefixes=dict(PREFIXES),
                                       default_graph=pyoxigraph.DefaultGraph(), named_graphs=[])
@@ -242,10 +248,19 @@ def timeout_error(timeout: float) -> QueryTimeout:
                         "stopped; narrow it, add a LIMIT, or raise --timeout")
 
 
+def guarded(engine: Engine, sparql: str, prepared: Query | None,
+            max_rows: int | None) -> Answer:
+    """Evaluate in this process after denying it the network (call it in a child only)."""
+    from kg.netguard import deny_network
+
+    deny_network()
+    return engine.evaluate(sparql, prepared, max_rows=max_rows)
+
+
 def _worker(conn: Connection, engine: Engine, sparql: str, prepared: Query | None,
             max_rows: int | None) -> None:
     try:
-        conn.send(outcome(lambda: engine.evaluate(sparql, prepared, max_rows=max_rows)))
+        conn.send(outcome(lambda: guarded(engine, sparql, prepared, max_rows)))
     finally:
         conn.close()
 
@@ -253,14 +268,14 @@ def _worker(conn: Connection, engine: Engine, sparql: str, prepared: Query | Non
 def evaluate(engine: Engine, sparql: str, prepared: Query | None, *, timeout: float | None = 10.0,
              max_rows: int | None = None) -> Answer:
     """Evaluate a vetted query; stop it at ``timeout`` seconds (QueryTimeout)."""
-    if timeout is None:
+    if timeout is None and engine.name != "oxigraph":
         try:
             return engine.evaluate(sparql, prepared, max_rows=max_rows)
         except QueryError:
             raise
         except Exception as exc:
             raise QueryError(f"query failed: {type(exc).__name__}: {exc}") from exc
-    if timeout <= 0:
+    if timeout is not None and timeout <= 0:
         raise QueryError(f"the time limit must be positive, got {timeout}")
     ctx = multiprocessing.get_context("fork")
     reader, writer = ctx.Pipe(duplex=False)
@@ -277,8 +292,9 @@ def evaluate(engine: Engine, sparql: str, prepared: Query | None, *, timeout: fl
         reader.close()
 
 
-def _receive(reader: Connection, timeout: float, pid: int | None) -> Answer:
-    if not reader.poll(timeout):
+def _receive(reader: Connection, timeout: float | None, pid: int | None) -> Answer:
+    if not reader.poll(timeout):  # None waits as long as it takes
+        assert timeout is not None
         raise timeout_error(timeout)
     try:
         status, payload = reader.recv()

@@ -1,8 +1,9 @@
 """SPARQL over the graph: safety checks, execution and result formatting.
 
-Queries run in-process on rdflib with kg's prefixes predeclared. Nothing a query says
-may reach the network or the file system: SERVICE, FROM / FROM NAMED and updates
-(LOAD among them) are refused before evaluation.
+Queries run on rdflib or Oxigraph with kg's prefixes predeclared. Nothing a query says
+may reach the network or the file system: SERVICE (kg.sparqltext), FROM / FROM NAMED and
+updates (LOAD among them) are refused before evaluation, and the process that evaluates
+is denied the network by the kernel (kg.netguard).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from kg.engine import Answer, Engine, evaluate, open_engine
 from kg.errors import QueryError, ReadOnlyError
 from kg.export import serialize, term_text
 from kg.rdf import new_graph
+from kg.sparqltext import normalize, refuse_service
 from kg.vocab import PREFIXES
 
 RESULT_FORMATS = ("table", "csv", "tsv", "json", "xml")
@@ -49,7 +51,12 @@ def _position(text: str, exc: ParseException) -> str:
 
 
 def prepare(sparql: str) -> Query:
-    """Parse and vet a query; raise QueryError with line and column when it is refused."""
+    """Parse and vet a query; raise QueryError with line and column when it is refused.
+
+    The text is vetted and parsed with its line ends normalised
+    (:func:`kg.sparqltext.normalize`), as every engine runs it."""
+    refuse_service(sparql)
+    sparql = normalize(sparql)
     try:
         tree = parseQuery(sparql)
     except ParseException as exc:
@@ -90,6 +97,8 @@ def vet(sparql: str, engine: str) -> Query | None:
     """
     if engine != "oxigraph":
         return prepare(sparql)
+    refuse_service(sparql)
+    sparql = normalize(sparql)
     # A line starting with # is a comment unless a long string spans it (short strings
     # and IRIs cannot hold a line break), so comments are skipped only without """/'''.
     long_string = '"""' in sparql or "'''" in sparql

@@ -40,6 +40,7 @@ from kg.engine import query_kind
 from kg.errors import StoreError
 from kg.export import serialize
 from kg.query import QueryResult, prepare, result_graph
+from kg.sparqltext import normalize
 from kg.vocab import PREFIXES
 
 DEFAULT_GRAPH = "https://w3id.org/kg/graph"
@@ -136,6 +137,7 @@ def query(endpoint: str, sparql: str, *, graph_iri: str | None = DEFAULT_GRAPH,
     """Run a query on the SPARQL endpoint at ``endpoint`` over the graph ``graph_iri``
     (``None``: the store's default graph); kg's prefixes are predeclared."""
     kind = query_kind(prepare(sparql))  # the same refusals as the embedded engines
+    sparql = normalize(sparql)  # the text as it was vetted
     prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
     params = {"query": prologue + sparql}
     if graph_iri:

@@ -43,6 +43,7 @@ from rdflib.plugins.sparql.sparql import Query
 
 from kg.engine import Answer, Engine, answer_of, outcome, query_kind, timeout_error
 from kg.errors import QueryError
+from kg.netguard import NetworkGuardError, deny_network
 
 #: What the child needs the rdflib parse for on Oxigraph (kg.engine.OxigraphEngine).
 _OXIGRAPH_PARSES = ("CONSTRUCT", "DESCRIBE")
@@ -143,14 +144,21 @@ class QueryWorker:
 
 
 def _serve(conn: Connection, engine: Engine) -> None:
-    """The child: answer queries until the parent's end of the pipe closes."""
+    """The child: deny itself the network (kg.netguard), then answer queries until the
+    parent's end of the pipe closes. Without the guard it answers every query with
+    the guard's error: a query runs guarded or not at all."""
     _drop_inherited_sockets(keep=conn.fileno())
+    refusal: tuple[str, str] | None = None
+    try:
+        deny_network()
+    except NetworkGuardError as exc:
+        refusal = ("error", str(exc))
     while True:
         try:
             request = conn.recv()
         except EOFError:
             return
-        reply = outcome(partial(_answer, engine, *request))
+        reply = refusal or outcome(partial(_answer, engine, *request))
         try:
             conn.send(reply)
         except (OSError, EOFError):
