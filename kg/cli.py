@@ -225,7 +225,8 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "query" and args.endpoint:
         answer = remote_query(args.endpoint, _query_text(args.sparql),
-                              graph_iri=args.graph or None, timeout=args.timeout)
+                              graph_iri=args.graph or None, timeout=args.timeout,
+                              max_rows=args.max_rows)
         print(format_result(answer, args.format), end="")
         return 0
     if args.command == "query" and args.graph_file:
