@@ -16,7 +16,7 @@ from kg.cache import default_cache_dir
 from kg.engine import ENGINES
 from kg.errors import DataError, KGError
 from kg.imports.project import import_sipri
-from kg.query import MAX_ROWS, RESULT_FORMATS, format_result, query, query_path
+from kg.query import MAX_ROWS, RESULT_FORMATS, QueryResult, format_result, query, query_path
 from kg.serve import make_server
 from kg.stats import format_stats, stats
 from kg.store import DEFAULT_GRAPH, push
@@ -58,6 +58,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("sparql", help="the query text, or the path of a .rq file")
     p.add_argument("--format", choices=RESULT_FORMATS, default="table",
                    help="table (default), or the SPARQL results formats csv, tsv, json, xml")
+    p.add_argument("--raw-csv", action="store_true",
+                   help="write CSV cells exactly; by default a cell starting with = + - @, "
+                   "a tab or a carriage return gets a leading ' so that a spreadsheet shows "
+                   "it as text instead of running it as a formula")
     _limits(p, MAX_ROWS)
     p.add_argument("--endpoint", metavar="URL",
                    help="query this remote SPARQL endpoint instead of the local graph")
@@ -185,6 +189,10 @@ def _query_text(arg: str) -> str:
     return arg
 
 
+def _formatted(answer: QueryResult, args: argparse.Namespace) -> str:
+    return format_result(answer, args.format, protect_formulas=not args.raw_csv)
+
+
 def _print_issues(issues: Sequence[object]) -> None:
     for issue in issues:
         print(issue, file=sys.stderr)
@@ -227,12 +235,12 @@ def _run(args: argparse.Namespace) -> int:
         answer = remote_query(args.endpoint, _query_text(args.sparql),
                               graph_iri=args.graph or None, timeout=args.timeout,
                               max_rows=args.max_rows)
-        print(format_result(answer, args.format), end="")
+        print(_formatted(answer, args), end="")
         return 0
     if args.command == "query" and args.graph_file:
         answer = query_path(args.graph_file, _query_text(args.sparql), timeout=args.timeout,
                             max_rows=args.max_rows)
-        print(format_result(answer, args.format), end="")
+        print(_formatted(answer, args), end="")
         return 0
     if args.command in _NETWORK:
         return _network(args)
@@ -249,7 +257,7 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     answer = query(graph, _query_text(args.sparql), timeout=args.timeout,
                    max_rows=args.max_rows, engine=args.engine)
-    print(format_result(answer, args.format), end="")
+    print(_formatted(answer, args), end="")
     return 0
 
 
