@@ -14,7 +14,7 @@ from pathlib import Path
 
 from kg.errors import Issue, Loc
 from kg.model import Amount, Citation, Dataset, Entity, Qualifiers, Quantity, Source, Statement
-from kg.yamlread import MAX_FILE_BYTES, YMap, YNode, YScalar, YSeq, read_yaml
+from kg.yamlread import MAX_FILE_BYTES, YMap, YNode, YScalar, YSeq, number_problem, read_yaml
 
 SECTIONS = ("sources", "entities", "statements")
 SOURCE_FIELDS = ("id", "title", "publisher", "published", "reliability", "url", "file",
@@ -195,6 +195,8 @@ class _Reader:
                 return Decimal(value.text)
             except InvalidOperation:  # pragma: no cover - the resolver only passes numbers
                 pass
+        if isinstance(value, YScalar) and not value.quoted and number_problem(value.text):
+            return None  # a number out of kg's bounds: the reader reported it
         shown = value.text if isinstance(value, YScalar) else _kind(value)
         self.error(value.loc, f"'{prefix}{key}' must be a number (unquoted)", shown)
         return None

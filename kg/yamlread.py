@@ -69,6 +69,28 @@ class YMap:
 YNode = YScalar | YSeq | YMap
 
 
+#: Bounds of a number in the data: more digits or a larger exponent is an error, not a
+#: traceback (Python refuses ints of over 4,300 digits), an overflow or a megabyte-long
+#: literal (1e999998 written out as an xsd:decimal), or a silent 0 (1e-999999999).
+MAX_DIGITS = 40
+MAX_EXPONENT = 100
+
+
+def number_problem(text: str) -> str | None:
+    """Why a number's text is out of kg's bounds, or None (also for text that is not a
+    plain number)."""
+    if not _FLOAT.fullmatch(text):
+        return None
+    mantissa, _, exponent = text.lower().partition("e")
+    digits = sum(c.isdigit() for c in mantissa)
+    exp_digits = exponent.lstrip("+-")
+    if digits > MAX_DIGITS or len(exp_digits) > 4 or \
+            (exp_digits and abs(int(exponent)) > MAX_EXPONENT):
+        return (f"number out of range: at most {MAX_DIGITS} digits and an exponent from "
+                f"-{MAX_EXPONENT} to {MAX_EXPONENT}")
+    return None
+
+
 def resolve_plain(text: str) -> tuple[Scalar, str | None]:
     """The value of an unquoted scalar, or an error message when it is ambiguous."""
     if text in ("", "null"):
@@ -77,10 +99,11 @@ def resolve_plain(text: str) -> tuple[Scalar, str | None]:
         return True, None
     if text == "false":
         return False, None
-    if _INT.fullmatch(text):
-        return int(text), None
-    if _FLOAT.fullmatch(text):
-        return float(text), None
+    if _INT.fullmatch(text) or _FLOAT.fullmatch(text):
+        problem = number_problem(text)
+        if problem:
+            return text, problem
+        return (int(text) if _INT.fullmatch(text) else float(text)), None
     if _AMBIGUOUS.fullmatch(text):
         return text, "ambiguous unquoted value (YAML may read it as another type); quote it"
     return text, None

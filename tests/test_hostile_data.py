@@ -1,0 +1,55 @@
+"""Hostile data files and arguments (issue 19): located errors, never tracebacks, nothing
+written; values that would make huge or silently wrong literals are bounded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_bad_input import failing_build, pristine, project  # noqa: F401 (fixtures)
+
+from kg.yamlread import MAX_DIGITS, MAX_EXPONENT
+
+RANGE = (f"number out of range: at most {MAX_DIGITS} digits and an exponent from "
+         f"-{MAX_EXPONENT} to {MAX_EXPONENT}")
+BIG_NUMBERS = ["9" * 5000, "1e1000000", "1e999998", "1e-999999999", "-1.5e101",
+               "1" + "0" * 40, "1e99999999999999999999"]
+
+
+def test_numbers_out_of_range_are_located_errors(project: Path) -> None:  # noqa: F811
+    lines = [f"  - {{id: n{i}, subject: deal, predicate: value, sources: [src-a],\n"
+             f"     value: {{value: {text}, currency: USD}}}}\n"
+             for i, text in enumerate(BIG_NUMBERS)]
+    run = failing_build(project, {"more.yaml": "statements:\n" + "".join(lines)})
+    for i, text in enumerate(BIG_NUMBERS):
+        run.expect(f"data/more.yaml:{2 * i + 3}:21", RANGE, text)
+    assert len(run.errors) == len(BIG_NUMBERS) + 1  # one error each, no follow-on errors
+
+
+def test_numbers_in_range_still_work(project: Path) -> None:  # noqa: F811
+    # The largest allowed: 40 digits, exponents of +-100 (all errors but the other file's)
+    lines = [f"  - {{id: n{i}, subject: deal, predicate: value, sources: [src-a],\n"
+             f"     value: {{value: {text}, currency: USD}}}}\n" for i, text in enumerate(
+                 ["9" * 40, "1e100", "1.5e-100", "0.5"])]
+    run = failing_build(project, {"more.yaml": "statements:\n" + "".join(lines)})
+    assert len(run.errors) == 1
+
+
+BAD_DATES = [
+    ("FY0000", "fiscal year out of range: write FY0002 to FY9998"),
+    ("FY0001", "fiscal year out of range: write FY0002 to FY9998"),
+    ("FY9999", "fiscal year out of range: write FY0002 to FY9998"),
+    ("２０２３-０５", "not a date: write YYYY, YYYY-MM, YYYY-MM-DD or FY2023"),
+    ("2023-٠٥", "not a date: write YYYY, YYYY-MM, YYYY-MM-DD or FY2023"),
+    ("FY２０２３", "not a date: write YYYY, YYYY-MM, YYYY-MM-DD or FY2023"),
+]
+
+
+def test_odd_dates_are_located_errors(project: Path) -> None:  # noqa: F811
+    lines = [f"  - {{id: s{i}, subject: japan, predicate: allied-with, object: usa, "
+             f"sources: [src-a],\n     qualifiers: {{date: \"{date}\"}}}}\n"
+             for i, (date, _) in enumerate(BAD_DATES)]
+    run = failing_build(project, {"more.yaml": "statements:\n" + "".join(lines)})
+    for i, (date, message) in enumerate(BAD_DATES):
+        run.expect(f"data/more.yaml:{2 * i + 3}:25", message, date)
+    assert len(run.errors) == len(BAD_DATES) + 1
