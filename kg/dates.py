@@ -35,7 +35,7 @@ class DateError(ValueError):
     """The text is not a date kg accepts; the message says why and what to write."""
 
 
-# ASCII digits only: \d would take "２０２３" and give an ill-typed literal.
+# ASCII digits only: \d would take fullwidth or Arabic-Indic digits (ill-typed literals).
 _ISO = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 _FISCAL = re.compile(r"FY([0-9]{4})")
 _SLASHED = re.compile(r"[0-9]{1,2}[/.][0-9]{1,2}[/.][0-9]{2,4}|[0-9]{4}/[0-9]{1,2}/[0-9]{1,2}")

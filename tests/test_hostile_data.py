@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from test_bad_input import failing_build, pristine, project  # noqa: F401 (fixtures)
 
 from kg.yamlread import MAX_DIGITS, MAX_EXPONENT
@@ -39,9 +38,12 @@ BAD_DATES = [
     ("FY0000", "fiscal year out of range: write FY0002 to FY9998"),
     ("FY0001", "fiscal year out of range: write FY0002 to FY9998"),
     ("FY9999", "fiscal year out of range: write FY0002 to FY9998"),
-    ("２０２３-０５", "not a date: write YYYY, YYYY-MM, YYYY-MM-DD or FY2023"),
-    ("2023-٠٥", "not a date: write YYYY, YYYY-MM, YYYY-MM-DD or FY2023"),
-    ("FY２０２３", "not a date: write YYYY, YYYY-MM, YYYY-MM-DD or FY2023"),
+    ("\uff12\uff10\uff12\uff13-\uff10\uff15",  # fullwidth
+     "not a date: write YYYY, YYYY-MM, YYYY-MM-DD or FY2023"),
+    ("2023-\u0660\u0665",  # Arabic-Indic
+     "not a date: write YYYY, YYYY-MM, YYYY-MM-DD or FY2023"),
+    ("FY\uff12\uff10\uff12\uff13",
+     "not a date: write YYYY, YYYY-MM, YYYY-MM-DD or FY2023"),
 ]
 
 
