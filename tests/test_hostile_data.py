@@ -3,8 +3,12 @@ written; values that would make huge or silently wrong literals are bounded."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
+import pytest
+from conftest import DATA, run_kg
 from test_bad_input import failing_build, pristine, project  # noqa: F401 (fixtures)
 
 from kg.yamlread import MAX_DIGITS, MAX_EXPONENT
@@ -55,3 +59,28 @@ def test_odd_dates_are_located_errors(project: Path) -> None:  # noqa: F811
     for i, (date, message) in enumerate(BAD_DATES):
         run.expect(f"data/more.yaml:{2 * i + 3}:25", message, date)
     assert len(run.errors) == len(BAD_DATES) + 1
+
+
+# -- arguments ---------------------------------------------------------------------------
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
+                   cwd=cwd, check=True, capture_output=True)
+
+
+@pytest.mark.parametrize("rev", ["--output={target}", "--remote=ext::sh -c touch% {target}",
+                                 "-o{target}"])
+def test_diff_revision_is_never_a_git_option(tmp_path: Path, rev: str) -> None:
+    shutil.copytree(DATA, tmp_path / "data")
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "data")
+    _git(tmp_path, "commit", "-q", "-m", "data")
+    target = tmp_path / "victim.txt"
+    target.write_text("precious\n", encoding="utf-8")
+    spec = rev.format(target=target)
+    done = run_kg("diff", "--", spec, "HEAD", cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stderr == (f"kg: error: {spec!r}: not a graph file, a data folder or a git "
+                           "revision with data/\n")
+    assert done.stdout == ""
+    assert target.read_text(encoding="utf-8") == "precious\n"  # not truncated, not touched
