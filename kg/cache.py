@@ -26,7 +26,7 @@ from typing import Any
 
 from kg import model
 from kg.errors import Issue, Loc
-from kg.load import data_files, display_name, load, load_file
+from kg.load import data_file_issues, data_files, display_name, load, load_file
 from kg.model import Dataset
 
 _READER_MODULES = ("load.py", "yamlread.py", "yamlfast.py", "model.py", "errors.py", "dates.py",
@@ -134,7 +134,7 @@ def load_keyed(root: Path | str, *, cache_dir: Path | None,
     if not root.is_dir():
         return Dataset(), [Issue(Loc(str(root)), "data folder not found")], {}
     parts: list[Dataset] = []
-    issues: list[Issue] = []
+    issues: list[Issue] = data_file_issues(root, base)
     keys: dict[str, str] = {}
     for path in data_files(root):
         name = display_name(path, base)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import stat
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -182,11 +184,26 @@ def _filters(p: argparse.ArgumentParser) -> None:
 def _query_text(arg: str) -> str:
     path = Path(arg)
     if arg.endswith(".rq") or (len(arg) < 256 and "\n" not in arg and path.is_file()):
+        return _read_regular(arg)
+    return arg
+
+
+def _read_regular(arg: str) -> str:
+    """A query file's text; a FIFO or device is refused, not waited on (opened without
+    blocking, checked on the open descriptor)."""
+    try:
+        fd = os.open(arg, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise KGError(f"{arg}: cannot read query file: {exc.strerror}") from exc
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise KGError(f"{arg}: not a regular file (a FIFO, device or folder)")
         try:
-            return path.read_text(encoding="utf-8")
+            return handle.read().decode("utf-8")
         except OSError as exc:
             raise KGError(f"{arg}: cannot read query file: {exc.strerror}") from exc
-    return arg
+        except UnicodeDecodeError as exc:
+            raise KGError(f"{arg}: not UTF-8 (byte {exc.start})") from exc
 
 
 def _formatted(answer: QueryResult, args: argparse.Namespace) -> str:

@@ -3,6 +3,8 @@ written; values that would make huge or silently wrong literals are bounded."""
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -84,3 +86,71 @@ def test_diff_revision_is_never_a_git_option(tmp_path: Path, rev: str) -> None:
                            "revision with data/\n")
     assert done.stdout == ""
     assert target.read_text(encoding="utf-8") == "precious\n"  # not truncated, not touched
+
+
+# -- data files that are not what they seem ----------------------------------------------
+
+SECRET = "entities:\n  - {id: outsider, type: Person, label: SECRET-OUTSIDE-LABEL}\n"
+
+
+@pytest.mark.parametrize("command", ["build", "check"])
+def test_symlink_out_of_the_data_folder_is_refused(tmp_path: Path, command: str) -> None:
+    shutil.copytree(DATA, tmp_path / "data")
+    outside = tmp_path / "outside" / "notes.yaml"
+    outside.parent.mkdir()
+    outside.write_text(SECRET, encoding="utf-8")
+    (tmp_path / "data" / "notes.yaml").symlink_to(outside)
+    (tmp_path / "data" / "passwd.yaml").symlink_to("/etc/passwd")
+    (tmp_path / "data" / "status.yml").symlink_to("/proc/self/status")
+    done = run_kg(command, cwd=tmp_path)
+    assert done.returncode == 1
+    errors = [line for line in done.stderr.splitlines() if ": error: " in line]
+    refused = "error: a symbolic link leading out of the data folder; refused (not read)"
+    assert errors[:2] == [f"data/notes.yaml: {refused}: {str(outside)!r}",
+                          f"data/passwd.yaml: {refused}: '/etc/passwd'"]
+    assert re.fullmatch(f"data/status.yml: {re.escape(refused)}: '/proc/[0-9]+/status'",
+                        errors[2])
+    assert len(errors) == 3
+    for leaked in ("SECRET-OUTSIDE-LABEL", "root:", "VmRSS", "Pid:"):
+        assert leaked not in done.stdout + done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_symlink_inside_the_data_folder_is_read(tmp_path: Path) -> None:
+    shutil.copytree(DATA, tmp_path / "data")
+    (tmp_path / "data" / "extra").mkdir()
+    (tmp_path / "data" / "extra" / "real.txt").write_text(SECRET, encoding="utf-8")
+    (tmp_path / "data" / "linked.yaml").symlink_to(Path("extra") / "real.txt")
+    done = run_kg("query", "--format", "csv", "SELECT ?l { kgr:outsider rdfs:label ?l }",
+                  cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "l\nSECRET-OUTSIDE-LABEL\n"
+
+
+def test_fifo_in_the_data_folder_is_refused_without_hanging(tmp_path: Path) -> None:
+    shutil.copytree(DATA, tmp_path / "data")
+    os.mkfifo(tmp_path / "data" / "pipe.yaml")
+    done = run_kg("check", cwd=tmp_path, timeout=60)
+    assert done.returncode == 1
+    assert ("data/pipe.yaml: error: not a regular file (a FIFO, device or folder); refused "
+            "(not read)\n") in done.stderr
+
+
+@pytest.mark.parametrize("name", ["upper.YAML", "mixed.Yml", "shout.YML"])
+def test_upper_case_yaml_suffixes_are_read(tmp_path: Path, name: str) -> None:
+    shutil.copytree(DATA, tmp_path / "data")
+    (tmp_path / "data" / name).write_text(SECRET.replace("SECRET-OUTSIDE-LABEL", "Shouty"),
+                                          encoding="utf-8")
+    done = run_kg("query", "--format", "csv", "SELECT ?l { kgr:outsider rdfs:label ?l }",
+                  cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "l\nShouty\n"
+
+
+def test_query_file_that_is_a_fifo_is_refused(tmp_path: Path) -> None:
+    shutil.copytree(DATA, tmp_path / "data")
+    os.mkfifo(tmp_path / "x.rq")
+    done = run_kg("query", "x.rq", cwd=tmp_path, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr == "kg: error: x.rq: not a regular file (a FIFO, device or folder)\n"
+    assert done.stdout == ""
