@@ -9,11 +9,12 @@ what makes hand-written YAML lie: implicit YAML 1.1 conversions (``NO`` -> false
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import yaml
 
-from kg.errors import Issue, Loc
+from kg.errors import Issue, Loc, Severity
 
 _Parser: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's C parser if built
 
@@ -39,6 +40,13 @@ _CONTROL = re.compile(
     r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069\ufffe\uffff]"
 )
 # Raw in the file: what the YAML reader refuses before any parsing (no position given).
+# In text: characters that show as nothing, so that two texts look the same and differ
+# (zero-width space, direction marks, word joiner and invisible operators, a BOM inside
+# the text, the Mongolian vowel separator, tag characters)...
+_INVISIBLE = re.compile(r"[\u180e\u200b\u200e\u200f\u2060-\u2064\ufeff\U000e0000-\U000e007f]")
+# ... and those that are invisible but have a use (joiners in emoji and Indic or Persian
+# text, the soft hyphen): a warning.
+_JOINERS = re.compile(r"[\u00ad\u200c\u200d]")
 _RAW_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
 
 
@@ -126,6 +134,10 @@ def read_yaml(data: bytes, name: str, *, fast: bool = True) -> tuple[YNode | Non
         return None, [Issue(Loc(name, line, col), f"not UTF-8 at byte offset {exc.start}", bad)]
     if text.startswith("\ufeff"):
         text = text[1:]
+    if not unicodedata.is_normalized("NFC", text):
+        # One spelling per text: "Café" typed as e + U+0301 (NFD) is the same label, alias
+        # or name as "Café" with U+00E9 (NFC), so it is read as that (NFC).
+        text = unicodedata.normalize("NFC", text)
     if not text.strip() or all(
         not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
     ):
@@ -242,6 +254,15 @@ class _Builder:
             self.issues.append(
                 Issue(loc, f"control character U+{ord(bad.group()):04X} in text", text)
             )
+        hidden = _INVISIBLE.search(text)
+        if hidden:
+            self.issues.append(Issue(loc, f"invisible character U+{ord(hidden.group()):04X} "
+                                     "in text (it shows as nothing; remove it)", text))
+        joiner = _JOINERS.search(text)
+        if joiner:
+            self.issues.append(Issue(loc, f"invisible character U+{ord(joiner.group()):04X} "
+                                     "in text (kept: check that it is meant)", text,
+                                     Severity.WARNING))
         if event.style in ("'", '"', "|", ">"):
             return YScalar(text, text, loc, True)
         value, problem = resolve_plain(text)

@@ -154,3 +154,45 @@ def test_query_file_that_is_a_fifo_is_refused(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert done.stderr == "kg: error: x.rq: not a regular file (a FIFO, device or folder)\n"
     assert done.stdout == ""
+
+
+# -- invisible and look-alike text --------------------------------------------------------
+
+INVISIBLE = [("\u200e", "200E"), ("\u200f", "200F"), ("\u200b", "200B"), ("\u2060", "2060"),
+             ("\ufeff", "FEFF"), ("\U000e0041", "E0041"), ("\U000e007f", "E007F")]
+
+
+def test_invisible_characters_are_refused_with_the_code_point(project: Path) -> None:  # noqa: F811
+    lines = [f'  - {{id: e{i}, type: Person, label: "Jo{char}hn"}}\n'
+             for i, (char, _) in enumerate(INVISIBLE)]
+    run = failing_build(project, {"more.yaml": "entities:\n" + "".join(lines)})
+    for i, (char, code) in enumerate(INVISIBLE):
+        run.expect(f"data/more.yaml:{i + 2}:35", f"invisible character U+{code} in text (it "
+                   "shows as nothing; remove it)", f"Jo{char}hn")
+    assert len(run.errors) == len(INVISIBLE) + 1
+
+
+def test_joiners_are_kept_with_a_warning(tmp_path: Path) -> None:
+    shutil.copytree(DATA, tmp_path / "data")
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    (tmp_path / "data" / "more.yaml").write_text(
+        f'entities:\n  - {{id: family, type: Person, label: "{family}"}}\n', encoding="utf-8")
+    done = run_kg("check", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert ("data/more.yaml:2:39: warning: invisible character U+200D in text (kept: check "
+            f"that it is meant): {family!r}\n") in done.stderr
+
+
+def test_nfd_text_is_read_as_nfc(tmp_path: Path) -> None:
+    shutil.copytree(DATA, tmp_path / "data")
+    (tmp_path / "data" / "more.yaml").write_text(
+        "entities:\n  - {id: cafe-a, type: Country, label: \"Cafe\u0301 Land\"}\n"
+        "  - {id: cafe-b, type: Country, label: \"Caf\u00e9 Land\", aliases: [Cafe\u0301]}\n",
+        encoding="utf-8")
+    done = run_kg("query", "--format", "csv", "--raw-csv", "SELECT ?l { VALUES ?e "
+                  "{ kgr:cafe-a kgr:cafe-b } ?e rdfs:label|skos:altLabel ?l } ORDER BY ?l",
+                  cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "l\nCaf\u00e9\nCaf\u00e9 Land\nCaf\u00e9 Land\n"
+    (label,) = {line for line in done.stdout.splitlines()[2:]}
+    assert label == "Caf\u00e9 Land"  # one spelling: the two labels are the same text
