@@ -14,7 +14,7 @@ from rdflib import Graph
 
 from kg.bench.cli import bench
 from kg.build import build, check, load_graph
-from kg.cache import default_cache_dir
+from kg.cache import cache_problem, default_cache_dir
 from kg.engine import ENGINES
 from kg.errors import DataError, KGError
 from kg.imports.project import import_sipri
@@ -206,6 +206,13 @@ def _read_regular(arg: str) -> str:
             raise KGError(f"{arg}: not UTF-8 (byte {exc.start})") from exc
 
 
+def _cache_dir() -> Path:
+    cache_dir = default_cache_dir()
+    if problem := cache_problem(cache_dir):
+        print(f"kg: warning: {problem}", file=sys.stderr)
+    return cache_dir
+
+
 def _formatted(answer: QueryResult, args: argparse.Namespace) -> str:
     return format_result(answer, args.format, protect_formulas=not args.raw_csv)
 
@@ -225,7 +232,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "build":
         result = build(args.data, args.out, html_page=not args.no_html, config=args.config,
                        focus=args.focus, hops=args.hops, lock_wait=args.lock_wait,
-                       cache_dir=None if args.no_cache else default_cache_dir())
+                       cache_dir=None if args.no_cache else _cache_dir())
         print(format_stats(result.stats), end="")
         if result.imported:
             print("\n" + "\n".join(line for line in result.imported.report_lines()
