@@ -4,6 +4,12 @@ Each entry is the strict reader's result for one file (its records and issues), 
 under a key that hashes the file's display name, its bytes and the source code of the
 reader itself. An edited file (or an upgraded kg) has a new key, so a cached result can
 never be stale; an unreadable or mismatching entry is ignored and the file re-parsed.
+
+Entries are pickles, so each carries an HMAC-SHA256 made with a secret key kept in the
+cache folder (``.kg-cache-key``, 32 random bytes, mode 0600, made on first use): an entry
+that someone replaced or planted has no valid MAC and is ignored (rebuilt) before any of
+it is unpickled. A cache folder that belongs to another user or that others may write,
+or a key file others may read, is not used at all (:func:`cache_problem`).
 The other per-file entries (:mod:`kg.datafiles`: summaries, each record's checks, page
 rows; :mod:`kg.shaclfiles`: SHACL results) are stored with :func:`read_entry` and
 :func:`write_entry` under keys made from these content keys.
@@ -11,9 +17,11 @@ rows; :mod:`kg.shaclfiles`: SHACL results) are stored with :func:`read_entry` an
 
 from __future__ import annotations
 
+import contextlib
 import copyreg
 import dataclasses
 import hashlib
+import hmac
 import io
 import os
 import pickle
@@ -26,7 +34,7 @@ from typing import Any
 
 from kg import model
 from kg.errors import Issue, Loc
-from kg.load import data_files, display_name, load, load_file
+from kg.load import data_file_issues, data_files, display_name, load, load_file
 from kg.model import Dataset
 
 _READER_MODULES = ("load.py", "yamlread.py", "yamlfast.py", "model.py", "errors.py", "dates.py",
@@ -57,14 +65,96 @@ def file_key(name: str, data: bytes, *, salt: str = "") -> str:
     return digest.hexdigest()
 
 
+KEY_FILE = ".kg-cache-key"
+_KEY_BYTES = 32
+_MAC_BYTES = hashlib.sha256().digest_size
+_keys: dict[Path, bytes | None] = {}
+
+
+def cache_problem(cache_dir: Path) -> str | None:
+    """Why ``cache_dir`` is not used (a folder or key file others could write), or None."""
+    try:
+        info = cache_dir.stat()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"cache folder {cache_dir}: {exc.strerror}"
+    if info.st_uid != os.geteuid():
+        return f"cache folder {cache_dir} belongs to another user; not used"
+    if info.st_mode & 0o022:
+        return (f"cache folder {cache_dir} is writable by others; not used (chmod go-w it, "
+                "or use --no-cache)")
+    return None
+
+
+def _secret(cache_dir: Path) -> bytes | None:
+    """The cache's secret key (made on first use, readable by its owner only), or None
+    when the cache must not be used (see :func:`cache_problem`)."""
+    where = cache_dir.absolute()
+    if where in _keys:
+        return _keys[where]
+    key = None
+    try:
+        if cache_problem(cache_dir) is None:
+            cache_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            key = _read_key(cache_dir / KEY_FILE) or _make_key(cache_dir)
+    except OSError:
+        key = None
+    _keys[where] = key
+    return key
+
+
+def _read_key(path: Path) -> bytes | None:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if info.st_uid != os.geteuid() or info.st_mode & 0o077:
+            raise PermissionError(f"{path}: not private to its owner")
+        data = handle.read(_KEY_BYTES + 1)
+    if len(data) != _KEY_BYTES:
+        raise PermissionError(f"{path}: not a key")
+    return data
+
+
+def _make_key(cache_dir: Path) -> bytes | None:
+    """A new random key, linked into place atomically (another process may win the race:
+    its key is then read)."""
+    fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".tmp-")  # mode 0600
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(os.urandom(_KEY_BYTES))
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, cache_dir / KEY_FILE)
+    finally:
+        os.unlink(tmp)
+    return _read_key(cache_dir / KEY_FILE)
+
+
+def _mac(secret: bytes, key: str, payload: bytes) -> bytes:
+    return hmac.new(secret, key.encode() + b"\0" + payload, hashlib.sha256).digest()
+
+
 def read_entry(cache_dir: Path, kind: str, key: str) -> object | None:
-    """The value stored under ``key``, or None when absent or unreadable."""
+    """The value stored under ``key``, or None when absent, unreadable or not made by kg
+    with this cache's secret key (its MAC does not match: nothing of it is unpickled)."""
+    secret = _secret(cache_dir)
+    if secret is None:
+        return None
     path = cache_dir / kind / key[:2] / key
     try:
-        with path.open("rb") as handle:
-            stored_key, value = pickle.load(handle)
-    except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError,
-            AttributeError, ImportError):
+        data = path.read_bytes()
+    except OSError:
+        return None
+    mac, payload = data[:_MAC_BYTES], data[_MAC_BYTES:]
+    if not hmac.compare_digest(mac, _mac(secret, key, payload)):
+        return None
+    try:
+        stored_key, value = pickle.loads(payload)
+    except (EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError,
+            ImportError):
         return None
     return value if stored_key == key else None
 
@@ -100,16 +190,25 @@ def _dumps(value: object) -> bytes:
 
 
 def write_entry(cache_dir: Path, kind: str, key: str, value: object) -> None:
-    """Store ``value`` atomically; a cache that cannot be written is silently skipped."""
+    """Store ``value`` atomically with its MAC; a cache that cannot be written (a full
+    disk) is silently skipped, and the temporary file removed."""
+    secret = _secret(cache_dir)
+    if secret is None:
+        return
     folder = cache_dir / kind / key[:2]
+    payload = _dumps((key, value))
+    tmp = None
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
         with os.fdopen(fd, "wb") as handle:
-            handle.write(_dumps((key, value)))
+            handle.write(_mac(secret, key, payload))
+            handle.write(payload)
         os.replace(tmp, folder / key)
     except OSError:
-        return
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
 
 
 def load_cached(root: Path | str, *, cache_dir: Path | None,
@@ -134,7 +233,7 @@ def load_keyed(root: Path | str, *, cache_dir: Path | None,
     if not root.is_dir():
         return Dataset(), [Issue(Loc(str(root)), "data folder not found")], {}
     parts: list[Dataset] = []
-    issues: list[Issue] = []
+    issues: list[Issue] = data_file_issues(root, base)
     keys: dict[str, str] = {}
     for path in data_files(root):
         name = display_name(path, base)

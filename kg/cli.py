@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import stat
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -12,11 +14,11 @@ from rdflib import Graph
 
 from kg.bench.cli import bench
 from kg.build import build, check, load_graph
-from kg.cache import default_cache_dir
+from kg.cache import cache_problem, default_cache_dir
 from kg.engine import ENGINES
 from kg.errors import DataError, KGError
 from kg.imports.project import import_sipri
-from kg.query import MAX_ROWS, RESULT_FORMATS, format_result, query, query_path
+from kg.query import MAX_ROWS, RESULT_FORMATS, QueryResult, format_result, query, query_path
 from kg.serve import make_server
 from kg.stats import format_stats, stats
 from kg.store import DEFAULT_GRAPH, push
@@ -58,6 +60,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("sparql", help="the query text, or the path of a .rq file")
     p.add_argument("--format", choices=RESULT_FORMATS, default="table",
                    help="table (default), or the SPARQL results formats csv, tsv, json, xml")
+    p.add_argument("--raw-csv", action="store_true",
+                   help="write CSV cells exactly; by default a cell starting with = + - @, "
+                   "a tab or a carriage return gets a leading ' so that a spreadsheet shows "
+                   "it as text instead of running it as a formula")
     _limits(p, MAX_ROWS)
     p.add_argument("--endpoint", metavar="URL",
                    help="query this remote SPARQL endpoint instead of the local graph")
@@ -178,11 +184,37 @@ def _filters(p: argparse.ArgumentParser) -> None:
 def _query_text(arg: str) -> str:
     path = Path(arg)
     if arg.endswith(".rq") or (len(arg) < 256 and "\n" not in arg and path.is_file()):
+        return _read_regular(arg)
+    return arg
+
+
+def _read_regular(arg: str) -> str:
+    """A query file's text; a FIFO or device is refused, not waited on (opened without
+    blocking, checked on the open descriptor)."""
+    try:
+        fd = os.open(arg, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise KGError(f"{arg}: cannot read query file: {exc.strerror}") from exc
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise KGError(f"{arg}: not a regular file (a FIFO, device or folder)")
         try:
-            return path.read_text(encoding="utf-8")
+            return handle.read().decode("utf-8")
         except OSError as exc:
             raise KGError(f"{arg}: cannot read query file: {exc.strerror}") from exc
-    return arg
+        except UnicodeDecodeError as exc:
+            raise KGError(f"{arg}: not UTF-8 (byte {exc.start})") from exc
+
+
+def _cache_dir() -> Path:
+    cache_dir = default_cache_dir()
+    if problem := cache_problem(cache_dir):
+        print(f"kg: warning: {problem}", file=sys.stderr)
+    return cache_dir
+
+
+def _formatted(answer: QueryResult, args: argparse.Namespace) -> str:
+    return format_result(answer, args.format, protect_formulas=not args.raw_csv)
 
 
 def _print_issues(issues: Sequence[object]) -> None:
@@ -200,7 +232,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "build":
         result = build(args.data, args.out, html_page=not args.no_html, config=args.config,
                        focus=args.focus, hops=args.hops, lock_wait=args.lock_wait,
-                       cache_dir=None if args.no_cache else default_cache_dir())
+                       cache_dir=None if args.no_cache else _cache_dir())
         print(format_stats(result.stats), end="")
         if result.imported:
             print("\n" + "\n".join(line for line in result.imported.report_lines()
@@ -225,13 +257,14 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "query" and args.endpoint:
         answer = remote_query(args.endpoint, _query_text(args.sparql),
-                              graph_iri=args.graph or None, timeout=args.timeout)
-        print(format_result(answer, args.format), end="")
+                              graph_iri=args.graph or None, timeout=args.timeout,
+                              max_rows=args.max_rows)
+        print(_formatted(answer, args), end="")
         return 0
     if args.command == "query" and args.graph_file:
         answer = query_path(args.graph_file, _query_text(args.sparql), timeout=args.timeout,
                             max_rows=args.max_rows)
-        print(format_result(answer, args.format), end="")
+        print(_formatted(answer, args), end="")
         return 0
     if args.command in _NETWORK:
         return _network(args)
@@ -248,7 +281,7 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     answer = query(graph, _query_text(args.sparql), timeout=args.timeout,
                    max_rows=args.max_rows, engine=args.engine)
-    print(format_result(answer, args.format), end="")
+    print(_formatted(answer, args), end="")
     return 0
 
 

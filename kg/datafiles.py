@@ -27,7 +27,7 @@ from typing import TypeVar
 from kg.cache import cached_part, code_version, file_key, merge, read_entry, write_entry
 from kg.check import Context, Summary, across, record_issues, summarize
 from kg.errors import Issue, Loc
-from kg.load import data_files, display_name, load_file
+from kg.load import data_file_issues, data_files, display_name, load_file
 from kg.model import Dataset, Entity, Source
 from kg.pageparts import FilePage, PageContext, file_page, page_context, rows_json
 from kg.vocab import Vocabulary, ontology_text, vocabulary
@@ -101,7 +101,7 @@ def scan(root: Path | str, *, cache_dir: Path | None,
     if not root.is_dir():
         return [], [Issue(Loc(str(root)), "data folder not found")]
     return [_data_file(display_name(path, base), path.read_bytes(), cache_dir)
-            for path in data_files(root)], []
+            for path in data_files(root)], data_file_issues(root, base)
 
 
 def _data_file(name: str, data: bytes, cache_dir: Path | None) -> DataFile:

@@ -35,9 +35,10 @@ class DateError(ValueError):
     """The text is not a date kg accepts; the message says why and what to write."""
 
 
-_ISO = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
-_FISCAL = re.compile(r"FY(\d{4})")
-_SLASHED = re.compile(r"\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|\d{4}/\d{1,2}/\d{1,2}")
+# ASCII digits only: \d would take fullwidth or Arabic-Indic digits (ill-typed literals).
+_ISO = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
+_FISCAL = re.compile(r"FY([0-9]{4})")
+_SLASHED = re.compile(r"[0-9]{1,2}[/.][0-9]{1,2}[/.][0-9]{2,4}|[0-9]{4}/[0-9]{1,2}/[0-9]{1,2}")
 
 
 def parse_date(text: str) -> KGDate:
@@ -46,6 +47,8 @@ def parse_date(text: str) -> KGDate:
     fiscal = _FISCAL.fullmatch(text)
     if fiscal:
         year = int(fiscal.group(1))
+        if not 2 <= year <= 9998:  # its span must stay within 0001-01-01 .. 9999-12-31
+            raise DateError("fiscal year out of range: write FY0002 to FY9998")
         # Fiscal years differ by country (Japan: April-March; US: October-September):
         # the widest span any of them may cover.
         return KGDate(text, Precision.FISCAL_YEAR, date(year - 1, 10, 1), date(year + 1, 3, 31))

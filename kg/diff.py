@@ -163,7 +163,15 @@ def revision_graph(rev: str, *, data: Path | str = "data") -> Graph:
         rel = data.resolve().relative_to(root.resolve()).as_posix()
     except ValueError as exc:
         raise DiffError(f"{data} is outside the git repository {root}") from exc
-    archive = _git("archive", "--format=tar", rev, "--", rel, cwd=root)
+    # The revision is resolved to a commit id first, passed after --end-of-options: a
+    # "revision" such as --output=/tmp/x is never read by git as an option.
+    commit = _git("rev-parse", "--verify", "--quiet", "--end-of-options", rev + "^{commit}",
+                  cwd=root)
+    if commit.returncode:
+        raise DiffError(f"{rev!r}: not a graph file, a data folder or a git revision with "
+                        f"{rel}/")
+    archive = _git("archive", "--format=tar", commit.stdout.decode().strip(), "--", rel,
+                   cwd=root)
     if archive.returncode:
         message = archive.stderr.decode(errors="replace").strip()
         raise DiffError(f"{rev!r}: not a graph file, a data folder or a git revision with "

@@ -25,6 +25,7 @@ from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import BNode, Node, URIRef
 
+from kg.csvsafe import protect
 from kg.engine import Answer, Engine, evaluate, open_engine
 from kg.errors import QueryError, ReadOnlyError
 from kg.export import serialize, term_text
@@ -236,8 +237,11 @@ def _tsv_term(term: Node | None) -> str:
     return "" if term is None else term_text(term)
 
 
-def format_result(result: QueryResult, fmt: str = "table") -> str:
-    """The result as text: a readable table, or SPARQL results CSV, TSV, JSON or XML."""
+def format_result(result: QueryResult, fmt: str = "table", *,
+                  protect_formulas: bool = False) -> str:
+    """The result as text: a readable table, or SPARQL results CSV, TSV, JSON or XML.
+    ``protect_formulas``: CSV cells a spreadsheet would run get a leading apostrophe
+    (kg.csvsafe)."""
     if fmt not in RESULT_FORMATS:
         raise QueryError(f"unknown format {fmt!r}; allowed: " + ", ".join(RESULT_FORMATS))
     if result.graph is not None:
@@ -257,8 +261,10 @@ def format_result(result: QueryResult, fmt: str = "table") -> str:
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\r\n")
         writer.writerow(result.variables)
-        writer.writerows([_cell(t) if not isinstance(t, URIRef) else str(t) for t in row]
-                         for row in result.rows)
+        cells = ([_cell(t) if not isinstance(t, URIRef) else str(t) for t in row]
+                 for row in result.rows)
+        writer.writerows([protect(c) for c in row] if protect_formulas else row
+                         for row in cells)
         return buf.getvalue()
     if fmt == "tsv":
         lines = ["\t".join("?" + v for v in result.variables)]

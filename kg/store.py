@@ -25,20 +25,19 @@ import contextlib
 import json
 import re
 import socket
-import urllib.request
 import uuid
 from dataclasses import dataclass
 from http.client import HTTPException
 from typing import Any
-from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.engine import query_kind
-from kg.errors import StoreError
+from kg.errors import QueryTooLarge, StoreError
 from kg.export import serialize
+from kg.httpfetch import FetchTimeout, FetchTooLarge, fetch
 from kg.query import QueryResult, prepare, result_graph
 from kg.sparqltext import normalize
 from kg.vocab import PREFIXES
@@ -58,35 +57,36 @@ class PushResult:
 def _request(method: str, url: str, body: bytes | None, *, timeout: float,
              content_type: str | None = None, accept: str | None = None,
              check_body: bool = False) -> tuple[str, bytes]:
-    """Send one request; the answer's media type and body, or a StoreError."""
+    """Send one request; the answer's media type and body, or a StoreError. ``timeout``
+    bounds the whole request (kg.httpfetch), not each read."""
     headers = {"User-Agent": "kg"}
     if content_type:
         headers["Content-Type"] = content_type
     if accept:
         headers["Accept"] = accept
-    request = urllib.request.Request(url, data=body, method=method, headers=headers)
     where = f"{method} {url}"
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            data: bytes = response.read()
-            media = (response.headers.get("Content-Type") or "").split(";")[0].strip()
-    except HTTPError as exc:
-        message = exc.read().decode("utf-8", errors="replace").strip()
-        raise StoreError(f"{where}: the store answered {exc.code} {exc.reason}: "
-                         f"{message[:2000] or '(no message)'}") from None
-    except TimeoutError:
+        answer = fetch(method, url, body, headers=headers, timeout=timeout)
+    except FetchTimeout:
         raise StoreError(f"{where}: no answer within {timeout:g} s") from None
-    except URLError as exc:
-        if isinstance(exc.reason, TimeoutError | socket.timeout):
-            raise StoreError(f"{where}: no answer within {timeout:g} s") from None
-        raise StoreError(f"{where}: cannot reach the store: {exc.reason}") from None
+    except FetchTooLarge as exc:
+        raise StoreError(f"{where}: {exc}") from None
+    except ConnectionRefusedError as exc:
+        raise StoreError(f"{where}: cannot reach the store: {exc.strerror}") from None
+    except socket.gaierror as exc:
+        raise StoreError(f"{where}: cannot reach the store: {exc}") from None
     except (HTTPException, OSError) as exc:
         raise StoreError(f"{where}: the connection failed: {exc}") from None
+    data = answer.body
+    if answer.status >= 300:
+        message = data.decode("utf-8", errors="replace").strip()
+        raise StoreError(f"{where}: the store answered {answer.status} {answer.reason}: "
+                         f"{message[:2000] or '(no message)'}")
     if check_body and _FAILURE.search(data.decode("utf-8", errors="replace")):
         text = data.decode("utf-8", errors="replace").strip()
         raise StoreError(f"{where}: the store answered 200 but reports a failure: "
                          f"{text[:2000]}")
-    return media, data
+    return answer.media, data
 
 
 def _with_graph(url: str, graph_iri: str) -> str:
@@ -133,9 +133,21 @@ def _discard(endpoint: str, staging: str, timeout: float) -> None:
 
 
 def query(endpoint: str, sparql: str, *, graph_iri: str | None = DEFAULT_GRAPH,
-          timeout: float = 60.0) -> QueryResult:
+          timeout: float = 60.0, max_rows: int | None = None) -> QueryResult:
     """Run a query on the SPARQL endpoint at ``endpoint`` over the graph ``graph_iri``
-    (``None``: the store's default graph); kg's prefixes are predeclared."""
+    (``None``: the store's default graph); kg's prefixes are predeclared. ``timeout``
+    bounds the whole exchange; an answer of more than ``max_rows`` rows (or triples) is
+    refused with QueryTooLarge, as the local engines refuse it."""
+    result = _query(endpoint, sparql, graph_iri=graph_iri, timeout=timeout)
+    size = len(result.graph) if result.graph is not None else len(result.rows)
+    if max_rows is not None and size > max_rows:
+        raise QueryTooLarge(f"the result has more than {max_rows} rows (the row limit); "
+                            "add a LIMIT or narrow the query")
+    return result
+
+
+def _query(endpoint: str, sparql: str, *, graph_iri: str | None,
+           timeout: float) -> QueryResult:
     kind = query_kind(prepare(sparql))  # the same refusals as the embedded engines
     sparql = normalize(sparql)  # the text as it was vetted
     prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())

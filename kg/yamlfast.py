@@ -26,10 +26,11 @@ from kg.yamlread import Scalar, YMap, YNode, YScalar, YSeq, resolve_plain
 
 # Anywhere in the file: characters the strict reader reports (controls, bidirectional
 # overrides, noncharacters), those libyaml reads as line breaks (NEL, LS, PS) or skips
-# (BOM), and tabs (indentation or not, they are rare and subtle).
+# (BOM), invisible characters (reported by the strict reader), and tabs (indentation or
+# not, they are rare and subtle).
 _UNSAFE = re.compile(
     r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\u202a-\u202e\u2066-\u2069"
-    r"\ufffe\uffff]")
+    r"\ufffe\uffff\u00ad\u180e\u200b-\u200f\u2060-\u2064\U000e0000-\U000e007f]")
 _KEY = re.compile(r"([A-Za-z0-9_][A-Za-z0-9_.-]{0,200}):(?: +|$)")
 # ``key: value`` to the end of the line where the value starts with a letter, digit or
 # underscore and holds no ':' nor '#' (so neither a comment nor a mapping can hide in it).

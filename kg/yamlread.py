@@ -9,11 +9,12 @@ what makes hand-written YAML lie: implicit YAML 1.1 conversions (``NO`` -> false
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import yaml
 
-from kg.errors import Issue, Loc
+from kg.errors import Issue, Loc, Severity
 
 _Parser: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's C parser if built
 
@@ -39,6 +40,13 @@ _CONTROL = re.compile(
     r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069\ufffe\uffff]"
 )
 # Raw in the file: what the YAML reader refuses before any parsing (no position given).
+# In text: characters that show as nothing, so that two texts look the same and differ
+# (zero-width space, direction marks, word joiner and invisible operators, a BOM inside
+# the text, the Mongolian vowel separator, tag characters)...
+_INVISIBLE = re.compile(r"[\u180e\u200b\u200e\u200f\u2060-\u2064\ufeff\U000e0000-\U000e007f]")
+# ... and those that are invisible but have a use (joiners in emoji and Indic or Persian
+# text, the soft hyphen): a warning.
+_JOINERS = re.compile(r"[\u00ad\u200c\u200d]")
 _RAW_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
 
 
@@ -69,6 +77,28 @@ class YMap:
 YNode = YScalar | YSeq | YMap
 
 
+#: Bounds of a number in the data: more digits or a larger exponent is an error, not a
+#: traceback (Python refuses ints of over 4,300 digits), an overflow or a megabyte-long
+#: literal (1e999998 written out as an xsd:decimal), or a silent 0 (1e-999999999).
+MAX_DIGITS = 40
+MAX_EXPONENT = 100
+
+
+def number_problem(text: str) -> str | None:
+    """Why a number's text is out of kg's bounds, or None (also for text that is not a
+    plain number)."""
+    if not _FLOAT.fullmatch(text):
+        return None
+    mantissa, _, exponent = text.lower().partition("e")
+    digits = sum(c.isdigit() for c in mantissa)
+    exp_digits = exponent.lstrip("+-")
+    if digits > MAX_DIGITS or len(exp_digits) > 4 or \
+            (exp_digits and abs(int(exponent)) > MAX_EXPONENT):
+        return (f"number out of range: at most {MAX_DIGITS} digits and an exponent from "
+                f"-{MAX_EXPONENT} to {MAX_EXPONENT}")
+    return None
+
+
 def resolve_plain(text: str) -> tuple[Scalar, str | None]:
     """The value of an unquoted scalar, or an error message when it is ambiguous."""
     if text in ("", "null"):
@@ -77,10 +107,11 @@ def resolve_plain(text: str) -> tuple[Scalar, str | None]:
         return True, None
     if text == "false":
         return False, None
-    if _INT.fullmatch(text):
-        return int(text), None
-    if _FLOAT.fullmatch(text):
-        return float(text), None
+    if _INT.fullmatch(text) or _FLOAT.fullmatch(text):
+        problem = number_problem(text)
+        if problem:
+            return text, problem
+        return (int(text) if _INT.fullmatch(text) else float(text)), None
     if _AMBIGUOUS.fullmatch(text):
         return text, "ambiguous unquoted value (YAML may read it as another type); quote it"
     return text, None
@@ -103,6 +134,10 @@ def read_yaml(data: bytes, name: str, *, fast: bool = True) -> tuple[YNode | Non
         return None, [Issue(Loc(name, line, col), f"not UTF-8 at byte offset {exc.start}", bad)]
     if text.startswith("\ufeff"):
         text = text[1:]
+    if not unicodedata.is_normalized("NFC", text):
+        # One spelling per text: "Café" typed as e + U+0301 (NFD) is the same label, alias
+        # or name as "Café" with U+00E9 (NFC), so it is read as that (NFC).
+        text = unicodedata.normalize("NFC", text)
     if not text.strip() or all(
         not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
     ):
@@ -219,6 +254,15 @@ class _Builder:
             self.issues.append(
                 Issue(loc, f"control character U+{ord(bad.group()):04X} in text", text)
             )
+        hidden = _INVISIBLE.search(text)
+        if hidden:
+            self.issues.append(Issue(loc, f"invisible character U+{ord(hidden.group()):04X} "
+                                     "in text (it shows as nothing; remove it)", text))
+        joiner = _JOINERS.search(text)
+        if joiner:
+            self.issues.append(Issue(loc, f"invisible character U+{ord(joiner.group()):04X} "
+                                     "in text (kept: check that it is meant)", text,
+                                     Severity.WARNING))
         if event.style in ("'", '"', "|", ">"):
             return YScalar(text, text, loc, True)
         value, problem = resolve_plain(text)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -26,10 +27,13 @@ from kg.load import load_file
 from kg.rdf import to_graph
 
 # Characters kg refuses in text (see kg.yamlread): C0/C1 controls but tab, LF and CR;
-# bidirectional overrides; noncharacters. Surrogates are not characters at all.
+# bidirectional overrides; noncharacters; invisible characters (zero-width space,
+# direction marks, word joiner, BOM, tag characters...). Surrogates are not characters.
 FORBIDDEN = "".join(chr(c) for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20),
                                      *range(0x7F, 0xA0), *range(0x202A, 0x202F),
-                                     *range(0x2066, 0x206A), 0xFFFE, 0xFFFF])
+                                     *range(0x2066, 0x206A), 0xFFFE, 0xFFFF, 0x180E,
+                                     0x200B, 0x200E, 0x200F, *range(0x2060, 0x2065), 0xFEFF,
+                                     *range(0xE0000, 0xE0080)])
 SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
@@ -37,10 +41,11 @@ text = st.lists(
     st.one_of(
         st.characters(blacklist_categories=("Cs",), blacklist_characters=FORBIDDEN),
         st.sampled_from(['"', "\\", "\n", "\r\n", "\t", "<script>", "</script>", "&amp;",
-                         "'", "🚀", "\u2028", "\ufeff", " ", "#", ": ", "- ", "{", "]"]),
+                         "'", "🚀", "\u2028", " ", "#", ": ", "- ", "{", "]"]),
     ),
     min_size=1, max_size=12,
-).map("".join).filter(lambda t: t.strip() != "")
+).map(lambda parts: unicodedata.normalize("NFC", "".join(parts))).filter(
+    lambda t: t.strip() != "")  # kg reads text as NFC: "e\u0301" is "\u00e9"
 
 ident = st.from_regex(  # ids such as "no" or "y" must be quoted: quote() does it
 r"[a-z][a-z0-9]{0,5}(?:-[a-z0-9]{1,4})?", fullmatch=True)
