@@ -35,6 +35,7 @@ from rdflib import Graph
 from kg.dates import DateError, parse_date
 from kg.errors import KGError
 from kg.facts import entities, facts
+from kg.pagerank import pagerank
 from kg.vocab import vocabulary
 
 Facts = list[dict[str, Any]]
@@ -263,7 +264,7 @@ def central(graph: Graph, *, by_class: str | None = None, top: int | None = 10,
         raise NetworkError(f"--by-class: unknown class {by_class!r}")
     g = to_networkx(graph)
     between = nx.betweenness_centrality(_simple(g)) if len(g) else {}
-    rank = nx.pagerank(g) if len(g) else {}
+    rank = pagerank(g.nodes, g.edges())  # plain Python: no numpy/scipy (kg/pagerank.py)
     rows = [Centrality(n, d["label"], d["class"], g.degree(n), round(between[n], 6),
                        round(rank[n], 6))
             for n, d in g.nodes(data=True)

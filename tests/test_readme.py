@@ -27,3 +27,15 @@ def test_ci_runs_the_readme_test_command() -> None:
     command = "python -m pip install -q -e '.[test]' && python -m pytest"
     assert command in README
     assert ci.rstrip().splitlines()[-1] == command
+
+
+def test_ci_makes_the_readme_fresh_virtual_environment() -> None:
+    """CI installs into its own fresh venv (no system site-packages), as the README says."""
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "python3 -m venv .venv && . .venv/bin/activate" in README
+    lines = ci.splitlines()
+    assert "rm -rf .ci-venv" in lines
+    assert "python3 -m venv .ci-venv" in lines
+    assert "--system-site-packages" not in ci
+    assert lines.index("python3 -m venv .ci-venv") < lines.index(". .ci-venv/bin/activate")
+    assert ".ci-venv/" in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
