@@ -33,8 +33,10 @@ def pagerank(nodes: Iterable[Hashable], edges: Iterable[tuple[Hashable, Hashable
         j = index[v]
         row[j] = row.get(j, 0.0) + 1.0
     # Row-normalised transitions, as networkx builds them.
-    links = [[(j, w / total) for j, w in row.items()] if (total := sum(row.values())) else []
-             for row in out]
+    links: list[list[tuple[int, float]]] = []
+    for row in out:
+        total = sum(row.values())
+        links.append([(j, w / total) for j, w in row.items()])
     dangling = [i for i in range(n) if not links[i]]
     x = [1.0 / n] * n
     for _ in range(max_iter):
