@@ -43,9 +43,9 @@ def pagerank(nodes: Iterable[Hashable], edges: Iterable[tuple[Hashable, Hashable
         last = x
         spread = alpha * sum(last[i] for i in dangling) / n + (1.0 - alpha) / n
         x = [spread] * n
-        for i, row in enumerate(links):
+        for i, targets in enumerate(links):
             share = alpha * last[i]
-            for j, w in row:
+            for j, w in targets:
                 x[j] += share * w
         if sum(abs(a - b) for a, b in zip(x, last, strict=True)) < n * tol:
             return {node: x[i] for i, node in enumerate(order)}
