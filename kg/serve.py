@@ -78,7 +78,9 @@ class Endpoint(ThreadingHTTPServer):
     def server_close(self) -> None:
         """Close the socket and stop the query worker."""
         super().server_close()
-        self.worker.close()
+        worker = getattr(self, "worker", None)  # None when binding failed in __init__
+        if worker is not None:
+            worker.close()
 
     @property
     def url(self) -> str:
