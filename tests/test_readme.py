@@ -42,6 +42,30 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert ci.rstrip().splitlines()[-1] == command
 
 
+def test_lowest_constraints_pin_every_lower_bound() -> None:
+    """ci/constraints-lowest.txt pins each dependency at the lower bound pyproject.toml
+    declares, and the README gives the one command that runs the suite with them."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    bounds = {}
+    for spec in [*project["dependencies"], *project["optional-dependencies"]["test"]]:
+        m = re.fullmatch(r"([A-Za-z0-9_.-]+)>=([0-9.]+)", spec.split(";")[0].strip())
+        if m and m.group(1) not in ("mypy", "ruff"):  # linters: not run by the suite
+            bounds[m.group(1).lower()] = m.group(2)
+    pins = {}
+    for line in (ROOT / "ci" / "constraints-lowest.txt").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, version = line.split("==")
+            pins[name.lower()] = version
+    def norm(v: str) -> str:  # 7.0.0 == 7.0 == 7
+        return re.sub(r"(\.0)+$", "", v)
+
+    assert {n: norm(pins.get(n, "")) for n in bounds} == {n: norm(v) for n, v in bounds.items()}
+    assert ("python -m pip install -q -e '.[test]' -c ci/constraints-lowest.txt "
+            "&& python -m pytest") in README
+
+
 def test_ci_makes_the_readme_fresh_virtual_environment() -> None:
     """CI installs into its own fresh venv (no system site-packages), as the README says."""
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
