@@ -15,6 +15,20 @@ from rdflib import Graph
 from kg.bench.cli import bench
 from kg.build import build, check, load_graph
 from kg.cache import cache_problem, default_cache_dir
+from kg.cliconv import changed_outputs as _changed
+from kg.cliconv import (
+    fit_width,
+    infer_format,
+    issues_json,
+    non_negative_float,
+    output_option,
+    port_number,
+    positive_float,
+    positive_int,
+    stats_json,
+)
+from kg.cliconv import snapshot_outputs as _snapshot
+from kg.cliconv import write_output as _write_output
 from kg.engine import ENGINES
 from kg.errors import DataError, KGError
 from kg.imports.project import import_sipri
@@ -28,6 +42,7 @@ from kg.store import query as remote_query
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kg", description="Build, check and query a sourced "
                                      "knowledge graph of defence and security news.")
+    parser.add_argument("--version", action="version", version=f"kg {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -37,29 +52,35 @@ def _parser() -> argparse.ArgumentParser:
         return p
 
     p = command("build", "check data/ and write graph.ttl, graph.nt, graph.jsonld, graph.html")
-    p.add_argument("--out", default="out", type=Path, help="output folder (default: out)")
+    output_option(p, default="out", help_text="output folder (default: out)")
     p.add_argument("--no-html", action="store_true", help="skip the HTML page")
     p.add_argument("--no-cache", action="store_true",
                    help="parse every file afresh (default: reuse the per-file cache in "
                    "$KG_CACHE_DIR or ~/.cache/kg; a file is re-read whenever its bytes change)")
-    p.add_argument("--lock-wait", type=float, default=30.0, metavar="SECONDS",
+    p.add_argument("--lock-wait", type=non_negative_float, default=30.0, metavar="SECONDS",
                    help="wait this long for another build of the same --out (default: 30)")
     p.add_argument("--config", type=Path, default=None,
                    help="project config listing imports (default: kg.toml beside --data)")
     p.add_argument("--focus", action="append", default=[], metavar="ENTITY",
                    help="also write focus-<id>.html, the page of ENTITY's neighbourhood "
                    "(id, label or alias; repeatable)")
-    p.add_argument("--hops", type=int, default=2, metavar="K",
+    p.add_argument("--hops", type=positive_int, default=2, metavar="K",
                    help="neighbourhood size of --focus pages, in facts (default: 2)")
     p = command("import", "import a dataset we did not write: `kg import sipri PATH`")
     p.add_argument("kind", choices=("sipri",), help="the dataset's format")
     p.add_argument("path", type=Path, help="the export to read")
-    p.add_argument("--out", default="out", type=Path, help="output folder (default: out)")
-    command("check", "check data/ and print every problem; write nothing")
+    output_option(p, default="out", help_text="output folder (default: out)")
+    p = command("check", "check data/ and print every problem; write nothing")
+    p.add_argument("--errors-only", action="store_true", help="leave warnings out")
+    _format_arg(p)
     p = command("query", "run a SPARQL query (inline or a .rq file) over the graph")
-    p.add_argument("sparql", help="the query text, or the path of a .rq file")
-    p.add_argument("--format", choices=RESULT_FORMATS, default="table",
-                   help="table (default), or the SPARQL results formats csv, tsv, json, xml")
+    p.add_argument("sparql", help="the query text, the path of a .rq file, or - to read "
+                   "it from standard input")
+    p.add_argument("-f", "--format", choices=RESULT_FORMATS, default=None,
+                   help="table (default), or the SPARQL results formats csv, tsv, json, xml "
+                   "(default: from the suffix of -o)")
+    output_option(p, default=None, help_text="write the results to this file (default: "
+                  "standard output; - too)")
     p.add_argument("--raw-csv", action="store_true",
                    help="write CSV cells exactly; by default a cell starting with = + - @, "
                    "a tab or a carriage return gets a leading ' so that a spreadsheet shows "
@@ -77,7 +98,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="out", type=Path,
                    help="folder whose graph.html is served at / (default: out)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks one)")
+    p.add_argument("--port", type=port_number, default=8000,
+                   help="port (default: 8000; 0 picks one)")
     _limits(p, 10_000)
     p = command("push", "replace a named graph in a SPARQL store with the graph (Graph Store "
                 "Protocol PUT, then an atomic MOVE)")
@@ -87,43 +109,49 @@ def _parser() -> argparse.ArgumentParser:
                    help="the store's SPARQL Update URL (default: .../update next to --endpoint)")
     p.add_argument("--graph", metavar="IRI", default=DEFAULT_GRAPH,
                    help=f"the named graph to replace (default: {DEFAULT_GRAPH})")
-    p.add_argument("--timeout", type=float, default=60.0,
+    p.add_argument("--timeout", type=positive_float, default=60.0,
                    help="seconds to wait for each answer (default: 60)")
-    command("stats", "print counts of entities by class and facts by predicate")
+    p = command("stats", "print counts of entities by class and facts by predicate")
+    _format_arg(p)
     p = sub.add_parser("bench", help="benchmark every stage against baselines (docs/benchmarks.md)",
                        description="generate data and time every stage against baselines")
     p.add_argument("--sizes", default="1k,10k",
                    help="comma-separated sizes among 1k,10k,100k,1m (default: 1k,10k)")
-    p.add_argument("--repeats", type=int, default=3, help="runs per measurement (median)")
+    p.add_argument("--repeats", type=positive_int, default=3,
+                   help="runs per measurement (median)")
     p.add_argument("--work", type=Path, default=Path("bench-work"),
                    help="folder for generated data and outputs (default: bench-work)")
     p.add_argument("--stages", default=None,
                    help="comma-separated stages (default: all; '' for none: queries only)")
     p.add_argument("--engines", default="kg-query,pyoxigraph,rdflib",
                    help="query engines to compare ('' for none)")
-    p.add_argument("--timeout", type=float, default=1800,
+    p.add_argument("--timeout", type=positive_float, default=1800,
                    help="seconds before one measurement is given up (reported as a timeout)")
-    p.add_argument("--query-timeout", type=float, default=600,
+    p.add_argument("--query-timeout", type=positive_float, default=600,
                    help="seconds before one query run is stopped (reported as '> T s')")
-    p.add_argument("--rdflib-memory-gib", type=float, default=None,
+    p.add_argument("--rdflib-memory-gib", type=positive_float, default=None,
                    help="cap the rdflib query process's address space (reported if hit)")
     _network_parsers(command)
     return parser
 
 
 def _limits(p: argparse.ArgumentParser, max_rows: int) -> None:
-    p.add_argument("--timeout", type=float, default=10.0,
+    p.add_argument("--timeout", type=positive_float, default=10.0,
                    help="stop a query after this many seconds (default: 10)")
-    p.add_argument("--max-rows", type=int, default=max_rows,
+    p.add_argument("--max-rows", type=positive_int, default=max_rows,
                    help=f"refuse answers with more rows (default: {max_rows})")
     p.add_argument("--engine", choices=ENGINES, default="rdflib",
                    help="in-process engine: rdflib (default) or oxigraph (faster on big graphs)")
 
 
 def _serve(args: argparse.Namespace, graph: Graph) -> int:
-    server = make_server(graph, host=args.host, port=args.port, engine=args.engine,
-                         timeout=args.timeout, max_rows=args.max_rows,
-                         html=args.out / "graph.html", log=True)
+    try:
+        server = make_server(graph, host=args.host, port=args.port, engine=args.engine,
+                             timeout=args.timeout, max_rows=args.max_rows,
+                             html=args.out / "graph.html", log=True)
+    except OSError as exc:  # the port is taken, or the address is not this machine's
+        raise KGError(f"cannot serve on {args.host}:{args.port}: "
+                      f"{exc.strerror or exc}") from exc
     print(f"SPARQL endpoint {server.url} (page at /); Ctrl-C stops", flush=True)
     try:
         server.serve_forever()
@@ -139,28 +167,31 @@ def _network_parsers(command: Callable[[str, str], argparse.ArgumentParser]) -> 
     p.add_argument("a", help="id, label or alias (any case)")
     p.add_argument("b", help="id, label or alias (any case)")
     p.add_argument("--directed", action="store_true", help="follow facts subject -> object only")
-    p.add_argument("--max-length", type=int, help="longest path to report, in facts")
-    p.add_argument("--limit", type=int, default=10, help="most paths to print (default 10)")
+    p.add_argument("--max-length", type=positive_int, help="longest path to report, in facts")
+    p.add_argument("--limit", type=positive_int, default=10,
+                   help="most paths to print (default 10)")
     _filters(p)
     _format_arg(p)
     p = command("neighbors", "entities within K facts of an entity, with the facts joining them")
     p.add_argument("name", help="id, label or alias (any case)")
-    p.add_argument("--hops", type=int, default=1, help="how far to look (default 1)")
+    p.add_argument("--hops", type=positive_int, default=1, help="how far to look (default 1)")
     _filters(p)
     _format_arg(p)
     p = command("central", "degree, betweenness and PageRank of the entities, best first")
     p.add_argument("--by-class", help="only entities of this class (or its subclasses)")
-    p.add_argument("--top", type=int, default=10, help="how many to print (default 10)")
+    p.add_argument("--top", type=positive_int, default=10, help="how many to print (default 10)")
     p.add_argument("--sort", choices=("degree", "betweenness", "pagerank"), default="degree",
                    help="metric to rank by (default degree)")
     _format_arg(p)
     p = command("communities", "groups of closely linked entities (Louvain, fixed seed)")
-    p.add_argument("--min-size", type=int, default=2, help="smallest group listed (default 2)")
+    p.add_argument("--min-size", type=positive_int, default=2,
+                   help="smallest group listed (default 2)")
     _format_arg(p)
     p = command("export", "write the entity network for Gephi or Cytoscape")
-    p.add_argument("--format", choices=("graphml", "gexf", "csv"), required=True)
-    p.add_argument("--out", type=Path, required=True,
-                   help="file (graphml, gexf) or folder for nodes.csv and edges.csv (csv)")
+    p.add_argument("-f", "--format", choices=("graphml", "gexf", "csv"), default=None,
+                   help="graphml, gexf or csv (default: from the suffix of -o; a folder: csv)")
+    output_option(p, default=None, required=True, help_text="file (graphml, gexf; - for "
+                  "standard output) or folder for nodes.csv and edges.csv (csv)")
     p = command("diff", "statements added, removed and changed between two builds or revisions")
     p.add_argument("old", help="a graph file (.ttl, .nt, .jsonld), a data folder or a git revision")
     p.add_argument("new", help="a graph file (.ttl, .nt, .jsonld), a data folder or a git revision")
@@ -168,7 +199,7 @@ def _network_parsers(command: Callable[[str, str], argparse.ArgumentParser]) -> 
 
 
 def _format_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=("text", "json"), default="text",
+    p.add_argument("-f", "--format", choices=("text", "json"), default="text",
                    help="text (default) or json")
 
 
@@ -181,7 +212,18 @@ def _filters(p: argparse.ArgumentParser) -> None:
                    "before DATE (YYYY, YYYY-MM, YYYY-MM-DD: its first day)")
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("kg")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "(not installed)"
+
+
 def _query_text(arg: str) -> str:
+    if arg == "-":
+        return sys.stdin.read()
     path = Path(arg)
     if arg.endswith(".rq") or (len(arg) < 256 and "\n" not in arg and path.is_file()):
         return _read_regular(arg)
@@ -214,7 +256,7 @@ def _cache_dir() -> Path:
 
 
 def _formatted(answer: QueryResult, args: argparse.Namespace) -> str:
-    return format_result(answer, args.format, protect_formulas=not args.raw_csv)
+    return format_result(answer, _result_format(args), protect_formulas=not args.raw_csv)
 
 
 def _print_issues(issues: Sequence[object]) -> None:
@@ -225,11 +267,16 @@ def _print_issues(issues: Sequence[object]) -> None:
 def _run(args: argparse.Namespace) -> int:
     if args.command == "check":
         issues = check(args.data)
-        _print_issues(issues)
         errors = sum(1 for i in issues if i.is_error)
+        shown = [i for i in issues if i.is_error] if args.errors_only else issues
+        if args.format == "json":
+            print(issues_json(shown), end="")
+            return 1 if errors else 0
+        _print_issues(shown)
         print(f"{errors} error(s), {len(issues) - errors} warning(s)", file=sys.stderr)
         return 1 if errors else 0
     if args.command == "build":
+        before = _snapshot(args.out)
         result = build(args.data, args.out, html_page=not args.no_html, config=args.config,
                        focus=args.focus, hops=args.hops, lock_wait=args.lock_wait,
                        cache_dir=None if args.no_cache else _cache_dir())
@@ -241,8 +288,11 @@ def _run(args: argparse.Namespace) -> int:
         if result.spliced:
             print("RDF outputs updated from the previous build (only what changed was "
                   "rewritten)")
-        for name in sorted(result.outputs):
-            print(f"wrote {result.outputs[name]}")
+        changed = _changed(before, [result.outputs[n] for n in sorted(result.outputs)])
+        for path in changed:
+            print(f"wrote {path}")
+        if not changed:
+            print(f"{args.out}: every output is unchanged")
         return 0
     if args.command == "bench":
         print(bench(args.sizes, args.repeats, args.work, args.stages, args.engines,
@@ -250,22 +300,21 @@ def _run(args: argparse.Namespace) -> int:
                     rdflib_memory_gib=args.rdflib_memory_gib), end="")
         return 0
     if args.command == "import":
+        before = _snapshot(args.out)
         imp, written = import_sipri(args.path, load_graph(args.data).data, args.out)
         print("\n".join(imp.report_lines()))
-        for name in sorted(written):
-            print(f"wrote {written[name]}")
+        for path in _changed(before, [written[n] for n in sorted(written)]):
+            print(f"wrote {path}")
         return 0
     if args.command == "query" and args.endpoint:
         answer = remote_query(args.endpoint, _query_text(args.sparql),
                               graph_iri=args.graph or None, timeout=args.timeout,
                               max_rows=args.max_rows)
-        print(_formatted(answer, args), end="")
-        return 0
+        return _print_result(args, _formatted(answer, args))
     if args.command == "query" and args.graph_file:
         answer = query_path(args.graph_file, _query_text(args.sparql), timeout=args.timeout,
                             max_rows=args.max_rows)
-        print(_formatted(answer, args), end="")
-        return 0
+        return _print_result(args, _formatted(answer, args))
     if args.command in _NETWORK:
         return _network(args)
     graph = load_graph(args.data).graph
@@ -277,11 +326,28 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "serve":
         return _serve(args, graph)
     if args.command == "stats":
-        print(format_stats(stats(graph)), end="")
+        counts = stats(graph)
+        print(stats_json(counts) if args.format == "json" else fit_width(format_stats(counts)),
+              end="")
         return 0
     answer = query(graph, _query_text(args.sparql), timeout=args.timeout,
                    max_rows=args.max_rows, engine=args.engine)
-    print(_formatted(answer, args), end="")
+    return _print_result(args, _formatted(answer, args))
+
+
+def _result_format(args: argparse.Namespace) -> str:
+    return infer_format(args.format, args.out, RESULT_FORMATS, default="table")
+
+
+def _print_result(args: argparse.Namespace, text: str) -> int:
+    """Query results to standard output (cut to the terminal if a table) or to -o FILE."""
+    if args.out is None or str(args.out) == "-":
+        print(fit_width(text) if _result_format(args) == "table" else text, end="")
+        return 0
+    before = _snapshot(args.out)
+    _write_output(args.out, text)
+    for path in _changed(before, [args.out]):
+        print(f"wrote {path}", file=sys.stderr)
     return 0
 
 
@@ -299,7 +365,15 @@ def _network(args: argparse.Namespace) -> int:
         return 0
     graph = load_graph(args.data).graph
     if args.command == "export":
-        for path in netexport.export_network(graph, args.format, args.out):
+        fmt = infer_format(args.format, args.out, netexport.EXPORT_FORMATS)
+        if str(args.out) == "-":  # standard output, never a file named "-"
+            if fmt == "csv":
+                raise KGError("-o -: csv writes two files (nodes.csv, edges.csv); name a "
+                              "folder, or use -f graphml or gexf for standard output")
+            sys.stdout.write(netexport.network_text(graph, fmt)[""])
+            return 0
+        before = _snapshot(args.out)
+        for path in _changed(before, netexport.export_network(graph, fmt, args.out)):
             print(f"wrote {path}")
         return 0
     result: Sequence[object]
@@ -316,7 +390,7 @@ def _network(args: argparse.Namespace) -> int:
     else:
         result = network.communities(graph, min_size=args.min_size)
         text = netformat.format_communities(result)
-    print(netformat.json_text(result) if args.format == "json" else text, end="")
+    print(netformat.json_text(result) if args.format == "json" else fit_width(text), end="")
     return 1 if args.command == "path" and not result else 0
 
 

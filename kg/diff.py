@@ -74,6 +74,10 @@ class Diff:
     entities: list[EntityChanges]
 
 
+
+_FORMAT_NAMES = {"turtle": "Turtle", "nt": "N-Triples", "json-ld": "JSON-LD", "xml": "RDF/XML",
+                 "n3": "N3", "trig": "TriG", "nquads": "N-Quads"}
+
 def _citation_map(cites: tuple[CitationInfo, ...]) -> dict[str, CitationInfo]:
     found: dict[str, CitationInfo] = {}
     for c in cites:
@@ -139,8 +143,12 @@ def read_graph_file(path: Path) -> Graph:
         raise DiffError(f"{path}: unknown graph format; use .ttl, .nt or .jsonld")
     try:
         return Graph().parse(path, format=fmt)
-    except Exception as exc:  # rdflib parsers raise many kinds; keep their message
-        raise DiffError(f"{path}: cannot parse as {fmt}: {exc}") from exc
+    except Exception as exc:  # rdflib parsers raise many kinds: one line of kg's own
+        line = getattr(exc, "lines", None)  # Turtle's BadSyntax: 0-based line
+        why = str(getattr(exc, "_why", "") or exc).strip().splitlines() or ["unreadable"]
+        where = f":{line + 1}" if isinstance(line, int) else ""
+        raise DiffError(f"{path}{where}: not a graph file in {_FORMAT_NAMES.get(fmt, fmt)} "
+                        f"(the format its name ends in): {why[0][:200]}") from None
 
 
 def _git(*args: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:

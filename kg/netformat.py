@@ -32,9 +32,10 @@ def json_text(value: object) -> str:
     return json.dumps(plain(value), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def _qualifier_text(q: dict[str, str]) -> str:
-    parts = [f"{k} {q[k]}" for k in _DATES if k in q]
-    parts += [f"{k} {v}" for k, v in q.items() if k not in _DATES and k != "note"]
+def _qualifier_text(q: dict[str, str], labels: dict[str, str] | None = None) -> str:
+    shown = {**q, **(labels or {})}  # an entity (accordingTo) by its label, not its id
+    parts = [f"{k} {shown[k]}" for k in _DATES if k in q]
+    parts += [f"{k} {shown[k]}" for k in q if k not in _DATES and k != "note"]
     return ", ".join(parts) if parts else "undated"
 
 
@@ -54,7 +55,7 @@ def _citation_text(c: dict[str, Any]) -> str:
 def format_fact(f: dict[str, Any], indent: str = "  ") -> str:
     """One fact: subject -[predicate]-> object, its qualifiers, then one line per source."""
     lines = [f"{f['subject_label']} -[{f['predicate_label']}]-> {f['object_label']}",
-             f"{indent}  {_qualifier_text(f['qualifiers'])}"]
+             f"{indent}  {_qualifier_text(f['qualifiers'], f.get('qualifier_labels'))}"]
     if f["qualifiers"].get("note"):
         lines.append(f"{indent}  note: {f['qualifiers']['note']}")
     lines += [f"{indent}  source: {_citation_text(c)}" for c in f["citations"]]

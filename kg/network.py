@@ -35,6 +35,7 @@ from rdflib import Graph
 from kg.dates import DateError, parse_date
 from kg.errors import KGError
 from kg.facts import entities, facts
+from kg.pagerank import pagerank
 from kg.vocab import vocabulary
 
 Facts = list[dict[str, Any]]
@@ -121,9 +122,22 @@ def resolve(g: Any, name: str) -> str:
     if len(hits) == 1:
         return hits[0]
     if not hits:
-        raise NetworkError(f"no entity has the id, label or alias {name!r}")
+        raise NetworkError(f"no entity has the id, label or alias {name!r}"
+                           + _did_you_mean(g, wanted))
     listed = ", ".join(f"{h} ({g.nodes[h]['label']})" for h in hits)
     raise NetworkError(f"{name!r} is ambiguous; use one of these ids: {listed}")
+
+
+def _did_you_mean(g: Any, wanted: str) -> str:
+    """"; did you mean ..." with the closest ids, labels and aliases, or nothing."""
+    from difflib import get_close_matches
+
+    names: dict[str, str] = {}
+    for n, d in g.nodes(data=True):
+        for text in (d["label"], *d["aliases"], str(n)):
+            names.setdefault(text.casefold(), text)
+    close = get_close_matches(wanted, sorted(names), n=3, cutoff=0.6)
+    return "; did you mean " + " or ".join(repr(names[c]) for c in close) + "?" if close else ""
 
 
 def cutoff(as_of: str) -> date:
@@ -183,7 +197,11 @@ def _facts_between(g: Any, a: str, b: str, *, directed: bool) -> Facts:
             found.append({"statement": key, "subject": u, "subject_label": g.nodes[u]["label"],
                           "predicate": d["predicate"], "predicate_label": d["predicate_label"],
                           "object": w, "object_label": g.nodes[w]["label"],
-                          "qualifiers": d["qualifiers"], "citations": d["citations"]})
+                          "qualifiers": d["qualifiers"], "citations": d["citations"],
+                          # entity-valued qualifiers (accordingTo) by label, for people
+                          "qualifier_labels": {k: g.nodes[v]["label"]
+                                               for k, v in d["qualifiers"].items()
+                                               if isinstance(v, str) and v in g.nodes}})
     return sorted(found, key=lambda f: f["statement"])
 
 
@@ -263,7 +281,7 @@ def central(graph: Graph, *, by_class: str | None = None, top: int | None = 10,
         raise NetworkError(f"--by-class: unknown class {by_class!r}")
     g = to_networkx(graph)
     between = nx.betweenness_centrality(_simple(g)) if len(g) else {}
-    rank = nx.pagerank(g) if len(g) else {}
+    rank = pagerank(g.nodes, g.edges())  # plain Python: no numpy/scipy (kg/pagerank.py)
     rows = [Centrality(n, d["label"], d["class"], g.degree(n), round(between[n], 6),
                        round(rank[n], 6))
             for n, d in g.nodes(data=True)

@@ -152,7 +152,9 @@ class Endpoint(ThreadingHTTPServer):
     def server_close(self) -> None:
         """Close the socket and stop the query workers."""
         super().server_close()
-        self.pool.close()
+        pool = getattr(self, "pool", None)  # None when binding failed in __init__
+        if pool is not None:
+            pool.close()
 
     @property
     def url(self) -> str:

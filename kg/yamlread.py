@@ -19,6 +19,10 @@ from kg.errors import Issue, Loc, Severity
 _Parser: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's C parser if built
 
 MAX_FILE_BYTES = 16 * 1024 * 1024
+# Curated data nests a few levels. kg stops at its own limit, with its own message, well
+# before libyaml's (1,000 levels since PyYAML 6.0.4, none before), so the error a user sees
+# does not depend on the PyYAML release installed.
+MAX_DEPTH = 100
 
 Scalar = str | int | float | bool | None
 
@@ -157,7 +161,12 @@ def read_yaml(data: bytes, name: str, *, fast: bool = True) -> tuple[YNode | Non
     try:
         for event in yaml.parse(text, Loader=_Parser):
             builder.feed(event)
+    except _TooDeep as exc:
+        return None, [*builder.issues, exc.issue]
     except yaml.MarkedYAMLError as exc:
+        if "maximum nesting depth" in str(exc.problem):  # libyaml's own limit (PyYAML 6.0.4+)
+            return None, [*builder.issues,
+                          _too_deep(name, text, MAX_DEPTH + 1 - builder.blocks, exc)]
         return None, [*builder.issues, _syntax_issue(name, text, exc)]
     except yaml.YAMLError as exc:
         return None, [*builder.issues, Issue(Loc(name), f"YAML error: {exc}")]
@@ -183,6 +192,43 @@ def _syntax_issue(name: str, text: str, exc: yaml.MarkedYAMLError) -> Issue:
     return Issue(Loc(name, mark.line + 1, col + 1), message, _snippet(text, mark.line, col))
 
 
+def _too_deep(name: str, text: str, level: int, exc: yaml.MarkedYAMLError) -> Issue:
+    """kg's nesting error where flow collections open their ``level``-th level.
+
+    libyaml's scanner reads a whole flow collection ahead before the events reach the
+    builder, so it can stop at its limit first; this finds the bracket where the builder
+    would have stopped, so that the message and its position are the same whatever the
+    PyYAML release.
+    """
+    depth, quote, prev = 0, "", "\n"
+    index = -1
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if quote:
+            if c == "\\" and quote == '"':
+                i += 1
+            elif c == quote:
+                quote = ""
+        elif c in "'\"" and prev in "[{,: \n":
+            quote = c
+        elif c in "[{":
+            depth += 1
+            if depth == level:
+                index = i
+                break
+        elif c in "]}":
+            depth = max(depth - 1, 0)
+        prev = c
+        i += 1
+    if index < 0:  # pragma: no cover - the scan always finds libyaml's deep collection
+        mark = exc.problem_mark
+        index = mark.index if mark is not None else 0
+    kind = "a list" if text[index : index + 1] == "[" else "a mapping"
+    return _position_issue(name, text, index, f"YAML nested more than {MAX_DEPTH} levels "
+                           "deep (kg's limit; curated data needs a few)", kind)
+
+
 def _position_issue(name: str, text: str, index: int, message: str, value: object) -> Issue:
     line = text.count("\n", 0, index) + 1
     col = index - (text.rfind("\n", 0, index) + 1) + 1
@@ -196,6 +242,12 @@ def _snippet(text: str, line: int, col: int, width: int = 30) -> str | None:
     return part or None
 
 
+class _TooDeep(Exception):
+    def __init__(self, issue: Issue) -> None:
+        super().__init__(issue.message)
+        self.issue = issue
+
+
 class _Builder:
     """Turns the parser's event stream into nodes, collecting issues as it goes."""
 
@@ -203,6 +255,7 @@ class _Builder:
         self.name = name
         self.stack: list[YSeq | YMap] = []
         self.pending_key: list[YScalar | None] = []
+        self.flows: list[bool] = []  # per open collection: written in flow style ([...], {...})
         self.root: YNode | None = None
         self.issues: list[Issue] = []
         self.documents = 0
@@ -226,13 +279,14 @@ class _Builder:
             self.add(self.scalar(event))
         elif isinstance(event, yaml.SequenceStartEvent):
             self.check_node_event(event)
-            self.open(YSeq([], self.loc(event)))
+            self.open(YSeq([], self.loc(event)), flow=bool(event.flow_style))
         elif isinstance(event, yaml.MappingStartEvent):
             self.check_node_event(event)
-            self.open(YMap({}, self.loc(event)))
+            self.open(YMap({}, self.loc(event)), flow=bool(event.flow_style))
         elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
             node = self.stack.pop()
             self.pending_key.pop()
+            self.flows.pop()
             self.add(node)
 
     def check_node_event(self, event: yaml.NodeEvent) -> None:
@@ -270,9 +324,19 @@ class _Builder:
             self.issues.append(Issue(loc, problem, text))
         return YScalar(value, text, loc, False)
 
-    def open(self, node: YSeq | YMap) -> None:
+    @property
+    def blocks(self) -> int:
+        """Open block-style collections (a flow collection cannot hold one)."""
+        return self.flows.count(False)
+
+    def open(self, node: YSeq | YMap, *, flow: bool) -> None:
+        if len(self.stack) >= MAX_DEPTH:
+            kind = "list" if isinstance(node, YSeq) else "mapping"
+            raise _TooDeep(Issue(node.loc, f"YAML nested more than {MAX_DEPTH} levels deep "
+                                 f"(kg's limit; curated data needs a few)", f"a {kind}"))
         self.stack.append(node)
         self.pending_key.append(None)
+        self.flows.append(flow)
 
     def add(self, node: YNode) -> None:
         if not self.stack:

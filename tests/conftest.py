@@ -19,6 +19,11 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 _LOOPBACK = ("127.", "::1", "localhost")
 
+# Raptor's rapper (Debian raptor2-utils) cross-checks the exports; .ci/run installs it.
+needs_rapper = pytest.mark.skipif(
+    shutil.which("rapper") is None,
+    reason="Raptor's rapper is not installed (apt-get install raptor2-utils; .ci/run does)")
+
 
 # Build, check and query never touch the network, not even loopback: a connection made
 # while one of these modules is on the call stack fails the test (serve/push are exempt).

@@ -163,5 +163,21 @@ def test_unknown_revision_is_a_clear_error(tmp_path: Path) -> None:
 def test_unparsable_graph_file_names_the_file(tmp_path: Path) -> None:
     bad = tmp_path / "bad.ttl"
     bad.write_text("<a> <b> .\n", encoding="utf-8")
-    with pytest.raises(DiffError, match=r"bad\.ttl: cannot parse as turtle"):
+    with pytest.raises(DiffError, match=r"bad\.ttl:1: not a graph file in Turtle \(the format "
+                       r"its name ends in\): objectList expected\Z"):
         diff(str(bad), str(bad))
+
+
+def test_cli_diff_of_a_file_that_is_not_rdf_is_one_line(tmp_path: Path) -> None:
+    """No rdflib message (its multi-line parser dump, plugin names) reaches the user."""
+    (tmp_path / "notes.ttl").write_text("hello\nworld\n", encoding="utf-8")
+    (tmp_path / "notes.nt").write_text("hello world\n", encoding="utf-8")
+    done = run_kg("diff", "notes.ttl", "notes.nt", cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stderr == ("kg: error: notes.ttl:1: not a graph file in Turtle (the format its "
+                           "name ends in): expected directive or statement\n")
+    done = run_kg("diff", "notes.nt", "notes.ttl", cwd=tmp_path)
+    assert done.stderr == ("kg: error: notes.nt: not a graph file in N-Triples (the format its "
+                           "name ends in): Invalid line: hello world\n")
+    done = run_kg("diff", "notes.txt", "notes.ttl", cwd=tmp_path)
+    assert done.returncode == 1 and "plugin" not in done.stderr.lower()

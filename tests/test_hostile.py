@@ -17,7 +17,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from conftest import DATA, offline_caller, run_kg
+from conftest import DATA, needs_rapper, offline_caller, run_kg
 from rdflib import RDFS, Graph, Literal
 
 from kg.errors import QueryError
@@ -85,6 +85,7 @@ def test_exports_carry_hostile_text_exactly_for_oxigraph(built: Path, name: str)
     assert set(HOSTILE) <= texts
 
 
+@needs_rapper
 def test_rapper_reads_hostile_turtle_and_ntriples(built: Path) -> None:
     for name, syntax in (("graph.ttl", "turtle"), ("graph.nt", "ntriples")):
         done = subprocess.run(["rapper", "-q", "-i", syntax, "-o", "ntriples",

@@ -6,8 +6,10 @@ file: and data: is refused and recorded, and asserts that none was made.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import textwrap
+import zlib
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -149,11 +151,53 @@ def test_click_on_node_shows_its_facts_and_sources(shipped: tuple[Path, Dataset]
     for source in set(cited):
         assert titles[source] in panel
     assert "reliability " in panel and "at para" in panel and "attribution:" in panel
-    shot = ROOT / "docs" / "screenshot.png" if os.environ.get("KG_UPDATE_SCREENSHOT") \
-        else tmp_path / "screenshot.png"
-    shot.parent.mkdir(exist_ok=True)
-    page.screenshot(path=str(shot))
-    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    _screenshot(page, tmp_path)
+
+
+SCREENSHOT = ROOT / "docs" / "screenshot.png"
+
+
+def _png_with_text(png: bytes, key: str, value: str) -> bytes:
+    """``png`` with a tEXt chunk ``key``=``value`` before its IEND chunk."""
+    body = key.encode("latin-1") + b"\0" + value.encode("latin-1")
+    chunk = (len(body).to_bytes(4, "big") + b"tEXt" + body
+             + zlib.crc32(b"tEXt" + body).to_bytes(4, "big"))
+    end = png.rindex(b"IEND") - 4
+    return png[:end] + chunk + png[end:]
+
+
+def _png_text(png: bytes, key: str) -> str | None:
+    i = 8
+    while i < len(png):
+        size = int.from_bytes(png[i:i + 4], "big")
+        kind, body = png[i + 4:i + 8], png[i + 8:i + 8 + size]
+        if kind == b"tEXt" and body.split(b"\0", 1)[0] == key.encode():
+            return body.split(b"\0", 1)[1].decode("latin-1")
+        i += 12 + size
+    return None
+
+
+def _screenshot(page: Any, tmp_path: Path) -> None:
+    """The README's screenshot shows what the page shows now.
+
+    The picture is retaken on every run; docs/screenshot.png carries a hash of what it
+    shows (the side panel's text, the legend, the page's own code), so a change to the page
+    or to Japan's facts fails here until ``KG_UPDATE_SCREENSHOT=1 python -m pytest
+    tests/test_html_browser.py`` writes the new picture (pixels differ between machines'
+    fonts; the hash does not).
+    """
+    shown = "\n".join([page.inner_text("#panel"), page.inner_text("#f-class"),
+                       *(f.read_text(encoding="utf-8") for f in sorted(
+                           (ROOT / "kg" / "templates").iterdir()))])
+    digest = hashlib.sha256(shown.encode("utf-8")).hexdigest()
+    png = _png_with_text(page.screenshot(), "kg-shows", digest)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and _png_text(png, "kg-shows") == digest
+    (tmp_path / "screenshot.png").write_bytes(png)
+    if os.environ.get("KG_UPDATE_SCREENSHOT"):
+        SCREENSHOT.write_bytes(png)
+    assert _png_text(SCREENSHOT.read_bytes(), "kg-shows") == digest, (
+        "docs/screenshot.png is stale: KG_UPDATE_SCREENSHOT=1 python -m pytest "
+        "tests/test_html_browser.py retakes it")
 
 
 def test_click_on_edge_shows_that_fact(shipped: tuple[Path, Dataset], open_page: Opener) -> None:

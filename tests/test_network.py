@@ -189,6 +189,27 @@ def test_central_ranks_and_filters_by_class(graph: Graph) -> None:
     assert max(r.betweenness for r in rows) > 0
 
 
+
+def test_pagerank_matches_networkx_reference_without_numpy() -> None:
+    """kg's PageRank (kg/pagerank.py, plain Python) gives networkx's numbers, on the shipped
+    graph and on a small graph with parallel edges, a self-loop and a dangling node."""
+    import networkx as nx
+    from networkx.algorithms.link_analysis.pagerank_alg import _pagerank_python
+
+    from kg.pagerank import pagerank
+
+    small = nx.MultiDiGraph([("a", "b"), ("a", "b"), ("b", "c"), ("c", "a"), ("c", "c"),
+                             ("a", "d")])
+    shipped = to_networkx(load_graph(ROOT / "data").graph)
+    for g in (small, shipped):
+        ours = pagerank(g.nodes, g.edges())
+        reference = _pagerank_python(g)
+        assert ours.keys() == reference.keys()
+        assert max(abs(ours[n] - reference[n]) for n in ours) < 1e-9
+        assert abs(sum(ours.values()) - 1) < 1e-9
+    assert pagerank([], []) == {}
+    assert pagerank(["x"], []) == {"x": 1.0}
+
 def test_communities_are_deterministic(graph: Graph) -> None:
     first = communities(graph)
     assert first == communities(graph)

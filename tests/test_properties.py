@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from conftest import needs_rapper
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_roundtrip_parsers import assert_all_isomorphic
@@ -107,6 +108,7 @@ def datasets(draw: st.DrawFn) -> Sample:
     return Sample("".join(lines), labels)
 
 
+@needs_rapper
 @SETTINGS
 @given(datasets())
 def test_random_valid_data_round_trips_through_every_export(sample: Sample) -> None:

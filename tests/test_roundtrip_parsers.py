@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import DATA, run_kg
+from conftest import DATA, needs_rapper, run_kg
 from rdflib import XSD, BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic, to_isomorphic
 from rdflib.term import Node
@@ -98,12 +98,14 @@ def shipped(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@needs_rapper
 def test_every_export_of_the_shipped_data_is_reread_isomorphic(shipped: Path) -> None:
     data, issues = load(shipped / "data")
     assert not [i for i in issues if i.is_error]
     assert_all_isomorphic(shipped / "out", to_graph(data))
 
 
+@needs_rapper
 @pytest.mark.parametrize("name", sorted(RAPPER_SYNTAX))
 def test_rapper_counts_the_same_triples(shipped: Path, name: str) -> None:
     done = subprocess.run(["rapper", "-c", "-i", RAPPER_SYNTAX[name], str(shipped / "out" / name)],
@@ -113,6 +115,7 @@ def test_rapper_counts_the_same_triples(shipped: Path, name: str) -> None:
     assert f"returned {expected} triples" in done.stderr
 
 
+@needs_rapper
 def test_oxigraph_refuses_a_broken_export(shipped: Path, tmp_path: Path) -> None:
     """The strict parsers are not lenient: a damaged file fails them (so passing counts)."""
     broken = tmp_path / "graph.nt"

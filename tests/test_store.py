@@ -4,9 +4,11 @@ local HTTP server (refusal, 4xx/5xx, a 200 reporting a cancelled operation, a ti
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -37,7 +39,9 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def oxigraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real Oxigraph server on a free 127.0.0.1 port; its base URL."""
-    binary = shutil.which("oxigraph")
+    # The test extra installs it beside this Python (found even when the venv is not active).
+    binary = shutil.which("oxigraph", path=f"{Path(sys.executable).parent}{os.pathsep}"
+                          f"{os.environ.get('PATH', '')}")
     assert binary, "the oxigraph server (pip install oxigraph) is needed"
     port = _free_port()
     proc = subprocess.Popen([binary, "serve", "--location", str(tmp_path_factory.mktemp("ox")),

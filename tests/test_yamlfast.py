@@ -365,15 +365,26 @@ def test_fast_path_gives_up(text: str) -> None:
     assert fast_tree(text) is None
 
 
-@pytest.mark.parametrize("text", [
-    "a:\n  " + "- " * 5000 + "x\n",
-    "a: " + "[" * 5000 + "]" * 5000 + "\n",
-    "a: " + "{a: " * 5000 + "b" + "}" * 5000 + "\n",
+@pytest.mark.parametrize(("text", "where", "kind"), [
+    ("a:\n  " + "- " * 5000 + "x\n", "2:201", "a list"),
+    ("a: " + "[" * 5000 + "]" * 5000 + "\n", "1:103", "a list"),
+    ("a: " + "{a: " * 5000 + "b" + "}" * 5000 + "\n", "1:400", "a mapping"),
+    ("a: " + "[" * 200 + "]" * 200 + "\n", "1:103", "a list"),  # below libyaml's own limit
 ])
-def test_deep_nesting_is_left_to_libyaml(text: str) -> None:
+def test_deep_nesting_is_kgs_own_error(text: str, where: str, kind: str) -> None:
+    """The fast path leaves deep nesting to libyaml; kg stops at its own limit (100 levels)
+    with its own message at the same place, whatever PyYAML's release does."""
     assert read_fast(text, "f.yaml") is None
-    root, _ = read_yaml(text.encode(), "f.yaml")
-    assert isinstance(root, YMap)
+    root, issues = read_yaml(text.encode(), "f.yaml")
+    assert root is None
+    assert [str(i) for i in issues] == [
+        f"f.yaml:{where}: error: YAML nested more than 100 levels deep (kg's limit; curated "
+        f"data needs a few): {kind!r}"]
+
+
+def test_nesting_at_the_limit_is_read() -> None:
+    root, issues = read_yaml(("a: " + "[" * 99 + "]" * 99 + "\n").encode(), "f.yaml")
+    assert isinstance(root, YMap) and issues == []
 
 
 def test_nesting_within_the_limit_is_read() -> None:

@@ -83,7 +83,12 @@ def read_register(path: Path | str) -> Register:
     generated_at = next((i for i, line in enumerate(lines[:MAX_PREAMBLE])
                          if line.startswith(GENERATED_PREFIX)), None)
     if generated_at is None:
-        first = lines[0].rstrip("\r")
+        # Shown as its author wrote it: UTF-8 when it is valid UTF-8 (not SIPRI's Latin-1).
+        first_bytes = raw.split(b"\n", 1)[0].rstrip(b"\r")
+        try:
+            first = strip_bom(first_bytes.decode("utf-8"))
+        except UnicodeDecodeError:
+            first = strip_bom(first_bytes.decode("latin-1"))
         raise ImportFileError(Loc(name, 1, 1), f"not a {LAYOUT} export: expected a preamble "
                               f"ending with a line {GENERATED_PREFIX!r}; found first line",
                               first[:120])
