@@ -39,7 +39,7 @@ from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import Node
 
 from kg.errors import QueryError, QueryTimeout, QueryTooLarge
-from kg.sparqltext import normalize
+from kg.vetting import normalize
 from kg.vocab import PREFIXES
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -97,7 +97,7 @@ class RdflibEngine:
     def evaluate(self, sparql: str, prepared: Query | None, *,
                  max_rows: int | None) -> Answer:
         if prepared is None:  # only Oxigraph evaluates a query rdflib has not parsed
-            raise QueryError("the rdflib engine needs the query parsed by kg.query.prepare")
+            raise QueryError("the rdflib engine needs the query parsed and vetted by kg first")
         result = self.graph.query(prepared)
         kind = query_kind(prepared)
         if kind == "SELECT":
@@ -149,15 +149,15 @@ class OxigraphEngine:
                  max_rows: int | None) -> Answer:
         import pyoxigraph
 
-        # The text was vetted by kg.query (no SERVICE, FROM, update: see kg.query.vet);
+        # The text was vetted by kg.vetting (no SERVICE, FROM, update: see kg.vetting.vet);
         # on top of that the dataset is pinned to the store's default graph.
-        sparql = normalize(sparql)  # as kg.query vetted it
+        sparql = normalize(sparql)  # as kg.vetting vetted it
         try:
             result = self.store.query(sparql, prefixes=dict(PREFIXES),
                                       default_graph=pyoxigraph.DefaultGraph(), named_graphs=[])
         except SyntaxError as exc:
             if prepared is None:  # rdflib's parser says where the error is
-                from kg.query import prepare
+                from kg.vetting import prepare
 
                 prepare(sparql)
             raise QueryError(f"Oxigraph cannot parse the query: {exc}") from None
@@ -168,7 +168,7 @@ class OxigraphEngine:
             names = tuple(v.value for v in result.variables)
             rows = _limited((tuple(map(term, s)) for s in result), max_rows)
             return Answer("SELECT", names, tuple(rows))
-        assert prepared is not None  # kg.query vets CONSTRUCT and DESCRIBE fully
+        assert prepared is not None  # kg.vetting vets CONSTRUCT and DESCRIBE fully
         triples = _limited(((term(t.subject), term(t.predicate), term(t.object))
                             for t in result), max_rows)
         return Answer(query_kind(prepared), triples=tuple(triples))

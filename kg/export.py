@@ -7,7 +7,6 @@ the same bytes (rdflib's own serializers follow hash order, which changes per pr
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -15,56 +14,24 @@ from functools import cached_property
 from json.encoder import encode_basestring
 from pathlib import Path
 
-from rdflib import RDF, XSD, BNode, Literal, URIRef
+from rdflib import RDF, XSD, Literal, URIRef
 from rdflib.term import Node
 
 from kg.errors import OutputError
-from kg.ntterms import Memo, TextTriple, from_rdflib, parts
+from kg.ntterms import (
+    PN_LOCAL,
+    Memo,
+    TextTriple,
+    from_rdflib,
+    parts,
+    term_text,
+)
 from kg.vocab import PREFIXES
 
 _XSD_STRING = str(XSD.string)
 _FILE_MODE = 0o644  # rw-r--r--, what a plain open() gives under the usual umask
 
 FORMATS = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld"}
-
-_PN_LOCAL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_\-])?")
-_IRI_ESCAPE = re.compile(r'[\x00-\x20<>"{}|^`\\]')
-_STRING_ESCAPE = re.compile(r'[\x00-\x1f\\"\x7f]')
-_SHORT_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t",
-                  "\b": "\\b", "\f": "\\f"}
-
-
-def _escape_char(match: re.Match[str]) -> str:
-    char = match.group()
-    return _SHORT_ESCAPES.get(char) or f"\\u{ord(char):04X}"
-
-
-def iri_ref(iri: str) -> str:
-    return "<" + _IRI_ESCAPE.sub(lambda m: f"\\u{ord(m.group()):04X}", iri) + ">"
-
-
-def literal_text(lit: Literal, prefixes: Mapping[str, str] | None = None) -> str:
-    body = '"' + _STRING_ESCAPE.sub(_escape_char, str(lit)) + '"'
-    if lit.language:
-        return f"{body}@{lit.language}"
-    if lit.datatype is not None and lit.datatype != XSD.string:
-        return f"{body}^^{term_text(lit.datatype, prefixes)}"
-    return body
-
-
-def term_text(term: Node, prefixes: Mapping[str, str] | None = None) -> str:
-    """A term in Turtle (with ``prefixes``) or N-Triples (without)."""
-    if isinstance(term, Literal):
-        return literal_text(term, prefixes)
-    if isinstance(term, BNode):
-        return f"_:{term}"
-    text = str(term)
-    if prefixes:
-        for prefix, ns in prefixes.items():
-            if text.startswith(ns) and _PN_LOCAL.fullmatch(text[len(ns):]):
-                return f"{prefix}:{text[len(ns):]}"
-    return iri_ref(text)
-
 
 Triples = Iterable[tuple[Node, Node, Node]]
 Grouped = dict[str, dict[str, list[str]]]
@@ -278,7 +245,7 @@ def _jsonld_value(term: str, prefixes: Mapping[str, str],
 def _compact(iri: str, prefixes: Mapping[str, str]) -> str:
     for prefix, ns in prefixes.items():
         local = iri[len(ns):]
-        if iri.startswith(ns) and local and _PN_LOCAL.fullmatch(local) and "/" not in local:
+        if iri.startswith(ns) and local and PN_LOCAL.fullmatch(local) and "/" not in local:
             return f"{prefix}:{local}"
     return iri
 

@@ -1,6 +1,6 @@
 """A process that evaluates user SPARQL can open no socket: a seccomp filter, made here.
 
-Why our own code. The query text is vetted before evaluation (kg.query.vet), but a
+Why our own code. The query text is vetted before evaluation (kg.vetting.vet), but a
 vetting is only as good as its agreement with the engine's tokenizer: one disagreement
 (Oxigraph ends a comment at a bare carriage return, rdflib did not) and Oxigraph runs a
 ``SERVICE`` call, POSTing to any address. pyoxigraph has no switch for its service

@@ -6,6 +6,7 @@ plain ``str`` it has in N-Triples (``<iri>``, ``"text"@en``, ``"5"^^<...#integer
 once by :class:`NTTerms` from the same generators as the rdflib graph (kg.rdf); strings
 hash and compare in C, and an N-Triples line is three of them joined.
 
+:func:`term_text` renders an rdflib term (N-Triples, or Turtle with prefixes);
 :func:`parts` reads a term's text back (for sort keys, Turtle and JSON-LD in
 :mod:`kg.export`, which renders each distinct term once, exactly as it renders the rdflib
 term: a test compares the bytes).
@@ -14,7 +15,7 @@ term: a test compares the bytes).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import TypeVar
 
@@ -24,6 +25,35 @@ from rdflib.term import Node
 from kg.rdf import Terms
 
 TextTriple = tuple[str, str, str]
+
+#: A Turtle local name kg writes as a prefixed name (a subset of PN_LOCAL).
+PN_LOCAL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_\-])?")
+def iri_ref(iri: str) -> str:
+    return "<" + _IRI_ESCAPE.sub(lambda m: f"\\u{ord(m.group()):04X}", iri) + ">"
+
+
+def literal_text(lit: Literal, prefixes: Mapping[str, str] | None = None) -> str:
+    body = '"' + _STRING_ESCAPE.sub(_escape_char, str(lit)) + '"'
+    if lit.language:
+        return f"{body}@{lit.language}"
+    if lit.datatype is not None and lit.datatype != XSD.string:
+        return f"{body}^^{term_text(lit.datatype, prefixes)}"
+    return body
+
+
+def term_text(term: Node, prefixes: Mapping[str, str] | None = None) -> str:
+    """A term in Turtle (with ``prefixes``) or N-Triples (without)."""
+    if isinstance(term, Literal):
+        return literal_text(term, prefixes)
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    text = str(term)
+    if prefixes:
+        for prefix, ns in prefixes.items():
+            if text.startswith(ns) and PN_LOCAL.fullmatch(text[len(ns):]):
+                return f"{prefix}:{text[len(ns):]}"
+    return iri_ref(text)
+
 
 V = TypeVar("V")
 
@@ -122,8 +152,6 @@ def parts(term: str) -> tuple[int, str, str, str]:
 
 def from_rdflib(triples: Iterable[tuple[Node, Node, Node]]) -> list[TextTriple]:
     """rdflib triples as N-Triples text triples (each distinct term rendered once)."""
-    from kg.export import term_text
-
     texts: dict[Node, str] = {}
 
     def text(term: Node) -> str:

@@ -1,7 +1,7 @@
 """SPARQL over the graph: safety checks, execution and result formatting.
 
 Queries run on rdflib or Oxigraph with kg's prefixes predeclared. Nothing a query says
-may reach the network or the file system: SERVICE (kg.sparqltext), FROM / FROM NAMED and
+may reach the network or the file system: SERVICE (kg.vetting), FROM / FROM NAMED and
 updates (LOAD among them) are refused before evaluation, and the process that evaluates
 is denied the network by the kernel (kg.netguard).
 """
@@ -11,27 +11,23 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from pyparsing import ParseException
 from rdflib import Graph, Literal
-from rdflib.plugins.sparql import prepareQuery
-from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
-from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import BNode, Node, URIRef
 
 from kg.csvsafe import protect
 from kg.engine import Answer, Engine, evaluate, open_engine
-from kg.errors import QueryError, ReadOnlyError
-from kg.export import serialize, term_text
+from kg.errors import QueryError
+from kg.export import serialize
+from kg.ntterms import term_text
 from kg.rdf import new_graph
-from kg.sparqltext import normalize, refuse_service
+from kg.vetting import vet
 from kg.vocab import PREFIXES
+from kg.worker import QueryWorker
 
 RESULT_FORMATS = ("table", "csv", "tsv", "json", "xml")
 
@@ -45,81 +41,6 @@ class QueryResult:
     rows: tuple[tuple[Node | None, ...], ...] = ()
     boolean: bool | None = None
     graph: Graph | None = None
-
-
-def _position(text: str, exc: ParseException) -> str:
-    return f"line {exc.lineno}, column {exc.col}"
-
-
-def prepare(sparql: str) -> Query:
-    """Parse and vet a query; raise QueryError with line and column when it is refused.
-
-    The text is vetted and parsed with its line ends normalised
-    (:func:`kg.sparqltext.normalize`), as every engine runs it."""
-    refuse_service(sparql)
-    sparql = normalize(sparql)
-    try:
-        tree = parseQuery(sparql)
-    except ParseException as exc:
-        try:
-            parseUpdate(sparql)
-        except ParseException:
-            raise QueryError(f"SPARQL syntax error at {_position(sparql, exc)}: {exc.msg}") \
-                from None
-        raise ReadOnlyError("updates (INSERT, DELETE, LOAD, CLEAR...) are not allowed: "
-                            "the graph is read-only") from None
-    if "datasetClause" in tree[1]:
-        raise QueryError("FROM and FROM NAMED are not allowed: queries run over the built graph")
-    query = prepareQuery(sparql, initNs=PREFIXES)
-    if _has_service(query.algebra):
-        raise QueryError("SERVICE is not allowed: queries never reach the network")
-    return query
-
-
-#: Words that, outside a comment line and kg's prefixed names, send a query to the full
-#: vetting by :func:`prepare`: anywhere, even inside a longer word ("address").
-_VET_WORDS = re.compile(r"\\[uU]|SERVICE|FROM|CONSTRUCT|DESCRIBE|INSERT|DELETE|LOAD|CLEAR|"
-                        r"CREATE|DROP|COPY|MOVE|ADD|WITH|USING", re.IGNORECASE)
-#: The start of a prefixed name of kg's prefixes (prov:wasDerivedFrom, kg:equipped-with):
-#: its characters belong to one name token (or to a string, IRI or comment), never a keyword.
-_KNOWN_NAME = re.compile("(?:" + "|".join(map(re.escape, PREFIXES)) + "):[A-Za-z0-9_-]+")
-_COMMENT_LINE = re.compile(r"^[ \t]*#.*$", re.MULTILINE)
-
-
-def vet(sparql: str, engine: str) -> Query | None:
-    """The prepared query, or None when Oxigraph may run the text without rdflib's parse.
-
-    Parsing with rdflib (pure Python) costs more than Oxigraph's whole evaluation on
-    many queries, so a SELECT or ASK whose text holds none of the words the refusals are
-    about (SERVICE, FROM, the update verbs; comment lines and kg's prefixed names aside)
-    and no ``\\u`` escape skips it on the Oxigraph engine: without those words it cannot
-    hold what :func:`prepare` refuses. Any such word, even in a string or inside another
-    word, means the full vetting. (This matters: Oxigraph would call a SERVICE.)
-    """
-    if engine != "oxigraph":
-        return prepare(sparql)
-    refuse_service(sparql)
-    sparql = normalize(sparql)
-    # A line starting with # is a comment unless a long string spans it (short strings
-    # and IRIs cannot hold a line break), so comments are skipped only without """/'''.
-    long_string = '"""' in sparql or "'''" in sparql
-    text = _KNOWN_NAME.sub(" ", sparql if long_string else _COMMENT_LINE.sub("", sparql))
-    if _VET_WORDS.search(text):
-        return prepare(sparql)
-    return None
-
-
-def _has_service(node: Any, depth: int = 0) -> bool:
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, Mapping):
-            if getattr(item, "name", None) == "ServiceGraphPattern":
-                return True
-            stack.extend(item.values())
-        elif isinstance(item, list | tuple):
-            stack.extend(item)
-    return False
 
 
 MAX_ROWS = 100_000
@@ -146,8 +67,6 @@ class Session:
     context manager) to stop the worker."""
 
     def __init__(self, engine: Engine) -> None:
-        from kg.worker import QueryWorker
-
         self.engine = engine
         self.worker = QueryWorker(engine)
 

@@ -44,7 +44,8 @@ from kg.admission import Pool, Refused, WaitedTooLong
 from kg.engine import Answer, Engine, open_engine
 from kg.errors import QueryError, QueryTimeout, QueryTooLarge, ReadOnlyError
 from kg.export import serialize
-from kg.query import QueryResult, format_result, from_answer, vet
+from kg.query import QueryResult, format_result, from_answer
+from kg.vetting import vet
 
 MAX_BODY = 1 << 20
 MAX_QUERY = 1 << 16

@@ -207,7 +207,7 @@ def _holds(index: _Index, shapes: tuple[Shape, ...], ok: Callable[[Rule, Any], b
 
 
 def _as_text(node: Node | None) -> str | None:
-    from kg.export import term_text
+    from kg.ntterms import term_text
 
     return None if node is None else term_text(node)
 

@@ -38,8 +38,8 @@ from kg.engine import query_kind
 from kg.errors import QueryTooLarge, StoreError
 from kg.export import serialize
 from kg.httpfetch import FetchTimeout, FetchTooLarge, fetch
-from kg.query import QueryResult, prepare, result_graph
-from kg.sparqltext import normalize
+from kg.query import QueryResult, result_graph
+from kg.vetting import normalize, prepare
 from kg.vocab import PREFIXES
 
 DEFAULT_GRAPH = "https://w3id.org/kg/graph"

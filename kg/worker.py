@@ -18,7 +18,7 @@ from outside) gives a QueryError naming its pid and exit code, and the next quer
 a fresh one too. ``timeout=None`` waits for the child without a limit.
 
 rdflib's prepared queries pickle but do not unpickle, so the child is sent the text and
-the query's kind: it parses the text again (kg.query.prepare) only when its engine needs
+the query's kind: it parses the text again (kg.vetting.prepare) only when its engine needs
 the parse, i.e. always on rdflib, and on Oxigraph only for CONSTRUCT and DESCRIBE.
 
 The forked child closes the sockets it inherited (the endpoint's listening socket and
@@ -175,7 +175,7 @@ def _reparse(engine: Engine, sparql: str, kind: str | None) -> Query | None:
     """The prepared query the child's engine needs (None when it needs none)."""
     if kind is None or (engine.name == "oxigraph" and kind not in _OXIGRAPH_PARSES):
         return None
-    from kg.query import prepare
+    from kg.vetting import prepare
 
     return prepare(sparql)
 

@@ -17,9 +17,9 @@ from typing import Any
 
 def write_ntriples(data: Path, out: Path) -> dict[str, int]:
     """Write ``data``'s triples and the ontology to ``out`` (staged, then renamed)."""
-    from kg.export import term_text
     from kg.gcpause import paused_gc
     from kg.load import load
+    from kg.ntterms import term_text
     from kg.rdf import data_triples
     from kg.vocab import ontology_graph
 

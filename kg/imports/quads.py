@@ -7,7 +7,8 @@ from collections.abc import Iterable, Mapping
 from rdflib import URIRef
 from rdflib.term import Node
 
-from kg.export import ntriples_lines, term_text, turtle_lines
+from kg.export import ntriples_lines, turtle_lines
+from kg.ntterms import term_text
 from kg.vocab import PREFIXES
 
 Triples = Iterable[tuple[Node, Node, Node]]
