@@ -15,7 +15,8 @@ from pathlib import Path
 
 from kg.errors import Issue, Loc
 from kg.model import Amount, Citation, Dataset, Entity, Qualifiers, Quantity, Source, Statement
-from kg.yamlread import MAX_FILE_BYTES, YMap, YNode, YScalar, YSeq, number_problem, read_yaml
+from kg.yamlread import MAX_FILE_BYTES, read_yaml
+from kg.ynodes import YMap, YNode, YScalar, YSeq, number_problem
 
 SECTIONS = ("sources", "entities", "statements")
 SOURCE_FIELDS = ("id", "title", "publisher", "published", "reliability", "url", "file",

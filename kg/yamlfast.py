@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 
 from kg.errors import Loc
-from kg.yamlread import Scalar, YMap, YNode, YScalar, YSeq, resolve_plain
+from kg.ynodes import Scalar, YMap, YNode, YScalar, YSeq, resolve_plain
 
 # Anywhere in the file: characters the strict reader reports (controls, bidirectional
 # overrides, noncharacters), those libyaml reads as line breaks (NEL, LS, PS) or skips

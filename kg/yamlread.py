@@ -10,11 +10,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 
 import yaml
 
 from kg.errors import Issue, Loc, Severity
+from kg.yamlfast import read_fast
+from kg.ynodes import (
+    YMap,
+    YNode,
+    YScalar,
+    YSeq,
+    resolve_plain,
+)
 
 _Parser: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's C parser if built
 
@@ -24,19 +31,6 @@ MAX_FILE_BYTES = 16 * 1024 * 1024
 # does not depend on the PyYAML release installed.
 MAX_DEPTH = 100
 
-Scalar = str | int | float | bool | None
-
-_INT = re.compile(r"-?(?:0|[1-9][0-9]*)")
-_FLOAT = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
-_AMBIGUOUS = re.compile(
-    r"""(?ix)
-    y|n|yes|no|on|off|true|false|null|~        # YAML 1.1 booleans and nulls in other spellings
-    | [-+]?0[0-7_]+ | [-+]?0x[0-9a-f_]+ | [-+]?0b[01_]+   # octal, hex, binary
-    | [-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?    # sexagesimal 1:20
-    | [-+]?\.(?:inf|nan) | \+[0-9].* | [0-9][0-9_]*_[0-9_]*
-    | [-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?  # YAML 1.1 floats: .5, 1., -.5e3
-    """
-)
 # In text: C0/C1 controls (tab, LF and CR aside), lone surrogates, the invisible
 # bidirectional overrides and isolates (they make text display other than it reads),
 # and the noncharacters U+FFFE/U+FFFF.
@@ -52,73 +46,6 @@ _INVISIBLE = re.compile(r"[\u180e\u200b\u200e\u200f\u2060-\u2064\ufeff\U000e0000
 # text, the soft hyphen): a warning.
 _JOINERS = re.compile(r"[\u00ad\u200c\u200d]")
 _RAW_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
-
-
-@dataclass(slots=True)
-class YScalar:
-    value: Scalar
-    text: str
-    loc: Loc
-    quoted: bool
-
-
-@dataclass(slots=True)
-class YSeq:
-    items: list[YNode]
-    loc: Loc
-
-
-@dataclass(slots=True)
-class YMap:
-    entries: dict[str, tuple[YScalar, YNode]]
-    loc: Loc
-
-    def get(self, key: str) -> YNode | None:
-        entry = self.entries.get(key)
-        return entry[1] if entry else None
-
-
-YNode = YScalar | YSeq | YMap
-
-
-#: Bounds of a number in the data: more digits or a larger exponent is an error, not a
-#: traceback (Python refuses ints of over 4,300 digits), an overflow or a megabyte-long
-#: literal (1e999998 written out as an xsd:decimal), or a silent 0 (1e-999999999).
-MAX_DIGITS = 40
-MAX_EXPONENT = 100
-
-
-def number_problem(text: str) -> str | None:
-    """Why a number's text is out of kg's bounds, or None (also for text that is not a
-    plain number)."""
-    if not _FLOAT.fullmatch(text):
-        return None
-    mantissa, _, exponent = text.lower().partition("e")
-    digits = sum(c.isdigit() for c in mantissa)
-    exp_digits = exponent.lstrip("+-")
-    if digits > MAX_DIGITS or len(exp_digits) > 4 or \
-            (exp_digits and abs(int(exponent)) > MAX_EXPONENT):
-        return (f"number out of range: at most {MAX_DIGITS} digits and an exponent from "
-                f"-{MAX_EXPONENT} to {MAX_EXPONENT}")
-    return None
-
-
-def resolve_plain(text: str) -> tuple[Scalar, str | None]:
-    """The value of an unquoted scalar, or an error message when it is ambiguous."""
-    if text in ("", "null"):
-        return None, None
-    if text == "true":
-        return True, None
-    if text == "false":
-        return False, None
-    if _INT.fullmatch(text) or _FLOAT.fullmatch(text):
-        problem = number_problem(text)
-        if problem:
-            return text, problem
-        return (int(text) if _INT.fullmatch(text) else float(text)), None
-    if _AMBIGUOUS.fullmatch(text):
-        return text, "ambiguous unquoted value (YAML may read it as another type); quote it"
-    return text, None
 
 
 def read_yaml(data: bytes, name: str, *, fast: bool = True) -> tuple[YNode | None, list[Issue]]:
@@ -152,8 +79,6 @@ def read_yaml(data: bytes, name: str, *, fast: bool = True) -> tuple[YNode | Non
     if raw:
         return None, raw
     if fast:
-        from kg.yamlfast import read_fast  # imports this module: imported on first use
-
         root = read_fast(text, name)
         if root is not None:
             return root, []

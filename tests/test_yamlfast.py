@@ -25,7 +25,8 @@ from kg.bench.generate import generate
 from kg.errors import Loc
 from kg.load import load_file
 from kg.yamlfast import _loc, read_fast
-from kg.yamlread import YMap, YNode, YScalar, YSeq, read_yaml, resolve_plain
+from kg.yamlread import read_yaml
+from kg.ynodes import YMap, YNode, YScalar, YSeq, resolve_plain
 
 SETTINGS = settings(max_examples=150, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
