@@ -78,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="folder whose graph.html is served at / (default: out)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks one)")
+    p.add_argument("--workers", type=int, default=2,
+                   help="query worker processes shared fairly by the clients (default: 2; "
+                   "each copies the store pages its queries touch)")
     _limits(p, 10_000)
     p = command("push", "replace a named graph in a SPARQL store with the graph (Graph Store "
                 "Protocol PUT, then an atomic MOVE)")
@@ -123,7 +126,7 @@ def _limits(p: argparse.ArgumentParser, max_rows: int) -> None:
 def _serve(args: argparse.Namespace, graph: Graph) -> int:
     server = make_server(graph, host=args.host, port=args.port, engine=args.engine,
                          timeout=args.timeout, max_rows=args.max_rows,
-                         html=args.out / "graph.html", log=True)
+                         html=args.out / "graph.html", log=True, workers=args.workers)
     print(f"SPARQL endpoint {server.url} (page at /); Ctrl-C stops", flush=True)
     try:
         server.serve_forever()

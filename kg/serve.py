@@ -98,11 +98,12 @@ class Endpoint(ThreadingHTTPServer):
     request_queue_size = 128  # the listen backlog (socketserver's default is 5)
 
     def __init__(self, engine: Engine, settings: Settings, address: tuple[str, int]) -> None:
+        # the pool first: bad settings fail before the port is bound
+        self.pool = Pool(_Vetting(engine), workers=settings.workers, queue=settings.queue,
+                         per_client=settings.per_client)
         super().__init__(address, Handler)
         self.engine = engine
         self.settings = settings
-        self.pool = Pool(_Vetting(engine), workers=settings.workers, queue=settings.queue,
-                         per_client=settings.per_client)
         self._connections = 0
         self._count_lock = threading.Lock()
 
