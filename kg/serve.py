@@ -197,7 +197,11 @@ class _Vetting:
             return _refused(400, "the query is nested too deeply to parse")
         try:
             return self.inner.evaluate(sparql, prepared, max_rows=max_rows)
-        except QueryError:
+        except QueryTooLarge:
+            raise
+        except QueryError as exc:  # Oxigraph parses what kg.query.vet let through
+            if str(exc).startswith(("SPARQL syntax error", "Oxigraph cannot parse")):
+                return _refused(400, str(exc))
             raise
         except RecursionError:
             return _refused(400, "the query is nested too deeply to evaluate")

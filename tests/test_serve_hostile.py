@@ -170,6 +170,17 @@ def test_syntax_error_is_located_from_the_worker(server: Endpoint) -> None:
     assert "line 3, column 3" in body
 
 
+def test_syntax_error_on_oxigraph_is_a_400() -> None:
+    endpoint = _start(timeout=5.0, engine="oxigraph")
+    try:
+        status, _, body = _raw(endpoint, _post("SELECT ?s\nWHERE {\n  ?s ?p\n}"))
+        empty = _raw(endpoint, _post("# nothing"))
+    finally:
+        _stop(endpoint)
+    assert (status, body.startswith("SPARQL syntax error at line 3, column 3")) == (400, True)
+    assert empty[::2] == (400, "the query is empty (nothing but white space and comments)\n")
+
+
 # --- sharing the workers -------------------------------------------------------------
 
 def _in_thread(run: Callable[[], tuple[int, dict[str, str], str]],
