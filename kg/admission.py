@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from kg.engine import Engine
+from kg.errors import QueryError
 from kg.worker import QueryWorker
 
 
@@ -51,7 +52,9 @@ class Pool:
     def __init__(self, engine: Engine, *, workers: int = 2, queue: int = 32,
                  per_client: int = 4) -> None:
         if workers < 1 or queue < 0 or per_client < 1:
-            raise ValueError("a pool needs workers >= 1, queue >= 0, per_client >= 1")
+            raise QueryError(f"the endpoint needs at least 1 worker (got {workers}), a "
+                             f"queue of 0 or more (got {queue}) and a share of at least 1 "
+                             f"query per client (got {per_client})")
         self.workers = [QueryWorker(engine) for _ in range(workers)]
         self.queue = queue
         self.per_client = per_client

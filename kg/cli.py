@@ -100,6 +100,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     p.add_argument("--port", type=port_number, default=8000,
                    help="port (default: 8000; 0 picks one)")
+    p.add_argument("--workers", type=positive_int, default=2,
+                   help="query worker processes shared fairly by the clients (default: 2; "
+                   "each copies the store pages its queries touch)")
     _limits(p, 10_000)
     p = command("push", "replace a named graph in a SPARQL store with the graph (Graph Store "
                 "Protocol PUT, then an atomic MOVE)")
@@ -148,7 +151,8 @@ def _serve(args: argparse.Namespace, graph: Graph) -> int:
     try:
         server = make_server(graph, host=args.host, port=args.port, engine=args.engine,
                              timeout=args.timeout, max_rows=args.max_rows,
-                             html=args.out / "graph.html", log=True)
+                             html=args.out / "graph.html", log=True,
+                             workers=args.workers)
     except OSError as exc:  # the port is taken, or the address is not this machine's
         raise KGError(f"cannot serve on {args.host}:{args.port}: "
                       f"{exc.strerror or exc}") from exc

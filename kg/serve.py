@@ -9,8 +9,8 @@ browser-based SPARQL editor can use the endpoint. ``GET /`` serves ``out/graph.h
 
 Safe by default: binds to 127.0.0.1; updates get 403; SERVICE, LOAD, FROM and the
 protocol's dataset parameters get 400 before evaluation; each query runs under a time
-and a row limit (kg.worker: one long-lived worker process per store, killed and made
-again at a time limit) and hitting either gives 503 or 500 with a message, never a
+and a row limit (in a small pool of long-lived worker processes, kg.worker and
+kg.admission; a worker is killed at a time limit and made again) and hitting either gives 503 or 500 with a message, never a
 truncated answer; a syntax error gives 400 naming line and column.
 
 Bounded against hostile clients (issue 19): a POST body needs a valid Content-Length
@@ -99,11 +99,12 @@ class Endpoint(ThreadingHTTPServer):
     request_queue_size = 128  # the listen backlog (socketserver's default is 5)
 
     def __init__(self, engine: Engine, settings: Settings, address: tuple[str, int]) -> None:
+        # the pool first: bad settings fail before the port is bound
+        self.pool = Pool(_Vetting(engine), workers=settings.workers, queue=settings.queue,
+                         per_client=settings.per_client)
         super().__init__(address, Handler)
         self.engine = engine
         self.settings = settings
-        self.pool = Pool(_Vetting(engine), workers=settings.workers, queue=settings.queue,
-                         per_client=settings.per_client)
         self._connections = 0
         self._count_lock = threading.Lock()
 
@@ -199,7 +200,11 @@ class _Vetting:
             return _refused(400, "the query is nested too deeply to parse")
         try:
             return self.inner.evaluate(sparql, prepared, max_rows=max_rows)
-        except QueryError:
+        except QueryTooLarge:
+            raise
+        except QueryError as exc:  # Oxigraph parses what kg.query.vet let through
+            if str(exc).startswith(("SPARQL syntax error", "Oxigraph cannot parse")):
+                return _refused(400, str(exc))
             raise
         except RecursionError:
             return _refused(400, "the query is nested too deeply to evaluate")

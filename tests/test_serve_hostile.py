@@ -13,12 +13,13 @@ import socket
 import threading
 import urllib.parse
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
 from kg.build import load_graph
 from kg.serve import MAX_QUERY, Endpoint, make_server
-from tests.conftest import DATA
+from tests.conftest import DATA, run_kg
 
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?c ?q ?d . ?e ?r ?f . ?g ?h ?i }"
 QUICK = "ASK { kgr:japan a kg:Country }"
@@ -167,6 +168,17 @@ def test_syntax_error_is_located_from_the_worker(server: Endpoint) -> None:
     status, _, body = _raw(server, _post("SELECT ?s\nWHERE {\n  ?s ?p\n}"))
     assert status == 400
     assert "line 3, column 3" in body
+
+
+def test_syntax_error_on_oxigraph_is_a_400() -> None:
+    endpoint = _start(timeout=5.0, engine="oxigraph")
+    try:
+        status, _, body = _raw(endpoint, _post("SELECT ?s\nWHERE {\n  ?s ?p\n}"))
+        empty = _raw(endpoint, _post("# nothing"))
+    finally:
+        _stop(endpoint)
+    assert (status, body.startswith("SPARQL syntax error at line 3, column 3")) == (400, True)
+    assert empty[::2] == (400, "the query is empty (nothing but white space and comments)\n")
 
 
 # --- sharing the workers -------------------------------------------------------------
@@ -324,3 +336,13 @@ def test_connections_are_bounded() -> None:
 
 def test_listen_backlog_is_not_five(server: Endpoint) -> None:
     assert server.request_queue_size == 128
+
+
+def test_serve_refuses_an_empty_pool(tmp_path: Path) -> None:
+    done = run_kg("serve", "--data", str(DATA), "--port", "0", "--workers", "0",
+                  cwd=tmp_path, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr == ("kg: error: the endpoint needs at least 1 worker (got 0), a queue "
+                           "of 0 or more (got 32) and a share of at least 1 query per client "
+                           "(got 4)\n")
+    assert done.stdout == ""
