@@ -80,7 +80,7 @@ def port_number(text: str) -> int:
 def output_option(p: argparse.ArgumentParser, *, default: str | None, help_text: str,
                   required: bool = False) -> None:
     """``-o/--output`` (``--out`` kept as an alias) naming an output file or folder."""
-    p.add_argument("-o", "--output", "--out", dest="out", type=Path, default=(
+    p.add_argument("-o", "--output", "--out", dest="out", type=Path, metavar="PATH", default=(
         Path(default) if default is not None else None), required=required, help=help_text)
 
 

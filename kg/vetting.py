@@ -87,7 +87,8 @@ def prepare(sparql: str) -> Query:
                 from None
         raise ReadOnlyError("updates (INSERT, DELETE, LOAD, CLEAR...) are not allowed: "
                             "the graph is read-only") from None
-    if "datasetClause" in tree[1]:
+    # rdflib 7.0 gives every ASK an empty datasetClause; later releases leave it out.
+    if "datasetClause" in tree[1] and len(tree[1]["datasetClause"]) > 0:
         raise QueryError("FROM and FROM NAMED are not allowed: queries run over the built graph")
     query = prepareQuery(sparql, initNs=PREFIXES)
     if _has_service(query.algebra):
