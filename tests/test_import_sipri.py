@@ -125,7 +125,7 @@ def _write(tmp_path: Path, text: str, *, encoding: str = "latin-1") -> Path:
 
 
 def _with_rows(*rows: str) -> str:
-    head = FIXTURE.read_bytes().decode("latin-1").split("\r\n")[:12]
+    head = FIXTURE.read_bytes().decode("latin-1").split("\n")[:12]
     return "\n".join(head + list(rows)) + "\n"
 
 

@@ -1,7 +1,8 @@
 """The SIPRI Arms Transfers Database trade register, read strictly.
 
 The layout read here is SIPRI's "trade register" CSV export: Latin-1 text, a preamble
-whose last line is ``Data generated: 18 May 2026 2:29:20 PM``, then the header
+whose last line is ``Data generated: 13 Mar 2025 10:02:49 AM`` (SIPRI writes
+three-letter months; full month names are read too), then the header
 :data:`HEADER` (three unnamed ``" "`` columns hold ``?`` when the value before them is
 uncertain), then one row per deal. Any other layout (SIPRI also exports one row per
 delivery year with a deal id) is refused with the header expected and the header found.
@@ -24,7 +25,9 @@ HEADER = ("Recipient", "Supplier", "Year of order", " ", "Number ordered", " ",
           "Year(s) of delivery", "status", "Comments", "SIPRI TIV per unit",
           "SIPRI TIV for total order", "SIPRI TIV of delivered weapons")
 GENERATED_PREFIX = "Data generated:"
-GENERATED_FORMAT = "%d %B %Y %I:%M:%S %p"
+GENERATED_FORMATS = ("%d %b %Y %I:%M:%S %p", "%d %B %Y %I:%M:%S %p")  # "Mar" or "March"
+GENERATED_PATTERN = ("'D Mon YYYY H:MM:SS AM' or 'PM', the month as three letters or in full "
+                     "(SIPRI writes '13 Mar 2025 10:02:49 AM')")
 MAX_PREAMBLE = 40
 
 
@@ -107,13 +110,14 @@ def read_register(path: Path | str) -> Register:
 
 
 def _generated(name: str, line: int, text: str) -> datetime:
-    value = text[len(GENERATED_PREFIX):].strip()
-    try:
-        return datetime.strptime(value, GENERATED_FORMAT)
-    except ValueError:
-        raise ImportFileError(Loc(name, line, len(GENERATED_PREFIX) + 2),
-                              "generation date is not like '18 May 2026 2:29:20 PM'",
-                              value) from None
+    value = " ".join(text[len(GENERATED_PREFIX):].split())
+    for fmt in GENERATED_FORMATS:
+        try:
+            return datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+    raise ImportFileError(Loc(name, line, len(GENERATED_PREFIX) + 2),
+                          f"generation date must be {GENERATED_PATTERN}", value)
 
 
 def _flag(src: Text, row: Row, i: int) -> bool:
