@@ -6,13 +6,13 @@ layout (see tests/fixtures/sipri-register.csv) and pins the message and its posi
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from kg.imports.sipri import read_register
-
-from tests.conftest import FIXTURES, ROOT, run_kg, tree_snapshot
+from tests.conftest import FIXTURES, ROOT, run_kg
 
 FIXTURE = FIXTURES / "sipri-register.csv"
 PREAMBLE = FIXTURE.read_bytes().decode("latin-1").split("\n")[:11]  # up to "Data generated"
@@ -55,7 +55,7 @@ def test_generation_date_three_letter_or_full_month(tmp_path: Path, generated: s
 
 @pytest.mark.parametrize("n", range(1, 13))
 def test_every_month_of_the_year_reads(tmp_path: Path, n: int) -> None:
-    month = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()[n - 1]
+    month = datetime(2025, n, 1).strftime("%b")
     register = read_register(write(tmp_path, export(f"2 {month} 2025 1:02:03 PM")))
     assert register.generated.isoformat() == f"2025-{n:02d}-02T13:02:03"
 
