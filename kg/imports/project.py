@@ -15,7 +15,6 @@ Without a config, a build is exactly what it was before imports existed.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -135,8 +134,8 @@ def run_project(project: Project, curated: Dataset) -> Imported:
     sipri = []
     for path in project.sipri:
         register = read_register(path)
-        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-        sipri.append(import_register(register, curated, digest=digest, manual=project.align))
+        sipri.append(import_register(register, curated, digest=register.sha256,
+                                     manual=project.align))
     rdf = []
     for path in project.rdf:
         rel = path.relative_to(project.path.parent) if path.is_relative_to(
@@ -170,8 +169,7 @@ def import_sipri(path: Path | str, curated: Dataset, out_dir: Path | str, *,
                  align: dict[str, str] | None = None) -> tuple[SipriImport, dict[str, Path]]:
     """``kg import sipri``: write ``sipri.ttl`` and ``sipri-report.txt`` into ``out_dir``."""
     register = read_register(path)
-    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    imp = import_register(register, curated, digest=digest, manual=align)
+    imp = import_register(register, curated, digest=register.sha256, manual=align)
     out = Path(out_dir)
     files = {out / "sipri.ttl": export.serialize(imp.triples, "ttl"),
              out / "sipri-report.txt": "\n".join(imp.report_lines()) + "\n"}

@@ -6,18 +6,29 @@ three-letter months; full month names are read too), then the header
 :data:`HEADER` (three unnamed ``" "`` columns hold ``?`` when the value before them is
 uncertain), then one row per deal. Any other layout (SIPRI also exports one row per
 delivery year with a deal id) is refused with the header expected and the header found.
-Every value is checked before anything is returned, so a file is never half-read.
+
+What real exports contain is read as meant: a re-saved UTF-8 file (with or without a
+byte-order mark) is decoded as UTF-8 (:mod:`kg.imports.textfile`); a row split by a raw
+line break inside Comments is joined again, cited by its original lines and reported as a
+warning (:func:`kg.imports.csvread.joined_rows`); SIPRI's footnote marks after a party
+name (``*`` non-state actor, ``**`` international organization) are kept as a flag, not
+in the name. Control characters in a field are refused with their position. Every row is
+checked before anything is returned, and every problem of the file is reported at once
+(a :class:`kg.errors.DataError`), so a file is never half-read.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from kg.errors import ImportFileError, Loc
-from kg.imports.csvread import Row, Text, check_width, rows, strip_bom
+from kg.errors import DataError, ImportFileError, Issue, Loc
+from kg.imports.csvread import Row, Text, joined_rows, rows
+from kg.imports.textfile import decode_text, read_import_bytes
 
 LAYOUT = "SIPRI trade register (one row per deal)"
 HEADER = ("Recipient", "Supplier", "Year of order", " ", "Number ordered", " ",
@@ -52,6 +63,16 @@ class Deal:
     tiv_per_unit: Decimal | None
     tiv_total: Decimal | None
     tiv_delivered: Decimal | None
+    last_line: int = 0  # the row's last line when a line break split it, else ``line``
+    recipient_mark: str = ""  # SIPRI's footnote mark after the name: "*" or "**"
+    supplier_mark: str = ""
+
+    @property
+    def lines(self) -> str:
+        """How a citation names the row: ``line 14``, or ``lines 14-15`` for a split row."""
+        if self.last_line <= self.line:
+            return f"line {self.line}"
+        return f"lines {self.line}-{self.last_line}"
 
     def key(self) -> tuple[str, ...]:
         """Every field as text: what identifies the deal when nothing else does."""
@@ -60,7 +81,7 @@ class Deal:
                 ";".join(map(str, self.delivery_years)), self.status, self.comments,
                 str(self.tiv_per_unit), str(self.tiv_total), str(self.tiv_delivered),
                 str(self.order_year_uncertain), str(self.number_ordered_uncertain),
-                str(self.number_delivered_uncertain))
+                str(self.number_delivered_uncertain), self.recipient_mark, self.supplier_mark)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,16 +93,22 @@ class Register:
     title: str
     generated: datetime
     deals: tuple[Deal, ...]
+    encoding: str = "Latin-1"
+    sha256: str = ""
+    warnings: tuple[Issue, ...] = ()  # each repair of a split row
+
+
+TEXT_COLUMNS = (6, 7, 12)  # designation, description, Comments: where a line break can fall
+_CONTROL = re.compile(r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)")
+_MARK = re.compile(r"(.*?)\s*(\*{1,2})")
 
 
 def read_register(path: Path | str) -> Register:
-    """Read a trade-register export; raise ImportFileError (file:line:col) on any flaw."""
+    """Read a trade-register export; raise ImportFileError (file:line:col) when the file is
+    not one, or DataError listing every bad row (and the warnings) when rows are bad."""
     name = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise ImportFileError(Loc(name), f"cannot read: {exc.strerror}") from exc
-    text = strip_bom(raw.decode("latin-1"))
+    raw = read_import_bytes(path)
+    text, encoding = decode_text(name, raw)
     lines = text.split("\n", MAX_PREAMBLE + 1)
     generated_at = next((i for i, line in enumerate(lines[:MAX_PREAMBLE])
                          if line.startswith(GENERATED_PREFIX)), None)
@@ -100,13 +127,42 @@ def read_register(path: Path | str) -> Register:
         raise ImportFileError(Loc(name, generated_at + 2, 1),
                               f"unknown layout: expected the {LAYOUT} header "
                               f"{','.join(HEADER)!r}; found {found!r}")
-    width = len(HEADER)
+    issues: list[Issue] = []
+    controls = _CONTROL.search(src.text) is not None
     deals = []
-    for row in records:
-        check_width(src, row, width)
-        deals.append(_deal(src, row))
+    try:
+        for row in joined_rows(src, records, HEADER, TEXT_COLUMNS, issues):
+            try:
+                if controls:
+                    _controls(src, row, encoding)
+                deals.append(_deal(src, row))
+            except ImportFileError as exc:
+                issues.append(exc.issue())
+    except ImportFileError as exc:  # broken quoting: the rest of the file cannot be split
+        issues.append(exc.issue())
+    if any(i.is_error for i in issues):
+        raise DataError(issues)
     title = lines[0].strip()
-    return Register(name, LAYOUT, title, generated, tuple(deals))
+    return Register(name, LAYOUT, title, generated, tuple(deals), encoding,
+                    hashlib.sha256(raw).hexdigest(), tuple(issues))
+
+
+def _controls(src: Text, row: Row, encoding: str) -> None:
+    for i, value in enumerate(row.fields):
+        m = _CONTROL.search(value)
+        if m is None:
+            continue
+        quoted = src.text.startswith('"', row.offsets[i])
+        offset = row.offsets[i] + int(quoted) + value.count('"', 0, m.start()) * int(quoted)
+        char = m.group()
+        hint = (" (a Windows-1252 byte read as Latin-1? re-save the file as UTF-8)"
+                if encoding == "Latin-1" and "\x80" <= char <= "\x9f" else "")
+        raise src.error(offset + m.start(), f"control character U+{ord(char):04X} in "
+                        f"{_column(i)}{hint}", value)
+
+
+def _column(i: int) -> str:
+    return HEADER[i] if HEADER[i].strip() else f"the uncertainty column after {HEADER[i - 1]}"
 
 
 def _generated(name: str, line: int, text: str) -> datetime:
@@ -169,14 +225,30 @@ def _text(src: Text, row: Row, i: int, *, required: bool = False) -> str:
     return value
 
 
+def _party(src: Text, row: Row, i: int) -> tuple[str, str]:
+    """A party name without SIPRI's footnote mark, and the mark."""
+    value = _text(src, row, i, required=True)
+    m = _MARK.fullmatch(value)
+    if m is None:
+        return value, ""
+    if not m.group(1):
+        raise src.error(row.offsets[i], f"{HEADER[i]} is only a footnote mark", value)
+    return m.group(1), m.group(2)
+
+
 def _deal(src: Text, row: Row) -> Deal:
     year = _int(src, row, 2)
     if year is not None and not 1900 <= year <= 2100:
         raise src.error(row.offsets[2], "Year of order is not a plausible year", row.fields[2])
+    recipient, recipient_mark = _party(src, row, 0)
+    supplier, supplier_mark = _party(src, row, 1)
     return Deal(
         line=row.line,
-        recipient=_text(src, row, 0, required=True),
-        supplier=_text(src, row, 1, required=True),
+        last_line=row.last_line,
+        recipient=recipient,
+        recipient_mark=recipient_mark,
+        supplier=supplier,
+        supplier_mark=supplier_mark,
         order_year=year,
         order_year_uncertain=_flag(src, row, 3),
         number_ordered=_int(src, row, 4),

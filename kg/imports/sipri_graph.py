@@ -59,8 +59,9 @@ class SipriImport:
 
     def report_lines(self) -> list[str]:
         r = self.register
-        head = [f"{r.path}: {len(r.deals)} deals read ({r.layout}, generated "
+        head = [f"{r.path}: {len(r.deals)} deals read ({r.layout}, {r.encoding}, generated "
                 f"{r.generated.isoformat()}) into graph <{self.graph}>"]
+        head += [str(w) for w in r.warnings]
         return head + self.parties.lines("parties") + self.weapons.lines("weapons")
 
 
@@ -116,6 +117,7 @@ def source_triples(register: Register, source: URIRef, digest: str) -> Iterator[
                                           datatype=XSD.date)
     yield source, KG.generated, Literal(register.generated.isoformat(), datatype=XSD.dateTime)
     yield source, KG.layout, Literal(register.layout)
+    yield source, KG.encoding, Literal(register.encoding)
     yield source, KG.file, Literal(Path(register.path).name)
     yield source, KG.sha256, Literal(digest)
     yield source, SCHEMA.url, URIRef(SIPRI_URL)
@@ -152,6 +154,7 @@ P_DELIVERY_YEAR, P_STATUS, P_COMMENTS = (KG["delivery-year"], KG["sipri-status"]
                                          KG["sipri-comments"])
 P_COUNTS = {"number-ordered": (KG["number-ordered"], KG["number-ordered-uncertain"]),
             "number-delivered": (KG["number-delivered"], KG["number-delivered-uncertain"])}
+P_RECIPIENT_MARK, P_SUPPLIER_MARK = KG["recipient-footnote"], KG["supplier-footnote"]
 P_TIVS = (KG["tiv-per-unit"], KG["tiv-total"], KG["tiv-delivered"])
 
 
@@ -180,6 +183,10 @@ def deal_triples(t: Transfer, source: URIRef) -> Iterator[Triple]:
         yield iri, P_ORDER_YEAR_UNSURE, TRUE
     for y in d.delivery_years:
         yield iri, P_DELIVERY_YEAR, _year(y)
+    if d.recipient_mark:
+        yield iri, P_RECIPIENT_MARK, Literal(d.recipient_mark)
+    if d.supplier_mark:
+        yield iri, P_SUPPLIER_MARK, Literal(d.supplier_mark)
     if d.status:
         yield iri, P_STATUS, Literal(d.status)
     if d.comments:
@@ -192,7 +199,7 @@ def deal_triples(t: Transfer, source: URIRef) -> Iterator[Triple]:
     yield iri, QUALIFIED, cite
     yield cite, TYPE, CITATION
     yield cite, ENTITY, source
-    yield cite, LOCATOR, Literal(f"line {d.line}")
+    yield cite, LOCATOR, Literal(d.lines)
 
 
 def _created_triples(names: Mapping[str, URIRef], report: Report, cls: URIRef,
