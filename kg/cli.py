@@ -53,7 +53,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("kind", choices=("sipri",), help="the dataset's format")
     p.add_argument("path", type=Path, help="the export to read")
     p.add_argument("--out", default="out", type=Path, help="output folder (default: out)")
-    command("check", "check data/ and print every problem; write nothing")
+    p = command("check", "check data/ (and kg.toml's imports) and print every problem; "
+                "write nothing")
+    p.add_argument("--config", type=Path, default=None,
+                   help="project config listing imports (default: kg.toml beside --data)")
     p = command("query", "run a SPARQL query (inline or a .rq file) over the graph")
     p.add_argument("sparql", help="the query text, or the path of a .rq file")
     p.add_argument("--format", choices=RESULT_FORMATS, default="table",
@@ -192,7 +195,7 @@ def _print_issues(issues: Sequence[object]) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     if args.command == "check":
-        issues = check(args.data)
+        issues = check(args.data, config=args.config)
         _print_issues(issues)
         errors = sum(1 for i in issues if i.is_error)
         print(f"{errors} error(s), {len(issues) - errors} warning(s)", file=sys.stderr)

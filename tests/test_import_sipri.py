@@ -87,7 +87,7 @@ def test_alignment_and_triples(curated: Dataset) -> None:
     assert ("SM-3 Block-1", "sm-3-block-iia") in close
     assert ("MIM-104 PAC-3", "pac-3") in close
     deal = _deal(imp, "Japan", "SM-3 Block-2", 2019)
-    assert deal == SIPRI["deal/japan.united-states.2019.sm-3-block-2"]
+    assert deal == SIPRI["2025-02-03/deal/japan.united-states.2019.sm-3-block-2"]
     props = _props(imp, deal)
     assert props["supplier"] == {KGR.usa} and props["recipient"] == {KGR.japan}
     assert props["concerns"] == {KGR["sm-3-block-iia"]}
@@ -174,7 +174,7 @@ def test_cli_import_writes_turtle_and_report(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "5 deals read" in result.stdout and "matched  'Japan' -> kgr:japan" in result.stdout
     ttl = (tmp_path / "o" / "sipri.ttl").read_text(encoding="utf-8")
-    assert "<https://w3id.org/kg/sipri/deal/japan.united-states.2019.sm-3-block-2>" in ttl
+    assert "/kg/sipri/2025-02-03/deal/japan.united-states.2019.sm-3-block-2>" in ttl
     assert (tmp_path / "o" / "sipri-report.txt").is_file()
     bad = run_kg("import", "sipri", str(FIXTURES / "sipri-deal-years.csv"), "--out",
                  str(tmp_path / "p"), "--data", str(ROOT / "data"), cwd=tmp_path)

@@ -29,14 +29,20 @@ from rdflib.term import Node
 from kg.errors import ImportFileError, Loc
 from kg.imports.align import slug
 from kg.imports.sipri_graph import GRAPH
+from kg.imports.textfile import read_import_bytes
 from kg.model import Dataset
 from kg.rdf import Triple, entity_iri
 from kg.vocab import KG, KGR, SCHEMA
 
 Quad = tuple[Node, Node, Node]
-FORMATS = {".ttl": "turtle", ".turtle": "turtle", ".nt": "nt", ".ntriples": "nt",
-           ".rdf": "xml", ".owl": "xml", ".xml": "xml", ".jsonld": "json-ld",
-           ".json": "json-ld"}
+FORMATS = {".ttl": "turtle", ".turtle": "turtle", ".n3": "turtle", ".nt": "nt",
+           ".ntriples": "nt", ".rdf": "xml", ".owl": "xml", ".xml": "xml",
+           ".jsonld": "json-ld", ".json": "json-ld"}
+# What kg.toml may name as a file's ``format``: N3 is read as Turtle (the Turtle-compatible
+# N3 of public dumps; N3 rules and formulae are refused as Turtle syntax errors).
+FORMAT_NAMES = {"turtle": "turtle", "n3": "turtle", "nt": "nt", "n-triples": "nt",
+                "ntriples": "nt", "xml": "xml", "rdf/xml": "xml", "rdfxml": "xml",
+                "json-ld": "json-ld", "jsonld": "json-ld"}
 SAME_AS = (OWL.sameAs, SKOS.exactMatch, SCHEMA.sameAs)
 _WIKIDATA = re.compile(r"https?://(?:www\.)?wikidata\.org/(?:entity|wiki)/(Q[0-9]+)")
 
@@ -107,17 +113,30 @@ def _nt_error(name: str, text: str, exc: Exception) -> ImportFileError:
     return ImportFileError(Loc(name), f"bad N-Triples: {exc}")
 
 
-def parse_file(path: Path | str, *, base: str | None = None) -> Graph:
-    """The file as a graph; ImportFileError with file:line:col on any syntax error."""
-    name, p = str(path), Path(path)
+def file_format(path: Path | str, named: str | None = None) -> str:
+    """The rdflib parser for ``path``: the ``named`` format (from kg.toml), else by suffix."""
+    p = Path(path)
+    if named is not None:
+        fmt = FORMAT_NAMES.get(named.lower())
+        if fmt is None:
+            raise ImportFileError(Loc(str(path)), "unknown RDF format; expected one of "
+                                  + ", ".join(sorted(FORMAT_NAMES)), named)
+        return fmt
     fmt = FORMATS.get(p.suffix.lower())
     if fmt is None:
-        raise ImportFileError(Loc(name), "unknown RDF file type; expected one of "
-                              + ", ".join(sorted(FORMATS)), p.suffix)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise ImportFileError(Loc(name), f"cannot read: {exc.strerror}") from exc
+        raise ImportFileError(Loc(str(path)), "unknown RDF file type; expected one of "
+                              + ", ".join(sorted(FORMATS)) + " (or name the file's format in "
+                              "kg.toml: {path = \"...\", format = \"turtle\"})", p.suffix)
+    return fmt
+
+
+def parse_file(path: Path | str, *, base: str | None = None, format: str | None = None,
+               raw: bytes | None = None) -> Graph:
+    """The file as a graph; ImportFileError with file:line:col on any syntax error."""
+    name, p = str(path), Path(path)
+    fmt = file_format(path, format)
+    if raw is None:
+        raw = read_import_bytes(path)
     base = base or p.resolve().as_uri()
     graph = Graph(bind_namespaces="none")
     if fmt == "xml":
@@ -181,14 +200,18 @@ def _links(triples: list[tuple[Node, Node, Node]], curated: Dataset) -> dict[str
     return links
 
 
-def import_rdf(path: Path | str, curated: Dataset, *, name: str | None = None) -> RdfImport:
-    """Read one external RDF file into its own named graph, aligned with ``curated``."""
+def import_rdf(path: Path | str, curated: Dataset, *, name: str | None = None,
+               format: str | None = None) -> RdfImport:
+    """Read one external RDF file into its own named graph, aligned with ``curated``;
+    ``format`` (a :data:`FORMAT_NAMES` key) overrides the file's suffix."""
     label = name or Path(path).name
     graph_iri = GRAPH[f"rdf/{slug(label)}"]
     source = URIRef(f"{graph_iri}/source")
-    triples = _skolemized(parse_file(path), slug(label).replace("-", ""))
+    file_format(path, format)  # an unknown type is refused before the file is read
+    raw = read_import_bytes(path)
+    triples = _skolemized(parse_file(path, format=format, raw=raw), slug(label).replace("-", ""))
     links = _links(triples, curated)
-    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    digest = hashlib.sha256(raw).hexdigest()
     meta: list[Triple] = [
         (source, RDF.type, KG.Source),
         (source, RDFS.label, Literal(label, lang="en")),

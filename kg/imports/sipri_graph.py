@@ -7,6 +7,12 @@ column of the row as a property (uncertainty flags kept as ``xsd:boolean`` flags
 ``kg:Citation`` giving the line of the export. Parties and weapons that align with a
 curated entity point at ``kgr:<id>``; the others are created under ``sipri:party/`` and
 ``sipri:weapon/``. IRIs come from names, never from row order, so re-exports diff cleanly.
+
+Deal and citation IRIs also carry the export's generation date
+(``sipri/2025-03-13/deal/japan.united-states.2019.sm-3-block-2``): each export is a
+dataset of its own, so two exports of the register (2025 and 2026) give two deals, each
+with its own values and one citation of its own export, never one deal with two values or
+a citation with two sources. Parties and weapons (names, not facts) are shared.
 """
 
 from __future__ import annotations
@@ -78,7 +84,8 @@ def _unique_iris(names: Iterable[str], base: str) -> dict[str, URIRef]:
     return out
 
 
-def _resolve(names: Iterable[str], aligner: Aligner, base: str) -> dict[str, URIRef]:
+def _resolve(names: Iterable[str], aligner: Aligner, base: str, *,
+             descriptions: Mapping[str, set[str]] | None = None) -> dict[str, URIRef]:
     unmatched, out = [], {}
     for name in sorted(set(names)):
         ident = aligner.match(name)
@@ -87,13 +94,14 @@ def _resolve(names: Iterable[str], aligner: Aligner, base: str) -> dict[str, URI
         else:
             out[name] = entity_iri(ident)
     for name, iri in _unique_iris(unmatched, base).items():
-        aligner.created(name, str(iri))
+        aligner.created(name, str(iri), descriptions=(descriptions or {}).get(name, ()))
         out[name] = iri
     return out
 
 
-def _deal_iris(deals: Iterable[Deal]) -> dict[Deal, URIRef]:
-    """Readable deal IRIs: recipient.supplier.year.weapon, numbered where those repeat."""
+def _deal_iris(deals: Iterable[Deal], stamp: str) -> dict[Deal, URIRef]:
+    """Readable deal IRIs: recipient.supplier.year.weapon, numbered where those repeat,
+    under the export's generation date (two exports are two datasets)."""
     groups: dict[str, list[Deal]] = {}
     for d in deals:
         name = ".".join((slug(d.recipient), slug(d.supplier), str(d.order_year or "unknown"),
@@ -102,7 +110,7 @@ def _deal_iris(deals: Iterable[Deal]) -> dict[Deal, URIRef]:
     out: dict[Deal, URIRef] = {}
     for name, group in groups.items():
         for n, d in enumerate(sorted(group, key=Deal.key), start=1):
-            out[d] = SIPRI[f"deal/{name}" + (f".{n}" if n > 1 else "")]
+            out[d] = SIPRI[f"{stamp}/deal/{name}" + (f".{n}" if n > 1 else "")]
     return out
 
 
@@ -212,8 +220,12 @@ def _created_triples(names: Mapping[str, URIRef], report: Report, cls: URIRef,
 
 
 def import_register(register: Register, curated: Dataset, *, digest: str = "",
-                    manual: Mapping[str, str] | None = None) -> SipriImport:
-    """Align and convert a read register; ``manual`` maps SIPRI names to curated/Wikidata ids."""
+                    manual: Mapping[str, str] | None = None,
+                    revises: URIRef | None = None) -> SipriImport:
+    """Align and convert a read register; ``manual`` maps SIPRI names to curated/Wikidata ids.
+
+    ``revises`` is the source of an earlier export of the register that this one follows:
+    it becomes ``prov:wasRevisionOf`` of this export's source."""
     stamp = register.generated.date().isoformat()
     source = SIPRI[f"source/trade-register-{stamp}"]
     graph = GRAPH[f"sipri-trade-register-{stamp}"]
@@ -222,11 +234,16 @@ def import_register(register: Register, curated: Dataset, *, digest: str = "",
     deals = register.deals
     parties = _resolve([n for d in deals for n in (d.supplier, d.recipient)], party_aligner,
                        "party")
-    weapons = _resolve([d.designation for d in deals], weapon_aligner, "weapon")
-    iris = _deal_iris(deals)
+    described: dict[str, set[str]] = {}
+    for d in deals:
+        described.setdefault(d.designation, set()).add(d.description)
+    weapons = _resolve(described, weapon_aligner, "weapon", descriptions=described)
+    iris = _deal_iris(deals, stamp)
     transfers = tuple(Transfer(d, iris[d], parties[d.supplier], parties[d.recipient],
                                weapons[d.designation]) for d in deals)
     triples = list(source_triples(register, source, digest))
+    if revises is not None:
+        triples.append((source, PROV.wasRevisionOf, revises))
     triples += _created_triples(parties, party_aligner.report, KG.Agent, source)
     triples += _created_triples(weapons, weapon_aligner.report, KG.WeaponSystem, source)
     for t in transfers:
