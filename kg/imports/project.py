@@ -182,13 +182,14 @@ def _registers(project: Project, issues: list[Issue]) -> list[Register]:
     registers = []
     for path in project.sipri:
         try:
-            registers.append(read_register(path))
+            register = read_register(path)
         except ImportFileError as exc:
             issues.append(exc.issue())
         except DataError as exc:
             issues += exc.issues
-            continue
-        issues += registers[-1].warnings
+        else:
+            registers.append(register)
+            issues += register.warnings
     first: dict[str, Register] = {}
     for r in registers:
         stamp = r.generated.date().isoformat()
