@@ -17,8 +17,9 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from kg.model import Dataset, Entity
 from kg.vocab import vocabulary
@@ -27,6 +28,7 @@ CLOSE_RATIO = 0.8
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
 
+@lru_cache(maxsize=1 << 16)
 def normalize(name: str) -> str:
     """Lower case, accents removed, runs of punctuation and space as one space."""
     folded = unicodedata.normalize("NFKD", name.casefold())
@@ -34,6 +36,7 @@ def normalize(name: str) -> str:
     return _NON_WORD.sub(" ", ascii_text).strip()
 
 
+@lru_cache(maxsize=1 << 16)
 def slug(name: str) -> str:
     """A readable IRI segment for a name: its normalized form with hyphens."""
     return normalize(name).replace(" ", "-") or "unnamed"
@@ -82,14 +85,17 @@ def _runs(words: list[str]) -> Iterator[tuple[int, int]]:
             yield i, j
 
 
-def _abbreviations(key: str) -> Iterator[tuple[str, str, str]]:
-    """``key`` with one run of 2+ words shortened to its initials: (variant, short, long)."""
+def _abbreviations(key: str, shorts: Container[str] | None = None
+                   ) -> Iterator[tuple[str, str, str]]:
+    """``key`` with one run of 2+ words shortened to its initials: (variant, short, long);
+    only initials in ``shorts`` when given (a variant can only match a name with them)."""
     words = key.split()
     for i, j in _runs(words):
         run = words[i:j]
         if j - i >= 2 and all(w.isalpha() for w in run):
             short = "".join(w[0] for w in run)
-            yield " ".join([*words[:i], short, *words[j:]]), short, " ".join(run)
+            if shorts is None or short in shorts:
+                yield " ".join([*words[:i], short, *words[j:]]), short, " ".join(run)
 
 
 class Aligner:
@@ -106,6 +112,8 @@ class Aligner:
         self._names: list[tuple[str, Entity, str]] = []
         self._parts: dict[str, list[tuple[Entity, str]]] = {}  # word runs of curated names
         self._short: dict[str, list[tuple[Entity, str, str, str]]] = {}
+        self._by_key: dict[str, list[tuple[Entity, str]]] = {}
+        self._words: set[str] = set()
         for e in self._entities:
             for name in (e.label, *e.aliases):
                 key = normalize(name)
@@ -113,7 +121,9 @@ class Aligner:
                     continue
                 self._index.setdefault(key, set()).add(e.id)
                 self._names.append((key, e, name))
+                self._by_key.setdefault(key, []).append((e, name))
                 words = key.split()
+                self._words.update(words)
                 for i, j in _runs(words):
                     self._parts.setdefault(" ".join(words[i:j]), []).append((e, name))
                 for variant, short, long in _abbreviations(key):
@@ -160,11 +170,14 @@ class Aligner:
     def _close_by_words(self, key: str, described: str,
                         found: Callable[[Entity, str, float, str], None]) -> None:
         words = key.split()
+        known = [w in self._words for w in words]
         for i, j in _runs(words):
+            if not all(known[i:j]):
+                continue
             part = " ".join(words[i:j])
             if len(part) < 3 or ((i, j) == (0, len(words)) and not described):
                 continue
-            for e, curated in self._index_names(part):
+            for e, curated in self._by_key.get(part, ()):
                 found(e, curated, 0.5 + 0.4 * len(part) / len(key),
                       f"contains the curated name{described}")
         if not described:
@@ -173,22 +186,19 @@ class Aligner:
                     found(e, curated, 0.85, "is part of the curated name")
         for e, curated, short, long in self._short.get(key, []):
             found(e, curated, 0.95, f"abbreviation: {short.upper()!r} for {long!r}{described}")
-        for variant, short, long in _abbreviations(key):
-            for ident in self._index.get(variant, ()):
-                for k, e, curated in self._names:
-                    if e.id == ident and k == variant:
-                        found(e, curated, 0.95,
-                              f"abbreviation: {short.upper()!r} for {long!r}{described}")
-
-    def _index_names(self, part: str) -> list[tuple[Entity, str]]:
-        return [(e, curated) for k, e, curated in self._names if k == part] \
-            if part in self._index else []
+        for variant, short, long in _abbreviations(key, self._words):
+            for e, curated in self._by_key.get(variant, ()):
+                found(e, curated, 0.95, f"abbreviation: {short.upper()!r} for {long!r}{described}")
 
     def _close_by_spelling(self, key: str,
                            found: Callable[[Entity, str, float, str], None]) -> None:
         matcher = difflib.SequenceMatcher(None, "", key)  # the imported name's index is kept
+        n = len(key)
         for curated_key, entity, curated_name in self._names:
+            m = len(curated_key)
+            if 2 * min(n, m) < CLOSE_RATIO * (n + m):  # difflib's real_quick_ratio, inline
+                continue
             matcher.set_seq1(curated_key)
-            if (matcher.real_quick_ratio() >= CLOSE_RATIO and matcher.quick_ratio() >= CLOSE_RATIO
+            if (matcher.quick_ratio() >= CLOSE_RATIO
                     and (score := matcher.ratio()) >= CLOSE_RATIO):
                 found(entity, curated_name, score, f"similar spelling ({score:.2f})")

@@ -28,12 +28,27 @@ _PLAIN = re.compile(r'[^,"\r\n]*')
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    """One CSV record: its first and last line, its fields and the offset where each starts."""
+    """One CSV record: its first and last line, its fields and where it starts.
+
+    ``explicit`` holds each field's offset when the tokenizer read the row (quotes shift
+    them); for a plain row they follow from the field lengths, computed only when asked.
+    """
 
     line: int
     fields: tuple[str, ...]
-    offsets: tuple[int, ...]
+    start: int
     last_line: int
+    explicit: tuple[int, ...] | None = None
+
+    @property
+    def offsets(self) -> tuple[int, ...]:
+        """The offset in the text where each field starts."""
+        if self.explicit is not None:
+            return self.explicit
+        out = [self.start]
+        for f in self.fields[:-1]:
+            out.append(out[-1] + len(f) + 1)
+        return tuple(out)
 
     @property
     def lines(self) -> str:
@@ -102,25 +117,22 @@ def _quoted_row(src: Text, pos: int) -> tuple[list[str], list[int], int]:
 
 def rows(src: Text) -> Iterator[Row]:
     """The records of ``src``, each checked for quoting; see :func:`check_width`."""
-    text, pos, end, line = src.text, 0, len(src.text), src.first_line
-    find = text.find
-    while pos < end:
-        nl = find("\n", pos)
-        if nl < 0:
-            nl = end
-        if find('"', pos, nl) < 0:
-            stop = nl - 1 if nl > pos and text[nl - 1] == "\r" else nl
-            fields = text[pos:stop].split(",")
-            offsets = [pos]
-            for f in fields[:-1]:
-                offsets.append(offsets[-1] + len(f) + 1)
-            yield Row(line, tuple(fields), tuple(offsets), line)
-            pos, line = nl + 1, line + 1
+    text, end, first = src.text, len(src.text), src.first_line
+    lines = text.split("\n")
+    i, pos, count = 0, 0, len(lines)
+    while i < count and pos < end:
+        line = lines[i]
+        if '"' not in line:
+            body = line[:-1] if line.endswith("\r") else line
+            yield Row(first + i, tuple(body.split(",")), pos, first + i)
+            pos += len(line) + 1
+            i += 1
             continue
-        many, offsets, stop = _quoted_row(src, pos)
-        last = line + text.count("\n", pos, stop)
-        yield Row(line, tuple(many), tuple(offsets), last)
-        pos, line = stop + (2 if text.startswith("\r\n", stop) else 1), last + 1
+        fields, offsets, stop = _quoted_row(src, pos)
+        spanned = text.count("\n", pos, stop)
+        yield Row(first + i, tuple(fields), pos, first + i + spanned, tuple(offsets))
+        pos = stop + (2 if text.startswith("\r\n", stop) else 1)
+        i += spanned + 1
 
 
 def width_error(src: Text, row: Row, width: int, why: str = "") -> Issue:
@@ -144,7 +156,7 @@ def _join(parts: Sequence[Row]) -> Row:
         fields[-1] = f"{fields[-1].rstrip()} {part.fields[0].lstrip()}".strip()
         fields += part.fields[1:]
         offsets += part.offsets[1:]
-    return Row(parts[0].line, tuple(fields), tuple(offsets), parts[-1].last_line)
+    return Row(parts[0].line, tuple(fields), offsets[0], parts[-1].last_line, tuple(offsets))
 
 
 NOT_REPAIRED = " (not repaired: the lines after it do not complete it)"

@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 from kg.errors import DataError, ImportFileError, Issue, Loc
 from kg.imports.csvread import Row, Text, joined_rows, rows
@@ -130,12 +132,13 @@ def read_register(path: Path | str) -> Register:
     issues: list[Issue] = []
     controls = _CONTROL.search(src.text) is not None
     deals = []
+    seen: dict[tuple[int, str], object] = {}
     try:
         for row in joined_rows(src, records, HEADER, TEXT_COLUMNS, issues):
             try:
                 if controls:
                     _controls(src, row, encoding)
-                deals.append(_deal(src, row))
+                deals.append(_deal(src, row, seen))
             except ImportFileError as exc:
                 issues.append(exc.issue())
     except ImportFileError as exc:  # broken quoting: the rest of the file cannot be split
@@ -236,31 +239,44 @@ def _party(src: Text, row: Row, i: int) -> tuple[str, str]:
     return m.group(1), m.group(2)
 
 
-def _deal(src: Text, row: Row) -> Deal:
-    year = _int(src, row, 2)
+def _order_year(src: Text, row: Row, i: int) -> int | None:
+    year = _int(src, row, i)
     if year is not None and not 1900 <= year <= 2100:
-        raise src.error(row.offsets[2], "Year of order is not a plausible year", row.fields[2])
-    recipient, recipient_mark = _party(src, row, 0)
-    supplier, supplier_mark = _party(src, row, 1)
-    return Deal(
-        line=row.line,
-        last_line=row.last_line,
-        recipient=recipient,
-        recipient_mark=recipient_mark,
-        supplier=supplier,
-        supplier_mark=supplier_mark,
-        order_year=year,
-        order_year_uncertain=_flag(src, row, 3),
-        number_ordered=_int(src, row, 4),
-        number_ordered_uncertain=_flag(src, row, 5),
-        designation=_text(src, row, 6, required=True),
-        description=_text(src, row, 7),
-        number_delivered=_int(src, row, 8),
-        number_delivered_uncertain=_flag(src, row, 9),
-        delivery_years=_years(src, row, 10),
-        status=_text(src, row, 11),
-        comments=_text(src, row, 12),
-        tiv_per_unit=_decimal(src, row, 13),
-        tiv_total=_decimal(src, row, 14),
-        tiv_delivered=_decimal(src, row, 15),
-    )
+        raise src.error(row.offsets[i], "Year of order is not a plausible year", row.fields[i])
+    return year
+
+
+def _required(src: Text, row: Row, i: int) -> str:
+    return _text(src, row, i, required=True)
+
+
+_Parser = Callable[[Text, Row, int], object]
+# Each column's reader, in HEADER order. Values repeat (years, counts, TIVs, names), so
+# each distinct text of a column is read once per file (:func:`_deal`).
+_PARSERS: tuple[_Parser, ...] = (
+    _party, _party, _order_year, _flag, _int, _flag, _required, _text, _int, _flag, _years,
+    _text, _text, _decimal, _decimal, _decimal)
+_MISSING = object()
+
+
+def _deal(src: Text, row: Row, seen: dict[tuple[int, str], object]) -> Deal:
+    """The deal of ``row``; ``seen`` holds what each column's texts read as so far."""
+    values: list[Any] = []
+    add = values.append
+    for i, (parse, text) in enumerate(zip(_PARSERS, row.fields, strict=True)):
+        if i == 12:  # Comments: nearly all distinct
+            add(text.strip())
+            continue
+        value = seen.get((i, text), _MISSING)
+        if value is _MISSING:
+            value = seen[i, text] = parse(src, row, i)
+        add(value)
+    (recipient, recipient_mark), (supplier, supplier_mark) = values[0], values[1]
+    (order_year, order_year_uncertain, number_ordered, number_ordered_uncertain, designation,
+     description, number_delivered, number_delivered_uncertain, delivery_years, status,
+     comments, tiv_per_unit, tiv_total, tiv_delivered) = values[2:]
+    return Deal(row.line, recipient, supplier, order_year, order_year_uncertain,
+                number_ordered, number_ordered_uncertain, designation, description,
+                number_delivered, number_delivered_uncertain, delivery_years, status, comments,
+                tiv_per_unit, tiv_total, tiv_delivered, row.last_line, recipient_mark,
+                supplier_mark)
