@@ -16,7 +16,7 @@ import json
 import re
 import warnings
 import xml.sax
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +28,7 @@ from rdflib.term import Node
 
 from kg.errors import ImportFileError, Loc
 from kg.imports.align import slug
+from kg.imports.rdffast import fast_triples
 from kg.imports.sipri_graph import GRAPH
 from kg.imports.textfile import read_import_bytes
 from kg.model import Dataset
@@ -166,33 +167,47 @@ def parse_file(path: Path | str, *, base: str | None = None, format: str | None 
         raise ImportFileError(Loc(name), f"bad {fmt}: {exc}") from None
 
 
-def _skolemized(graph: Graph, prefix: str) -> list[tuple[Node, Node, Node]]:
+def _skolemized(graph: Iterable[tuple[Node, Node, Node]], prefix: str
+                ) -> list[tuple[Node, Node, Node]]:
     """The triples with blank nodes renamed in order of appearance (stable output)."""
-    names: dict[BNode, BNode] = {}
+    names: dict[Node, Node] = {}  # every term seen -> itself, or a blank node's new name
+    blanks = iter(range(1, 1 << 62))
 
     def name(term: Node) -> Node:
-        if isinstance(term, BNode):
-            return names.setdefault(term, BNode(f"{prefix}b{len(names) + 1}"))
-        return term
+        found = names.get(term)
+        if found is None:
+            found = names[term] = (BNode(f"{prefix}b{next(blanks)}")
+                                   if isinstance(term, BNode) else term)
+        return found
 
     return [(name(s), p, name(o)) for s, p, o in graph]
+
+
+_SAME_AS = frozenset(SAME_AS)
 
 
 def _links(triples: list[tuple[Node, Node, Node]], curated: Dataset) -> dict[str, str]:
     by_wikidata = {e.wikidata: e.id for e in curated.entities if e.wikidata}
     ids = {e.id for e in curated.entities}
+    kgr = str(KGR)
+    known: dict[Node, str | None] = {}
 
     def curated_id(term: Node) -> str | None:
+        if term in known:
+            return known[term]
         text = str(term)
-        if isinstance(term, URIRef) and text.startswith(str(KGR)) and text[len(KGR):] in ids:
-            return text[len(KGR):]
-        m = _WIKIDATA.fullmatch(text)
-        return by_wikidata.get(m.group(1)) if m else None
+        found = None
+        if isinstance(term, URIRef):
+            if text.startswith(kgr) and text[len(kgr):] in ids:
+                found = text[len(kgr):]
+            elif "wikidata.org/" in text and (m := _WIKIDATA.fullmatch(text)):
+                found = by_wikidata.get(m.group(1))
+        known[term] = found
+        return found
 
     links: dict[str, str] = {}
     for s, p, o in triples:
-        candidates = [(s, o), (o, s)] if p in SAME_AS else []
-        candidates.append((s, s))
+        candidates = [(s, o), (o, s), (s, s)] if p in _SAME_AS else [(s, s)]
         for ext, other in candidates:
             ident = curated_id(other)
             if ident and isinstance(ext, URIRef) and ext != entity_iri(ident):
@@ -207,9 +222,11 @@ def import_rdf(path: Path | str, curated: Dataset, *, name: str | None = None,
     label = name or Path(path).name
     graph_iri = GRAPH[f"rdf/{slug(label)}"]
     source = URIRef(f"{graph_iri}/source")
-    file_format(path, format)  # an unknown type is refused before the file is read
     raw = read_import_bytes(path)
-    triples = _skolemized(parse_file(path, format=format, raw=raw), slug(label).replace("-", ""))
+    fast = fast_triples(raw, file_format(path, format), Path(path).resolve().as_uri()) \
+        if not raw.startswith(b"\xef\xbb\xbf") else None
+    parsed = fast if fast is not None else parse_file(path, format=format, raw=raw)
+    triples = _skolemized(parsed, slug(label).replace("-", ""))
     links = _links(triples, curated)
     digest = hashlib.sha256(raw).hexdigest()
     meta: list[Triple] = [
