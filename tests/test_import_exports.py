@@ -182,3 +182,30 @@ def test_footnote_marks_kept_as_flags_not_in_labels(tmp_path: Path) -> None:
     assert "**" not in out and '"United Nations"@en' in ttl and '"Hezbollah (Lebanon)"@en' in ttl
     assert 'kg:recipient-footnote "**"' in ttl and 'kg:recipient-footnote "*"' in ttl
     assert 'Nations**' not in ttl and 'Lebanon)*' not in ttl
+
+
+# --- the README's import examples are real output -----------------------------------------
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _console(command: str) -> list[str]:
+    """The output the README shows under ``$ command`` in a console block."""
+    start = README.index(f"```console\n$ {command}\n") + len(f"```console\n$ {command}\n")
+    return README[start:README.index("```", start)].rstrip("\n").split("\n")
+
+
+def test_readme_alignment_report_is_real_output(tmp_path: Path) -> None:
+    shown = _console("kg import sipri tests/fixtures/sipri-register-2026.csv --out /tmp/imp")
+    result = run_kg("import", "sipri", "tests/fixtures/sipri-register-2026.csv", "--out",
+                    str(tmp_path / "imp"), cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.replace(str(tmp_path / "imp"), "/tmp/imp").splitlines() == shown
+
+
+def test_readme_align_errors_are_real_output() -> None:
+    shown = _console("kg check --config tests/fixtures/bad-align.toml 2>&1 | grep bad-align.toml")
+    result = run_kg("check", "--config", "tests/fixtures/bad-align.toml", cwd=ROOT)
+    assert result.returncode == 1
+    assert [line for line in (result.stdout + result.stderr).splitlines()
+            if "bad-align.toml" in line] == shown

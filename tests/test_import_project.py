@@ -82,8 +82,8 @@ def test_two_exports_of_one_day_refused(tmp_path: Path) -> None:
     result = run_kg("build", "--no-html", cwd=root)
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
-        f"{root / 'b.csv'}: error: a second SIPRI export generated on 2025-02-03 (the first "
-        f"is {root / 'a.csv'}); an export's date names its graph and deals, so list one "
+        "b.csv: error: a second SIPRI export generated on 2025-02-03 (the first "
+        "is a.csv); an export's date names its graph and deals, so list one "
         "export per day: '2025-02-03'", "1 error(s); nothing written"]
     assert not (root / "out").exists()
 
@@ -141,20 +141,20 @@ sipri = ["r.csv"]
 def test_bad_align_targets_are_errors_at_their_kg_toml_line(tmp_path: Path) -> None:
     root = project(tmp_path, BAD_ALIGN, r_dot_csv=SIPRI_2025)
     build = run_kg("build", "--no-html", cwd=root)
-    toml = root / "kg.toml"
+    toml = "kg.toml"
     errors = [
         f"{toml}:5:19: error: [align] 'MIM-104 PAC-3': unknown curated id (did you mean "
         "'pac-3'?): 'pac3'",
         f"{toml}:6:18: error: [align] 'Soviet Union': curated ids are lower case: did you mean "
         "'russia'?: 'Russia'",
         f"{toml}:7:12: error: [align] 'Mi-8MT': no curated entity has this Wikidata id: 'Q4242'",
-        f"{toml}:8:18: error: [align] 'SM-3 Block-1' is a weapon in {root / 'r.csv'}; it cannot "
+        f"{toml}:8:18: error: [align] 'SM-3 Block-1' is a weapon in r.csv; it cannot "
         "align with 'japan', a Country: 'japan'",
         f"{toml}:9:18: error: [align] 'Côte Fictive': not a curated id (lower-case letters, "
         "digits and inner hyphens) or a Wikidata id (Q followed by digits): "
         "'a b> <http://evil/x'",
         f"{toml}:10:17: error: [align] 'South Korea' is a supplier or recipient in "
-        f"{root / 'r.csv'}; it cannot align with 'sm-3', a Missile: 'sm-3'",
+        f"r.csv; it cannot align with 'sm-3', a Missile: 'sm-3'",
     ]
     assert build.returncode == 1
     assert build.stderr.splitlines() == [*errors, "6 error(s); nothing written"]
@@ -162,7 +162,7 @@ def test_bad_align_targets_are_errors_at_their_kg_toml_line(tmp_path: Path) -> N
     check = run_kg("check", cwd=root)
     assert check.returncode == 1
     lines = check.stderr.splitlines()
-    assert [line for line in lines if line.startswith(str(toml))] == [
+    assert [line for line in lines if line.startswith(toml)] == [
         *errors[:6], f"{toml}:11:14: warning: [align] 'Atlantis' is not a name in any SIPRI "
         "import (no deal has it as supplier, recipient or weapon): 'japan'"]
 
@@ -191,12 +191,12 @@ def test_unknown_format_and_suffix_refused(tmp_path: Path) -> None:
     result = run_kg("build", "--no-html", cwd=root)
     assert result.returncode == 1
     assert result.stderr.startswith(
-        f"kg: error: {root / 'kg.toml'}:3:22: unknown RDF format; expected one of json-ld, "
+        "kg: error: kg.toml:3:22: unknown RDF format; expected one of json-ld, "
         "jsonld, n-triples, n3, nt, ntriples, rdf/xml, rdfxml, turtle, xml: 'trig'")
     (root / "kg.toml").write_text('[imports]\nrdf = ["geo.txt"]\n', encoding="utf-8")
     result = run_kg("build", "--no-html", cwd=root)
     assert result.returncode == 1
-    assert f"{root / 'geo.txt'}: error: unknown RDF file type; expected one of" in result.stderr
+    assert "geo.txt: error: unknown RDF file type; expected one of" in result.stderr
     assert '(or name the file\'s format in kg.toml: {path = "...", format = "turtle"})' \
         in result.stderr
 
@@ -217,12 +217,12 @@ def test_device_fifo_and_huge_file_refused_before_reading(tmp_path: Path) -> Non
     assert result.stderr.splitlines() == [
         "/dev/zero: error: not a regular file (devices, FIFOs, sockets and folders are "
         "refused before reading)",
-        f"{root / 'huge.csv'}: error: larger than the import size limit of 64.0 MiB; refused "
+        "huge.csv: error: larger than the import size limit of 64.0 MiB; refused "
         "unread (the file is 200.0 MiB)",
-        f"{root / 'missing.csv'}: error: cannot read: No such file or directory",
-        f"{root / 'pipe.csv'}: error: not a regular file (devices, FIFOs, sockets and folders "
+        "missing.csv: error: cannot read: No such file or directory",
+        "pipe.csv: error: not a regular file (devices, FIFOs, sockets and folders "
         "are refused before reading)",
-        f"{root / 'zero.ttl'}: error: not a regular file (devices, FIFOs, sockets and folders "
+        "zero.ttl: error: not a regular file (devices, FIFOs, sockets and folders "
         "are refused before reading)",
         "5 error(s); nothing written"]
     assert tree_snapshot(root) == before
@@ -239,9 +239,9 @@ def test_kg_check_reports_every_bad_import_together(tmp_path: Path) -> None:
     assert result.returncode == 1
     lines = [line for line in result.stderr.splitlines() if not line.startswith("data/")]
     assert lines[:3] == [
-        f"{root / 'bad.csv'}:13:27: error: Number ordered must be a whole number: 'ninety'",
-        f"{root / 'bad.ttl'}:2:10: error: bad Turtle: objectList expected",
-        f"{root / 'kg.toml'}:6:11: error: [align] 'Japan': curated ids are lower case: did you "
+        "bad.csv:13:27: error: Number ordered must be a whole number: 'ninety'",
+        "bad.ttl:2:10: error: bad Turtle: objectList expected",
+        "kg.toml:6:11: error: [align] 'Japan': curated ids are lower case: did you "
         "mean 'japan'?: 'Japan'"]
     assert sum(": warning: row split by a line break" in line for line in lines) == 2
     assert lines[-1].startswith("3 error(s), ")

@@ -93,7 +93,10 @@ def find_config(data_dir: Path | str, config: Path | str | None = None) -> Path 
             raise ImportFileError(Loc(str(path)), "config file not found")
         return path
     candidate = Path(data_dir).resolve().parent / CONFIG_NAME
-    return candidate if candidate.is_file() else None
+    if not candidate.is_file():
+        return None
+    here = Path.cwd()  # reports name files as the user would: relative to where kg runs
+    return candidate.relative_to(here) if candidate.is_relative_to(here) else candidate
 
 
 def _key_loc(path: Path, text: str, key: str) -> Loc:
