@@ -15,17 +15,18 @@ import io
 from collections.abc import Callable
 from typing import Any
 
-import pyoxigraph
 from rdflib import RDF, XSD, BNode, Literal, URIRef
 from rdflib.term import Node
 
-_FORMATS = {"turtle": pyoxigraph.RdfFormat.TURTLE, "nt": pyoxigraph.RdfFormat.N_TRIPLES}
+_FORMATS = {"turtle": "TURTLE", "nt": "N_TRIPLES"}  # pyoxigraph.RdfFormat's names
 _PLAIN = {str(XSD.string), str(RDF.langString)}
 
 Triple = tuple[Node, Node, Node]
 
 
 def _converter() -> Callable[[Any], Node]:
+    import pyoxigraph  # imported when used: `import kg` stays light
+
     made: dict[Any, Node] = {}
     named, blank = pyoxigraph.NamedNode, pyoxigraph.BlankNode
 
@@ -53,9 +54,12 @@ def _converter() -> Callable[[Any], Node]:
 def fast_triples(raw: bytes, fmt: str, base: str) -> list[Triple] | None:
     """The triples of ``raw`` in document order, or None when Oxigraph cannot read it (or
     ``fmt`` is not Turtle or N-Triples): the caller then uses rdflib."""
-    ox_format = _FORMATS.get(fmt)
-    if ox_format is None:
+    import pyoxigraph
+
+    name = _FORMATS.get(fmt)
+    if name is None:
         return None
+    ox_format = getattr(pyoxigraph.RdfFormat, name)
     term = _converter()
     try:
         quads = dict.fromkeys(pyoxigraph.parse(io.BytesIO(raw), ox_format, base_iri=base))
