@@ -95,10 +95,14 @@ def _shacl(files: list[DataFile], *, cache_dir: Path | None,
 
 
 def check(data_dir: Path | str = "data", *, shacl: bool = True,
-          cache_dir: Path | None = None) -> list[Issue]:
-    """Every problem in the data (errors and warnings), sorted by position; writes nothing
-    but the cache (when ``cache_dir`` is given)."""
-    return _load_checked(data_dir, shacl=shacl, cache_dir=cache_dir, raise_errors=False)[1]
+          cache_dir: Path | None = None, config: Path | str | None = None) -> list[Issue]:
+    """Every problem in the data (errors and warnings), sorted by position, then every
+    problem of the project config (``config``, or ``kg.toml`` beside ``data_dir``) and of
+    each import it lists; writes nothing but the cache (when ``cache_dir`` is given)."""
+    files, issues = _load_checked(data_dir, shacl=shacl, cache_dir=cache_dir,
+                                  raise_errors=False)
+    return issues + sort_issues(imports.check_config(data_dir, config,
+                                                     lambda: datafiles.dataset(files)))
 
 
 def load_graph(data_dir: Path | str = "data", *, shacl: bool = True,

@@ -70,7 +70,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("kind", choices=("sipri",), help="the dataset's format")
     p.add_argument("path", type=Path, help="the export to read")
     output_option(p, default="out", help_text="output folder (default: out)")
-    p = command("check", "check data/ and print every problem; write nothing")
+    p = command("check", "check data/ (and kg.toml's imports) and print every problem; "
+                "write nothing")
+    p.add_argument("--config", type=Path, default=None,
+                   help="project config listing imports (default: kg.toml beside --data)")
     p.add_argument("--errors-only", action="store_true", help="leave warnings out")
     _format_arg(p)
     p = command("query", "run a SPARQL query (inline or a .rq file) over the graph")
@@ -270,7 +273,7 @@ def _print_issues(issues: Sequence[object]) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     if args.command == "check":
-        issues = check(args.data)
+        issues = check(args.data, config=args.config)
         errors = sum(1 for i in issues if i.is_error)
         shown = [i for i in issues if i.is_error] if args.errors_only else issues
         if args.format == "json":

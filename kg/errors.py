@@ -102,8 +102,13 @@ class ImportFileError(KGError):
 
     def __init__(self, loc: Loc, message: str, value: object = None) -> None:
         self.loc = loc
+        self.message = message
         self.value = value
         text = f"{loc}: {message}"
         if value is not None:
             text += f": {value!r}"
         super().__init__(text)
+
+    def issue(self) -> Issue:
+        """The error as an Issue, to be reported with others (``kg check``)."""
+        return Issue(self.loc, self.message, self.value, code="import")

@@ -83,7 +83,7 @@ def test_bad_rdf_file_fails_with_position_and_writes_nothing(project: Path) -> N
     (project / "extra" / "bases.ttl").write_text(EXTRA + "ex:a ex:b .\n", encoding="utf-8")
     result = run_kg("build", "--no-html", cwd=project)
     assert result.returncode == 1
-    assert f"{project / 'extra' / 'bases.ttl'}:4:" in result.stderr
+    assert "extra/bases.ttl:4:" in result.stderr  # named relative to where kg runs
     assert tree_snapshot(project / "out") == before
 
 

@@ -3,10 +3,13 @@
 A name matches a curated entity when its normalized form (case, accents and punctuation
 folded: "SM-3 Block-2" -> "sm 3 block 2") equals the normalized label or an alias of
 exactly one curated entity of a compatible kind, or when the project config maps it by
-hand (to a curated id or a Wikidata id). Names that match nothing are created in the
-import's own namespace; those that come close (difflib ratio at or above
-:data:`CLOSE_RATIO`, or containing a curated name as whole words) are reported, never
-merged.
+hand (to a curated id or a Wikidata id; see :mod:`kg.imports.aligncheck`). Names that
+match nothing are created in the import's own namespace; those that come close are
+reported with the reason, never merged: the name contains a curated name as whole words
+("RIM-161D SM-3 Block-2" and "SM-3 Block-2") or is part of one, one writes out what the
+other abbreviates ("APC" and "armoured personnel carrier", also with a weapon's
+description after its designation), or the spelling is near (difflib ratio at or above
+:data:`CLOSE_RATIO`).
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from kg.model import Dataset, Entity
 from kg.vocab import vocabulary
@@ -24,6 +28,7 @@ CLOSE_RATIO = 0.8
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
 
+@lru_cache(maxsize=1 << 16)
 def normalize(name: str) -> str:
     """Lower case, accents removed, runs of punctuation and space as one space."""
     folded = unicodedata.normalize("NFKD", name.casefold())
@@ -31,6 +36,7 @@ def normalize(name: str) -> str:
     return _NON_WORD.sub(" ", ascii_text).strip()
 
 
+@lru_cache(maxsize=1 << 16)
 def slug(name: str) -> str:
     """A readable IRI segment for a name: its normalized form with hyphens."""
     return normalize(name).replace(" ", "-") or "unnamed"
@@ -44,6 +50,7 @@ class Close:
     entity: str
     curated_name: str
     score: float
+    reason: str = ""
 
 
 @dataclass(slots=True)
@@ -54,16 +61,41 @@ class Report:
     created: dict[str, str] = field(default_factory=dict)  # imported name -> new IRI
     close: list[Close] = field(default_factory=list)
     ambiguous: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    by_hand: set[str] = field(default_factory=set)  # names matched through [align]
 
     def lines(self, title: str) -> list[str]:
         out = [f"{title}: {len(self.matched)} matched, {len(self.created)} created, "
                f"{len(self.close)} close but not merged"]
-        out += [f"  matched  {n!r} -> kgr:{i}" for n, i in sorted(self.matched.items())]
-        out += [f"  close    {c.name!r} ~ kgr:{c.entity} ({c.curated_name!r}, {c.score:.2f})"
+        out += [f"  matched  {n!r} -> kgr:{i}" + (" (by [align])" if n in self.by_hand else "")
+                for n, i in sorted(self.matched.items())]
+        out += [f"  close    {c.name!r} ~ kgr:{c.entity} {c.curated_name!r}: {c.reason}"
                 for c in sorted(self.close, key=lambda c: (c.name, c.entity))]
         out += [f"  ambiguous {n!r}: " + ", ".join(ids)
                 for n, ids in sorted(self.ambiguous.items())]
+        if self.close:
+            c = min(self.close, key=lambda c: (c.name, c.entity))
+            out.append(f"  (to merge a close name, map it in kg.toml: [align] {c.name!r} = "
+                       f"{c.entity!r}; or add it as an alias of the curated entity)")
         return out
+
+
+def _runs(words: list[str]) -> Iterator[tuple[int, int]]:
+    for i in range(len(words)):
+        for j in range(i + 1, len(words) + 1):
+            yield i, j
+
+
+def _abbreviations(key: str, shorts: Container[str] | None = None
+                   ) -> Iterator[tuple[str, str, str]]:
+    """``key`` with one run of 2+ words shortened to its initials: (variant, short, long);
+    only initials in ``shorts`` when given (a variant can only match a name with them)."""
+    words = key.split()
+    for i, j in _runs(words):
+        run = words[i:j]
+        if j - i >= 2 and all(w.isalpha() for w in run):
+            short = "".join(w[0] for w in run)
+            if shorts is None or short in shorts:
+                yield " ".join([*words[:i], short, *words[j:]]), short, " ".join(run)
 
 
 class Aligner:
@@ -78,11 +110,24 @@ class Aligner:
         ids = {e.id for e in data.entities}
         self._index: dict[str, set[str]] = {}
         self._names: list[tuple[str, Entity, str]] = []
+        self._parts: dict[str, list[tuple[Entity, str]]] = {}  # word runs of curated names
+        self._short: dict[str, list[tuple[Entity, str, str, str]]] = {}
+        self._by_key: dict[str, list[tuple[Entity, str]]] = {}
+        self._words: set[str] = set()
         for e in self._entities:
             for name in (e.label, *e.aliases):
                 key = normalize(name)
+                if not key:
+                    continue
                 self._index.setdefault(key, set()).add(e.id)
                 self._names.append((key, e, name))
+                self._by_key.setdefault(key, []).append((e, name))
+                words = key.split()
+                self._words.update(words)
+                for i, j in _runs(words):
+                    self._parts.setdefault(" ".join(words[i:j]), []).append((e, name))
+                for variant, short, long in _abbreviations(key):
+                    self._short.setdefault(variant, []).append((e, name, short, long))
         self._manual = {normalize(k): (v if v in ids else by_wikidata.get(v, v))
                         for k, v in (manual or {}).items()}
         self.report = Report()
@@ -92,6 +137,7 @@ class Aligner:
         key = normalize(name)
         if key in self._manual:
             self.report.matched[name] = self._manual[key]
+            self.report.by_hand.add(name)
             return self._manual[key]
         found = self._index.get(key, set())
         if len(found) == 1:
@@ -102,21 +148,57 @@ class Aligner:
             self.report.ambiguous[name] = tuple(sorted(found))
         return None
 
-    def created(self, name: str, iri: str) -> None:
-        """Record that ``name`` became the new entity ``iri``, and what it resembled."""
+    def created(self, name: str, iri: str, *, descriptions: Iterable[str] = ()) -> None:
+        """Record that ``name`` became the new entity ``iri``, and what it resembled: a
+        curated name it contains or is part of, an abbreviation of one (also with the
+        weapon's ``descriptions`` after the name: "Dingo-2" + "APC"), or a near spelling."""
         self.report.created[name] = iri
-        key = normalize(name)
         best: dict[str, Close] = {}
-        words = f" {key} "
-        for curated_key, entity, curated_name in self._names:
-            if not curated_key:
-                continue
-            matcher = difflib.SequenceMatcher(None, key, curated_key)
-            score = matcher.ratio() if matcher.real_quick_ratio() >= CLOSE_RATIO else 0.0
-            if score < CLOSE_RATIO and f" {curated_key} " in words and len(curated_key) > 2:
-                score = round(len(curated_key) / len(key), 2)
-            elif score < CLOSE_RATIO:
-                continue
+
+        def found(entity: Entity, curated: str, score: float, reason: str) -> None:
             if entity.id not in best or score > best[entity.id].score:
-                best[entity.id] = Close(name, entity.id, curated_name, score)
+                best[entity.id] = Close(name, entity.id, curated, score, reason)
+
+        key = normalize(name)
+        candidates = [(key, "")] + [(normalize(f"{name} {d}"), " (designation + description)")
+                                    for d in sorted(set(descriptions)) if d]
+        for text, described in candidates:
+            self._close_by_words(text, described, found)
+        self._close_by_spelling(key, found)
         self.report.close.extend(best.values())
+
+    def _close_by_words(self, key: str, described: str,
+                        found: Callable[[Entity, str, float, str], None]) -> None:
+        words = key.split()
+        known = [w in self._words for w in words]
+        for i, j in _runs(words):
+            if not all(known[i:j]):
+                continue
+            part = " ".join(words[i:j])
+            if len(part) < 3 or ((i, j) == (0, len(words)) and not described):
+                continue
+            for e, curated in self._by_key.get(part, ()):
+                found(e, curated, 0.5 + 0.4 * len(part) / len(key),
+                      f"contains the curated name{described}")
+        if not described:
+            for e, curated in self._parts.get(key, []) if len(key) >= 3 else []:
+                if normalize(curated) != key:
+                    found(e, curated, 0.85, "is part of the curated name")
+        for e, curated, short, long in self._short.get(key, []):
+            found(e, curated, 0.95, f"abbreviation: {short.upper()!r} for {long!r}{described}")
+        for variant, short, long in _abbreviations(key, self._words):
+            for e, curated in self._by_key.get(variant, ()):
+                found(e, curated, 0.95, f"abbreviation: {short.upper()!r} for {long!r}{described}")
+
+    def _close_by_spelling(self, key: str,
+                           found: Callable[[Entity, str, float, str], None]) -> None:
+        matcher = difflib.SequenceMatcher(None, "", key)  # the imported name's index is kept
+        n = len(key)
+        for curated_key, entity, curated_name in self._names:
+            m = len(curated_key)
+            if 2 * min(n, m) < CLOSE_RATIO * (n + m):  # difflib's real_quick_ratio, inline
+                continue
+            matcher.set_seq1(curated_key)
+            if (matcher.quick_ratio() >= CLOSE_RATIO
+                    and (score := matcher.ratio()) >= CLOSE_RATIO):
+                found(entity, curated_name, score, f"similar spelling ({score:.2f})")

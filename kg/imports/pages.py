@@ -46,7 +46,7 @@ def _records(transfers: Iterable[Transfer], imp: SipriImport,
         year = f" ({d.order_year})" if d.order_year else ""
         entities[deal] = Entity(deal, "ArmsTransfer", f"{d.designation}{year}", _LOC,
                                 description=d.description or None)
-        cite = (Citation(source, _LOC, locator=f"line {d.line}"),)
+        cite = (Citation(source, _LOC, locator=d.lines),)
         for predicate, iri, kind, label in (("supplier", t.supplier, "Agent", d.supplier),
                                             ("recipient", t.recipient, "Agent", d.recipient),
                                             ("concerns", t.weapon, "WeaponSystem",

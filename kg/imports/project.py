@@ -5,19 +5,27 @@ are relative to the file::
 
     [imports]
     sipri = ["../shared/data/sipri/trade-register.csv"]   # SIPRI trade-register exports
-    rdf = ["external/bases.ttl"]                           # Turtle, N-Triples, RDF/XML, JSON-LD
+    rdf = ["external/bases.ttl",                           # Turtle, N-Triples, RDF/XML, JSON-LD
+           {path = "dumps/geo.txt", format = "turtle"}]    # a format for any file name
 
     [align]                      # imported name -> curated id or Wikidata id, by hand
     "MIM-104 PAC-3" = "pac-3"
 
-Without a config, a build is exactly what it was before imports existed.
+Without a config, a build is exactly what it was before imports existed. Every problem of
+every import (and of ``[align]``, see :mod:`kg.imports.aligncheck`) is found before any
+is reported, and all are reported together (:func:`check_project`).
+
+Two exports of the SIPRI register (say 2025 and 2026) are two datasets: each deal's IRI
+and its citation's depend on the export (``sipri/2025-03-13/deal/...``), each export is
+its own named graph and source, and the later source is ``prov:wasRevisionOf`` the
+earlier, so no deal or citation ever has two exports' values.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,11 +33,12 @@ from rdflib import URIRef
 from rdflib.term import Node
 
 from kg import export
-from kg.errors import ImportFileError, Loc
+from kg.errors import DataError, ImportFileError, Issue, Loc, sort_issues
+from kg.imports.aligncheck import check_align
 from kg.imports.pages import page_files
 from kg.imports.quads import nquads_text, trig_text
-from kg.imports.rdf import RdfImport, import_rdf
-from kg.imports.sipri import read_register
+from kg.imports.rdf import FORMAT_NAMES, RdfImport, import_rdf
+from kg.imports.sipri import Register, read_register
 from kg.imports.sipri_graph import SipriImport, import_register
 from kg.model import Dataset
 from kg.rdf import Triple
@@ -48,6 +57,8 @@ class Project:
     sipri: tuple[Path, ...] = ()
     rdf: tuple[Path, ...] = ()
     align: dict[str, str] = field(default_factory=dict)
+    rdf_formats: dict[Path, str] = field(default_factory=dict)  # path -> format, if named
+    locs: dict[str, Loc] = field(default_factory=dict)  # [align] name -> its value's place
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +93,10 @@ def find_config(data_dir: Path | str, config: Path | str | None = None) -> Path 
             raise ImportFileError(Loc(str(path)), "config file not found")
         return path
     candidate = Path(data_dir).resolve().parent / CONFIG_NAME
-    return candidate if candidate.is_file() else None
+    if not candidate.is_file():
+        return None
+    here = Path.cwd()  # reports name files as the user would: relative to where kg runs
+    return candidate.relative_to(here) if candidate.is_relative_to(here) else candidate
 
 
 def _key_loc(path: Path, text: str, key: str) -> Loc:
@@ -93,12 +107,46 @@ def _key_loc(path: Path, text: str, key: str) -> Loc:
     return Loc(str(path), line, m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1)
 
 
-def _paths(path: Path, text: str, table: dict[str, object], key: str) -> tuple[Path, ...]:
+def _value_loc(path: Path, text: str, key: str) -> Loc:
+    """Where the value of ``key = value`` starts (the key's place if not found)."""
+    m = re.search(rf"^[ \t]*(\"{re.escape(key)}\"|'{re.escape(key)}'|{re.escape(key)})"
+                  r"[ \t]*=[ \t]*", text, re.MULTILINE)
+    if m is None:
+        return _key_loc(path, text, key)
+    line = text.count("\n", 0, m.end()) + 1
+    return Loc(str(path), line, m.end() - (text.rfind("\n", 0, m.end()) + 1) + 1)
+
+
+def _paths(path: Path, text: str, table: dict[str, object], key: str
+           ) -> tuple[tuple[Path, ...], dict[Path, str]]:
     value = table.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+    allowed = "file paths" if key == "sipri" else ('file paths or {path = "...", format = '
+                                                    '"..."} tables')
+    if not isinstance(value, list):
         raise ImportFileError(_key_loc(path, text, key), f"imports.{key} must be a list of "
-                              "file paths", value)
-    return tuple(path.parent / v for v in value)
+                              f"{allowed}", value)
+    paths: list[Path] = []
+    formats: dict[Path, str] = {}
+    for item in value:
+        if isinstance(item, str):
+            paths.append(path.parent / item)
+            continue
+        if key != "rdf" or not isinstance(item, dict) or not isinstance(item.get("path"), str) \
+                or set(item) - {"path", "format"}:
+            raise ImportFileError(_key_loc(path, text, key), f"imports.{key} must be a list "
+                                  f"of {allowed}", item)
+        fmt = item.get("format")
+        if fmt is not None and fmt not in FORMAT_NAMES:
+            m = re.search(rf"format\s*=\s*[\"']{re.escape(str(fmt))}", text)
+            raise ImportFileError(_key_loc(path, text, key) if m is None else Loc(
+                                  str(path), text.count("\n", 0, m.start()) + 1,
+                                  m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1),
+                                  "unknown RDF format; expected one of "
+                                  + ", ".join(sorted(FORMAT_NAMES)), fmt)
+        paths.append(path.parent / item["path"])
+        if fmt is not None:
+            formats[paths[-1]] = fmt
+    return tuple(paths), formats
 
 
 def read_config(path: Path | str) -> Project:
@@ -126,23 +174,83 @@ def read_config(path: Path | str) -> Project:
                 raise ImportFileError(_key_loc(p, text, sub), "an [align] value must be a "
                                       "curated id or a Wikidata id", item)
     imports = doc.get("imports", {})
-    return Project(p, _paths(p, text, imports, "sipri"), _paths(p, text, imports, "rdf"),
-                   dict(doc.get("align", {})))
+    sipri, _ = _paths(p, text, imports, "sipri")
+    rdf, formats = _paths(p, text, imports, "rdf")
+    align = dict(doc.get("align", {}))
+    return Project(p, sipri, rdf, align, formats,
+                   {name: _value_loc(p, text, name) for name in align})
 
 
-def run_project(project: Project, curated: Dataset) -> Imported:
-    """Read, align and convert every import of ``project``; nothing is written."""
-    sipri = []
+def _registers(project: Project, issues: list[Issue]) -> list[Register]:
+    registers = []
     for path in project.sipri:
-        register = read_register(path)
-        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-        sipri.append(import_register(register, curated, digest=digest, manual=project.align))
+        try:
+            register = read_register(path)
+        except ImportFileError as exc:
+            issues.append(exc.issue())
+        except DataError as exc:
+            issues += exc.issues
+        else:
+            registers.append(register)
+            issues += register.warnings
+    first: dict[str, Register] = {}
+    for r in registers:
+        stamp = r.generated.date().isoformat()
+        if stamp in first:
+            issues.append(Issue(Loc(r.path), f"a second SIPRI export generated on {stamp} "
+                                f"(the first is {first[stamp].path}); an export's date names "
+                                "its graph and deals, so list one export per day", stamp,
+                                code="import"))
+        first.setdefault(stamp, r)
+    return registers
+
+
+def check_project(project: Project, curated: Dataset) -> tuple[Imported | None, list[Issue]]:
+    """Read, check, align and convert every import; every problem of every import is
+    returned (with the warnings). The imports are None when there is an error."""
+    issues: list[Issue] = []
+    registers = _registers(project, issues)
+    issues += check_align(project.align, project.locs, str(project.path), curated, registers)
     rdf = []
     for path in project.rdf:
         rel = path.relative_to(project.path.parent) if path.is_relative_to(
             project.path.parent) else Path(path.name)
-        rdf.append(import_rdf(path, curated, name=rel.as_posix()))
-    return Imported(tuple(sipri), tuple(rdf))
+        try:
+            rdf.append(import_rdf(path, curated, name=rel.as_posix(),
+                                  format=project.rdf_formats.get(path)))
+        except ImportFileError as exc:
+            issues.append(exc.issue())
+    if any(i.is_error for i in issues):
+        return None, issues
+    sipri: dict[str, SipriImport] = {}
+    previous = None
+    for r in sorted(registers, key=lambda r: r.generated):
+        sipri[r.path] = import_register(r, curated, digest=r.sha256, manual=project.align,
+                                        revises=previous)
+        previous = sipri[r.path].source
+    return Imported(tuple(sipri[r.path] for r in registers), tuple(rdf)), issues
+
+
+def run_project(project: Project, curated: Dataset) -> Imported:
+    """Read, align and convert every import of ``project``; nothing is written. DataError
+    lists every problem of every import (:func:`check_project`)."""
+    imported, issues = check_project(project, curated)
+    if imported is None:
+        raise DataError(sort_issues(issues))
+    return imported
+
+
+def check_config(data_dir: Path | str, config: Path | str | None,
+                 curated: Callable[[], Dataset]) -> list[Issue]:
+    """``kg check``'s part: the problems of ``kg.toml`` and of every import it lists
+    (``curated`` is called only when there is a config)."""
+    try:
+        path = find_config(data_dir, config)
+        if path is None:
+            return []
+        return check_project(read_config(path), curated())[1]
+    except ImportFileError as exc:
+        return [exc.issue()]
 
 
 def output_files(imported: Imported, base: list[Triple], curated: Dataset, out: Path, *,
@@ -170,8 +278,7 @@ def import_sipri(path: Path | str, curated: Dataset, out_dir: Path | str, *,
                  align: dict[str, str] | None = None) -> tuple[SipriImport, dict[str, Path]]:
     """``kg import sipri``: write ``sipri.ttl`` and ``sipri-report.txt`` into ``out_dir``."""
     register = read_register(path)
-    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    imp = import_register(register, curated, digest=digest, manual=align)
+    imp = import_register(register, curated, digest=register.sha256, manual=align)
     out = Path(out_dir)
     files = {out / "sipri.ttl": export.serialize(imp.triples, "ttl"),
              out / "sipri-report.txt": "\n".join(imp.report_lines()) + "\n"}

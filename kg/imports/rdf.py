@@ -16,7 +16,7 @@ import json
 import re
 import warnings
 import xml.sax
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,15 +28,22 @@ from rdflib.term import Node
 
 from kg.errors import ImportFileError, Loc
 from kg.imports.align import slug
+from kg.imports.rdffast import fast_triples
 from kg.imports.sipri_graph import GRAPH
+from kg.imports.textfile import read_import_bytes
 from kg.model import Dataset
 from kg.rdf import Triple, entity_iri
 from kg.vocab import KG, KGR, SCHEMA
 
 Quad = tuple[Node, Node, Node]
-FORMATS = {".ttl": "turtle", ".turtle": "turtle", ".nt": "nt", ".ntriples": "nt",
-           ".rdf": "xml", ".owl": "xml", ".xml": "xml", ".jsonld": "json-ld",
-           ".json": "json-ld"}
+FORMATS = {".ttl": "turtle", ".turtle": "turtle", ".n3": "turtle", ".nt": "nt",
+           ".ntriples": "nt", ".rdf": "xml", ".owl": "xml", ".xml": "xml",
+           ".jsonld": "json-ld", ".json": "json-ld"}
+# What kg.toml may name as a file's ``format``: N3 is read as Turtle (the Turtle-compatible
+# N3 of public dumps; N3 rules and formulae are refused as Turtle syntax errors).
+FORMAT_NAMES = {"turtle": "turtle", "n3": "turtle", "nt": "nt", "n-triples": "nt",
+                "ntriples": "nt", "xml": "xml", "rdf/xml": "xml", "rdfxml": "xml",
+                "json-ld": "json-ld", "jsonld": "json-ld"}
 SAME_AS = (OWL.sameAs, SKOS.exactMatch, SCHEMA.sameAs)
 _WIKIDATA = re.compile(r"https?://(?:www\.)?wikidata\.org/(?:entity|wiki)/(Q[0-9]+)")
 
@@ -107,17 +114,30 @@ def _nt_error(name: str, text: str, exc: Exception) -> ImportFileError:
     return ImportFileError(Loc(name), f"bad N-Triples: {exc}")
 
 
-def parse_file(path: Path | str, *, base: str | None = None) -> Graph:
-    """The file as a graph; ImportFileError with file:line:col on any syntax error."""
-    name, p = str(path), Path(path)
+def file_format(path: Path | str, named: str | None = None) -> str:
+    """The rdflib parser for ``path``: the ``named`` format (from kg.toml), else by suffix."""
+    p = Path(path)
+    if named is not None:
+        fmt = FORMAT_NAMES.get(named.lower())
+        if fmt is None:
+            raise ImportFileError(Loc(str(path)), "unknown RDF format; expected one of "
+                                  + ", ".join(sorted(FORMAT_NAMES)), named)
+        return fmt
     fmt = FORMATS.get(p.suffix.lower())
     if fmt is None:
-        raise ImportFileError(Loc(name), "unknown RDF file type; expected one of "
-                              + ", ".join(sorted(FORMATS)), p.suffix)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise ImportFileError(Loc(name), f"cannot read: {exc.strerror}") from exc
+        raise ImportFileError(Loc(str(path)), "unknown RDF file type; expected one of "
+                              + ", ".join(sorted(FORMATS)) + " (or name the file's format in "
+                              "kg.toml: {path = \"...\", format = \"turtle\"})", p.suffix)
+    return fmt
+
+
+def parse_file(path: Path | str, *, base: str | None = None, format: str | None = None,
+               raw: bytes | None = None) -> Graph:
+    """The file as a graph; ImportFileError with file:line:col on any syntax error."""
+    name, p = str(path), Path(path)
+    fmt = file_format(path, format)
+    if raw is None:
+        raw = read_import_bytes(path)
     base = base or p.resolve().as_uri()
     graph = Graph(bind_namespaces="none")
     if fmt == "xml":
@@ -147,33 +167,47 @@ def parse_file(path: Path | str, *, base: str | None = None) -> Graph:
         raise ImportFileError(Loc(name), f"bad {fmt}: {exc}") from None
 
 
-def _skolemized(graph: Graph, prefix: str) -> list[tuple[Node, Node, Node]]:
+def _skolemized(graph: Iterable[tuple[Node, Node, Node]], prefix: str
+                ) -> list[tuple[Node, Node, Node]]:
     """The triples with blank nodes renamed in order of appearance (stable output)."""
-    names: dict[BNode, BNode] = {}
+    names: dict[Node, Node] = {}  # every term seen -> itself, or a blank node's new name
+    blanks = iter(range(1, 1 << 62))
 
     def name(term: Node) -> Node:
-        if isinstance(term, BNode):
-            return names.setdefault(term, BNode(f"{prefix}b{len(names) + 1}"))
-        return term
+        found = names.get(term)
+        if found is None:
+            found = names[term] = (BNode(f"{prefix}b{next(blanks)}")
+                                   if isinstance(term, BNode) else term)
+        return found
 
     return [(name(s), p, name(o)) for s, p, o in graph]
+
+
+_SAME_AS = frozenset(SAME_AS)
 
 
 def _links(triples: list[tuple[Node, Node, Node]], curated: Dataset) -> dict[str, str]:
     by_wikidata = {e.wikidata: e.id for e in curated.entities if e.wikidata}
     ids = {e.id for e in curated.entities}
+    kgr = str(KGR)
+    known: dict[Node, str | None] = {}
 
     def curated_id(term: Node) -> str | None:
+        if term in known:
+            return known[term]
         text = str(term)
-        if isinstance(term, URIRef) and text.startswith(str(KGR)) and text[len(KGR):] in ids:
-            return text[len(KGR):]
-        m = _WIKIDATA.fullmatch(text)
-        return by_wikidata.get(m.group(1)) if m else None
+        found = None
+        if isinstance(term, URIRef):
+            if text.startswith(kgr) and text[len(kgr):] in ids:
+                found = text[len(kgr):]
+            elif "wikidata.org/" in text and (m := _WIKIDATA.fullmatch(text)):
+                found = by_wikidata.get(m.group(1))
+        known[term] = found
+        return found
 
     links: dict[str, str] = {}
     for s, p, o in triples:
-        candidates = [(s, o), (o, s)] if p in SAME_AS else []
-        candidates.append((s, s))
+        candidates = [(s, o), (o, s), (s, s)] if p in _SAME_AS else [(s, s)]
         for ext, other in candidates:
             ident = curated_id(other)
             if ident and isinstance(ext, URIRef) and ext != entity_iri(ident):
@@ -181,14 +215,20 @@ def _links(triples: list[tuple[Node, Node, Node]], curated: Dataset) -> dict[str
     return links
 
 
-def import_rdf(path: Path | str, curated: Dataset, *, name: str | None = None) -> RdfImport:
-    """Read one external RDF file into its own named graph, aligned with ``curated``."""
+def import_rdf(path: Path | str, curated: Dataset, *, name: str | None = None,
+               format: str | None = None) -> RdfImport:
+    """Read one external RDF file into its own named graph, aligned with ``curated``;
+    ``format`` (a :data:`FORMAT_NAMES` key) overrides the file's suffix."""
     label = name or Path(path).name
     graph_iri = GRAPH[f"rdf/{slug(label)}"]
     source = URIRef(f"{graph_iri}/source")
-    triples = _skolemized(parse_file(path), slug(label).replace("-", ""))
+    raw = read_import_bytes(path)
+    fast = fast_triples(raw, file_format(path, format), Path(path).resolve().as_uri()) \
+        if not raw.startswith(b"\xef\xbb\xbf") else None
+    parsed = fast if fast is not None else parse_file(path, format=format, raw=raw)
+    triples = _skolemized(parsed, slug(label).replace("-", ""))
     links = _links(triples, curated)
-    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    digest = hashlib.sha256(raw).hexdigest()
     meta: list[Triple] = [
         (source, RDF.type, KG.Source),
         (source, RDFS.label, Literal(label, lang="en")),

@@ -7,15 +7,20 @@ column of the row as a property (uncertainty flags kept as ``xsd:boolean`` flags
 ``kg:Citation`` giving the line of the export. Parties and weapons that align with a
 curated entity point at ``kgr:<id>``; the others are created under ``sipri:party/`` and
 ``sipri:weapon/``. IRIs come from names, never from row order, so re-exports diff cleanly.
+
+Deal and citation IRIs also carry the export's generation date
+(``sipri/2025-03-13/deal/japan.united-states.2019.sm-3-block-2``): each export is a
+dataset of its own, so two exports of the register (2025 and 2026) give two deals, each
+with its own values and one citation of its own export, never one deal with two values or
+a citation with two sources. Parties and weapons (names, not facts) are shared.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
 from pathlib import Path
 
 from rdflib import RDF, RDFS, XSD, Literal, Namespace, URIRef
@@ -59,8 +64,9 @@ class SipriImport:
 
     def report_lines(self) -> list[str]:
         r = self.register
-        head = [f"{r.path}: {len(r.deals)} deals read ({r.layout}, generated "
+        head = [f"{r.path}: {len(r.deals)} deals read ({r.layout}, {r.encoding}, generated "
                 f"{r.generated.isoformat()}) into graph <{self.graph}>"]
+        head += [str(w) for w in r.warnings]
         return head + self.parties.lines("parties") + self.weapons.lines("weapons")
 
 
@@ -77,7 +83,8 @@ def _unique_iris(names: Iterable[str], base: str) -> dict[str, URIRef]:
     return out
 
 
-def _resolve(names: Iterable[str], aligner: Aligner, base: str) -> dict[str, URIRef]:
+def _resolve(names: Iterable[str], aligner: Aligner, base: str, *,
+             descriptions: Mapping[str, set[str]] | None = None) -> dict[str, URIRef]:
     unmatched, out = [], {}
     for name in sorted(set(names)):
         ident = aligner.match(name)
@@ -86,22 +93,26 @@ def _resolve(names: Iterable[str], aligner: Aligner, base: str) -> dict[str, URI
         else:
             out[name] = entity_iri(ident)
     for name, iri in _unique_iris(unmatched, base).items():
-        aligner.created(name, str(iri))
+        aligner.created(name, str(iri), descriptions=(descriptions or {}).get(name, ()))
         out[name] = iri
     return out
 
 
-def _deal_iris(deals: Iterable[Deal]) -> dict[Deal, URIRef]:
-    """Readable deal IRIs: recipient.supplier.year.weapon, numbered where those repeat."""
-    groups: dict[str, list[Deal]] = {}
-    for d in deals:
-        name = ".".join((slug(d.recipient), slug(d.supplier), str(d.order_year or "unknown"),
-                         slug(d.designation)))
-        groups.setdefault(name, []).append(d)
-    out: dict[Deal, URIRef] = {}
-    for name, group in groups.items():
-        for n, d in enumerate(sorted(group, key=Deal.key), start=1):
-            out[d] = SIPRI[f"deal/{name}" + (f".{n}" if n > 1 else "")]
+def _deal_iris(deals: Sequence[Deal], stamp: str) -> list[URIRef]:
+    """Readable deal IRIs: recipient.supplier.year.weapon, numbered where those repeat,
+    under the export's generation date (two exports are two datasets); one per deal."""
+    groups: dict[str, list[int]] = {}
+    for n, d in enumerate(deals):
+        name = (f"{slug(d.recipient)}.{slug(d.supplier)}.{d.order_year or 'unknown'}."
+                f"{slug(d.designation)}")
+        groups.setdefault(name, []).append(n)
+    prefix = f"{SIPRI}{stamp}/deal/"
+    out: list[URIRef] = [URIRef(prefix)] * len(deals)
+    for name, members in groups.items():
+        if len(members) > 1:
+            members.sort(key=lambda n: deals[n].key())
+        for k, n in enumerate(members, start=1):
+            out[n] = URIRef(prefix + name + (f".{k}" if k > 1 else ""))
     return out
 
 
@@ -116,29 +127,93 @@ def source_triples(register: Register, source: URIRef, digest: str) -> Iterator[
                                           datatype=XSD.date)
     yield source, KG.generated, Literal(register.generated.isoformat(), datatype=XSD.dateTime)
     yield source, KG.layout, Literal(register.layout)
+    yield source, KG.encoding, Literal(register.encoding)
     yield source, KG.file, Literal(Path(register.path).name)
     yield source, KG.sha256, Literal(digest)
     yield source, SCHEMA.url, URIRef(SIPRI_URL)
     yield source, DCTERMS.rights, Literal("Source: SIPRI Arms Transfers Database (c) SIPRI.")
 
 
-@cache
+def _fast_literal(text: str, lang: str | None = None) -> Literal:
+    """A plain (or language-tagged) string literal, equal to ``Literal(text, lang=lang)``.
+
+    rdflib's constructor costs about 10 us per literal, mostly casting and checks that a
+    plain string does not need; the register has 180,000 such literals. The result is
+    checked against rdflib's own once (:data:`_FAST`), and rdflib's is used if they differ.
+    """
+    lit = str.__new__(Literal, text)
+    lit._language = lang
+    lit._datatype = None
+    lit._value = text
+    lit._ill_typed = None
+    return lit
+
+
+def _fast_ok() -> bool:
+    try:
+        pairs = [(_fast_literal("a b", "en"), Literal("a b", lang="en")),
+                 (_fast_literal("x"), Literal("x"))]
+        return all(a == b and hash(a) == hash(b) and a.n3() == b.n3() and a.value == b.value
+                   and a.language == b.language and a.datatype == b.datatype
+                   and a.ill_typed == b.ill_typed for a, b in pairs)
+    except (AttributeError, TypeError):  # another rdflib with other slots
+        return False
+
+
+_FAST = _fast_ok()
+
+
+def _plain(text: str, lang: str | None = None) -> Literal:
+    return _fast_literal(text, lang) if _FAST else Literal(text, lang=lang)
+
+
+class _Literals(dict[tuple[str, str], Literal]):
+    """Repeated plain strings (designations, descriptions, statuses) made once."""
+
+    def __missing__(self, key: tuple[str, str]) -> Literal:
+        value = self[key] = _plain(key[0])
+        return value
+
+
+_typed_cache: dict[tuple[str, str], Literal] = {}
+
+
 def _typed(text: str, datatype: URIRef) -> Literal:
     """Typed literals repeat (years, counts, TIVs); rdflib is slow to build them."""
-    return Literal(text, datatype=datatype)
+    key = (text, datatype)
+    found = _typed_cache.get(key)
+    if found is None:
+        found = _typed_cache[key] = Literal(text, datatype=datatype)
+    return found
+
+
+INTEGER, DECIMAL, GYEAR = XSD.integer, XSD.decimal, XSD.gYear
+
+
+_integers: dict[int, Literal] = {}
+_decimals: dict[Decimal, Literal] = {}
+_years: dict[int, Literal] = {}
 
 
 def _integer(value: int) -> Literal:
-    return _typed(str(value), XSD.integer)
+    found = _integers.get(value)
+    if found is None:
+        found = _integers[value] = _typed(str(value), INTEGER)
+    return found
 
 
-@cache
 def _decimal(value: Decimal) -> Literal:
-    return _typed(decimal_text(value), XSD.decimal)
+    found = _decimals.get(value)
+    if found is None:  # equal decimals (1.0, 1) have one canonical text
+        found = _decimals[value] = _typed(decimal_text(value), DECIMAL)
+    return found
 
 
 def _year(value: int) -> Literal:
-    return _typed(f"{value:04d}", XSD.gYear)
+    found = _years.get(value)
+    if found is None:
+        found = _years[value] = _typed(f"{value:04d}", GYEAR)
+    return found
 
 
 ARMS_TRANSFER, CITATION = KG.ArmsTransfer, KG.Citation
@@ -150,49 +225,58 @@ P_DESIGNATION, P_DESCRIPTION = KG["weapon-designation"], KG["weapon-description"
 P_ORDER_YEAR, P_ORDER_YEAR_UNSURE = KG["order-year"], KG["order-year-uncertain"]
 P_DELIVERY_YEAR, P_STATUS, P_COMMENTS = (KG["delivery-year"], KG["sipri-status"],
                                          KG["sipri-comments"])
-P_COUNTS = {"number-ordered": (KG["number-ordered"], KG["number-ordered-uncertain"]),
-            "number-delivered": (KG["number-delivered"], KG["number-delivered-uncertain"])}
-P_TIVS = (KG["tiv-per-unit"], KG["tiv-total"], KG["tiv-delivered"])
+P_ORDERED, P_ORDERED_UNSURE = KG["number-ordered"], KG["number-ordered-uncertain"]
+P_DELIVERED, P_DELIVERED_UNSURE = KG["number-delivered"], KG["number-delivered-uncertain"]
+P_RECIPIENT_MARK, P_SUPPLIER_MARK = KG["recipient-footnote"], KG["supplier-footnote"]
+P_TIV_UNIT, P_TIV_TOTAL, P_TIV_DELIVERED = KG["tiv-per-unit"], KG["tiv-total"], KG["tiv-delivered"]
 
 
-def deal_triples(t: Transfer, source: URIRef) -> Iterator[Triple]:
+def deal_triples(t: Transfer, source: URIRef,
+                 literals: _Literals | None = None) -> list[Triple]:
+    """The triples of one deal (a flat list: 30,000 deals make 700,000 triples)."""
     d, iri = t.deal, t.iri
+    words = _Literals() if literals is None else literals
     year = f", ordered {d.order_year}" if d.order_year else ""
-    yield iri, TYPE, ARMS_TRANSFER
-    yield iri, LABEL, Literal(f"{d.designation} from {d.supplier} to {d.recipient}{year}",
-                                   lang="en")
-    yield iri, SUPPLIER, t.supplier
-    yield iri, RECIPIENT, t.recipient
-    yield iri, CONCERNS, t.weapon
-    yield iri, P_DESIGNATION, Literal(d.designation)
-    if d.description:
-        yield iri, P_DESCRIPTION, Literal(d.description)
-    for (prop, unsure_prop), number, unsure in (
-            (P_COUNTS["number-ordered"], d.number_ordered, d.number_ordered_uncertain),
-            (P_COUNTS["number-delivered"], d.number_delivered, d.number_delivered_uncertain)):
-        if number is not None:
-            yield iri, prop, _integer(number)
-        if unsure:
-            yield iri, unsure_prop, TRUE
-    if d.order_year is not None:
-        yield iri, P_ORDER_YEAR, _year(d.order_year)
-    if d.order_year_uncertain:
-        yield iri, P_ORDER_YEAR_UNSURE, TRUE
-    for y in d.delivery_years:
-        yield iri, P_DELIVERY_YEAR, _year(y)
-    if d.status:
-        yield iri, P_STATUS, Literal(d.status)
-    if d.comments:
-        yield iri, P_COMMENTS, Literal(d.comments)
-    for prop, tiv in zip(P_TIVS, (d.tiv_per_unit, d.tiv_total, d.tiv_delivered), strict=True):
-        if tiv is not None:
-            yield iri, prop, _decimal(tiv)
     cite = URIRef(f"{iri}.cites.sipri")
-    yield iri, DERIVED, source
-    yield iri, QUALIFIED, cite
-    yield cite, TYPE, CITATION
-    yield cite, ENTITY, source
-    yield cite, LOCATOR, Literal(f"line {d.line}")
+    out: list[Triple] = [
+        (iri, TYPE, ARMS_TRANSFER),
+        (iri, LABEL, _plain(f"{d.designation} from {d.supplier} to {d.recipient}{year}", "en")),
+        (iri, SUPPLIER, t.supplier), (iri, RECIPIENT, t.recipient), (iri, CONCERNS, t.weapon),
+        (iri, P_DESIGNATION, words[d.designation, ""])]
+    add = out.append
+    if d.description:
+        add((iri, P_DESCRIPTION, words[d.description, ""]))
+    if d.number_ordered is not None:
+        add((iri, P_ORDERED, _integer(d.number_ordered)))
+    if d.number_ordered_uncertain:
+        add((iri, P_ORDERED_UNSURE, TRUE))
+    if d.number_delivered is not None:
+        add((iri, P_DELIVERED, _integer(d.number_delivered)))
+    if d.number_delivered_uncertain:
+        add((iri, P_DELIVERED_UNSURE, TRUE))
+    if d.order_year is not None:
+        add((iri, P_ORDER_YEAR, _year(d.order_year)))
+    if d.order_year_uncertain:
+        add((iri, P_ORDER_YEAR_UNSURE, TRUE))
+    for y in d.delivery_years:
+        add((iri, P_DELIVERY_YEAR, _year(y)))
+    if d.recipient_mark:
+        add((iri, P_RECIPIENT_MARK, words[d.recipient_mark, ""]))
+    if d.supplier_mark:
+        add((iri, P_SUPPLIER_MARK, words[d.supplier_mark, ""]))
+    if d.status:
+        add((iri, P_STATUS, words[d.status, ""]))
+    if d.comments:
+        add((iri, P_COMMENTS, _plain(d.comments)))
+    if d.tiv_per_unit is not None:
+        add((iri, P_TIV_UNIT, _decimal(d.tiv_per_unit)))
+    if d.tiv_total is not None:
+        add((iri, P_TIV_TOTAL, _decimal(d.tiv_total)))
+    if d.tiv_delivered is not None:
+        add((iri, P_TIV_DELIVERED, _decimal(d.tiv_delivered)))
+    out += ((iri, DERIVED, source), (iri, QUALIFIED, cite), (cite, TYPE, CITATION),
+            (cite, ENTITY, source), (cite, LOCATOR, _plain(d.lines)))
+    return out
 
 
 def _created_triples(names: Mapping[str, URIRef], report: Report, cls: URIRef,
@@ -205,8 +289,12 @@ def _created_triples(names: Mapping[str, URIRef], report: Report, cls: URIRef,
 
 
 def import_register(register: Register, curated: Dataset, *, digest: str = "",
-                    manual: Mapping[str, str] | None = None) -> SipriImport:
-    """Align and convert a read register; ``manual`` maps SIPRI names to curated/Wikidata ids."""
+                    manual: Mapping[str, str] | None = None,
+                    revises: URIRef | None = None) -> SipriImport:
+    """Align and convert a read register; ``manual`` maps SIPRI names to curated/Wikidata ids.
+
+    ``revises`` is the source of an earlier export of the register that this one follows:
+    it becomes ``prov:wasRevisionOf`` of this export's source."""
     stamp = register.generated.date().isoformat()
     source = SIPRI[f"source/trade-register-{stamp}"]
     graph = GRAPH[f"sipri-trade-register-{stamp}"]
@@ -215,14 +303,20 @@ def import_register(register: Register, curated: Dataset, *, digest: str = "",
     deals = register.deals
     parties = _resolve([n for d in deals for n in (d.supplier, d.recipient)], party_aligner,
                        "party")
-    weapons = _resolve([d.designation for d in deals], weapon_aligner, "weapon")
-    iris = _deal_iris(deals)
-    transfers = tuple(Transfer(d, iris[d], parties[d.supplier], parties[d.recipient],
-                               weapons[d.designation]) for d in deals)
+    described: dict[str, set[str]] = {}
+    for d in deals:
+        described.setdefault(d.designation, set()).add(d.description)
+    weapons = _resolve(described, weapon_aligner, "weapon", descriptions=described)
+    iris = _deal_iris(deals, stamp)
+    transfers = tuple(Transfer(d, iri, parties[d.supplier], parties[d.recipient],
+                               weapons[d.designation]) for d, iri in zip(deals, iris, strict=True))
     triples = list(source_triples(register, source, digest))
+    if revises is not None:
+        triples.append((source, PROV.wasRevisionOf, revises))
     triples += _created_triples(parties, party_aligner.report, KG.Agent, source)
     triples += _created_triples(weapons, weapon_aligner.report, KG.WeaponSystem, source)
+    literals = _Literals()
     for t in transfers:
-        triples += deal_triples(t, source)
+        triples += deal_triples(t, source, literals)
     return SipriImport(register, graph, source, triples, transfers, party_aligner.report,
                        weapon_aligner.report)
