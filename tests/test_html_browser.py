@@ -72,7 +72,7 @@ def shipped(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Dataset]:
 @pytest.fixture
 def open_page(browser: Any) -> Iterator[Opener]:
     """Open a page offline; fail the test if the page asked for anything off file:/data:."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
     left: list[str] = []
     errors: list[str] = []
 
@@ -100,7 +100,9 @@ def open_page(browser: Any) -> Iterator[Opener]:
 
 
 def _ids(page: Any, view: str) -> set[str]:
-    return set(page.evaluate(f"() => window.{view}.getIds()"))
+    """The ids shown; for edges, the facts' (not the drawn "according to" links)."""
+    ids = set(page.evaluate(f"() => window.{view}.getIds()"))
+    return {i for i in ids if not i.startswith("according:")}
 
 
 def _click_node(page: Any, node: str) -> None:
@@ -127,10 +129,27 @@ def test_page_loads_offline_and_draws_every_node(shipped: tuple[Path, Dataset],
     assert page.evaluate("() => kgNetwork.body.nodeIndices.length") == len(data.entities)
     assert _ids(page, "kgNodes") == {e.id for e in data.entities}
     assert _ids(page, "kgEdges") == _edge_ids(data)
-    assert page.evaluate("() => kgNetwork.body.edgeIndices.length") == len(_edge_ids(data))
-    legend = page.inner_text("#f-class")
+    # A source quoted only through "according to" gets a dashed link to what it is quoted on.
+    according = {f"according:{s.qualifiers.according_to}>{s.subject}" for s in data.statements
+                 if s.qualifiers.according_to and s.qualifiers.according_to != s.subject}
+    assert "according:yomiuri-shimbun>aegis-info-exchange-system" in according
+    drawn = set(page.evaluate("() => kgEdges.getIds()"))
+    assert {i for i in drawn if i.startswith("according:")} == according
+    assert page.evaluate("() => kgNetwork.body.edgeIndices.length") \
+        == len(_edge_ids(data)) + len(according)
     countries = sum(1 for e in data.entities if e.type == "Country")
-    assert f"Country ({countries})" in legend
+    assert f"Country ({countries})" in page.text_content("#f-class")
+    # The legend: the classes the data uses, subclasses told apart, with counts.
+    legend = page.eval_on_selector_all("#legend .item", "els => els.map(e => e.textContent)")
+    types = {e.type for e in data.entities}
+    for name in ("Missile", "SensorSystem", "Platform", "InformationSystem", "Claim"):
+        assert name in types
+        count = sum(1 for e in data.entities if e.type == name)
+        assert any(item.endswith(f"{name} {count}") for item in legend), (name, legend)
+    assert not any("System " in item and "System" == item.split()[0][1:] for item in legend)
+    predicates = page.eval_on_selector_all("#legend .preds div",
+                                           "els => els.map(e => e.dataset.predicate)")
+    assert sorted(predicates) == sorted({s.predicate for s in data.statements})
 
 
 def test_click_on_node_shows_its_facts_and_sources(shipped: tuple[Path, Dataset],
@@ -148,7 +167,25 @@ def test_click_on_node_shows_its_facts_and_sources(shipped: tuple[Path, Dataset]
     panel = page.inner_text("#panel")
     for source in set(cited):
         assert titles[source] in panel
-    assert "reliability " in panel and "at para" in panel and "attribution:" in panel
+    assert "reliability C" in panel and "reliability F" in panel
+    # One line per citation: source short name, reliability+credibility, locator, attribution.
+    lines = page.eval_on_selector_all("#panel .cite", "els => els.map(e => e.textContent)")
+    assert "Islam Times 2023 C2 · para 10 · other-outlet" in lines
+    assert "us-sm3-japan-2018 F2 · para 5 · first-hand" in lines
+    # Facts grouped by predicate, each group sorted by date; the source's note once.
+    heads = page.eval_on_selector_all("#panel h3", "els => els.map(e => e.textContent)")
+    assert heads[:2] == ["→ allied with (1)", "→ operates (3)"] and heads[-1] == "Sources"
+    assert "← recipient (1)" in heads and heads.index("← recipient (1)") > heads.index(
+        "→ plans to acquire (1)")
+    notes = {src.id: src.note for src in data.sources}
+    assert page.eval_on_selector_all(
+        "#panel details.source", "els => els.map(e => e.dataset.source)") == sorted(set(cited))
+    html = page.inner_html("#panel")
+    for source in set(cited):
+        assert html.count(str(notes[source])[:60]) == 1
+    whens = page.eval_on_selector_all(
+        "#panel h3 ~ .fact", "els => els.map(e => e.querySelector('.when')?.textContent)")
+    assert whens  # some facts are dated
     shot = ROOT / "docs" / "screenshot.png" if os.environ.get("KG_UPDATE_SCREENSHOT") \
         else tmp_path / "screenshot.png"
     shot.parent.mkdir(exist_ok=True)
@@ -179,15 +216,17 @@ def test_filters_hide_classes_and_predicates(shipped: tuple[Path, Dataset],
     out, data = shipped
     page = open_page(out / "graph.html")
     people = {e.id for e in data.entities if e.type == "Person"}
+    page.locator("#filters summary", has_text="Classes").click()
     page.check("#f-class input[value=Person]")  # already on: a no-op
     page.uncheck("#f-class input[value=Person]")
     assert _ids(page, "kgNodes") == {e.id for e in data.entities} - people
     edges = page.evaluate("() => kgEdges.get()")
     assert edges and all(e["from"] not in people and e["to"] not in people for e in edges)
     page.check("#f-class input[value=Person]")
-    page.locator("summary", has_text="Predicates").click()
+    page.locator("#filters summary", has_text="Predicates").click()
     page.uncheck("#f-predicate input[value=leader-of]")
-    labels = {e["label"] for e in page.evaluate("() => kgEdges.get()")}
+    labels = {e["label"] for e in page.evaluate("() => kgEdges.get()")
+              if not e["id"].startswith("according:")}
     assert "leader of" not in labels and "party" in labels
     involved = {x for s in data.statements for x in (s.subject, s.object)}
     others = {x for s in data.statements if s.predicate != "leader-of"
@@ -199,14 +238,14 @@ def test_filters_hide_classes_and_predicates(shipped: tuple[Path, Dataset],
 def test_source_and_reliability_filters(shipped: tuple[Path, Dataset], open_page: Opener) -> None:
     out, data = shipped
     page = open_page(out / "graph.html")
-    page.locator("summary", has_text="Sources").click()
+    page.locator("#filters summary", has_text="Sources").click()
     page.uncheck("#f-source input[value=jp-kr-radar-2023]")
     facts = load_page_facts(data)
     kept = {k for k, s in zip(facts, data.statements, strict=True) if s.object
             and any(c.source != "jp-kr-radar-2023" for c in s.citations)}
     assert _ids(page, "kgEdges") == kept and kept
     page.check("#f-source input[value=jp-kr-radar-2023]")
-    page.locator("summary", has_text="Source reliability").click()
+    page.locator("#filters summary", has_text="Source reliability").click()
     grade = {src.id: src.reliability for src in data.sources}
     page.uncheck("#f-reliability input[value=C]")
     kept = {k for k, s in zip(facts, data.statements, strict=True) if s.object
@@ -309,3 +348,64 @@ def test_hostile_text_is_shown_literally_and_runs_nothing(tmp_path: Path,
     assert page.evaluate("() => document.querySelectorAll('img, svg, i, a').length") == 0
     assert page.evaluate("() => document.scripts.length") == 3  # the page's own
     assert page.evaluate("() => kgNodes.get('evil').label").startswith("<img src=x")
+
+
+def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    return a["x"] < b["x"] + b["w"] and b["x"] < a["x"] + a["w"] and \
+        a["y"] < b["y"] + b["h"] and b["y"] < a["y"] + a["h"]
+
+
+def _labels(page: Any, kind: str) -> list[dict[str, Any]]:
+    page.evaluate("() => new Promise(r => { kgNetwork.once('afterDrawing', r); kgNetwork.redraw(); })")
+    return [x for x in page.evaluate("() => window.kgLabels") if x["kind"] == kind]
+
+
+def test_first_view_labels_are_readable_by_degree(shipped: tuple[Path, Dataset],
+                                                  open_page: Opener) -> None:
+    out, data = shipped
+    page = open_page(out / "graph.html")  # a 1600x1000 window
+    nodes = _labels(page, "node")
+    by_id = {x["id"]: x for x in nodes}
+    degree = {e.id: 0 for e in data.entities}
+    for s in data.statements:
+        degree[s.subject] += 1
+        if s.object:
+            degree[s.object] += 1
+    hubs = sorted(degree, key=lambda i: (-degree[i], i))[:8]
+    assert set(hubs) <= set(by_id), [h for h in hubs if h not in by_id]
+    assert all(x["px"] >= 10 for x in nodes)
+    label = {e.id: e.label for e in data.entities}
+    assert by_id["japan"]["text"] == "Japan"
+    assert all(x["text"] == label[x["id"]] or x["text"].endswith("…") for x in nodes)
+    for i, a in enumerate(nodes):  # none of the labels drawn overlap
+        assert not any(_overlap(a, b) for b in nodes[i + 1:]), a
+    assert _labels(page, "edge") == []  # edge labels wait for a hover, selection or zoom
+    # A node left unlabelled at first is labelled once zoomed in on.
+    quiet = next(i for i in sorted(degree, key=lambda i: (degree[i], i)) if i not in by_id)
+    page.evaluate("(id) => kgNetwork.focus(id, {scale: 2.5, animation: false})", quiet)
+    assert quiet in {x["id"] for x in _labels(page, "node")}
+
+
+def test_edge_labels_sit_beside_their_line(shipped: tuple[Path, Dataset],
+                                           open_page: Opener) -> None:
+    out, data = shipped
+    page = open_page(out / "graph.html")
+    page.evaluate("() => kgChoose('japan', {animate: false})")
+    edges = _labels(page, "edge")
+    mine = {x["id"] for x in edges}
+    japan = {k for k, (s, o) in load_page_facts(data).items() if o and "japan" in (s, o)}
+    assert mine and mine <= japan | {i for i in mine if i.startswith("according:")}
+    assert len(mine & japan) >= len(japan) // 2  # most fit; the rest would overlap
+    both = edges + _labels(page, "node")
+    for i, a in enumerate(edges):
+        x0, y0, x1, y1 = a["line"]
+        # Distance from the text's centre to its edge's line: more than half its height.
+        gap = abs((x1 - x0) * (y0 - a["cy"]) - (x0 - a["cx"]) * (y1 - y0)) / \
+            ((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5
+        assert gap >= a["h"] / 2, a
+        assert not any(_overlap(a, b) for b in both if b is not a), a
+    texts = {x["id"]: x["text"] for x in edges}
+    assert texts.get("sm3-sale-2018.recipient.japan") == "recipient · USD 133.3M"
+    # Zoomed in, every edge on screen may carry its label.
+    page.evaluate("() => { kgNetwork.unselectAll(); kgNetwork.moveTo({scale: 1.6}); }")
+    assert len(_labels(page, "edge")) > 0
