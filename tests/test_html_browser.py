@@ -146,7 +146,7 @@ def test_page_loads_offline_and_draws_every_node(shipped: tuple[Path, Dataset],
         assert name in types
         count = sum(1 for e in data.entities if e.type == name)
         assert any(item.endswith(f"{name} {count}") for item in legend), (name, legend)
-    assert not any("System " in item and "System" == item.split()[0][1:] for item in legend)
+    assert not any(item[1:].startswith("System ") for item in legend)  # no lumping
     predicates = page.eval_on_selector_all("#legend .preds div",
                                            "els => els.map(e => e.dataset.predicate)")
     assert sorted(predicates) == sorted({s.predicate for s in data.statements})
@@ -356,7 +356,8 @@ def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
 
 
 def _labels(page: Any, kind: str) -> list[dict[str, Any]]:
-    page.evaluate("() => new Promise(r => { kgNetwork.once('afterDrawing', r); kgNetwork.redraw(); })")
+    page.evaluate("() => new Promise(r => { kgNetwork.once('afterDrawing', r); "
+                  "kgNetwork.redraw(); })")
     return [x for x in page.evaluate("() => window.kgLabels") if x["kind"] == kind]
 
 
@@ -397,7 +398,7 @@ def test_edge_labels_sit_beside_their_line(shipped: tuple[Path, Dataset],
     assert mine and mine <= japan | {i for i in mine if i.startswith("according:")}
     assert len(mine & japan) >= len(japan) // 2  # most fit; the rest would overlap
     both = edges + _labels(page, "node")
-    for i, a in enumerate(edges):
+    for a in edges:
         x0, y0, x1, y1 = a["line"]
         # Distance from the text's centre to its edge's line: more than half its height.
         gap = abs((x1 - x0) * (y0 - a["cy"]) - (x0 - a["cx"]) * (y1 - y0)) / \
