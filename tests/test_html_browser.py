@@ -313,8 +313,37 @@ def test_focus_on_neighbourhood_and_path(shipped: tuple[Path, Dataset],
     label = {e.id: e.label for e in data.entities}
     assert page.inner_text("#panel h2") == f"Path: {label[start]} → {label[end]}"
     assert page.eval_on_selector_all("#panel .fact", "els => els.length") == steps
-    red = page.evaluate("() => kgEdges.get().filter(e => e.width === 4).length")
-    assert red == steps
+    red = page.evaluate("() => kgEdges.get().filter(e => e.width === 4).map(e => e.id)")
+    assert len(red) == steps
+    path = page.evaluate("() => kgPanelFacts")
+    assert len(path) == steps and set(path) == set(red)  # in path order, from start to end
+    _assert_fitted(page, {x for k in path for x in load_page_facts(data)[k] if x})
+    # A second path clears the first: highlight, selection and the search typed before.
+    page.fill("#search", "dprk")
+    page.evaluate("() => kgChoose('hawaii')")
+    page.click("text=Path from here")
+    page.evaluate("() => kgChoose('tokyo')")
+    page.click("text=Path to here")
+    second = page.evaluate("() => kgPanelFacts")
+    assert set(page.evaluate("() => kgEdges.get().filter(e => e.width === 4).map(e => e.id)")) \
+        == set(second) and set(path) - set(second)
+    ends = {x for k in second for x in load_page_facts(data)[k] if x}
+    assert set(page.evaluate("() => kgNetwork.getSelectedNodes()")) == ends
+    assert page.input_value("#search") == "" and page.inner_text("#matches") == ""
+    _assert_fitted(page, ends)
+    assert [load_page_facts(data)[second[0]][0], load_page_facts(data)[second[-1]][1]] \
+        == ["hawaii", "tokyo"] or "hawaii" in load_page_facts(data)[second[0]]
+
+
+def _dom(page: Any, node: str) -> dict[str, float]:
+    return page.evaluate("(id) => kgNetwork.canvasToDOM(kgNetwork.getPositions([id])[id])", node)
+
+
+def _assert_fitted(page: Any, ids: set[str]) -> None:
+    box = page.locator("#graph").bounding_box()
+    for node in ids:
+        p = _dom(page, node)
+        assert 0 <= p["x"] <= box["width"] and 0 <= p["y"] <= box["height"], (node, p)
 
 
 def test_focus_page_from_the_cli(tmp_path: Path, open_page: Opener) -> None:
@@ -327,6 +356,52 @@ def test_focus_page_from_the_cli(tmp_path: Path, open_page: Opener) -> None:
     assert _ids(page, "kgNodes") == {e.id for e in neighbourhood(data, "japan", hops=1).entities}
     assert page.evaluate("() => kgNetwork.getSelectedNodes()") == ["japan"]
     assert page.inner_text("#panel h2") == "Japan"
+    # Labels do not overlap, and Japan's comes first, on its plate, over its edges.
+    labels = _labels(page)
+    assert labels[0]["id"] == "japan" and labels[0]["text"] == "Japan"
+    for i, a in enumerate(labels):
+        assert not [b for b in labels[i + 1:] if _overlap(a, b)], a
+
+
+def test_click_centres_and_selects(shipped: tuple[Path, Dataset], open_page: Opener) -> None:
+    out, _ = shipped
+    page = open_page(out / "graph.html")
+    _click_node(page, "north-korea")
+    page.wait_for_timeout(700)  # the 300 ms animation
+    assert page.evaluate("() => kgNetwork.getSelectedNodes()") == ["north-korea"]
+    assert page.inner_text("#panel h2") == "North Korea"
+    box = page.locator("#graph").bounding_box()
+    p = _dom(page, "north-korea")
+    assert abs(p["x"] - box["width"] / 2) < 3 and abs(p["y"] - box["height"] / 2) < 3
+    assert page.evaluate("() => kgNetwork.getScale()") >= 0.9
+
+
+def test_panel_scrolls_alone_and_edges_show_their_deal(shipped: tuple[Path, Dataset],
+                                                      open_page: Opener) -> None:
+    out, _ = shipped
+    page = open_page(out / "graph.html")
+    page.evaluate("() => kgChoose('japan', {animate: false})")
+    search_y = page.locator("#search").bounding_box()["y"]
+    assert page.evaluate("() => { const p = document.getElementById('panel');"
+                         " return p.scrollHeight > p.clientHeight; }")
+    page.evaluate("() => { document.getElementById('panel').scrollTop = 100000; }")
+    assert page.evaluate("() => document.getElementById('panel').scrollTop") > 0
+    assert page.locator("#search").bounding_box()["y"] == search_y
+    assert page.locator("#filters").is_visible()
+    assert page.evaluate("() => document.scrollingElement.scrollTop") == 0
+    # The sale's supplier edge: its panel shows the deal's value, date and status.
+    edge = "sm3-sale-2018.supplier.usa"
+    page.evaluate("""(id) => {
+      const e = kgEdges.get(id);
+      const a = kgNetwork.getPositions([e.from])[e.from], b = kgNetwork.getPositions([e.to])[e.to];
+      kgNetwork.moveTo({position: {x: (a.x + b.x) / 2, y: (a.y + b.y) / 2}, scale: 2});
+    }""", edge)
+    box = page.locator("#graph").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    assert page.inner_text("#panel h2") == "supplier"
+    assert page.evaluate("() => kgPanelFacts") == [edge]
+    context = page.inner_text("#panel .context")
+    assert "2018 US sale of SM-3" in context and "USD 133.3M · 2018-01 · approved" in context
 
 
 def test_hostile_text_is_shown_literally_and_runs_nothing(tmp_path: Path,
@@ -355,10 +430,11 @@ def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
         a["y"] < b["y"] + b["h"] and b["y"] < a["y"] + a["h"]
 
 
-def _labels(page: Any, kind: str) -> list[dict[str, Any]]:
+def _labels(page: Any, kind: str | None = None) -> list[dict[str, Any]]:
+    """The labels of one freshly drawn frame (``kind``: only "node" or "edge" ones)."""
     page.evaluate("() => new Promise(r => { kgNetwork.once('afterDrawing', r); "
                   "kgNetwork.redraw(); })")
-    return [x for x in page.evaluate("() => window.kgLabels") if x["kind"] == kind]
+    return [x for x in page.evaluate("() => window.kgLabels") if kind in (None, x["kind"])]
 
 
 def test_first_view_labels_are_readable_by_degree(shipped: tuple[Path, Dataset],
@@ -392,21 +468,61 @@ def test_edge_labels_sit_beside_their_line(shipped: tuple[Path, Dataset],
     out, data = shipped
     page = open_page(out / "graph.html")
     page.evaluate("() => kgChoose('japan', {animate: false})")
-    edges = _labels(page, "edge")
+    both = _labels(page)
+    edges = [x for x in both if x["kind"] == "edge"]
     mine = {x["id"] for x in edges}
     japan = {k for k, (s, o) in load_page_facts(data).items() if o and "japan" in (s, o)}
     assert mine and mine <= japan | {i for i in mine if i.startswith("according:")}
     assert len(mine & japan) >= len(japan) // 2  # most fit; the rest would overlap
-    both = edges + _labels(page, "node")
     for a in edges:
         x0, y0, x1, y1 = a["line"]
         # Distance from the text's centre to its edge's line: more than half its height.
         gap = abs((x1 - x0) * (y0 - a["cy"]) - (x0 - a["cx"]) * (y1 - y0)) / \
             ((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5
-        assert gap >= a["h"] / 2, a
+        assert gap >= a["th"] / 2, a
         assert not any(_overlap(a, b) for b in both if b is not a), a
     texts = {x["id"]: x["text"] for x in edges}
     assert texts.get("sm3-sale-2018.recipient.japan") == "recipient · USD 133.3M"
     # Zoomed in, every edge on screen may carry its label.
     page.evaluate("() => { kgNetwork.unselectAll(); kgNetwork.moveTo({scale: 1.6}); }")
     assert len(_labels(page, "edge")) > 0
+
+
+def test_timeline_shows_dated_facts_linked_with_graph_and_as_of(
+        shipped: tuple[Path, Dataset], open_page: Opener) -> None:
+    out, data = shipped
+    page = open_page(out / "graph.html")
+    marks = {m["id"]: m for m in page.evaluate("() => kgTimeline.marks")}
+    keys = list(load_page_facts(data))
+    dated = {k: s for k, s in zip(keys, data.statements, strict=True)
+             if s.qualifiers.date or s.qualifiers.start or s.qualifiers.end}
+    assert set(marks) == set(dated) and len(marks) > 20
+    for k, s in dated.items():
+        q = s.qualifiers
+        want = "range" if q.start or q.end else parse_date(q.date or "").precision.value
+        assert marks[k]["precision"] == want, (k, marks[k])
+    widths = {}
+    for m in marks.values():
+        widths.setdefault(m["precision"], []).append(m["x1"] - m["x0"])
+    assert max(widths["day"]) <= 4 < min(widths["fiscal-year"])
+    assert max(widths["month"]) < min(widths["year"]) < min(widths["fiscal-year"])
+    # graph -> timeline: a selected node's facts are highlighted there.
+    page.evaluate("() => kgChoose('japan', {animate: false})")
+    japan = {k for k, (s, o) in load_page_facts(data).items() if "japan" in (s, o)}
+    assert set(page.evaluate("() => kgTimeline.highlighted()")) == japan
+    # timeline -> graph: a click on a mark selects that fact's edge and shows it.
+    edge = next(k for k in sorted(marks) if load_page_facts(data)[k][1])
+    m = marks[edge]
+    box = page.locator("#tl-canvas").bounding_box()
+    page.mouse.click(box["x"] + (m["x0"] + m["x1"]) / 2, box["y"] + m["y"] + 3)
+    assert page.evaluate("() => kgPanelFacts") == [edge]
+    assert page.evaluate("() => kgNetwork.getSelectedEdges()") == [edge]
+    # Scrubbing the axis sets "as of": the graph and the date box follow.
+    x = (marks[edge]["x0"] + marks[edge]["x1"]) / 2
+    page.mouse.click(box["x"] + x, box["y"] + box["height"] - 6)
+    day = page.input_value("#asof")
+    assert day and f"as of {day}" in page.inner_text("#count")
+    assert page.evaluate("() => kgTimeline.at") is not None
+    later = {k for k, s in zip(keys, data.statements, strict=True) if s.object
+             and (_since(data, s) or date.min) > date.fromisoformat(day)}
+    assert later and not later & _ids(page, "kgEdges")

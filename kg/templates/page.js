@@ -219,8 +219,8 @@
       }
       return false;
     };
-    const hits = (r, self) => cells(r, (k) => (grid.get(k) || []).some((o) => o.id !== self &&
-      o.x0 < r.x1 && r.x0 < o.x1 && o.y0 < r.y1 && r.y0 < o.y1));
+    const hits = (r, self, labelsOnly) => cells(r, (k) => (grid.get(k) || []).some((o) => o.id !== self &&
+      !(labelsOnly && o.kind === "node-symbol") && o.x0 < r.x1 && r.x0 < o.x1 && o.y0 < r.y1 && r.y0 < o.y1));
     const put = (r) => { boxes.push(r); cells(r, (k) => { if (!grid.has(k)) grid.set(k, []); grid.get(k).push(r); return false; }); };
     const bodyNodes = network.body.nodes;
     const screen = (n) => ({ x: n.x * scale + tr.x, y: n.y * scale + tr.y });
@@ -255,18 +255,36 @@
       // Below the symbol, else above, right, left.
       const spots = [[p.x - w / 2, p.y + r + 2], [p.x - w / 2, p.y - r - 2 - h],
         [p.x + r + 3, p.y - h / 2], [p.x - r - 3 - w, p.y - h / 2]];
-      for (const [x, y] of spots) {
-        const box = { id, x0: x - 1, y0: y, x1: x + w + 1, y1: y + h, kind: "node" };
-        if (box.x0 < 0 || box.y0 < 0 || box.x1 > W || box.y1 > H) continue;
-        if (!special && hits(box, id)) continue;
+      // Selected and path labels are always drawn: over other nodes' symbols if need be,
+      // over another label only when no spot is free.
+      const tries = special ? [[false, 0], [true, 0], [true, 1]] : [[false, 0]];
+      let found = null;
+      for (const [labelsOnly, force] of tries) {
+        for (const [x, y] of spots) {
+          const box = { id, x0: x - 1, y0: y, x1: x + w + 1, y1: y + h, kind: "node" };
+          if (box.x0 < 0 || box.y0 < 0 || box.x1 > W || box.y1 > H) continue;
+          if (!force && hits(box, id, labelsOnly)) continue;
+          found = [x, y, box];
+          break;
+        }
+        if (found) break;
+      }
+      if (found) {
+        const [x, y, box] = found;
         put(box);
+        if (special) {  // a plate under the selected/path labels: never lost among edges
+          ctx.fillStyle = "rgba(255,255,255,0.95)";
+          ctx.strokeStyle = "#2b3a48";
+          ctx.lineWidth = 1;
+          ctx.fillRect(box.x0 - 2, box.y0, box.x1 - box.x0 + 4, h);
+          ctx.strokeRect(box.x0 - 2, box.y0, box.x1 - box.x0 + 4, h);
+        }
         ctx.lineWidth = 3.5;
         ctx.strokeStyle = "rgba(251,252,253,0.92)";
         ctx.strokeText(text, x, y + h / 2);
         ctx.fillStyle = special ? "#0b1a29" : "#1d2733";
         ctx.fillText(text, x, y + h / 2);
         placed.push({ id, kind: "node", text, px, x: box.x0, y: box.y0, w: box.x1 - box.x0, h });
-        break;
       }
     }
     // Edge labels.
@@ -321,8 +339,9 @@
         ctx.fillStyle = level === 0 ? "#0b1a29" : "#3c4a57";
         ctx.fillText(text, -w / 2, 0);
         ctx.restore();
-        placed.push({ id, kind: "edge", text, px: epx, cx, cy, w, h, angle: ang, off,
-          line: [d0.x, d0.y, d1.x, d1.y], x: box.x0, y: box.y0 });
+        // x/y/w/h: the box on screen (axis-aligned); tw/th: the text's own size.
+        placed.push({ id, kind: "edge", text, px: epx, cx, cy, tw: w, th: h, angle: ang, off,
+          line: [d0.x, d0.y, d1.x, d1.y], x: box.x0, y: box.y0, w: box.x1 - box.x0, h: box.y1 - box.y0 });
         done = true;
         break;
       }
@@ -348,7 +367,7 @@
     ready = true;
     if (settled) network.fit({ animation: false });
     else network.setOptions({ physics: false });
-    if (D.meta.focus && byId.has(D.meta.focus)) choose(D.meta.focus, { zoom: false });
+    if (D.meta.focus && byId.has(D.meta.focus)) choose(D.meta.focus, { zoom: false, animate: false });
     window.kgTimes = { script: started, network: drawn, ready: performance.now() };
     window.kgReady = true;
     document.body.dataset.ready = "1";
@@ -405,7 +424,7 @@
     const box = el("div", null, "fact");
     box.dataset.statement = s.id;
     const head = el("div");
-    if (mode === "triple" || mode === undefined) {
+    if (mode === "triple" || mode === "path" || mode === undefined) {
       head.append(entityLink(s.s), el("span", ` \u2014 ${predLabel(s.p)} \u2014 `));
       head.append(s.o !== null ? entityLink(s.o) : el("span", s.value));
     } else if (mode === "out") {
@@ -462,7 +481,8 @@
     const shownAll = [];
     let hidden = 0;
     for (const [heading, list, mode] of groups) {
-      const shown = list.filter((s) => shownFacts.has(s.id)).sort(byDate);
+      const shown = list.filter((s) => shownFacts.has(s.id));
+      if (mode !== "path") shown.sort(byDate);  // a path keeps its order
       hidden += list.length - shown.length;
       if (!shown.length) continue;
       if (heading) {
@@ -594,7 +614,7 @@
     network.setSelection({ nodes: [...ids], edges: steps.map((s) => s.id) }, { highlightEdges: false });
     network.fit({ nodes: [...ids], animation: false });
     if (network.getScale() > 1.5) network.moveTo({ scale: 1.5 });
-    showFacts(title, steps, [el("div", `${steps.length} step(s)`, "muted")]);
+    showFacts(title, steps, [el("div", `${steps.length} step(s)`, "muted")], "path");
     state.selectedFacts = new Set(steps.map((s) => s.id));
     timeline.draw();
   }
@@ -694,7 +714,7 @@
     const canvas = $("tl-canvas"), tip = $("tl-tip");
     const dated = D.statements.filter((s) => s.when);
     const wrap = $("timeline");
-    if (!dated.length) { wrap.hidden = true; return { draw() {}, marks: [] }; }
+    if (!dated.length) { wrap.hidden = true; return { draw() {}, marks: [], highlighted: () => [] }; }
     let lo = Infinity, hi = -Infinity;
     for (const s of dated) {
       for (const t of [s.when.a, s.when.b]) if (t !== null) { lo = Math.min(lo, t); hi = Math.max(hi, t); }
@@ -703,7 +723,7 @@
     lo -= padT; hi += padT;
     const AXIS = 20, LANE = 9, TOP = 4;
     let marks = [];
-    const api = { marks, draw, at: null };
+    const api = { marks, draw, at: null, highlighted: () => [...state.selectedFacts].sort() };
     const X = (t, w) => 8 + ((t - lo) / (hi - lo)) * (w - 16);
     const T = (x, w) => lo + ((x - 8) / (w - 16)) * (hi - lo);
     function layout(w) {
