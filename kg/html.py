@@ -67,6 +67,14 @@ CLASS_STYLES = (
 )
 #: Above this many nodes the page trades layout quality for speed.
 LARGE_GRAPH = 100
+#: Above this many nodes the page opens on an overview: only the ``OVERVIEW_NODES`` most
+#: connected nodes (and the links among them) are drawn at first; search, a click on a
+#: link in the panel, a focus or a path draws the nodes it reaches (and their links), and
+#: "draw all" draws everything. vis-network needs about a second per 2,000 nodes and
+#: 8,000 links to build and draw its network on a slow core, so a page of 20,000 nodes
+#: drawn whole takes 20 s before it answers; the overview answers within seconds.
+OVERVIEW_ABOVE = 3000
+OVERVIEW_NODES = 1500
 #: The page's statements travel as rows of these fields (see :func:`statement_records`),
 #: each citation as a row of ``CITATION_FIELDS``: at 100k facts a third less JSON to write
 #: and parse than one object per statement.
@@ -277,7 +285,8 @@ def page_data(data: Dataset, *, focus: str | None = None, hops: int = 1) -> dict
 
 
 def page_meta(node_count: int, *, focus: str | None, hops: int) -> dict[str, object]:
-    return {"focus": focus, "hops": hops, "large": node_count > LARGE_GRAPH}
+    return {"focus": focus, "hops": hops, "large": node_count > LARGE_GRAPH,
+            "overview": OVERVIEW_NODES if node_count > OVERVIEW_ABOVE else None}
 
 
 def page_classes() -> list[dict[str, str]]:

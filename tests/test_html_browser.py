@@ -526,3 +526,38 @@ def test_timeline_shows_dated_facts_linked_with_graph_and_as_of(
     later = {k for k, s in zip(keys, data.statements, strict=True) if s.object
              and (_since(data, s) or date.min) > date.fromisoformat(day)}
     assert later and not later & _ids(page, "kgEdges")
+
+
+def test_big_graph_opens_on_an_overview_and_draws_on_demand(tmp_path: Path,
+                                                           open_page: Opener) -> None:
+    from kg.errors import Loc
+    from kg.html import OVERVIEW_ABOVE, OVERVIEW_NODES, render_page
+    from kg.model import Citation, Entity, Source, Statement
+
+    loc = Loc("big.yaml", 1, 1)
+    n = OVERVIEW_ABOVE + 200
+    entities = tuple(Entity(f"e{i}", "Country", f"Entity {i}", loc) for i in range(n))
+    # Node i links to i // 2 and i // 3: low ids are the hubs.
+    statements = tuple(Statement(f"e{i}", "party", loc, object=f"e{i // k}", id=f"s{i}-{k}",
+                                 citations=(Citation("src", loc, locator="para 1"),))
+                       for i in range(1, n) for k in (2, 3) if i // k != i)
+    data = Dataset(sources=(Source("src", "A source", loc),), entities=entities,
+                   statements=statements)
+    path = tmp_path / "big.html"
+    path.write_text(render_page(data), encoding="utf-8")
+    page = open_page(path)
+    drawn = _ids(page, "kgNodes")
+    assert len(drawn) == OVERVIEW_NODES and {"e1", "e2", "e3"} <= drawn
+    assert f"Overview: {OVERVIEW_NODES} of them drawn" in page.inner_text("#count")
+    assert f"{n} of {n} nodes" in page.inner_text("#count")
+    quiet = f"e{n - 1}"
+    assert quiet not in drawn
+    page.fill("#search", f"Entity {n - 1}")
+    page.press("#search", "Enter")
+    assert page.evaluate("() => kgNetwork.getSelectedNodes()") == [quiet]
+    assert page.inner_text("#panel h2") == f"Entity {n - 1}"
+    now = _ids(page, "kgNodes")
+    assert {quiet, f"e{(n - 1) // 2}", f"e{(n - 1) // 3}"} <= now  # it and its neighbours
+    assert f"e{n - 1}.party.e{(n - 1) // 2}.s{n - 1}-2" in _ids(page, "kgEdges")
+    page.click("#overview button")
+    assert len(_ids(page, "kgNodes")) == n and "Overview" not in page.inner_text("#count")

@@ -38,7 +38,12 @@
 
   // ---- dates: kg.dates's forms (YYYY, YYYY-MM, YYYY-MM-DD, FY2023) as day spans ----------
   const DAY = 86400000;
+  const spans = new Map();  // date text -> span (big pages repeat the same few dates)
   function dateSpan(text) {
+    if (!spans.has(text)) spans.set(text, parseSpan(text));
+    return spans.get(text);
+  }
+  function parseSpan(text) {
     const t = String(text).trim();
     let m = /^FY(\d{4})$/.exec(t);
     if (m) { const y = Number(m[1]); return { a: Date.UTC(y - 1, 9, 1), b: Date.UTC(y + 1, 2, 31), p: "fiscal-year", text: t }; }
@@ -99,6 +104,13 @@
     quotedBy.get(link.from).push(...link.facts);
   }
 
+  // ---- overview of big graphs: the most connected nodes drawn first ----------------------
+  const byDegree = D.entities.map((e) => e.id)
+    .sort((a, b) => byId.get(b).degree - byId.get(a).degree || (a < b ? -1 : 1));
+  const rank = new Map(byDegree.map((id, i) => [id, i]));
+  const overview = D.meta.overview || null;
+  const drawnIds = new Set(overview ? byDegree.slice(0, overview) : byDegree);
+
   // ---- filter state -------------------------------------------------------------------
   const all = (xs) => new Set(xs);
   const state = {
@@ -147,16 +159,31 @@
         }
       }
       shownNodes = new Set([...seen.keys()].filter((id) => shownNodes.has(id) || id === state.focus.id));
+      reveal([...shownNodes]);
     }
     const edgeIds = D.statements.filter((x) => isEdge(x) && shownFacts.has(x.id) &&
       shownNodes.has(x.s) && shownNodes.has(x.o)).map((x) => x.id);
     const linkIds = [...quoted].filter(([, l]) => shownNodes.has(l.from) && shownNodes.has(l.to) &&
       l.facts.some((s) => shownFacts.has(s.id))).map(([id]) => id);
-    applyHidden(nodes, hiddenNodes, D.entities.map((e) => e.id), shownNodes);
+    applyHidden(nodes, hiddenNodes, nodes.getIds(), shownNodes);
     applyHidden(edges, hiddenEdges, edges.getIds(), new Set(edgeIds.concat(linkIds)));
-    $("count").textContent = `${shownNodes.size} of ${D.entities.length} nodes, ` +
-      `${edgeIds.length} of ${edges.length - quoted.size} links shown` + (state.asOf ? ` as of ${state.asOf}` : "");
+    shownLinks = edgeIds.length;
+    showCount();
     timeline.draw();
+  }
+  let shownLinks = 0;
+  const links = D.statements.filter(isEdge).length;
+  function showCount() {
+    $("count").textContent = `${shownNodes.size} of ${D.entities.length} nodes, ` +
+      `${shownLinks} of ${links} links shown` + (state.asOf ? ` as of ${state.asOf}` : "");
+    if (drawnIds.size < D.entities.length) {
+      const n = [...shownNodes].filter((id) => drawnIds.has(id)).length;
+      const note = el("div", `Overview: ${n} of them drawn, the most connected first; search, ` +
+        "a link in the panel, a focus or a path draws more. ");
+      note.id = "overview";
+      note.append(button(`draw all ${D.entities.length}`, () => reveal(byDegree)));
+      $("count").append(note);
+    }
   }
 
   // ---- the network ----------------------------------------------------------------------
@@ -169,10 +196,34 @@
     const sym = D.predicates[s.p] && D.predicates[s.p].symmetric;
     return { id: s.id, from: s.s, to: s.o, label: predLabel(s.p), arrows: sym ? "" : "to" };
   }
-  const nodes = new vis.DataSet(D.entities.map(nodeOf));
-  const edges = new vis.DataSet(D.statements.filter(isEdge).map(edgeOf).concat([...quoted].map(([id, l]) => ({
+  const quotedEdge = ([id, l]) => ({
     id, from: l.from, to: l.to, label: "according to", arrows: "to", dashes: [4, 4],
-    color: { color: "#b39ccf", highlight: "#d62728", hover: "#7b4ea3" } }))));
+    color: { color: "#b39ccf", highlight: "#d62728", hover: "#7b4ea3" } });
+  const both = (a, b) => drawnIds.has(a) && drawnIds.has(b);
+  const nodes = new vis.DataSet(D.entities.filter((e) => drawnIds.has(e.id)).map(nodeOf));
+  const edges = new vis.DataSet(D.statements.filter((s) => isEdge(s) && both(s.s, s.o)).map(edgeOf)
+    .concat([...quoted].filter(([, l]) => both(l.from, l.to)).map(quotedEdge)));
+  // Draws nodes of the overview not drawn yet, with their links to drawn nodes.
+  // New items get their `hidden` from the filters' last result (no full recompute).
+  function reveal(ids) {
+    const fresh = [...new Set(ids)].filter((id) => byId.has(id) && !drawnIds.has(id));
+    if (!fresh.length) return;
+    for (const id of fresh) drawnIds.add(id);
+    const hide = (set, item, off) => { if (off) set.add(item.id); item.hidden = off; return item; };
+    nodes.add(fresh.map((id) => hide(hiddenNodes, nodeOf(byId.get(id)), !shownNodes.has(id))));
+    const add = new Map();
+    for (const id of fresh) {
+      for (const s of factsOf.get(id)) if (isEdge(s) && both(s.s, s.o) && !edges.get(s.id)) add.set(s.id, edgeOf(s));
+    }
+    for (const entry of quoted) {
+      const [lid, l] = entry;
+      if ((fresh.includes(l.from) || fresh.includes(l.to)) && both(l.from, l.to) && !edges.get(lid)) add.set(lid, quotedEdge(entry));
+    }
+    const on = (s) => shownFacts.has(s.id) && shownNodes.has(s.s) && shownNodes.has(s.o);
+    edges.add([...add.entries()].map(([eid, item]) => hide(hiddenEdges, item, facts.has(eid) ?
+      !on(facts.get(eid)) : !quoted.get(eid).facts.some(on))));
+    showCount();
+  }
   // Filtering flips `hidden` on the changed items only, in one batch: vis keeps its layout
   // and does not rebuild the graph (DataView.refresh is far slower on big graphs).
   const hiddenNodes = new Set();
@@ -199,12 +250,16 @@
   // the selected nodes' edges and the path, and for every edge once zoomed in.
   const EDGE_LABELS_AT = 1.15;  // zoom from which every edge on screen gets its label
   const MAX_LABELS = 500;
-  const byDegree = D.entities.map((e) => e.id)
-    .sort((a, b) => byId.get(b).degree - byId.get(a).degree || (a < b ? -1 : 1));
-  const rank = new Map(byDegree.map((id, i) => [id, i]));
   const clip = (text, n) => (text.length > n ? text.slice(0, n - 1) + "\u2026" : text);
   const FONT = "system-ui, sans-serif";
   let placed = [];
+  const widths = new Map();  // font + text -> width: measureText is most of a label's cost
+  function textWidth(ctx, text) {
+    const key = ctx.font + "\u0000" + text;
+    let w = widths.get(key);
+    if (w === undefined) { w = ctx.measureText(text).width; if (widths.size < 50000) widths.set(key, w); }
+    return w;
+  }
   function drawLabels(ctx) {
     const view = network.body.view, scale = view.scale, tr = view.translation;
     const canvas = network.canvas.frame.canvas;
@@ -251,7 +306,7 @@
       const px = base + (rank.get(id) < 8 || special ? 1 : 0);
       const text = special ? byId.get(id).label : clip(byId.get(id).label, 34);
       ctx.font = `${special ? "600 " : ""}${px}px ${FONT}`;
-      const w = ctx.measureText(text).width, h = px + 2;
+      const w = textWidth(ctx, text), h = px + 2;
       // Below the symbol, else above, right, left.
       const spots = [[p.x - w / 2, p.y + r + 2], [p.x - w / 2, p.y - r - 2 - h],
         [p.x + r + 3, p.y - h / 2], [p.x - r - 3 - w, p.y - h / 2]];
@@ -319,7 +374,7 @@
       const extra = fact ? edgeExtra(fact) : "";
       const text = (fact ? predLabel(fact.p) : "according to") + (extra ? ` \u00b7 ${extra}` : "");
       ctx.font = `${level === 0 ? "600 " : ""}${epx}px ${FONT}`;
-      const w = ctx.measureText(text).width, h = epx + 2;
+      const w = textWidth(ctx, text), h = epx + 2;
       const off = h / 2 + 3;  // the text's centre line sits this far off the edge's line
       const nx = Math.sin(ang), ny = -Math.cos(ang);  // the normal pointing "up" the text
       let done = false;
@@ -560,6 +615,7 @@
   // Select a node, centre it (zoomed in at least to a readable scale) and show its facts.
   function choose(id, opts) {
     if (!byId.has(id)) return;
+    if (overview) reveal([id, ...neighbours(id).slice(0, 300).map((x) => x[0])]);
     if (shownNodes.has(id)) {
       network.selectNodes([id], true);
       const scale = opts && opts.zoom === false ? network.getScale() : Math.max(network.getScale(), 0.9);
@@ -611,6 +667,7 @@
     }
     const ids = new Set([state.pathFrom]);
     for (const s of steps) { ids.add(s.s); ids.add(s.o); }
+    reveal([...ids]);
     network.setSelection({ nodes: [...ids], edges: steps.map((s) => s.id) }, { highlightEdges: false });
     network.fit({ nodes: [...ids], animation: false });
     if (network.getScale() > 1.5) network.moveTo({ scale: 1.5 });
@@ -722,14 +779,19 @@
     const padT = Math.max((hi - lo) * 0.03, 30 * DAY);
     lo -= padT; hi += padT;
     const AXIS = 20, LANE = 9, TOP = 4;
+    // Above this many dated facts the strip shows how many stand in each pixel column
+    // (an aggregate), and marks only for the selected facts.
+    const DENSE = 3000;
+    const dense = dated.length > DENSE;
     let marks = [];
+    let laidOut = null;
     const api = { marks, draw, at: null, highlighted: () => [...state.selectedFacts].sort() };
     const X = (t, w) => 8 + ((t - lo) / (hi - lo)) * (w - 16);
     const T = (x, w) => lo + ((x - 8) / (w - 16)) * (hi - lo);
-    function layout(w) {
+    function layout(w, only) {
       const lanes = [];
       const maxLanes = Math.max(1, Math.floor((canvas.clientHeight - AXIS - TOP) / LANE));
-      marks = dated.slice().sort((a, b) => sortKey(a) - sortKey(b) || (a.id < b.id ? -1 : 1)).map((s) => {
+      marks = (only || dated).slice().sort((a, b) => sortKey(a) - sortKey(b) || (a.id < b.id ? -1 : 1)).map((s) => {
         const a = s.when.a !== null ? s.when.a : lo, b = s.when.b !== null ? s.when.b : hi;
         let x0 = X(a, w), x1 = X(b, w);
         if (x1 - x0 < 4) { const m = (x0 + x1) / 2; x0 = m - 2; x1 = m + 2; }
@@ -747,10 +809,29 @@
       if (canvas.width !== Math.round(w * ratio) || canvas.height !== Math.round(h * ratio)) {
         canvas.width = Math.round(w * ratio); canvas.height = Math.round(h * ratio);
       }
-      layout(w);
+      const sel = state.selectedFacts;
+      if (dense) layout(w, dated.filter((s) => sel.has(s.id)));
+      else if (w !== laidOut) { layout(w); laidOut = w; }  // marks depend on the width only
       const ctx = canvas.getContext("2d");
       ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
       ctx.clearRect(0, 0, w, h);
+      if (dense) {  // facts standing per pixel column, shown ones dark, the rest light
+        const all = new Float64Array(Math.ceil(w) + 1), on = new Float64Array(Math.ceil(w) + 1);
+        for (const s of dated) {
+          const a = s.when.a !== null ? s.when.a : lo, b = s.when.b !== null ? s.when.b : hi;
+          const x = Math.max(0, Math.min(Math.round(X((a + b) / 2, w)), all.length - 1));
+          all[x] += 1;
+          if (shownFacts.has(s.id)) on[x] += 1;
+        }
+        const top = Math.max(...all), room = h - AXIS - TOP;
+        for (let x = 0; x < all.length; x++) {
+          if (!all[x]) continue;
+          const hAll = Math.max(1, (room * Math.sqrt(all[x])) / Math.sqrt(top));
+          const hOn = on[x] ? Math.max(1, (room * Math.sqrt(on[x])) / Math.sqrt(top)) : 0;
+          ctx.fillStyle = "#d5dbe1"; ctx.fillRect(x, h - AXIS - hAll, 1, hAll);
+          ctx.fillStyle = "#5b6b7a"; ctx.fillRect(x, h - AXIS - hOn, 1, hOn);
+        }
+      }
       // Axis: years (months when the span is short).
       ctx.fillStyle = "#46525e"; ctx.strokeStyle = "#c9d3dc"; ctx.font = `11px ${FONT}`;
       ctx.textBaseline = "middle";
@@ -762,7 +843,6 @@
         ctx.beginPath(); ctx.moveTo(x, 0); ctx.lineTo(x, h - AXIS + 4); ctx.stroke();
         ctx.fillText(String(y), x + 2, h - AXIS / 2);
       }
-      const sel = state.selectedFacts;
       for (const m of marks) {
         const s = facts.get(m.id);
         const shown = shownFacts.has(m.id);
