@@ -7,6 +7,7 @@ file: and data: is refused and recorded, and asserts that none was made.
 from __future__ import annotations
 
 import os
+import shutil
 import textwrap
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -561,3 +562,45 @@ def test_big_graph_opens_on_an_overview_and_draws_on_demand(tmp_path: Path,
     assert f"e{n - 1}.party.e{(n - 1) // 2}.s{n - 1}-2" in _ids(page, "kgEdges")
     page.click("#overview button")
     assert len(_ids(page, "kgNodes")) == n and "Overview" not in page.inner_text("#count")
+
+
+def _click_edge(page: Any, edge: str) -> None:
+    """Zoom in on the middle of ``edge`` and click there."""
+    page.evaluate("""(id) => {
+      const e = kgEdges.get(id);
+      const a = kgNetwork.getPositions([e.from])[e.from], b = kgNetwork.getPositions([e.to])[e.to];
+      kgNetwork.moveTo({position: {x: (a.x + b.x) / 2, y: (a.y + b.y) / 2}, scale: 3});
+    }""", edge)
+    box = page.locator("#graph").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+def test_country_page_bundles_imported_deals(tmp_path: Path, data_copy: Path,
+                                             open_page: Opener) -> None:
+    from conftest import FIXTURES
+
+    shutil.copy(FIXTURES / "sipri-register.csv", tmp_path / "sipri.csv")
+    (tmp_path / "kg.toml").write_text('[imports]\nsipri = ["sipri.csv"]\n', encoding="utf-8")
+    result = run_kg("build", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    page = open_page(tmp_path / "out" / "countries" / "japan.html")
+    deals = page.evaluate("() => kgNodes.get().length")
+    links = page.evaluate("() => kgEdges.get().map(e => [e.id, e.label])")
+    bundle = "bundle:usa>japan"
+    assert [bundle, "3 deals · TIV 1432 · 2005\u20132019"] in links  # the register's 3 US deals
+    shown = _ids(page, "kgNodes")
+    registered = set(page.evaluate("""() => kgNetwork.body.data.nodes.get()
+      .filter(n => n.label.endsWith('United States → Japan')).map(n => n.id)"""))
+    assert len(registered) == 3 and not registered & shown  # inside the bundle
+    assert "sm3-sale-2018" in shown  # a curated deal (with facts of its own) stays drawn
+    _click_edge(page, bundle)
+    assert page.inner_text("#panel h2") == "United States → Japan: 3 deals"
+    assert "categories: anti-ballistic missile missile 3" in page.inner_text("#panel .context")
+    rows = page.eval_on_selector_all("#panel .fact", "els => els.map(e => e.textContent)")
+    assert rows[0].startswith("MIM-104 PAC-3 (2005): United States → Japan2005")
+    assert len(rows) == 3 and "amount TIV 900 · quantity 90" in rows[2]
+    page.click("text=Draw these 3 deals")
+    after = _ids(page, "kgNodes")
+    assert len(after) > len(shown) and bundle not in _ids(page, "kgEdges")
+    assert registered <= after
+    assert deals == len(shown)

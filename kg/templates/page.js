@@ -104,6 +104,62 @@
     quotedBy.get(link.from).push(...link.facts);
   }
 
+  // ---- arms transfers bundled per supplier -> recipient -----------------------------------
+  // A deal (an ArmsTransfer with one supplier and one recipient) whose pair of parties has
+  // two deals or more is drawn inside one link "N deals" between them, until expanded;
+  // nodes linked only through bundled deals (their weapons) wait with them.
+  const bundles = new Map();  // link id -> {from, to, deals: [deal id], supply: [fact]}
+  const dealOf = new Map();  // deal id -> link id
+  (function () {
+    const pairs = new Map();
+    for (const e of D.entities) {
+      if (e.group !== "ArmsTransfer") continue;
+      // Only bare deals (a register's rows): a deal with facts of its own (a value, a
+      // characteristic) is curated, and stays drawn.
+      if (valueFacts(e.id).length) continue;
+      const own = factsOf.get(e.id).filter((s) => s.s === e.id && isEdge(s));
+      const sup = own.filter((s) => s.p === "supplier"), rec = own.filter((s) => s.p === "recipient");
+      if (sup.length !== 1 || rec.length !== 1) continue;
+      const id = `bundle:${sup[0].o}>${rec[0].o}`;
+      if (!pairs.has(id)) pairs.set(id, { from: sup[0].o, to: rec[0].o, deals: [], supply: [] });
+      pairs.get(id).deals.push(e.id);
+      pairs.get(id).supply.push(sup[0]);
+    }
+    for (const [id, b] of pairs) {
+      if (b.deals.length < 2) continue;
+      bundles.set(id, b);
+      for (const d of b.deals) dealOf.set(d, id);
+    }
+  })();
+  const expanded = new Set();
+  let tucked = new Set();
+  function retuck() {
+    const deals = new Set([...dealOf].filter(([, b]) => !expanded.has(b)).map(([d]) => d));
+    tucked = new Set(deals);
+    for (const e of D.entities) {
+      const fs = factsOf.get(e.id);
+      if (!deals.has(e.id) && fs.length && fs.every((s) => deals.has(s.s) || deals.has(s.o))) tucked.add(e.id);
+    }
+  }
+  retuck();
+  function bundleInfo(b) {
+    const years = [], kinds = new Map();
+    let tiv = 0, priced = 0;
+    for (const s of b.supply) {
+      if (s.when) years.push(new Date(s.when.a).getUTCFullYear());
+      const amount = qual(s, "amount");
+      const m = amount && /^(-?[\d,.]+) TIV$/.exec(amount);
+      if (m) { tiv += Number(m[1].replace(/,/g, "")); priced += 1; }
+      const kind = byId.get(s.s).description || "unspecified";
+      kinds.set(kind, (kinds.get(kind) || 0) + 1);
+    }
+    years.sort((a, b) => a - b);
+    const span = years.length ? (years[0] === years[years.length - 1] ? `${years[0]}` : `${years[0]}\u2013${years[years.length - 1]}`) : "";
+    const label = [`${b.deals.length} deals`, priced ? `TIV ${Math.round(tiv * 10) / 10}` : "", span]
+      .filter((x) => x).join(" \u00b7 ");
+    return { label, tiv, priced, span, kinds: [...kinds].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1)) };
+  }
+
   // ---- overview of big graphs: the most connected nodes drawn first ----------------------
   const byDegree = D.entities.map((e) => e.id)
     .sort((a, b) => byId.get(b).degree - byId.get(a).degree || (a < b ? -1 : 1));
@@ -142,7 +198,7 @@
   }
   function recompute() {
     shownFacts = new Set(D.statements.filter(factOk).map((s) => s.id));
-    shownNodes = new Set(D.entities.filter((e) => state.classes.has(e.group) && (
+    shownNodes = new Set(D.entities.filter((e) => state.classes.has(e.group) && !tucked.has(e.id) && (
       factsOf.get(e.id).length === 0 || factsOf.get(e.id).some((s) => shownFacts.has(s.id))
     )).map((e) => e.id));
     for (const s of D.statements) {
@@ -165,8 +221,10 @@
       shownNodes.has(x.s) && shownNodes.has(x.o)).map((x) => x.id);
     const linkIds = [...quoted].filter(([, l]) => shownNodes.has(l.from) && shownNodes.has(l.to) &&
       l.facts.some((s) => shownFacts.has(s.id))).map(([id]) => id);
+    const bundleIds = [...bundles].filter(([id, b]) => !expanded.has(id) && shownNodes.has(b.from) &&
+      shownNodes.has(b.to) && b.supply.some((s) => factOk(s))).map(([id]) => id);
     applyHidden(nodes, hiddenNodes, nodes.getIds(), shownNodes);
-    applyHidden(edges, hiddenEdges, edges.getIds(), new Set(edgeIds.concat(linkIds)));
+    applyHidden(edges, hiddenEdges, edges.getIds(), new Set(edgeIds.concat(linkIds, bundleIds)));
     shownLinks = edgeIds.length;
     showCount();
     timeline.draw();
@@ -201,8 +259,11 @@
     color: { color: "#b39ccf", highlight: "#d62728", hover: "#7b4ea3" } });
   const both = (a, b) => drawnIds.has(a) && drawnIds.has(b);
   const nodes = new vis.DataSet(D.entities.filter((e) => drawnIds.has(e.id)).map(nodeOf));
+  const bundleEdge = ([id, b]) => ({ id, from: b.from, to: b.to, label: bundleInfo(b).label, arrows: "to",
+    width: Math.min(8, 1.5 + Math.log2(b.deals.length)), color: { color: "#d4589c", highlight: "#d62728", hover: "#a0306e" } });
   const edges = new vis.DataSet(D.statements.filter((s) => isEdge(s) && both(s.s, s.o)).map(edgeOf)
-    .concat([...quoted].filter(([, l]) => both(l.from, l.to)).map(quotedEdge)));
+    .concat([...quoted].filter(([, l]) => both(l.from, l.to)).map(quotedEdge))
+    .concat([...bundles].filter(([, b]) => both(b.from, b.to)).map(bundleEdge)));
   // Draws nodes of the overview not drawn yet, with their links to drawn nodes.
   // New items get their `hidden` from the filters' last result (no full recompute).
   function reveal(ids) {
@@ -346,18 +407,19 @@
     const want = [];
     const selFacts = new Set();
     for (const id of selected) for (const s of factsOf.get(id) || []) selFacts.add(s.id);
-    for (const id of network.getSelectedEdges()) selFacts.add(id);
+    const selEdges = new Set(network.getSelectedEdges());
+    for (const id of selEdges) selFacts.add(id);
     if (state.path) for (const s of state.path) selFacts.add(s.id);
     const bodyEdges = network.body.edges;
     const zoomed = scale >= EDGE_LABELS_AT;
     const candidates = zoomed ? Object.keys(bodyEdges) : [...selFacts, ...quotedIds(selected)]
-      .concat(state.hoverEdge ? [state.hoverEdge] : []);
+      .concat(state.hoverEdge ? [state.hoverEdge] : [], [...bundles.keys()]);
     for (const id of candidates) {
       const e = bodyEdges[id];
       if (!e || e.options.hidden || !e.connected || !e.from || !e.to) continue;
       const a = screen(e.from), b = screen(e.to);
       if (Math.max(a.x, b.x) < 0 || Math.min(a.x, b.x) > W || Math.max(a.y, b.y) < 0 || Math.min(a.y, b.y) > H) continue;
-      want.push([id === state.hoverEdge ? 0 : selFacts.has(id) ? 1 : 2, id, e]);
+      want.push([id === state.hoverEdge || selEdges.has(id) ? 0 : selFacts.has(id) ? 1 : 2, id, e]);
     }
     want.sort((x, y) => x[0] - y[0] || (x[1] < y[1] ? -1 : 1));
     const epx = Math.max(10, Math.min(13, Math.round(11 * Math.sqrt(scale))));
@@ -372,7 +434,8 @@
       if (ang > Math.PI / 2) ang -= Math.PI; else if (ang <= -Math.PI / 2) ang += Math.PI;
       const fact = facts.get(id);
       const extra = fact ? edgeExtra(fact) : "";
-      const text = (fact ? predLabel(fact.p) : "according to") + (extra ? ` \u00b7 ${extra}` : "");
+      const text = bundles.has(id) ? bundleInfo(bundles.get(id)).label :
+        (fact ? predLabel(fact.p) : "according to") + (extra ? ` \u00b7 ${extra}` : "");
       ctx.font = `${level === 0 ? "600 " : ""}${epx}px ${FONT}`;
       const w = textWidth(ctx, text), h = epx + 2;
       const off = h / 2 + 3;  // the text's centre line sits this far off the edge's line
@@ -528,7 +591,7 @@
   }
   const byDate = (a, b) => sortKey(a) - sortKey(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
   // groups: [[heading, facts, mode]]
-  function showGroups(title, groups, extra) {
+  function showGroups(title, groups, extra, ok) {
     panel.className = "";
     panel.scrollTop = 0;
     panel.replaceChildren(el("h2", title));
@@ -536,7 +599,7 @@
     const shownAll = [];
     let hidden = 0;
     for (const [heading, list, mode] of groups) {
-      const shown = list.filter((s) => shownFacts.has(s.id));
+      const shown = list.filter(ok || ((s) => shownFacts.has(s.id)));
       if (mode !== "path") shown.sort(byDate);  // a path keeps its order
       hidden += list.length - shown.length;
       if (!shown.length) continue;
@@ -548,7 +611,10 @@
       for (const s of shown) panel.append(factBox(s, mode));
       shownAll.push(...shown);
     }
-    if (hidden) panel.append(el("div", `${hidden} more fact(s) hidden by the filters`, "muted"));
+    if (hidden) {
+      panel.append(el("div", `${hidden} more fact(s) hidden by the filters` +
+        (bundles.size ? " or inside bundled deals" : ""), "muted"));
+    }
     panel.append(...sourceNotes(shownAll));
     window.kgPanelFacts = shownAll.map((s) => s.id);
   }
@@ -575,6 +641,21 @@
       button("Path from here", () => { state.pathFrom = id; state.pathTo = null; paintPath(null); updatePath(); }),
       button("Path to here", () => { state.pathTo = id; updatePath(); }));
     extra.push(acts);
+    const mine = [...bundles].filter(([bid, b]) => !expanded.has(bid) && (b.from === id || b.to === id));
+    if (mine.length) {
+      const box = el("div", null, "context");
+      box.append(el("div", "Arms transfers (bundled deals):"));
+      for (const [bid, b] of mine) {
+        const row = el("div");
+        row.dataset.bundle = bid;
+        const open = el("button", `${byId.get(b.from).label} \u2192 ${byId.get(b.to).label}`, "link");
+        open.type = "button";
+        open.addEventListener("click", () => showBundle(bid));
+        row.append(open, el("span", `: ${bundleInfo(b).label}`));
+        box.append(row);
+      }
+      extra.push(box);
+    }
     const groups = new Map();
     for (const s of factsOf.get(id)) {
       const out = s.s === id;
@@ -588,7 +669,32 @@
     state.selectedFacts = new Set(factsOf.get(id).map((s) => s.id));
     timeline.draw();
   }
+  function showBundle(id) {
+    const b = bundles.get(id), info = bundleInfo(b);
+    const extra = [];
+    const box = el("div", null, "context");
+    box.append(entityLink(b.from), el("span", " \u2192 "), entityLink(b.to));
+    box.append(el("div", info.label));
+    box.append(el("div", `categories: ${info.kinds.map(([k, n]) => `${k} ${n}`).join(", ")}`));
+    extra.push(box);
+    const acts = el("div", null, "actions");
+    acts.append(button(`Draw these ${b.deals.length} deals`, () => {
+      expanded.add(id); retuck(); recompute(); showEntity(b.to);
+    }));
+    extra.push(acts);
+    const groups = new Map();
+    for (const s of b.supply) {
+      const kind = byId.get(s.s).description || "unspecified";
+      if (!groups.has(kind)) groups.set(kind, [kind, [], "in"]);
+      groups.get(kind)[1].push(s);
+    }
+    showGroups(`${byId.get(b.from).label} \u2192 ${byId.get(b.to).label}: ${b.deals.length} deals`,
+      [...groups.keys()].sort().map((k) => groups.get(k)), extra, factOk);
+    state.selectedFacts = new Set(b.supply.map((s) => s.id));
+    timeline.draw();
+  }
   function showEdge(id) {
+    if (bundles.has(id)) { showBundle(id); return; }
     const s = facts.get(id);
     if (!s) {
       const l = quoted.get(id);
