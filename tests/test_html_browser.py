@@ -190,6 +190,7 @@ def test_click_on_node_shows_its_facts_and_sources(shipped: tuple[Path, Dataset]
     shot = ROOT / "docs" / "screenshot.png" if os.environ.get("KG_UPDATE_SCREENSHOT") \
         else tmp_path / "screenshot.png"
     shot.parent.mkdir(exist_ok=True)
+    page.wait_for_timeout(600)  # the click's 300 ms centring animation
     page.screenshot(path=str(shot))
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

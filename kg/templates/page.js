@@ -407,7 +407,9 @@
     const want = [];
     const selFacts = new Set();
     for (const id of selected) for (const s of factsOf.get(id) || []) selFacts.add(s.id);
-    const selEdges = new Set(network.getSelectedEdges());
+    // An edge selected on its own (clicked, or picked on the timeline) is always labelled;
+    // a selected node's edges are labelled where there is room.
+    const selEdges = new Set(selected.size ? [] : network.getSelectedEdges());
     for (const id of selEdges) selFacts.add(id);
     if (state.path) for (const s of state.path) selFacts.add(s.id);
     const bodyEdges = network.body.edges;
