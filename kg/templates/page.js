@@ -223,8 +223,10 @@
       l.facts.some((s) => shownFacts.has(s.id))).map(([id]) => id);
     const bundleIds = [...bundles].filter(([id, b]) => !expanded.has(id) && shownNodes.has(b.from) &&
       shownNodes.has(b.to) && b.supply.some((s) => factOk(s))).map(([id]) => id);
-    applyHidden(nodes, hiddenNodes, nodes.getIds(), shownNodes);
-    applyHidden(edges, hiddenEdges, edges.getIds(), new Set(edgeIds.concat(linkIds, bundleIds)));
+    batch(() => {
+      applyHidden(nodes, hiddenNodes, nodes.getIds(), shownNodes);
+      applyHidden(edges, hiddenEdges, edges.getIds(), new Set(edgeIds.concat(linkIds, bundleIds)));
+    });
     shownLinks = edgeIds.length;
     showCount();
     timeline.draw();
@@ -265,10 +267,22 @@
     .concat([...quoted].filter(([, l]) => both(l.from, l.to)).map(quotedEdge))
     .concat([...bundles].filter(([, b]) => both(b.from, b.to)).map(bundleEdge)));
   // Draws nodes of the overview not drawn yet, with their links to drawn nodes.
+  // vis redraws the whole network, synchronously, on every change to its data: changes
+  // made together are drawn once.
+  function batch(fn) {
+    network.body.emitter.emit("_blockRedraw");
+    try { fn(); } finally {
+      network.body.emitter.emit("_allowRedraw");
+      network.body.emitter.emit("_requestRedraw");
+    }
+  }
   // New items get their `hidden` from the filters' last result (no full recompute).
   function reveal(ids) {
     const fresh = [...new Set(ids)].filter((id) => byId.has(id) && !drawnIds.has(id));
     if (!fresh.length) return;
+    batch(() => revealNow(fresh));
+  }
+  function revealNow(fresh) {
     for (const id of fresh) drawnIds.add(id);
     const hide = (set, item, off) => { if (off) set.add(item.id); item.hidden = off; return item; };
     nodes.add(fresh.map((id) => hide(hiddenNodes, nodeOf(byId.get(id)), !shownNodes.has(id))));
@@ -893,6 +907,7 @@
     const dense = dated.length > DENSE;
     let marks = [];
     let laidOut = null;
+    let columns = null;  // the dense strip's counts, for one width and one set of facts shown
     const api = { marks, draw, at: null, highlighted: () => [...state.selectedFacts].sort() };
     const X = (t, w) => 8 + ((t - lo) / (hi - lo)) * (w - 16);
     const T = (x, w) => lo + ((x - 8) / (w - 16)) * (hi - lo);
@@ -924,13 +939,17 @@
       ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
       ctx.clearRect(0, 0, w, h);
       if (dense) {  // facts standing per pixel column, shown ones dark, the rest light
-        const all = new Float64Array(Math.ceil(w) + 1), on = new Float64Array(Math.ceil(w) + 1);
-        for (const s of dated) {
-          const a = s.when.a !== null ? s.when.a : lo, b = s.when.b !== null ? s.when.b : hi;
-          const x = Math.max(0, Math.min(Math.round(X((a + b) / 2, w)), all.length - 1));
-          all[x] += 1;
-          if (shownFacts.has(s.id)) on[x] += 1;
+        if (!columns || columns.w !== w || columns.facts !== shownFacts) {  // else as drawn last
+          const all = new Float64Array(Math.ceil(w) + 1), on = new Float64Array(Math.ceil(w) + 1);
+          for (const s of dated) {
+            const a = s.when.a !== null ? s.when.a : lo, b = s.when.b !== null ? s.when.b : hi;
+            const x = Math.max(0, Math.min(Math.round(X((a + b) / 2, w)), all.length - 1));
+            all[x] += 1;
+            if (shownFacts.has(s.id)) on[x] += 1;
+          }
+          columns = { w, facts: shownFacts, all, on };
         }
+        const { all, on } = columns;
         const top = Math.max(...all), room = h - AXIS - TOP;
         for (let x = 0; x < all.length; x++) {
           if (!all[x]) continue;
