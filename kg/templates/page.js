@@ -803,7 +803,14 @@
 
   // ---- search ---------------------------------------------------------------------------
   const index = D.entities.map((e) => [e.id, [e.label, ...e.aliases].map((t) => t.toLowerCase())]);
+  let lastSearch = [null, []];  // Enter after typing asks again for the same text
   function search(text) {
+    if (lastSearch[0] === text) return lastSearch[1];
+    const hits = searchNow(text);
+    lastSearch = [text, hits];
+    return hits;
+  }
+  function searchNow(text) {
     const q = text.trim().toLowerCase();
     if (!q) return [];
     const hits = [];
