@@ -605,3 +605,28 @@ def test_country_page_bundles_imported_deals(tmp_path: Path, data_copy: Path,
     assert len(after) > len(shown) and bundle not in _ids(page, "kgEdges")
     assert registered <= after
     assert deals == len(shown)
+
+
+def test_panel_shows_a_citation_passage_when_the_data_has_one(
+        shipped: tuple[Path, Dataset], tmp_path: Path, open_page: Opener) -> None:
+    """A citation row may carry a ``passage`` field (the cited paragraph): shown as text."""
+    import json
+
+    from kg.html import _script_json
+
+    out, _ = shipped
+    html = (out / "graph.html").read_text(encoding="utf-8")
+    start = html.index('<script type="application/json" id="kg-data">') + 45
+    end = html.index("</script>", start)
+    data = json.loads(html[start:end])
+    data["statements"]["citeFields"].append("passage")
+    for row in data["statements"]["rows"]:
+        for cite in row[-1]:
+            cite.append(f"<b>passage</b> of {cite[1]}")
+    page_file = tmp_path / "passage.html"
+    page_file.write_text(html[:start] + _script_json(data) + html[end:], encoding="utf-8")
+    page = open_page(page_file)
+    page.evaluate("() => kgChoose('japan', {animate: false})")
+    passages = page.eval_on_selector_all("#panel .passage", "els => els.map(e => e.textContent)")
+    assert "\u201c<b>passage</b> of para 10\u201d" in passages
+    assert page.evaluate("() => document.querySelectorAll('#panel b').length") == 0
