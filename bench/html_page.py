@@ -93,6 +93,17 @@ def browse(path: Path, count: int) -> dict[str, float]:
         page.press("#search", "Enter")
         page.wait_for_function("() => kgNetwork.getSelectedNodes().length === 1")
         search = time.perf_counter() - t
+        # The same search timed by the page's own clock, without Playwright's round trips:
+        # from the typed text's input event to the first frame drawn with the match selected.
+        in_page = page.evaluate("""(text) => new Promise((done) => {
+          kgNetwork.unselectAll();
+          const box = document.getElementById("search");
+          const t = performance.now();
+          box.value = text;
+          box.dispatchEvent(new Event("input"));
+          box.dispatchEvent(new KeyboardEvent("keydown", {key: "Enter"}));
+          kgNetwork.once("afterDrawing", () => done((performance.now() - t) / 1000));
+        })""", f"alias {count - 2}")
         filt = page.evaluate("""() => new Promise((done) => {
           const t = performance.now();
           const box = document.querySelector("#f-class input[value=Person]");
@@ -104,7 +115,7 @@ def browse(path: Path, count: int) -> dict[str, float]:
     assert not left, left
     return {"interactive": ready, "script start": marks["script"] / 1000,
             "network built": marks["network"] / 1000, "stabilised": marks["ready"] / 1000,
-            "search": search, "filter": filt}
+            "search": search, "search in page": in_page, "filter": filt}
 
 
 def main() -> None:

@@ -39,20 +39,42 @@ from kg.vocab import vocabulary
 if TYPE_CHECKING:
     from kg.pageparts import FilePage
 
-#: Top-level classes a node is drawn as: (class, colour, vis shape, legend glyph).
+#: Classes a node is drawn as, most specific first: (class, colour, vis shape, legend
+#: glyph). An entity is drawn as the first class here it is an instance of, so the legend
+#: tells missiles from radars and claims from plain entities; subclasses keep their
+#: family's shape.
 CLASS_STYLES = (
     ("Country", "#4e79a7", "dot", "\u25cf"),
-    ("Organization", "#f28e2b", "square", "\u25a0"),
+    ("GovernmentBody", "#f28e2b", "square", "\u25a0"),
+    ("MediaOrganization", "#ff9d3a", "square", "\u25a0"),
+    ("Company", "#c65d00", "square", "\u25a0"),
+    ("Organization", "#f5b06b", "square", "\u25a0"),
     ("Person", "#e15759", "triangle", "\u25b2"),
-    ("System", "#59a14f", "diamond", "\u25c6"),
+    ("Missile", "#2e7d32", "diamond", "\u25c6"),
+    ("WeaponSystem", "#59a14f", "diamond", "\u25c6"),
+    ("SensorSystem", "#17a2b8", "diamond", "\u25c6"),
+    ("Platform", "#8c6d31", "diamond", "\u25c6"),
+    ("InformationSystem", "#7b4ea3", "diamond", "\u25c6"),
+    ("System", "#8cc084", "diamond", "\u25c6"),
+    ("ArmsTransfer", "#d4589c", "star", "\u2605"),
     ("Agreement", "#b07aa1", "star", "\u2605"),
     ("Plan", "#edc948", "triangleDown", "\u25bc"),
+    ("MissileTest", "#b8b82a", "hexagon", "\u2b22"),
     ("Event", "#76b7b2", "hexagon", "\u2b22"),
+    ("Claim", "#6f6a8f", "dot", "\u25cf"),
     ("Place", "#9c755f", "dot", "\u25cf"),
     ("Entity", "#bab0ac", "dot", "\u25cf"),
 )
 #: Above this many nodes the page trades layout quality for speed.
 LARGE_GRAPH = 100
+#: Above this many nodes the page opens on an overview: only the ``OVERVIEW_NODES`` most
+#: connected nodes (and the links among them) are drawn at first; search, a click on a
+#: link in the panel, a focus or a path draws the nodes it reaches (and their links), and
+#: "draw all" draws everything. vis-network needs about a second per 2,000 nodes and
+#: 8,000 links to build and draw its network on a slow core, so a page of 20,000 nodes
+#: drawn whole takes 20 s before it answers; the overview answers within seconds.
+OVERVIEW_ABOVE = 3000
+OVERVIEW_NODES = 1500
 #: The page's statements travel as rows of these fields (see :func:`statement_records`),
 #: each citation as a row of ``CITATION_FIELDS``: at 100k facts a third less JSON to write
 #: and parse than one object per statement.
@@ -117,10 +139,13 @@ def _qualifiers(s: Statement, labels: dict[str, str]) -> list[list[str]]:
         out.append(["amount", _amount(q.amount)])
     if q.quantity:
         out.append(["quantity", f"{q.quantity.value} {q.quantity.unit or ''}".rstrip()])
+    # Entity-valued qualifiers carry the id too: the page links them (and draws an
+    # "according to" link for a source quoted only there).
     if q.location:
-        out.append(["location", labels.get(q.location, q.location)])
+        out.append(["location", labels.get(q.location, q.location), q.location])
     if q.according_to:
-        out.append(["according to", labels.get(q.according_to, q.according_to)])
+        out.append(["according to", labels.get(q.according_to, q.according_to),
+                    q.according_to])
     if q.note:
         out.append(["note", q.note])
     if s.note:
@@ -221,8 +246,12 @@ def vis_options(node_count: int) -> dict[str, object]:
     return {
         "autoResize": True,
         "layout": {"improvedLayout": not large, "randomSeed": 7},
-        "nodes": {"borderWidth": 1, "font": {"size": 14, "color": "#1d2733"}},
+        # The page draws labels itself (readable at any zoom, without overlaps): vis's
+        # own are never drawn (its threshold is above any on-screen font size).
+        "nodes": {"borderWidth": 1, "font": {"size": 14, "color": "#1d2733"},
+                  "scaling": {"label": {"drawThreshold": 100000}}},
         "edges": {"font": {"size": 10, "align": "middle", "color": "#4a5560"},
+                  "scaling": {"label": {"drawThreshold": 100000}},
                   "color": {"color": "#9aa5b1", "highlight": "#d62728", "hover": "#5b6b7a"},
                   "smooth": False if large else {"type": "dynamic"}, "width": 1},
         "physics": physics,
@@ -256,7 +285,8 @@ def page_data(data: Dataset, *, focus: str | None = None, hops: int = 1) -> dict
 
 
 def page_meta(node_count: int, *, focus: str | None, hops: int) -> dict[str, object]:
-    return {"focus": focus, "hops": hops, "large": node_count > LARGE_GRAPH}
+    return {"focus": focus, "hops": hops, "large": node_count > LARGE_GRAPH,
+            "overview": OVERVIEW_NODES if node_count > OVERVIEW_ABOVE else None}
 
 
 def page_classes() -> list[dict[str, str]]:

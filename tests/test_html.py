@@ -80,6 +80,16 @@ def test_page_data_nodes_edges_and_citations(data: Dataset) -> None:
     entities = {e["id"]: e for e in d["entities"]}  # type: ignore[attr-defined]
     assert entities.keys() == {e.id for e in data.entities}
     assert entities["japan"]["group"] == "Country" and entities["sam-greaves"]["group"] == "Person"
+    # Each entity is drawn as its most specific styled class, not its top-level family.
+    groups = {e.type: entities[e.id]["group"] for e in data.entities}
+    for kind in ("Missile", "SensorSystem", "Platform", "InformationSystem", "Claim",
+                 "GovernmentBody", "ArmsTransfer", "MissileTest"):
+        assert groups[kind] == kind
+    assert groups["Meeting"] == "Event" and groups["Talks"] == "Event"
+    according = next(s for s in statement_records(d)
+                     if any(q[0] == "according to" for q in s["q"]))  # type: ignore[union-attr]
+    source = next(q for q in according["q"] if q[0] == "according to")  # type: ignore[union-attr]
+    assert len(source) == 3 and source[2] in entities  # the id, for the page's link
     facts = sum(1 for s in data.statements if "japan" in (s.subject, s.object))
     assert entities["japan"]["degree"] == facts
     assert entities["japan"]["size"] > entities["russia"]["size"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import textwrap
 import zlib
 from collections.abc import Callable, Iterator
@@ -74,7 +75,7 @@ def shipped(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Dataset]:
 @pytest.fixture
 def open_page(browser: Any) -> Iterator[Opener]:
     """Open a page offline; fail the test if the page asked for anything off file:/data:."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
     left: list[str] = []
     errors: list[str] = []
 
@@ -102,7 +103,9 @@ def open_page(browser: Any) -> Iterator[Opener]:
 
 
 def _ids(page: Any, view: str) -> set[str]:
-    return set(page.evaluate(f"() => window.{view}.getIds()"))
+    """The ids shown; for edges, the facts' (not the drawn "according to" links)."""
+    ids = set(page.evaluate(f"() => window.{view}.getIds()"))
+    return {i for i in ids if not i.startswith("according:")}
 
 
 def _click_node(page: Any, node: str) -> None:
@@ -129,10 +132,27 @@ def test_page_loads_offline_and_draws_every_node(shipped: tuple[Path, Dataset],
     assert page.evaluate("() => kgNetwork.body.nodeIndices.length") == len(data.entities)
     assert _ids(page, "kgNodes") == {e.id for e in data.entities}
     assert _ids(page, "kgEdges") == _edge_ids(data)
-    assert page.evaluate("() => kgNetwork.body.edgeIndices.length") == len(_edge_ids(data))
-    legend = page.inner_text("#f-class")
+    # A source quoted only through "according to" gets a dashed link to what it is quoted on.
+    according = {f"according:{s.qualifiers.according_to}>{s.subject}" for s in data.statements
+                 if s.qualifiers.according_to and s.qualifiers.according_to != s.subject}
+    assert "according:yomiuri-shimbun>aegis-info-exchange-system" in according
+    drawn = set(page.evaluate("() => kgEdges.getIds()"))
+    assert {i for i in drawn if i.startswith("according:")} == according
+    assert page.evaluate("() => kgNetwork.body.edgeIndices.length") \
+        == len(_edge_ids(data)) + len(according)
     countries = sum(1 for e in data.entities if e.type == "Country")
-    assert f"Country ({countries})" in legend
+    assert f"Country ({countries})" in page.text_content("#f-class")
+    # The legend: the classes the data uses, subclasses told apart, with counts.
+    legend = page.eval_on_selector_all("#legend .item", "els => els.map(e => e.textContent)")
+    types = {e.type for e in data.entities}
+    for name in ("Missile", "SensorSystem", "Platform", "InformationSystem", "Claim"):
+        assert name in types
+        count = sum(1 for e in data.entities if e.type == name)
+        assert any(item.endswith(f"{name} {count}") for item in legend), (name, legend)
+    assert not any(item[1:].startswith("System ") for item in legend)  # no lumping
+    predicates = page.eval_on_selector_all("#legend .preds div",
+                                           "els => els.map(e => e.dataset.predicate)")
+    assert sorted(predicates) == sorted({s.predicate for s in data.statements})
 
 
 def test_click_on_node_shows_its_facts_and_sources(shipped: tuple[Path, Dataset],
@@ -150,7 +170,26 @@ def test_click_on_node_shows_its_facts_and_sources(shipped: tuple[Path, Dataset]
     panel = page.inner_text("#panel")
     for source in set(cited):
         assert titles[source] in panel
-    assert "reliability " in panel and "at para" in panel and "attribution:" in panel
+    assert "reliability C" in panel and "reliability F" in panel
+    # One line per citation: source short name, reliability+credibility, locator, attribution.
+    lines = page.eval_on_selector_all("#panel .cite", "els => els.map(e => e.textContent)")
+    assert "Islam Times 2023 C2 · para 10 · other-outlet" in lines
+    assert "us-sm3-japan-2018 F2 · para 5 · first-hand" in lines
+    # Facts grouped by predicate, each group sorted by date; the source's note once.
+    heads = page.eval_on_selector_all("#panel h3", "els => els.map(e => e.textContent)")
+    assert heads[:2] == ["→ allied with (1)", "→ operates (3)"] and heads[-1] == "Sources"
+    assert "← recipient (1)" in heads and heads.index("← recipient (1)") > heads.index(
+        "→ plans to acquire (1)")
+    notes = {src.id: src.note for src in data.sources}
+    assert page.eval_on_selector_all(
+        "#panel details.source", "els => els.map(e => e.dataset.source)") == sorted(set(cited))
+    html = page.inner_html("#panel")
+    for source in set(cited):
+        assert html.count(str(notes[source])[:60]) == 1
+    whens = page.eval_on_selector_all(
+        "#panel h3 ~ .fact", "els => els.map(e => e.querySelector('.when')?.textContent)")
+    assert whens  # some facts are dated
+    page.wait_for_timeout(600)  # the click's 300 ms centring animation
     _screenshot(page, tmp_path)
 
 
@@ -223,15 +262,17 @@ def test_filters_hide_classes_and_predicates(shipped: tuple[Path, Dataset],
     out, data = shipped
     page = open_page(out / "graph.html")
     people = {e.id for e in data.entities if e.type == "Person"}
+    page.locator("#filters summary", has_text="Classes").click()
     page.check("#f-class input[value=Person]")  # already on: a no-op
     page.uncheck("#f-class input[value=Person]")
     assert _ids(page, "kgNodes") == {e.id for e in data.entities} - people
     edges = page.evaluate("() => kgEdges.get()")
     assert edges and all(e["from"] not in people and e["to"] not in people for e in edges)
     page.check("#f-class input[value=Person]")
-    page.locator("summary", has_text="Predicates").click()
+    page.locator("#filters summary", has_text="Predicates").click()
     page.uncheck("#f-predicate input[value=leader-of]")
-    labels = {e["label"] for e in page.evaluate("() => kgEdges.get()")}
+    labels = {e["label"] for e in page.evaluate("() => kgEdges.get()")
+              if not e["id"].startswith("according:")}
     assert "leader of" not in labels and "party" in labels
     involved = {x for s in data.statements for x in (s.subject, s.object)}
     others = {x for s in data.statements if s.predicate != "leader-of"
@@ -243,14 +284,14 @@ def test_filters_hide_classes_and_predicates(shipped: tuple[Path, Dataset],
 def test_source_and_reliability_filters(shipped: tuple[Path, Dataset], open_page: Opener) -> None:
     out, data = shipped
     page = open_page(out / "graph.html")
-    page.locator("summary", has_text="Sources").click()
+    page.locator("#filters summary", has_text="Sources").click()
     page.uncheck("#f-source input[value=jp-kr-radar-2023]")
     facts = load_page_facts(data)
     kept = {k for k, s in zip(facts, data.statements, strict=True) if s.object
             and any(c.source != "jp-kr-radar-2023" for c in s.citations)}
     assert _ids(page, "kgEdges") == kept and kept
     page.check("#f-source input[value=jp-kr-radar-2023]")
-    page.locator("summary", has_text="Source reliability").click()
+    page.locator("#filters summary", has_text="Source reliability").click()
     grade = {src.id: src.reliability for src in data.sources}
     page.uncheck("#f-reliability input[value=C]")
     kept = {k for k, s in zip(facts, data.statements, strict=True) if s.object
@@ -318,8 +359,37 @@ def test_focus_on_neighbourhood_and_path(shipped: tuple[Path, Dataset],
     label = {e.id: e.label for e in data.entities}
     assert page.inner_text("#panel h2") == f"Path: {label[start]} → {label[end]}"
     assert page.eval_on_selector_all("#panel .fact", "els => els.length") == steps
-    red = page.evaluate("() => kgEdges.get().filter(e => e.width === 4).length")
-    assert red == steps
+    red = page.evaluate("() => kgEdges.get().filter(e => e.width === 4).map(e => e.id)")
+    assert len(red) == steps
+    path = page.evaluate("() => kgPanelFacts")
+    assert len(path) == steps and set(path) == set(red)  # in path order, from start to end
+    _assert_fitted(page, {x for k in path for x in load_page_facts(data)[k] if x})
+    # A second path clears the first: highlight, selection and the search typed before.
+    page.fill("#search", "dprk")
+    page.evaluate("() => kgChoose('hawaii')")
+    page.click("text=Path from here")
+    page.evaluate("() => kgChoose('tokyo')")
+    page.click("text=Path to here")
+    second = page.evaluate("() => kgPanelFacts")
+    assert set(page.evaluate("() => kgEdges.get().filter(e => e.width === 4).map(e => e.id)")) \
+        == set(second) and set(path) - set(second)
+    ends = {x for k in second for x in load_page_facts(data)[k] if x}
+    assert set(page.evaluate("() => kgNetwork.getSelectedNodes()")) == ends
+    assert page.input_value("#search") == "" and page.inner_text("#matches") == ""
+    _assert_fitted(page, ends)
+    assert [load_page_facts(data)[second[0]][0], load_page_facts(data)[second[-1]][1]] \
+        == ["hawaii", "tokyo"] or "hawaii" in load_page_facts(data)[second[0]]
+
+
+def _dom(page: Any, node: str) -> dict[str, float]:
+    return page.evaluate("(id) => kgNetwork.canvasToDOM(kgNetwork.getPositions([id])[id])", node)
+
+
+def _assert_fitted(page: Any, ids: set[str]) -> None:
+    box = page.locator("#graph").bounding_box()
+    for node in ids:
+        p = _dom(page, node)
+        assert 0 <= p["x"] <= box["width"] and 0 <= p["y"] <= box["height"], (node, p)
 
 
 def test_focus_page_from_the_cli(tmp_path: Path, open_page: Opener) -> None:
@@ -332,6 +402,52 @@ def test_focus_page_from_the_cli(tmp_path: Path, open_page: Opener) -> None:
     assert _ids(page, "kgNodes") == {e.id for e in neighbourhood(data, "japan", hops=1).entities}
     assert page.evaluate("() => kgNetwork.getSelectedNodes()") == ["japan"]
     assert page.inner_text("#panel h2") == "Japan"
+    # Labels do not overlap, and Japan's comes first, on its plate, over its edges.
+    labels = _labels(page)
+    assert labels[0]["id"] == "japan" and labels[0]["text"] == "Japan"
+    for i, a in enumerate(labels):
+        assert not [b for b in labels[i + 1:] if _overlap(a, b)], a
+
+
+def test_click_centres_and_selects(shipped: tuple[Path, Dataset], open_page: Opener) -> None:
+    out, _ = shipped
+    page = open_page(out / "graph.html")
+    _click_node(page, "north-korea")
+    page.wait_for_timeout(700)  # the 300 ms animation
+    assert page.evaluate("() => kgNetwork.getSelectedNodes()") == ["north-korea"]
+    assert page.inner_text("#panel h2") == "North Korea"
+    box = page.locator("#graph").bounding_box()
+    p = _dom(page, "north-korea")
+    assert abs(p["x"] - box["width"] / 2) < 3 and abs(p["y"] - box["height"] / 2) < 3
+    assert page.evaluate("() => kgNetwork.getScale()") >= 0.9
+
+
+def test_panel_scrolls_alone_and_edges_show_their_deal(shipped: tuple[Path, Dataset],
+                                                      open_page: Opener) -> None:
+    out, _ = shipped
+    page = open_page(out / "graph.html")
+    page.evaluate("() => kgChoose('japan', {animate: false})")
+    search_y = page.locator("#search").bounding_box()["y"]
+    assert page.evaluate("() => { const p = document.getElementById('panel');"
+                         " return p.scrollHeight > p.clientHeight; }")
+    page.evaluate("() => { document.getElementById('panel').scrollTop = 100000; }")
+    assert page.evaluate("() => document.getElementById('panel').scrollTop") > 0
+    assert page.locator("#search").bounding_box()["y"] == search_y
+    assert page.locator("#filters").is_visible()
+    assert page.evaluate("() => document.scrollingElement.scrollTop") == 0
+    # The sale's supplier edge: its panel shows the deal's value, date and status.
+    edge = "sm3-sale-2018.supplier.usa"
+    page.evaluate("""(id) => {
+      const e = kgEdges.get(id);
+      const a = kgNetwork.getPositions([e.from])[e.from], b = kgNetwork.getPositions([e.to])[e.to];
+      kgNetwork.moveTo({position: {x: (a.x + b.x) / 2, y: (a.y + b.y) / 2}, scale: 2});
+    }""", edge)
+    box = page.locator("#graph").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    assert page.inner_text("#panel h2") == "supplier"
+    assert page.evaluate("() => kgPanelFacts") == [edge]
+    context = page.inner_text("#panel .context")
+    assert "2018 US sale of SM-3" in context and "USD 133.3M · 2018-01 · approved" in context
 
 
 def test_hostile_text_is_shown_literally_and_runs_nothing(tmp_path: Path,
@@ -353,3 +469,208 @@ def test_hostile_text_is_shown_literally_and_runs_nothing(tmp_path: Path,
     assert page.evaluate("() => document.querySelectorAll('img, svg, i, a').length") == 0
     assert page.evaluate("() => document.scripts.length") == 3  # the page's own
     assert page.evaluate("() => kgNodes.get('evil').label").startswith("<img src=x")
+
+
+def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    return a["x"] < b["x"] + b["w"] and b["x"] < a["x"] + a["w"] and \
+        a["y"] < b["y"] + b["h"] and b["y"] < a["y"] + a["h"]
+
+
+def _labels(page: Any, kind: str | None = None) -> list[dict[str, Any]]:
+    """The labels of one freshly drawn frame (``kind``: only "node" or "edge" ones)."""
+    page.evaluate("() => new Promise(r => { kgNetwork.once('afterDrawing', r); "
+                  "kgNetwork.redraw(); })")
+    return [x for x in page.evaluate("() => window.kgLabels") if kind in (None, x["kind"])]
+
+
+def test_first_view_labels_are_readable_by_degree(shipped: tuple[Path, Dataset],
+                                                  open_page: Opener) -> None:
+    out, data = shipped
+    page = open_page(out / "graph.html")  # a 1600x1000 window
+    nodes = _labels(page, "node")
+    by_id = {x["id"]: x for x in nodes}
+    degree = {e.id: 0 for e in data.entities}
+    for s in data.statements:
+        degree[s.subject] += 1
+        if s.object:
+            degree[s.object] += 1
+    hubs = sorted(degree, key=lambda i: (-degree[i], i))[:8]
+    assert set(hubs) <= set(by_id), [h for h in hubs if h not in by_id]
+    assert all(x["px"] >= 10 for x in nodes)
+    label = {e.id: e.label for e in data.entities}
+    assert by_id["japan"]["text"] == "Japan"
+    assert all(x["text"] == label[x["id"]] or x["text"].endswith("…") for x in nodes)
+    for i, a in enumerate(nodes):  # none of the labels drawn overlap
+        assert not any(_overlap(a, b) for b in nodes[i + 1:]), a
+    assert _labels(page, "edge") == []  # edge labels wait for a hover, selection or zoom
+    # A node left unlabelled at first is labelled once zoomed in on.
+    quiet = next(i for i in sorted(degree, key=lambda i: (degree[i], i)) if i not in by_id)
+    page.evaluate("(id) => kgNetwork.focus(id, {scale: 2.5, animation: false})", quiet)
+    assert quiet in {x["id"] for x in _labels(page, "node")}
+
+
+def test_edge_labels_sit_beside_their_line(shipped: tuple[Path, Dataset],
+                                           open_page: Opener) -> None:
+    out, data = shipped
+    page = open_page(out / "graph.html")
+    page.evaluate("() => kgChoose('japan', {animate: false})")
+    both = _labels(page)
+    edges = [x for x in both if x["kind"] == "edge"]
+    mine = {x["id"] for x in edges}
+    japan = {k for k, (s, o) in load_page_facts(data).items() if o and "japan" in (s, o)}
+    assert mine and mine <= japan | {i for i in mine if i.startswith("according:")}
+    assert len(mine & japan) >= len(japan) // 2  # most fit; the rest would overlap
+    for a in edges:
+        x0, y0, x1, y1 = a["line"]
+        # Distance from the text's centre to its edge's line: more than half its height.
+        gap = abs((x1 - x0) * (y0 - a["cy"]) - (x0 - a["cx"]) * (y1 - y0)) / \
+            ((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5
+        assert gap >= a["th"] / 2, a
+        assert not any(_overlap(a, b) for b in both if b is not a), a
+    texts = {x["id"]: x["text"] for x in edges}
+    assert texts.get("sm3-sale-2018.recipient.japan") == "recipient · USD 133.3M"
+    # Zoomed in, every edge on screen may carry its label.
+    page.evaluate("() => { kgNetwork.unselectAll(); kgNetwork.moveTo({scale: 1.6}); }")
+    assert len(_labels(page, "edge")) > 0
+
+
+def test_timeline_shows_dated_facts_linked_with_graph_and_as_of(
+        shipped: tuple[Path, Dataset], open_page: Opener) -> None:
+    out, data = shipped
+    page = open_page(out / "graph.html")
+    marks = {m["id"]: m for m in page.evaluate("() => kgTimeline.marks")}
+    keys = list(load_page_facts(data))
+    dated = {k: s for k, s in zip(keys, data.statements, strict=True)
+             if s.qualifiers.date or s.qualifiers.start or s.qualifiers.end}
+    assert set(marks) == set(dated) and len(marks) > 20
+    for k, s in dated.items():
+        q = s.qualifiers
+        want = "range" if q.start or q.end else parse_date(q.date or "").precision.value
+        assert marks[k]["precision"] == want, (k, marks[k])
+    widths = {}
+    for m in marks.values():
+        widths.setdefault(m["precision"], []).append(m["x1"] - m["x0"])
+    assert max(widths["day"]) <= 4 < min(widths["fiscal-year"])
+    assert max(widths["month"]) < min(widths["year"]) < min(widths["fiscal-year"])
+    # graph -> timeline: a selected node's facts are highlighted there.
+    page.evaluate("() => kgChoose('japan', {animate: false})")
+    japan = {k for k, (s, o) in load_page_facts(data).items() if "japan" in (s, o)}
+    assert set(page.evaluate("() => kgTimeline.highlighted()")) == japan
+    # timeline -> graph: a click on a mark selects that fact's edge and shows it.
+    edge = next(k for k in sorted(marks) if load_page_facts(data)[k][1])
+    m = marks[edge]
+    box = page.locator("#tl-canvas").bounding_box()
+    page.mouse.click(box["x"] + (m["x0"] + m["x1"]) / 2, box["y"] + m["y"] + 3)
+    assert page.evaluate("() => kgPanelFacts") == [edge]
+    assert page.evaluate("() => kgNetwork.getSelectedEdges()") == [edge]
+    # Scrubbing the axis sets "as of": the graph and the date box follow.
+    x = (marks[edge]["x0"] + marks[edge]["x1"]) / 2
+    page.mouse.click(box["x"] + x, box["y"] + box["height"] - 6)
+    day = page.input_value("#asof")
+    assert day and f"as of {day}" in page.inner_text("#count")
+    assert page.evaluate("() => kgTimeline.at") is not None
+    later = {k for k, s in zip(keys, data.statements, strict=True) if s.object
+             and (_since(data, s) or date.min) > date.fromisoformat(day)}
+    assert later and not later & _ids(page, "kgEdges")
+
+
+def test_big_graph_opens_on_an_overview_and_draws_on_demand(tmp_path: Path,
+                                                           open_page: Opener) -> None:
+    from kg.errors import Loc
+    from kg.html import OVERVIEW_ABOVE, OVERVIEW_NODES, render_page
+    from kg.model import Citation, Entity, Source, Statement
+
+    loc = Loc("big.yaml", 1, 1)
+    n = OVERVIEW_ABOVE + 200
+    entities = tuple(Entity(f"e{i}", "Country", f"Entity {i}", loc) for i in range(n))
+    # Node i links to i // 2 and i // 3: low ids are the hubs.
+    statements = tuple(Statement(f"e{i}", "party", loc, object=f"e{i // k}", id=f"s{i}-{k}",
+                                 citations=(Citation("src", loc, locator="para 1"),))
+                       for i in range(1, n) for k in (2, 3) if i // k != i)
+    data = Dataset(sources=(Source("src", "A source", loc),), entities=entities,
+                   statements=statements)
+    path = tmp_path / "big.html"
+    path.write_text(render_page(data), encoding="utf-8")
+    page = open_page(path)
+    drawn = _ids(page, "kgNodes")
+    assert len(drawn) == OVERVIEW_NODES and {"e1", "e2", "e3"} <= drawn
+    assert f"Overview: {OVERVIEW_NODES} of them drawn" in page.inner_text("#count")
+    assert f"{n} of {n} nodes" in page.inner_text("#count")
+    quiet = f"e{n - 1}"
+    assert quiet not in drawn
+    page.fill("#search", f"Entity {n - 1}")
+    page.press("#search", "Enter")
+    assert page.evaluate("() => kgNetwork.getSelectedNodes()") == [quiet]
+    assert page.inner_text("#panel h2") == f"Entity {n - 1}"
+    now = _ids(page, "kgNodes")
+    assert {quiet, f"e{(n - 1) // 2}", f"e{(n - 1) // 3}"} <= now  # it and its neighbours
+    assert f"e{n - 1}.party.e{(n - 1) // 2}.s{n - 1}-2" in _ids(page, "kgEdges")
+    page.click("#overview button")
+    assert len(_ids(page, "kgNodes")) == n and "Overview" not in page.inner_text("#count")
+
+
+def _click_edge(page: Any, edge: str) -> None:
+    """Zoom in on the middle of ``edge`` and click there."""
+    page.evaluate("""(id) => {
+      const e = kgEdges.get(id);
+      const a = kgNetwork.getPositions([e.from])[e.from], b = kgNetwork.getPositions([e.to])[e.to];
+      kgNetwork.moveTo({position: {x: (a.x + b.x) / 2, y: (a.y + b.y) / 2}, scale: 3});
+    }""", edge)
+    box = page.locator("#graph").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+def test_country_page_bundles_imported_deals(tmp_path: Path, data_copy: Path,
+                                             open_page: Opener) -> None:
+    from conftest import FIXTURES
+
+    shutil.copy(FIXTURES / "sipri-register.csv", tmp_path / "sipri.csv")
+    (tmp_path / "kg.toml").write_text('[imports]\nsipri = ["sipri.csv"]\n', encoding="utf-8")
+    result = run_kg("build", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    page = open_page(tmp_path / "out" / "countries" / "japan.html")
+    deals = page.evaluate("() => kgNodes.get().length")
+    links = page.evaluate("() => kgEdges.get().map(e => [e.id, e.label])")
+    bundle = "bundle:usa>japan"
+    assert [bundle, "3 deals · TIV 1432 · 2005\u20132019"] in links  # the register's 3 US deals
+    shown = _ids(page, "kgNodes")
+    registered = set(page.evaluate("""() => kgNetwork.body.data.nodes.get()
+      .filter(n => n.label.endsWith('United States → Japan')).map(n => n.id)"""))
+    assert len(registered) == 3 and not registered & shown  # inside the bundle
+    assert "sm3-sale-2018" in shown  # a curated deal (with facts of its own) stays drawn
+    _click_edge(page, bundle)
+    assert page.inner_text("#panel h2") == "United States → Japan: 3 deals"
+    assert "categories: anti-ballistic missile missile 3" in page.inner_text("#panel .context")
+    rows = page.eval_on_selector_all("#panel .fact", "els => els.map(e => e.textContent)")
+    assert rows[0].startswith("MIM-104 PAC-3 (2005): United States → Japan2005")
+    assert len(rows) == 3 and "amount TIV 900 · quantity 90" in rows[2]
+    page.click("text=Draw these 3 deals")
+    after = _ids(page, "kgNodes")
+    assert len(after) > len(shown) and bundle not in _ids(page, "kgEdges")
+    assert registered <= after
+    assert deals == len(shown)
+
+
+def test_panel_shows_a_citation_passage_when_the_data_has_one(
+        shipped: tuple[Path, Dataset], tmp_path: Path, open_page: Opener) -> None:
+    """A citation row may carry a ``passage`` field (the cited paragraph): shown as text."""
+    import json
+
+    from kg.html import _script_json
+
+    out, _ = shipped
+    html = (out / "graph.html").read_text(encoding="utf-8")
+    start = html.index('<script type="application/json" id="kg-data">') + 45
+    end = html.index("</script>", start)
+    data = json.loads(html[start:end])
+    data["statements"]["citeFields"].append("passage")
+    for row in data["statements"]["rows"]:
+        for cite in row[-1]:
+            cite.append(f"<b>passage</b> of {cite[1]}")
+    page_file = tmp_path / "passage.html"
+    page_file.write_text(html[:start] + _script_json(data) + html[end:], encoding="utf-8")
+    page = open_page(page_file)
+    page.evaluate("() => kgChoose('japan', {animate: false})")
+    passages = page.eval_on_selector_all("#panel .passage", "els => els.map(e => e.textContent)")
+    assert "\u201c<b>passage</b> of para 10\u201d" in passages
+    assert page.evaluate("() => document.querySelectorAll('#panel b').length") == 0

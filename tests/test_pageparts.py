@@ -114,7 +114,7 @@ def test_hostile_text_is_escaped_identically(shipped: Dataset) -> None:
                    sources=(replace(src, title=HOSTILE, note=HOSTILE), *srcs))
     got = _assert_same(data)
     assert "</" not in got and "\u2028" not in got and "&" not in got and "<b>" not in got
-    assert json.loads(got)["statements"]["rows"][0][5][0] == ["location", HOSTILE]
+    assert json.loads(got)["statements"]["rows"][0][5][0] == ["location", HOSTILE, "usa"]
 
 
 def test_interleaved_files_keep_statement_order(shipped: Dataset) -> None:

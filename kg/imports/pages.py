@@ -9,6 +9,7 @@ page is drawn by :func:`kg.html.render_page` from records built here.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 from pathlib import Path
 
 from rdflib import URIRef
@@ -16,7 +17,7 @@ from rdflib import URIRef
 from kg.errors import Loc
 from kg.html import render_page
 from kg.imports.sipri_graph import SIPRI, SipriImport, Transfer
-from kg.model import Citation, Dataset, Entity, Source, Statement
+from kg.model import Amount, Citation, Dataset, Entity, Qualifiers, Quantity, Source, Statement
 from kg.vocab import KGR
 
 _LOC = Loc("<import>")
@@ -44,9 +45,18 @@ def _records(transfers: Iterable[Transfer], imp: SipriImport,
         d = t.deal
         deal = _ident(t.iri)
         year = f" ({d.order_year})" if d.order_year else ""
-        entities[deal] = Entity(deal, "ArmsTransfer", f"{d.designation}{year}", _LOC,
-                                description=d.description or None)
+        # The label says what, when and who; the page bundles deals per supplier and
+        # recipient, reading the year, the TIV and the number ordered off the supplier
+        # fact's qualifiers (the TIV as an amount in "TIV", SIPRI's millions).
+        entities[deal] = Entity(deal, "ArmsTransfer",
+                                f"{d.designation}{year}: {d.supplier} \u2192 {d.recipient}",
+                                _LOC, description=d.description or None)
         cite = (Citation(source, _LOC, locator=d.lines),)
+        when = str(d.order_year) if d.order_year else None
+        terms = Qualifiers(
+            date=when,
+            amount=Amount(d.tiv_total, "TIV") if d.tiv_total is not None else None,
+            quantity=Quantity(Decimal(d.number_ordered)) if d.number_ordered else None)
         for predicate, iri, kind, label in (("supplier", t.supplier, "Agent", d.supplier),
                                             ("recipient", t.recipient, "Agent", d.recipient),
                                             ("concerns", t.weapon, "WeaponSystem",
@@ -54,7 +64,9 @@ def _records(transfers: Iterable[Transfer], imp: SipriImport,
             ident = _ident(iri)
             if ident not in known:
                 entities.setdefault(ident, Entity(ident, kind, label, _LOC))
-            statements.append(Statement(deal, predicate, _LOC, object=ident, citations=cite))
+            statements.append(Statement(
+                deal, predicate, _LOC, object=ident, citations=cite,
+                qualifiers=terms if predicate == "supplier" else Qualifiers(date=when)))
     return list(entities.values()), statements
 
 
