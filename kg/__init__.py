@@ -20,13 +20,13 @@ from kg.errors import (
     StoreError,
 )
 from kg.export import serialize, write_all
-from kg.html import render_page
 from kg.imports.project import import_sipri
 from kg.load import load
 from kg.netexport import export_network
 from kg.network import central, communities, neighbors, paths, to_networkx
 from kg.query import QueryResult, Session, format_result, query, session
 from kg.rdf import to_graph
+from kg.render import render_page
 from kg.stats import Stats, format_stats, stats
 
 __all__ = [

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from kg import datafiles, export, html, rebuild
+from kg import datafiles, export, rebuild, render
 from kg.datafiles import DataFile
 from kg.errors import DataError, Issue, OutputError, sort_issues
 from kg.fork import ChildFailed, both
@@ -245,11 +245,11 @@ def _pages(files: list[DataFile], out: Path, *, html_page: bool, focus: Sequence
     """The HTML page (from the files' parts: kg.pageparts) and the focus pages."""
     pages: dict[Path, str | Callable[[], str]] = {}
     if html_page:
-        pages[out / "graph.html"] = lambda: html.render_page_parts(
+        pages[out / "graph.html"] = lambda: render.render_page_parts(
             *datafiles.page_parts(files), cache_dir=cache_dir)
     if focus:
         data = datafiles.dataset(files)
         for name in focus:
-            eid, page = html.render_focus_page(data, name, hops=hops)
+            eid, page = render.render_focus_page(data, name, hops=hops)
             pages[out / f"focus-{eid}.html"] = page
     return pages

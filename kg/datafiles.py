@@ -173,7 +173,7 @@ def _cached(f: DataFile, kind: str, context: str, kind_type: type[T],
 
 def page_parts(files: Sequence[DataFile]) -> tuple[list[Entity], list[Source],
                                                    list[tuple[FilePage, str]]]:
-    """The entities, sources and per-file parts :func:`kg.html.render_page_parts` writes
+    """The entities, sources and per-file parts :func:`kg.render.render_page_parts` writes
     the page of the files from; a file's rows come from the cache when neither it nor
     the labels and source dates they show changed."""
     entities = [e for f in files for e in f.summary.check.entities]

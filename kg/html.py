@@ -5,10 +5,10 @@ pyvis's own templates load scripts and styles from CDNs even in its "local" and
 the vis-network bundle that ships inside the pyvis package. Page data is plain dicts
 (pyvis's ``add_edge`` is quadratic) travelling as escaped JSON, written from per-file
 parts by :mod:`kg.pageparts` (so a rebuild reuses unchanged files' parts), the same bytes
-as :func:`page_data`, the one-pass reference. The page puts every label, alias, note and
-title on screen with ``textContent``, never as HTML, and a Content-Security-Policy allows
-only the page's own two scripts (by hash), so an injected ``onerror`` or ``<script>``
-cannot run.
+as :func:`page_data`, the one-pass reference; :mod:`kg.render` writes the page. The
+page puts every label, alias, note and title on screen with ``textContent``, never as
+HTML, and a Content-Security-Policy allows only the page's own two scripts (by hash), so
+an injected ``onerror`` or ``<script>`` cannot run.
 
 "As of" rule: a fact stands on day D when it may have happened, or may have been
 reported, by D: the earliest day its ``date``/``start`` qualifier or the publication of
@@ -18,26 +18,19 @@ Facts with no date and no dated source always stand.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import math
-import re
 from collections import defaultdict, deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import replace
-from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kg.dates import DateError, parse_date
 from kg.errors import KGError
 from kg.model import Amount, Dataset, Entity, Source, Statement
 from kg.rdf import statement_name
 from kg.vocab import vocabulary
-
-if TYPE_CHECKING:
-    from kg.pageparts import FilePage
 
 #: Classes a node is drawn as, most specific first: (class, colour, vis shape, legend
 #: glyph). An entity is drawn as the first class here it is an instance of, so the legend
@@ -374,64 +367,3 @@ def _page_json(data: Dataset, *, focus: str | None, hops: int) -> str:
 
     with paused_gc():
         return _script_json(page_data(data, focus=focus, hops=hops))
-
-
-def _escape_html(text: str) -> str:
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;"))
-
-
-def _csp_hash(script: str) -> str:
-    digest = hashlib.sha256(script.encode("utf-8")).digest()
-    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
-
-
-def _template(name: str) -> str:
-    return resources.files("kg").joinpath(f"templates/{name}").read_text(encoding="utf-8")
-
-
-def render_page(data: Dataset, *, title: str = "kg — knowledge graph",
-                focus: str | None = None, hops: int = 1) -> str:
-    """The self-contained HTML page of the dataset (``focus``: an entity id to select)."""
-    from kg.gcpause import paused_gc
-    from kg.pageparts import file_parts, page_context
-
-    with paused_gc():  # see _page_json
-        files = file_parts(data, page_context(data.entities, data.sources))
-    return render_page_parts(data.entities, data.sources, files, title=title, focus=focus,
-                             hops=hops)
-
-
-def render_page_parts(entities: Sequence[Entity], sources: Sequence[Source],
-                      files: Sequence[tuple[FilePage, str]], *,
-                      title: str = "kg — knowledge graph", focus: str | None = None,
-                      hops: int = 1, cache_dir: Path | None = None) -> str:
-    """:func:`render_page` of the dataset whose statements are those of ``files``, each
-    file's ``(FilePage, rows JSON)`` from :mod:`kg.pageparts` (``cache_dir``: where the
-    layout of big graphs is cached)."""
-    from kg.gcpause import paused_gc
-    from kg.pageparts import page_json
-
-    vis_js = vis_network_js().replace("</script", "<\\/script")
-    app_js = _template("page.js")
-    with paused_gc():  # see _page_json
-        page = page_json(entities, sources, files, focus=focus, hops=hops, cache_dir=cache_dir)
-    parts = {
-        "TITLE": _escape_html(title),
-        "CSP": f"{_csp_hash(vis_js)} {_csp_hash(app_js)}",
-        "CSS": _template("page.css"),
-        "DATA": page,
-        "VIS": vis_js,
-        "APP": app_js,
-    }
-    # One pass, so a placeholder spelled inside the data is never substituted.
-    return re.sub(r"__KG_([A-Z]+)__", lambda m: parts[m.group(1)], _template("page.html"))
-
-
-def render_focus_page(data: Dataset, entity: str, *, hops: int = 2) -> tuple[str, str]:
-    """(entity id, page) of the ``hops``-neighbourhood of ``entity`` (id, label or alias)."""
-    eid = resolve_entity(data, entity)
-    label = next(e.label for e in data.entities if e.id == eid)
-    part = neighbourhood(data, eid, hops=hops)
-    title = f"kg — {label} and {hops} hop{'s' if hops != 1 else ''} around"
-    return eid, render_page(part, title=title, focus=eid, hops=hops)

@@ -96,8 +96,8 @@ def test_rapper_reads_hostile_turtle_and_ntriples(built: Path) -> None:
 
 
 def test_html_page_never_runs_data(built: Path) -> None:
-    from kg.html import render_page
     from kg.load import load
+    from kg.render import render_page
 
     page = (built / "graph.html").read_text(encoding="utf-8")
     clean = render_page(load(DATA)[0])

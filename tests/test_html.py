@@ -19,12 +19,11 @@ from kg.html import (
     FocusError,
     neighbourhood,
     page_data,
-    render_focus_page,
-    render_page,
     resolve_entity,
     statement_records,
 )
 from kg.model import Dataset
+from kg.render import render_focus_page, render_page
 
 
 @pytest.fixture(scope="module")

@@ -577,8 +577,9 @@ def test_timeline_shows_dated_facts_linked_with_graph_and_as_of(
 def test_big_graph_opens_on_an_overview_and_draws_on_demand(tmp_path: Path,
                                                            open_page: Opener) -> None:
     from kg.errors import Loc
-    from kg.html import OVERVIEW_ABOVE, OVERVIEW_NODES, render_page
+    from kg.html import OVERVIEW_ABOVE, OVERVIEW_NODES
     from kg.model import Citation, Entity, Source, Statement
+    from kg.render import render_page
 
     loc = Loc("big.yaml", 1, 1)
     n = OVERVIEW_ABOVE + 200

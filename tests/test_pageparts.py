@@ -18,8 +18,6 @@ from kg.html import (
     _script_json,
     neighbourhood,
     page_data,
-    render_page,
-    render_page_parts,
 )
 from kg.load import load
 from kg.model import Citation, Dataset, Qualifiers
@@ -31,6 +29,7 @@ from kg.pageparts import (
     page_json,
     rows_json,
 )
+from kg.render import render_page, render_page_parts
 from kg.shaclfiles import by_file
 
 HOSTILE = "</script><b>&amp;\u2028\u2029 \"q\" <!-- x"

@@ -148,8 +148,8 @@ def page_stage(data: Path, work: Path, *, fixed: bool) -> dict[str, Any]:
     reason = unavailable()
     if reason:
         raise SystemExit(reason)
-    from kg.html import render_page
     from kg.load import load
+    from kg.render import render_page
 
     loaded = fixed_dataset(work) if fixed else load(data)[0]
     page = work / ("page-5k.html" if fixed else "page.html")

@@ -111,7 +111,7 @@ def stage(name: str, data: Path, work: Path) -> Info:
         triples = _text_triples(loaded)
         return _timed(lambda: {"issues": len(validate_files(loaded, text=triples))})
     if name == "html":
-        from kg.html import render_page
+        from kg.render import render_page
 
         ids = {e.id for e in loaded.entities}
         edges = sum(1 for s in loaded.statements
