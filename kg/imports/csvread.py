@@ -116,7 +116,7 @@ def _quoted_row(src: Text, pos: int) -> tuple[list[str], list[int], int]:
 
 
 def rows(src: Text) -> Iterator[Row]:
-    """The records of ``src``, each checked for quoting; see :func:`check_width`."""
+    """The records of ``src``, each checked for quoting; see :func:`joined_rows` for width."""
     text, end, first = src.text, len(src.text), src.first_line
     lines = text.split("\n")
     i, pos, count = 0, 0, len(lines)
@@ -140,13 +140,6 @@ def width_error(src: Text, row: Row, width: int, why: str = "") -> Issue:
     n = len(row.fields)
     where = row.offsets[width] - 1 if n > width else row.offsets[-1] + len(row.fields[-1])
     return src.issue(where, f"row has {n} field(s) where the header has {width}{why}")
-
-
-def check_width(src: Text, row: Row, width: int) -> None:
-    """Refuse a ragged row (see :func:`width_error`)."""
-    if len(row.fields) != width:
-        issue = width_error(src, row, width)
-        raise ImportFileError(issue.loc, issue.message)
 
 
 def _join(parts: Sequence[Row]) -> Row:
