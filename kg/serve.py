@@ -10,8 +10,9 @@ browser-based SPARQL editor can use the endpoint. ``GET /`` serves ``out/graph.h
 Safe by default: binds to 127.0.0.1; updates get 403; SERVICE, LOAD, FROM and the
 protocol's dataset parameters get 400 before evaluation; each query runs under a time
 and a row limit (in a small pool of long-lived worker processes, kg.worker and
-kg.admission; a worker is killed at a time limit and made again) and hitting either gives 503 or 500 with a message, never a
-truncated answer; a syntax error gives 400 naming line and column.
+kg.admission; a worker is killed at a time limit and made again) and hitting either
+gives 503 or 500 with a message, never a truncated answer; a syntax error gives 400
+naming line and column.
 
 Bounded against hostile clients (issue 19): a POST body needs a valid Content-Length
 (400 at once otherwise) of at most 1 MiB (413), a query at most ``MAX_QUERY`` bytes
