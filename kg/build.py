@@ -7,20 +7,21 @@ temporary file and renamed into place, so ``out/`` always holds a complete build
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from itertools import chain
 from pathlib import Path
 
 from rdflib import Graph
 
-from kg import datafiles, export, html, rebuild
+from kg import artifact, datafiles, export, html, rebuild
 from kg.datafiles import DataFile
 from kg.errors import DataError, Issue, OutputError, sort_issues
 from kg.fork import ChildFailed, both
 from kg.gcpause import paused_gc
 from kg.imports import project as imports
 from kg.lock import build_lock, remove_stale_temps
+from kg.manifest import Manifest, input_hashes
 from kg.model import Dataset
 from kg.ntterms import NTTerms, TextTriple, from_rdflib
 from kg.rdf import Triple, data_triples, to_graph
@@ -52,6 +53,8 @@ class BuildResult:
     stats: Stats
     imported: imports.Imported | None = None
     spliced: bool = False  # RDF outputs made from the previous build's (kg.rebuild)
+    manifest: Manifest | None = None  # out/manifest.json: the store generation, the counts
+    graphs: dict[str, int] = field(default_factory=dict)  # triples per graph ("" default)
 
     @property
     def data(self) -> Dataset:
@@ -178,10 +181,11 @@ def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
 def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bool,
            shacl: bool, config: Path | str | None, focus: Sequence[str], hops: int,
            lock_wait: float, cache_dir: Path | None, parallel: bool) -> BuildResult:
-    files, issues = _load_checked(data_dir, shacl=False, cache_dir=cache_dir,
+    config_path = imports.find_config(data_dir, config)
+    inputs = input_hashes(data_dir, config_path)  # before reading: an edit made meanwhile
+    files, issues = _load_checked(data_dir, shacl=False, cache_dir=cache_dir,  # shows later
                                   raise_errors=True)
     keys = datafiles.keys(files)
-    config_path = imports.find_config(data_dir, config)
     imported = imports.run_project(imports.read_config(config_path),
                                    datafiles.dataset(files)) if config_path else None
     rdf_paths = {fmt: out / OUTPUTS[fmt] for fmt in formats}
@@ -221,19 +225,48 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
         outputs.update(imports.output_files(imported, base, data, out, html_page=html_page))
     validate = partial(_shacl, files, cache_dir=cache_dir, text=triples) if shacl else list
 
+    written = {path.relative_to(out).as_posix(): path
+               for path in [*rdf_paths.values(), *outputs]}
+    made: list[Manifest] = []
+
     def committed() -> None:
         if spliced and cache_dir is not None:
             state = plan.state if plan is not None else \
                 rebuild.new_state(options, keys, recorders, text)
             rebuild.save_state(cache_dir, state_key, state, rdf_paths)
+        made.append(_commit_artifact(out, files, inputs, written, imported=imported,
+                                     build_options=build_options))
 
+    build_options = {"html": html_page, "focus": list(focus), "hops": hops,
+                     "formats": list(formats), "shacl": shacl,
+                     "config": None if config is None else str(config)}
     found = _validate_and_write(outputs, out, validate, lock_wait=lock_wait,
                                 parallel=parallel, committed=committed)
     if found:
         issues = sort_issues([*issues, *found])
-    written = {path.relative_to(out).as_posix(): path
-               for path in [*rdf_paths.values(), *outputs]}
-    return BuildResult(files, issues, written, result_stats, imported, plan is not None)
+    return BuildResult(files, issues, written, result_stats, imported, plan is not None,
+                       made[0], made[0].graphs)
+
+
+def _commit_artifact(out: Path, files: list[DataFile], inputs: dict[str, str],
+                     written: dict[str, Path], *, imported: imports.Imported | None,
+                     build_options: dict[str, object]) -> Manifest:
+    """The store generation and the manifest (kg.artifact), from the committed files."""
+    old = artifact.previous(out)
+    if imported:
+        return artifact.commit(out, source=out / "graph.nq", inputs=inputs, outputs=written,
+                               options=build_options, old=old)
+    if "graph.nt" in written:
+        return artifact.commit(out, source=out / "graph.nt", inputs=inputs, outputs=written,
+                               options=build_options, old=old)
+    source = out / ".store-source.nt"  # no N-Triples output asked for: the store needs one
+    triples = [*data_triples(datafiles.dataset(files)), *ontology_graph()]
+    source.write_text(export.serialize(triples, "nt"), encoding="utf-8")
+    try:
+        return artifact.commit(out, source=source, inputs=inputs, outputs=written,
+                               options=build_options, old=old)
+    finally:
+        source.unlink(missing_ok=True)
 
 
 def _pages(files: list[DataFile], out: Path, *, html_page: bool, focus: Sequence[str],

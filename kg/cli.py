@@ -12,6 +12,7 @@ from rdflib import Graph
 
 from kg.bench.cli import bench
 from kg.build import build, check, load_graph
+from kg.built import format_graphs, make_built_server, open_built
 from kg.cache import default_cache_dir
 from kg.engine import ENGINES
 from kg.errors import DataError, KGError
@@ -65,14 +66,16 @@ def _parser() -> argparse.ArgumentParser:
                    help=f"with --endpoint: the graph to query (default: {DEFAULT_GRAPH}; "
                    "'' for the store's default graph)")
     p.add_argument("--graph-file", metavar="PATH", type=Path,
-                   help="for big graphs: query this file (e.g. out/graph.nt) or Oxigraph "
-                   "store directory with Oxigraph instead of loading data/")
+                   help="query this graph file (e.g. out/graph.nt, or .trig/.nq with named "
+                   "graphs) or Oxigraph store directory instead of the build")
+    _reads(p)
     p = command("serve", "serve the graph as a read-only SPARQL 1.1 endpoint (and graph.html)")
     p.add_argument("--out", default="out", type=Path,
                    help="folder whose graph.html is served at / (default: out)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks one)")
     _limits(p, 10_000)
+    _reads(p)
     p = command("push", "replace a named graph in a SPARQL store with the graph (Graph Store "
                 "Protocol PUT, then an atomic MOVE)")
     p.add_argument("--endpoint", metavar="URL", required=True,
@@ -83,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
                    help=f"the named graph to replace (default: {DEFAULT_GRAPH})")
     p.add_argument("--timeout", type=float, default=60.0,
                    help="seconds to wait for each answer (default: 60)")
-    command("stats", "print counts of entities by class and facts by predicate")
+    _reads(command("stats", "print counts of entities by class and facts by predicate"))
     p = sub.add_parser("bench", help="benchmark every stage against baselines (docs/benchmarks.md)",
                        description="generate data and time every stage against baselines")
     p.add_argument("--sizes", default="1k,10k",
@@ -110,14 +113,30 @@ def _limits(p: argparse.ArgumentParser, max_rows: int) -> None:
                    help="stop a query after this many seconds (default: 10)")
     p.add_argument("--max-rows", type=int, default=max_rows,
                    help=f"refuse answers with more rows (default: {max_rows})")
-    p.add_argument("--engine", choices=ENGINES, default="rdflib",
-                   help="in-process engine: rdflib (default) or oxigraph (faster on big graphs)")
+    p.add_argument("--engine", choices=ENGINES, default=None,
+                   help="oxigraph (default: the built store) or rdflib (the union loaded in "
+                   "memory; with --from-data, rdflib is the default)")
 
 
-def _serve(args: argparse.Namespace, graph: Graph) -> int:
-    server = make_server(graph, host=args.host, port=args.port, engine=args.engine,
-                         timeout=args.timeout, max_rows=args.max_rows,
-                         html=args.out / "graph.html", log=True)
+def _reads(p: argparse.ArgumentParser) -> None:
+    """The options of a command that reads the built graph (kg.built)."""
+    p.add_argument("--built", default=Path("out"), type=Path, metavar="DIR",
+                   help="the build to read (default: out); built first when missing or "
+                   "older than its inputs (by content hash)")
+    p.add_argument("--from-data", action="store_true",
+                   help="read data/ in memory (rdflib) instead of the build: no imports")
+
+
+def _serve(args: argparse.Namespace, graph: Graph | None) -> int:
+    if graph is None:
+        server = make_built_server(open_built(args.built, args.data), host=args.host,
+                                   port=args.port, timeout=args.timeout,
+                                   max_rows=args.max_rows, html=args.out / "graph.html",
+                                   log=True)
+    else:
+        server = make_server(graph, host=args.host, port=args.port,
+                             engine=args.engine or "rdflib", timeout=args.timeout,
+                             max_rows=args.max_rows, html=args.out / "graph.html", log=True)
     print(f"SPARQL endpoint {server.url} (page at /); Ctrl-C stops", flush=True)
     try:
         server.serve_forever()
@@ -137,27 +156,33 @@ def _network_parsers(command: Callable[[str, str], argparse.ArgumentParser]) -> 
     p.add_argument("--limit", type=int, default=10, help="most paths to print (default 10)")
     _filters(p)
     _format_arg(p)
+    _reads(p)
     p = command("neighbors", "entities within K facts of an entity, with the facts joining them")
     p.add_argument("name", help="id, label or alias (any case)")
     p.add_argument("--hops", type=int, default=1, help="how far to look (default 1)")
     _filters(p)
     _format_arg(p)
+    _reads(p)
     p = command("central", "degree, betweenness and PageRank of the entities, best first")
     p.add_argument("--by-class", help="only entities of this class (or its subclasses)")
     p.add_argument("--top", type=int, default=10, help="how many to print (default 10)")
     p.add_argument("--sort", choices=("degree", "betweenness", "pagerank"), default="degree",
                    help="metric to rank by (default degree)")
     _format_arg(p)
+    _reads(p)
     p = command("communities", "groups of closely linked entities (Louvain, fixed seed)")
     p.add_argument("--min-size", type=int, default=2, help="smallest group listed (default 2)")
     _format_arg(p)
+    _reads(p)
     p = command("export", "write the entity network for Gephi or Cytoscape")
     p.add_argument("--format", choices=("graphml", "gexf", "csv"), required=True)
     p.add_argument("--out", type=Path, required=True,
                    help="file (graphml, gexf) or folder for nodes.csv and edges.csv (csv)")
+    _reads(p)
     p = command("diff", "statements added, removed and changed between two builds or revisions")
-    p.add_argument("old", help="a graph file (.ttl, .nt, .jsonld), a data folder or a git revision")
-    p.add_argument("new", help="a graph file (.ttl, .nt, .jsonld), a data folder or a git revision")
+    p.add_argument("old", help="a build folder (with manifest.json), a graph file (.ttl, .nt, "
+                   ".jsonld), a data folder or a git revision")
+    p.add_argument("new", help="as OLD")
     _format_arg(p)
 
 
@@ -211,6 +236,7 @@ def _run(args: argparse.Namespace) -> int:
                   "rewritten)")
         for name in sorted(result.outputs):
             print(f"wrote {result.outputs[name]}")
+        print(format_graphs(result.graphs, args.out))
         return 0
     if args.command == "bench":
         print(bench(args.sizes, args.repeats, args.work, args.stages, args.engines,
@@ -235,6 +261,8 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command in _NETWORK:
         return _network(args)
+    if args.command in ("serve", "stats", "query") and not args.from_data:
+        return _read_built(args)
     graph = load_graph(args.data).graph
     if args.command == "push":
         pushed = push(graph, endpoint=args.endpoint, update=args.update, graph_iri=args.graph,
@@ -247,7 +275,22 @@ def _run(args: argparse.Namespace) -> int:
         print(format_stats(stats(graph)), end="")
         return 0
     answer = query(graph, _query_text(args.sparql), timeout=args.timeout,
-                   max_rows=args.max_rows, engine=args.engine)
+                   max_rows=args.max_rows, engine=args.engine or "rdflib")
+    print(format_result(answer, args.format), end="")
+    return 0
+
+
+def _read_built(args: argparse.Namespace) -> int:
+    """serve, stats and query over the build (kg.built), built first if stale."""
+    if args.command == "serve":
+        return _serve(args, None)
+    built = open_built(args.built, args.data)
+    if args.command == "stats":
+        print(format_stats(stats(built.triples())), end="")
+        return 0
+    over = built.graph() if args.engine == "rdflib" else built.engine()
+    answer = query(over, _query_text(args.sparql), timeout=args.timeout,
+                   max_rows=args.max_rows, engine=args.engine or "oxigraph")
     print(format_result(answer, args.format), end="")
     return 0
 
@@ -264,7 +307,8 @@ def _network(args: argparse.Namespace) -> int:
         print(netformat.json_text(changes) if args.format == "json"
               else format_diff(changes), end="")
         return 0
-    graph = load_graph(args.data).graph
+    graph = load_graph(args.data).graph if args.from_data else \
+        open_built(args.built, args.data).graph()
     if args.command == "export":
         for path in netexport.export_network(graph, args.format, args.out):
             print(f"wrote {path}")
