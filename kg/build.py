@@ -14,7 +14,7 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from kg import artifact, datafiles, export, html, rebuild
+from kg import artifact, datafiles, export, html, importcache, rebuild
 from kg.datafiles import DataFile
 from kg.errors import DataError, Issue, OutputError, sort_issues
 from kg.fork import ChildFailed, both
@@ -55,6 +55,7 @@ class BuildResult:
     spliced: bool = False  # RDF outputs made from the previous build's (kg.rebuild)
     manifest: Manifest | None = None  # out/manifest.json: the store generation, the counts
     graphs: dict[str, int] = field(default_factory=dict)  # triples per graph ("" default)
+    imports_cached: int = 0  # imports taken unchanged from the cache (kg.importcache)
 
     @property
     def data(self) -> Dataset:
@@ -186,8 +187,9 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
     files, issues = _load_checked(data_dir, shacl=False, cache_dir=cache_dir,  # shows later
                                   raise_errors=True)
     keys = datafiles.keys(files)
-    imported = imports.run_project(imports.read_config(config_path),
-                                   datafiles.dataset(files)) if config_path else None
+    imported, cached = importcache.run_project(
+        imports.read_config(config_path), datafiles.dataset(files),
+        cache_dir=cache_dir) if config_path else (None, 0)
     rdf_paths = {fmt: out / OUTPUTS[fmt] for fmt in formats}
     spliced = cache_dir is not None and not imported and not parallel and "nt" in formats
     state_key = rebuild.state_key(data_dir, out)
@@ -245,7 +247,7 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
     if found:
         issues = sort_issues([*issues, *found])
     return BuildResult(files, issues, written, result_stats, imported, plan is not None,
-                       made[0], made[0].graphs)
+                       made[0], made[0].graphs, cached)
 
 
 def _commit_artifact(out: Path, files: list[DataFile], inputs: dict[str, str],

@@ -55,6 +55,11 @@ class _UnionStore:
         return len(self.store)
 
 
+def union(engine: OxigraphEngine) -> OxigraphEngine:
+    """The same store, queried over the union of its graphs (see :class:`_UnionStore`)."""
+    return OxigraphEngine(_UnionStore(engine.store))  # type: ignore[arg-type]
+
+
 @dataclass(frozen=True, slots=True)
 class Built:
     """One committed build: its folder, its manifest and its store, opened read-only."""
@@ -89,7 +94,7 @@ def open_store(out: Path, manifest: Manifest) -> Any:
         raise ManifestError(f"{folder}: the store named by {out / MANIFEST} is missing")
     try:
         return pyoxigraph.Store.read_only(str(folder))
-    except OSError as exc:
+    except (OSError, RuntimeError) as exc:  # RocksDB reports corruption as RuntimeError
         raise ManifestError(f"{folder}: cannot open the store ({exc})") from None
 
 

@@ -231,6 +231,8 @@ def _run(args: argparse.Namespace) -> int:
             print("\n" + "\n".join(line for line in result.imported.report_lines()
                                    if not line.startswith("  ")))
         print(f"\n{len(result.warnings)} warning(s) (run `kg check` to list them)")
+        if result.imports_cached:
+            print(f"{result.imports_cached} import(s) unchanged: taken from the cache")
         if result.spliced:
             print("RDF outputs updated from the previous build (only what changed was "
                   "rewritten)")
