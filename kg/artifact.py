@@ -1,10 +1,11 @@
 """The built graph as one artifact: an Oxigraph store generation and the manifest over it.
 
-``kg build`` (kg.build), once its files are renamed into ``out/`` and still under the
-build lock (kg.lock), calls :func:`commit`:
+``kg build`` (kg.build), under the build lock (kg.lock), makes the artifact in three
+steps (:func:`load_generation`, then :func:`commit` once the files are renamed):
 
 1. a fresh store generation ``out/store/g-<time>-<pid>/`` is bulk-loaded from the
-   build's own N-Quads (``graph.nq``, with imports) or N-Triples (``graph.nt``): the
+   build's own staged N-Quads (``graph.nq``, with imports) or N-Triples (``graph.nt``),
+   before any output is renamed into place (a full disk fails the build here): the
    curated graph, the ontology and the alignment links in the default graph, each
    import in its own named graph;
 2. ``out/manifest.json`` (kg.manifest) is written atomically, naming that generation:
@@ -24,6 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from kg.errors import OutputError
 from kg.manifest import Manifest, ManifestError, file_hash, read_manifest, write_manifest
 
 STORE = "store"
@@ -40,22 +42,28 @@ def previous(out: Path) -> Manifest | None:
 
 
 def load_generation(out: Path, source: Path) -> tuple[str, dict[str, int]]:
-    """Bulk-load ``source`` (N-Quads or N-Triples, by extension) into a fresh store
-    generation; return its name (relative to ``out``) and its triples per graph."""
+    """Bulk-load ``source`` (N-Quads or N-Triples, by the name's suffix) into a fresh
+    store generation; return its name (relative to ``out``) and its triples per graph.
+    On failure the half-written generation is removed and OutputError names it."""
     import pyoxigraph
 
     name = f"{STORE}/g-{time.time_ns():x}-{os.getpid()}"
     folder = out / name
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    fmt = pyoxigraph.RdfFormat.N_QUADS if source.suffix == ".nq" \
+    fmt = pyoxigraph.RdfFormat.N_QUADS if ".nq" in source.name \
         else pyoxigraph.RdfFormat.N_TRIPLES
-    store = pyoxigraph.Store(str(folder))
     try:
-        store.bulk_load(path=str(source), format=fmt)
-        store.flush()
-        return name, counts(store)
-    finally:
-        del store  # closes the RocksDB database
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        store = pyoxigraph.Store(str(folder))
+        try:
+            store.bulk_load(path=str(source), format=fmt)
+            store.flush()
+            found = counts(store)
+        finally:
+            del store  # closes the RocksDB database
+    except (OSError, RuntimeError, SyntaxError, ValueError) as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise OutputError(f"{folder}: cannot write the store: {exc}") from None
+    return name, found
 
 
 def counts(store: Any) -> dict[str, int]:
@@ -70,18 +78,22 @@ def counts(store: Any) -> dict[str, int]:
     return found
 
 
-def commit(out: Path, *, source: Path, inputs: dict[str, str], outputs: dict[str, Path],
-           options: dict[str, Any], old: Manifest | None) -> Manifest:
-    """Write the store generation, then the manifest; then remove what is no longer
-    built. Call it under the build lock, after the outputs are in place."""
-    generation, graphs = load_generation(out, source)
+def commit(out: Path, *, generation: tuple[str, dict[str, int]], inputs: dict[str, str],
+           outputs: dict[str, Path], options: dict[str, Any], old: Manifest | None) -> Manifest:
+    """Write the manifest naming ``generation`` (the commit point), then remove what is no
+    longer built. Call it under the build lock, once the outputs are in place."""
     hashes = {rel: file_hash(path) for rel, path in sorted(outputs.items())}
-    manifest = Manifest(generation=generation, inputs=inputs, outputs=hashes, graphs=graphs,
-                        options=options)
-    write_manifest(out, manifest)
+    manifest = Manifest(generation=generation[0], inputs=inputs, outputs=hashes,
+                        graphs=generation[1], options=options)
+    try:
+        write_manifest(out, manifest)
+    except OSError as exc:
+        raise OutputError(f"{out / 'manifest.json'}: cannot write: {exc.strerror or exc}") \
+            from exc
     if old is not None:
         remove_stale_outputs(out, old, set(hashes))
-    remove_old_generations(out, keep={generation, old.generation} if old else {generation})
+    keep = {manifest.generation} | ({old.generation} if old is not None else set())
+    remove_old_generations(out, keep=keep)
     return manifest
 
 

@@ -6,7 +6,8 @@ temporary file and renamed into place, so ``out/`` always holds a complete build
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import chain
@@ -116,7 +117,8 @@ def load_graph(data_dir: Path | str = "data", *, shacl: bool = True,
 
 def _validate_and_write(files: export.Texts, out: Path,
                         validate: Callable[[], list[Issue]], *, lock_wait: float,
-                        parallel: bool, committed: Callable[[], None] = lambda: None
+                        parallel: bool, committed: Callable[[], None] = lambda: None,
+                        prepare: Callable[[Mapping[Path, str]], None] = lambda temps: None
                         ) -> list[Issue]:
     """SHACL and writing at once on two cores (kg.fork): a child validates, then writes the
     Turtle and N-Triples; this process writes the rest. Every file is staged, and renamed
@@ -144,6 +146,7 @@ def _validate_and_write(files: export.Texts, out: Path,
                 raise
             if any(i.is_error for i in found):
                 raise DataError(sort_issues(found))
+            prepare(temps)  # from the staged files, before any is renamed into place
             export.commit(temps)
             committed()  # still under the lock: no other build has touched the outputs
         finally:
@@ -230,45 +233,54 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
     written = {path.relative_to(out).as_posix(): path
                for path in [*rdf_paths.values(), *outputs]}
     made: list[Manifest] = []
+    store: list[tuple[str, dict[str, int]]] = []
+
+    def prepare(temps: Mapping[Path, str]) -> None:
+        unchanged = rdf_paths.get("nt") if not imported else None  # a spliced rebuild's
+        store.append(_store_generation(out, files, temps, imported=imported,
+                                       unchanged=unchanged))
 
     def committed() -> None:
         if spliced and cache_dir is not None:
             state = plan.state if plan is not None else \
                 rebuild.new_state(options, keys, recorders, text)
             rebuild.save_state(cache_dir, state_key, state, rdf_paths)
-        made.append(_commit_artifact(out, files, inputs, written, imported=imported,
-                                     build_options=build_options))
+        made.append(artifact.commit(out, generation=store[0], inputs=inputs, outputs=written,
+                                    options=build_options, old=artifact.previous(out)))
 
     build_options = {"html": html_page, "focus": list(focus), "hops": hops,
                      "formats": list(formats), "shacl": shacl,
                      "config": None if config is None else str(config)}
     found = _validate_and_write(outputs, out, validate, lock_wait=lock_wait,
-                                parallel=parallel, committed=committed)
+                                parallel=parallel, committed=committed, prepare=prepare)
     if found:
         issues = sort_issues([*issues, *found])
     return BuildResult(files, issues, written, result_stats, imported, plan is not None,
                        made[0], made[0].graphs, cached)
 
 
-def _commit_artifact(out: Path, files: list[DataFile], inputs: dict[str, str],
-                     written: dict[str, Path], *, imported: imports.Imported | None,
-                     build_options: dict[str, object]) -> Manifest:
-    """The store generation and the manifest (kg.artifact), from the committed files."""
-    old = artifact.previous(out)
-    if imported:
-        return artifact.commit(out, source=out / "graph.nq", inputs=inputs, outputs=written,
-                               options=build_options, old=old)
-    if "graph.nt" in written:
-        return artifact.commit(out, source=out / "graph.nt", inputs=inputs, outputs=written,
-                               options=build_options, old=old)
-    source = out / ".store-source.nt"  # no N-Triples output asked for: the store needs one
+def _store_generation(out: Path, files: list[DataFile], temps: Mapping[Path, str], *,
+                      imported: imports.Imported | None, unchanged: Path | None
+                      ) -> tuple[str, dict[str, int]]:
+    """The store generation (kg.artifact), loaded from the staged N-Quads (with imports)
+    or N-Triples of this build (or ``unchanged``, graph.nt when a rebuild left it as it
+    was)."""
+    staged = {path.name: Path(temp) for path, temp in temps.items()}
+    source = staged.get("graph.nq" if imported else "graph.nt")
+    if source is None and unchanged is not None and unchanged.is_file():
+        source = unchanged
+    if source is not None:
+        return artifact.load_generation(out, source)
+    # no N-Triples output was asked for: the store still needs them
+    extra = out / f".store-source.{os.getpid()}.nt"
     triples = [*data_triples(datafiles.dataset(files)), *ontology_graph()]
-    source.write_text(export.serialize(triples, "nt"), encoding="utf-8")
     try:
-        return artifact.commit(out, source=source, inputs=inputs, outputs=written,
-                               options=build_options, old=old)
+        extra.write_text(export.serialize(triples, "nt"), encoding="utf-8")
+        return artifact.load_generation(out, extra)
+    except OSError as exc:
+        raise OutputError(f"{extra}: cannot write: {exc.strerror or exc}") from exc
     finally:
-        source.unlink(missing_ok=True)
+        extra.unlink(missing_ok=True)
 
 
 def _pages(files: list[DataFile], out: Path, *, html_page: bool, focus: Sequence[str],

@@ -228,7 +228,8 @@ def test_every_reading_command_reads_the_build(project: Path) -> None:
     assert stats.stdout.startswith(f"{total} triples, ")  # the union, imports included
     assert run_kg("stats", "--from-data", cwd=project).stdout.startswith("3077 triples, ")
     # (central is left out: networkx's PageRank needs numpy, not a kg dependency)
-    for args in (["neighbors", "Japan"], ["path", "Japan", "ROK"], ["communities"], ["export", "--format", "csv", "--out", "net"]):
+    for args in (["neighbors", "Japan"], ["path", "Japan", "ROK"], ["communities"],
+                 ["export", "--format", "csv", "--out", "net"]):
         done = run_kg(*args, cwd=project)
         assert done.returncode == 0 and done.stderr == "", (args, done.stderr)
     assert (project / "net" / "edges.csv").is_file()

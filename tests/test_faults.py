@@ -167,10 +167,12 @@ def _mount_tmpfs(path: Path, size: str) -> bool:
 def test_full_disk_gives_clear_error_and_keeps_out(
         project: Path, versions: tuple[Path, dict[str, bytes], dict[str, bytes]]) -> None:
     disk = project / "disk"
-    _, old, new = versions
+    _, _, new = versions
     # Room for the old outputs and some of the new ones, never for all of them.
-    size = sum(map(len, old.values())) + len(new["graph.ttl"]) + 64 * 1024
-    assert size + 64 * 1024 < sum(map(len, old.values())) + sum(map(len, new.values()))
+    # (old out/ in full: with its manifest and store generation, kg.artifact)
+    whole = sum(map(len, tree_snapshot(versions[0] / "out").values()))
+    size = whole + len(new["graph.ttl"]) + 64 * 1024
+    assert size + 64 * 1024 < whole + sum(map(len, new.values()))
     if os.geteuid() != 0 or shutil.which("mount") is None or \
             not _mount_tmpfs(disk, f"{size // 1024}k"):
         pytest.skip("needs root to mount a small tmpfs (the RLIMIT_FSIZE test covers this)")
@@ -282,10 +284,14 @@ def test_deeply_nested_yaml_fails_cleanly(project: Path) -> None:
     "ASK { " + "OPTIONAL { ?s ?p ?o " * 800 + "}" * 800 + " }",
 ], ids=["parentheses", "groups", "optionals"])
 def test_deeply_nested_queries_fail_cleanly(project: Path, sparql: str) -> None:
+    assert run_kg("build", cwd=project).returncode == 0  # else the query builds first
     done = run_kg("query", sparql, cwd=project)
-    assert done.returncode == 1
-    assert done.stderr.startswith("kg: error: ")
     assert "Traceback" not in done.stderr
+    if done.returncode == 0:  # Oxigraph (the built store's engine) may well answer it
+        assert done.stdout.endswith("(1 row)\n") or done.stdout == "true\n", done.stdout
+        return
+    assert done.returncode == 1
+    assert done.stderr.startswith("kg: error: ") and done.stderr.count("\n") == 1
 
 
 @pytest.fixture(scope="module")
