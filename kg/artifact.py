@@ -26,7 +26,14 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import OutputError
-from kg.manifest import Manifest, ManifestError, file_hash, read_manifest, write_manifest
+from kg.manifest import (
+    Manifest,
+    ManifestError,
+    file_hash,
+    read_manifest,
+    stamp,
+    write_manifest,
+)
 
 STORE = "store"
 _COUNT_NAMED = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
@@ -79,12 +86,14 @@ def counts(store: Any) -> dict[str, int]:
 
 
 def commit(out: Path, *, generation: tuple[str, dict[str, int]], inputs: dict[str, str],
-           outputs: dict[str, Path], options: dict[str, Any], old: Manifest | None) -> Manifest:
+           outputs: dict[str, Path], options: dict[str, Any], old: Manifest | None,
+           summary: dict[str, Any]) -> Manifest:
     """Write the manifest naming ``generation`` (the commit point), then remove what is no
     longer built. Call it under the build lock, once the outputs are in place."""
     hashes = {rel: file_hash(path) for rel, path in sorted(outputs.items())}
     manifest = Manifest(generation=generation[0], inputs=inputs, outputs=hashes,
-                        graphs=generation[1], options=options)
+                        graphs=generation[1], options=options, summary=summary,
+                        stamps={rel: stamp(path) for rel, path in sorted(outputs.items())})
     try:
         write_manifest(out, manifest)
     except OSError as exc:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import partial
 from itertools import chain
 from pathlib import Path
@@ -22,7 +22,7 @@ from kg.fork import ChildFailed, both
 from kg.gcpause import paused_gc
 from kg.imports import project as imports
 from kg.lock import build_lock, remove_stale_temps
-from kg.manifest import Manifest, input_hashes
+from kg.manifest import Manifest, input_hashes, intact
 from kg.model import Dataset
 from kg.ntterms import NTTerms, TextTriple, from_rdflib
 from kg.rdf import Triple, data_triples, to_graph
@@ -57,6 +57,7 @@ class BuildResult:
     manifest: Manifest | None = None  # out/manifest.json: the store generation, the counts
     graphs: dict[str, int] = field(default_factory=dict)  # triples per graph ("" default)
     imports_cached: int = 0  # imports taken unchanged from the cache (kg.importcache)
+    up_to_date: bool = False  # out/ was built from these very inputs: nothing written
 
     @property
     def data(self) -> Dataset:
@@ -187,6 +188,12 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
            lock_wait: float, cache_dir: Path | None, parallel: bool) -> BuildResult:
     config_path = imports.find_config(data_dir, config)
     inputs = input_hashes(data_dir, config_path)  # before reading: an edit made meanwhile
+    build_options = {"html": html_page, "focus": list(focus), "hops": hops,
+                     "formats": list(formats), "shacl": shacl,
+                     "config": None if config is None else str(config)}
+    if cache_dir is not None and (same := _up_to_date(data_dir, out, inputs, build_options,
+                                                      cache_dir=cache_dir, lock_wait=lock_wait)):
+        return same
     files, issues = _load_checked(data_dir, shacl=False, cache_dir=cache_dir,  # shows later
                                   raise_errors=True)
     keys = datafiles.keys(files)
@@ -246,17 +253,32 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
                 rebuild.new_state(options, keys, recorders, text)
             rebuild.save_state(cache_dir, state_key, state, rdf_paths)
         made.append(artifact.commit(out, generation=store[0], inputs=inputs, outputs=written,
-                                    options=build_options, old=artifact.previous(out)))
+                                    options=build_options, old=artifact.previous(out),
+                                    summary=asdict(result_stats)))
 
-    build_options = {"html": html_page, "focus": list(focus), "hops": hops,
-                     "formats": list(formats), "shacl": shacl,
-                     "config": None if config is None else str(config)}
     found = _validate_and_write(outputs, out, validate, lock_wait=lock_wait,
                                 parallel=parallel, committed=committed, prepare=prepare)
     if found:
         issues = sort_issues([*issues, *found])
     return BuildResult(files, issues, written, result_stats, imported, plan is not None,
                        made[0], made[0].graphs, cached)
+
+
+def _up_to_date(data_dir: Path, out: Path, inputs: dict[str, str],
+                build_options: dict[str, object], *, cache_dir: Path,
+                lock_wait: float) -> BuildResult | None:
+    """The build now in ``out`` when it was made from these very inputs (by content hash)
+    with these options and its outputs are intact: then nothing is written (the data
+    is still checked, from the cache, for the summary's warnings)."""
+    with build_lock(out, wait=lock_wait):
+        old = artifact.previous(out)
+        if old is None or old.inputs != inputs or old.options != build_options or \
+                not old.summary or not intact(out, old):
+            return None
+    files, issues = _load_checked(data_dir, shacl=bool(build_options["shacl"]),
+                                  cache_dir=cache_dir, raise_errors=True)
+    return BuildResult(files, issues, {rel: out / rel for rel in old.outputs},
+                       Stats(**old.summary), None, False, old, old.graphs, 0, up_to_date=True)
 
 
 def _store_generation(out: Path, files: list[DataFile], temps: Mapping[Path, str], *,

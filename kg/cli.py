@@ -17,7 +17,7 @@ from kg.cache import default_cache_dir
 from kg.engine import ENGINES
 from kg.errors import DataError, KGError
 from kg.imports.project import import_sipri
-from kg.query import MAX_ROWS, RESULT_FORMATS, format_result, query, query_path
+from kg.query import MAX_ROWS, RESULT_FORMATS, format_result, query, query_path, vet
 from kg.serve import make_server
 from kg.stats import format_stats, stats
 from kg.store import DEFAULT_GRAPH, push
@@ -236,7 +236,10 @@ def _run(args: argparse.Namespace) -> int:
         if result.spliced:
             print("RDF outputs updated from the previous build (only what changed was "
                   "rewritten)")
-        for name in sorted(result.outputs):
+        if result.up_to_date:
+            print(f"{args.out} was built from these very inputs (by content hash) and is "
+                  "intact: nothing written")
+        for name in sorted(result.outputs) if not result.up_to_date else ():
             print(f"wrote {result.outputs[name]}")
         print(format_graphs(result.graphs, args.out))
         return 0
@@ -286,13 +289,16 @@ def _read_built(args: argparse.Namespace) -> int:
     """serve, stats and query over the build (kg.built), built first if stale."""
     if args.command == "serve":
         return _serve(args, None)
+    if args.command == "query":  # a refused query is refused before any build
+        text = _query_text(args.sparql)
+        vet(text, args.engine or "oxigraph")
     built = open_built(args.built, args.data)
     if args.command == "stats":
         print(format_stats(stats(built.triples())), end="")
         return 0
     over = built.graph() if args.engine == "rdflib" else built.engine()
-    answer = query(over, _query_text(args.sparql), timeout=args.timeout,
-                   max_rows=args.max_rows, engine=args.engine or "oxigraph")
+    answer = query(over, text, timeout=args.timeout, max_rows=args.max_rows,
+                   engine=args.engine or "oxigraph")
     print(format_result(answer, args.format), end="")
     return 0
 

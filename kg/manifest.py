@@ -10,6 +10,9 @@ previous build or the new one, never a mix. It records:
   config (``kg.toml``) and each import file it lists;
 - ``outputs``: every file the build wrote (relative to ``out/``) with its SHA-256;
 - ``graphs``: triples per graph (``""`` is the default graph) and ``total``;
+- ``summary`` and ``stamps``: the curated graph's counts (for the summary of a build
+  that finds nothing to do) and each output's size and modification time (a cheap
+  first look before hashing, when a build checks that ``out/`` is intact);
 - ``options``: what the build was asked for (page, focus pages, config), so that a
   command that rebuilds first builds the same outputs.
 
@@ -54,6 +57,8 @@ class Manifest:
     outputs: dict[str, str]
     graphs: dict[str, int]
     options: dict[str, Any] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)  # the curated graph's kg.stats
+    stamps: dict[str, list[int]] = field(default_factory=dict)  # output -> [size, mtime_ns]
     kg: str = field(default_factory=kg_version)
     format: int = FORMAT
 
@@ -129,7 +134,9 @@ def read_manifest(out: Path) -> Manifest:
             generation=_str(doc["generation"]), inputs=_strs(doc["inputs"]),
             outputs=_strs(doc["outputs"]),
             graphs={str(k): int(v) for k, v in dict(doc["graphs"]).items()},
-            options=dict(doc.get("options", {})), kg=_str(doc["kg"]), format=int(doc["format"]))
+            options=dict(doc.get("options", {})), summary=dict(doc.get("summary", {})),
+            stamps={str(k): [int(n) for n in v] for k, v in dict(doc.get("stamps", {})).items()},
+            kg=_str(doc["kg"]), format=int(doc["format"]))
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ManifestError(f"{path}: corrupt manifest (bad or missing {exc})") from None
     if manifest.format != FORMAT or manifest.kg != kg_version():
@@ -169,3 +176,25 @@ def write_manifest(out: Path, manifest: Manifest) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def stamp(path: Path) -> list[int]:
+    st = path.stat()
+    return [st.st_size, st.st_mtime_ns]
+
+
+def intact(out: Path, manifest: Manifest) -> bool:
+    """Every output the manifest lists is there with its bytes (the size and time first;
+    the hash when those differ), and so is the store generation."""
+    if not (out / manifest.generation).is_dir():
+        return False
+    for rel, digest in manifest.outputs.items():
+        path = out / rel
+        try:
+            if manifest.stamps.get(rel) == stamp(path):
+                continue
+            if file_hash(path) != digest:
+                return False
+        except OSError:
+            return False
+    return True

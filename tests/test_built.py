@@ -90,16 +90,28 @@ def test_manifest_lists_inputs_outputs_and_graph_counts(project: Path) -> None:
 
 
 def test_build_summary_counts_every_graph(tmp_path: Path, built_project: Path) -> None:
-    shutil.copytree(built_project, tmp_path / "p")
-    done = run_kg("build", "--focus", "Japan", cwd=tmp_path / "p")
+    project = tmp_path / "p"
+    shutil.copytree(built_project, project)
+    same = run_kg("build", "--focus", "Japan", cwd=project)  # nothing changed
+    assert same.returncode == 0, same.stderr
+    assert "out was built from these very inputs (by content hash) and is intact: nothing " \
+        "written\n" in same.stdout and "wrote " not in same.stdout
+    sources = project / "data" / "sources.yaml"  # no curated name changes: imports cached
+    sources.write_text(sources.read_text(encoding="utf-8") + "# reviewed\n", encoding="utf-8")
+    done = run_kg("build", "--focus", "Japan", cwd=project)
     assert done.returncode == 0, done.stderr
-    graphs = manifest(tmp_path / "p")["graphs"]
+    graphs = manifest(project)["graphs"]
     assert isinstance(graphs, dict)
     total = sum(graphs.values())
     assert f"built graph: {total} triples in 3 graph(s), out/manifest.json\n" in done.stdout
     assert f"  <{RDF_GRAPH}>  " in done.stdout
     assert f"  <{SIPRI_GRAPH}>  {graphs[SIPRI_GRAPH]:>8}\n" in done.stdout
     assert "2 import(s) unchanged: taken from the cache" in done.stdout
+    assert "wrote out/graph.nq" in done.stdout
+    (project / "out" / "graph.ttl").write_text("damaged", encoding="utf-8")  # not intact
+    again = run_kg("build", "--focus", "Japan", cwd=project)
+    assert "wrote out/graph.ttl" in again.stdout
+    assert (project / "out" / "graph.ttl").read_text(encoding="utf-8") != "damaged"
 
 
 def test_query_over_imports_equals_graph_nt(project: Path) -> None:
