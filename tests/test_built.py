@@ -257,3 +257,34 @@ def test_diff_of_two_builds(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0] == \
         "out1 -> out2: 1 added, 1 removed, 1 changed statement(s)"
+
+
+def test_readme_example_of_the_built_graph(tmp_path: Path) -> None:
+    """The console example of README's "The built graph" section, run as written."""
+    import os
+    import re
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("## The built graph")[1]
+    block = re.search(r"```console\n(.*?)```", section, re.DOTALL)
+    assert block is not None
+    shutil.copytree(DATA, tmp_path / "data")
+    (tmp_path / "tests" / "fixtures").mkdir(parents=True)
+    shutil.copy(FIXTURES / "sipri-register.csv", tmp_path / "tests" / "fixtures")
+    (tmp_path / "kg.toml").write_text('[imports]\nsipri = ["tests/fixtures/sipri-register.csv"]'
+                                      "\n", encoding="utf-8")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "kg").write_text(f'#!/bin/sh\nexec {sys.executable} -m kg "$@"\n')
+    (bin_dir / "kg").chmod(0o755)
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PATH=f"{bin_dir}:{os.environ['PATH']}")
+    commands = re.split(r"^\$ ", block.group(1), flags=re.MULTILINE)[1:]
+    assert len(commands) == 6
+    for chunk in commands:
+        command, _, expected = chunk.partition("\n")
+        done = subprocess.run(["bash", "-c", command + " 2>&1"], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, check=False, timeout=300)
+        assert done.stdout == expected, command

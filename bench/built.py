@@ -1,0 +1,116 @@
+"""Benchmark: the built graph with the SIPRI register and a ~65k-triple RDF file imported.
+
+    python bench/built.py [--work DIR] [--sipri PATH] [--triples N]
+
+Makes a project in ``--work`` (default: bench-work/built): a copy of data/, a generated
+external RDF file (``external.nt``, N triples, default 65,000), and a kg.toml importing
+the SIPRI register (default ../shared/data/sipri/trade-register.csv; never copied) and
+that file. Then, each as a whole `kg build` process, in one run:
+
+1. cold build (empty cache, no out/);
+2. rebuild with nothing changed;
+3. rebuild after editing one curated file (a source's title: no curated name changes);
+
+and each saved query (queries/*.rq) through `kg query` (the whole process: start, check
+the inputs, open the built store, answer), beside the same query on pyoxigraph in
+process on the same store. Prints the times and the ratios the issue asks for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SIPRI = (ROOT.parent / "shared" / "data" / "sipri" / "trade-register.csv",
+         Path("/work/shared/data/sipri/trade-register.csv"))
+
+
+def external(path: Path, triples: int) -> None:
+    """A synthetic external dataset: bases with a label, a country, a type and a note."""
+    lines = []
+    for i in range(triples // 5):
+        s = f"<http://example.org/base/{i}>"
+        lines += [f'{s} <http://www.w3.org/2000/01/rdf-schema#label> "Base {i}"@en .',
+                  f"{s} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+                  "<http://example.org/Base> .",
+                  f"{s} <http://example.org/country> <http://example.org/country/{i % 90}> .",
+                  f'{s} <http://example.org/runway> "{1000 + i % 3000}"^^'
+                  "<http://www.w3.org/2001/XMLSchema#integer> .",
+                  f'{s} <http://example.org/note> "synthetic record {i}" .']
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def timed(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, str]:
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "kg", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - start
+    if done.returncode:
+        raise SystemExit(f"kg {' '.join(args)} failed:\n{done.stderr}")
+    return seconds, done.stdout
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--work", type=Path, default=ROOT / "bench-work" / "built")
+    parser.add_argument("--sipri", type=Path, default=None)
+    parser.add_argument("--triples", type=int, default=65_000)
+    args = parser.parse_args()
+    sipri = args.sipri or next((p for p in SIPRI if p.is_file()), None)
+    if sipri is None or not sipri.is_file():
+        raise SystemExit("the SIPRI register is not there (../shared/data/sipri/)")
+    work: Path = args.work.resolve()
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    shutil.copytree(ROOT / "data", work / "data")
+    external(work / "external.nt", args.triples)
+    (work / "kg.toml").write_text(f'[imports]\nsipri = ["{sipri}"]\nrdf = ["external.nt"]\n',
+                                  encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), KG_CACHE_DIR=str(work / "cache"))
+    cold, out = timed(["build", "--no-html"], work, env)
+    print(out.split("built graph: ")[1].splitlines()[0] if "built graph: " in out else out)
+    same, _ = timed(["build", "--no-html"], work, env)
+    sources = work / "data" / "sources.yaml"
+    text = sources.read_text(encoding="utf-8")
+    sources.write_text(text.replace("US OKs selling", "US approves selling"), encoding="utf-8")
+    edited, out = timed(["build", "--no-html"], work, env)
+    assert "2 import(s) unchanged" in out, out
+    print(f"cold build                         {cold:7.2f} s")
+    print(f"rebuild, nothing changed           {same:7.2f} s  {same / cold:6.1%} of cold "
+          "(target <= 5%)")
+    print(f"rebuild, one curated file edited   {edited:7.2f} s  {edited / cold:6.1%} of cold "
+          "(target <= 10%)")
+    queries(work, env)
+
+
+def queries(work: Path, env: dict[str, str]) -> None:
+    import json
+
+    import pyoxigraph
+
+    sys.path.insert(0, str(ROOT))
+    from kg.vocab import PREFIXES
+
+    manifest = json.loads((work / "out" / "manifest.json").read_text(encoding="utf-8"))
+    store = pyoxigraph.Store.read_only(str(work / "out" / manifest["generation"]))
+    print(f"\n{'saved query':<30} {'kg query (process)':>18} {'rows':>6} "
+          f"{'pyoxigraph in process':>22}")
+    for path in sorted((ROOT / "queries").glob("*.rq")):
+        seconds, out = timed(["query", str(path), "--format", "tsv"], work, env)
+        text = path.read_text(encoding="utf-8")
+        start = time.perf_counter()
+        result = store.query(text, prefixes=dict(PREFIXES), use_default_graph_as_union=True)
+        n = sum(1 for _ in result) if hasattr(result, "variables") else 1
+        inproc = time.perf_counter() - start
+        print(f"{path.name:<30} {seconds:>16.2f} s {out.count(chr(10)) - 1:>6} "
+              f"{inproc:>20.3f} s")
+
+
+if __name__ == "__main__":
+    main()
