@@ -103,12 +103,14 @@ def queries(work: Path, env: dict[str, str]) -> None:
           f"{'pyoxigraph in process':>22}")
     for path in sorted((ROOT / "queries").glob("*.rq")):
         seconds, out = timed(["query", str(path), "--format", "tsv"], work, env)
+        answered = out.count("\n") - 1  # TSV: a header line, then one line per row
         text = path.read_text(encoding="utf-8")
         start = time.perf_counter()
         result = store.query(text, prefixes=dict(PREFIXES), use_default_graph_as_union=True)
-        n = sum(1 for _ in result) if hasattr(result, "variables") else 1
+        rows = sum(1 for _ in result) if hasattr(result, "variables") else 1
         inproc = time.perf_counter() - start
-        print(f"{path.name:<30} {seconds:>16.2f} s {out.count(chr(10)) - 1:>6} "
+        assert rows == answered or not hasattr(result, "variables"), (path.name, rows)
+        print(f"{path.name:<30} {seconds:>16.2f} s {rows:>6} "
               f"{inproc:>20.3f} s")
 
 
