@@ -129,8 +129,8 @@ def _reads(p: argparse.ArgumentParser) -> None:
 
 def _serve(args: argparse.Namespace, graph: Graph | None) -> int:
     if graph is None:
-        server = make_built_server(open_built(args.built, args.data), host=args.host,
-                                   port=args.port, timeout=args.timeout,
+        built = open_built(args.built, args.data, cache_dir=default_cache_dir())
+        server = make_built_server(built, host=args.host, port=args.port, timeout=args.timeout,
                                    max_rows=args.max_rows, html=args.out / "graph.html",
                                    log=True)
     else:
@@ -292,7 +292,7 @@ def _read_built(args: argparse.Namespace) -> int:
     if args.command == "query":  # a refused query is refused before any build
         text = _query_text(args.sparql)
         vet(text, args.engine or "oxigraph")
-    built = open_built(args.built, args.data)
+    built = open_built(args.built, args.data, cache_dir=default_cache_dir())
     if args.command == "stats":
         print(format_stats(stats(built.triples())), end="")
         return 0
@@ -315,8 +315,8 @@ def _network(args: argparse.Namespace) -> int:
         print(netformat.json_text(changes) if args.format == "json"
               else format_diff(changes), end="")
         return 0
-    graph = load_graph(args.data).graph if args.from_data else \
-        open_built(args.built, args.data).graph()
+    graph = load_graph(args.data).graph if args.from_data else open_built(
+        args.built, args.data, cache_dir=default_cache_dir()).graph()
     if args.command == "export":
         for path in netexport.export_network(graph, args.format, args.out):
             print(f"wrote {path}")

@@ -25,7 +25,7 @@ _LOOPBACK = ("127.", "::1", "localhost")
 _OFFLINE_MODULES = frozenset(
     str(ROOT / "kg" / f"{name}.py")
     for name in ("build", "check", "load", "yamlread", "rdf", "validate", "export", "html",
-                 "query", "stats", "vocab")
+                 "query", "stats", "vocab", "built", "artifact", "manifest", "importcache")
 )
 
 

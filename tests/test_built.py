@@ -288,3 +288,17 @@ def test_readme_example_of_the_built_graph(tmp_path: Path) -> None:
         done = subprocess.run(["bash", "-c", command + " 2>&1"], cwd=tmp_path, env=env,
                               capture_output=True, text=True, check=False, timeout=300)
         assert done.stdout == expected, command
+
+
+def test_reader_over_data_with_errors_answers_nothing(project: Path) -> None:
+    bad = project / "data" / "bad.yaml"
+    bad.write_text("entities:\n  - {id: bad, type: Misile, label: Bad}\n", encoding="utf-8")
+    before = (project / "out" / "manifest.json").read_bytes()
+    done = run_kg("query", "ASK { ?s ?p ?o }", cwd=project)
+    assert done.returncode == 1 and done.stdout == ""
+    lines = done.stderr.splitlines()
+    assert lines[0] == "kg: out is older than its inputs (data/bad.yaml added); building it first"
+    assert lines[1].startswith("data/bad.yaml:2:21: error: unknown class (did you mean")
+    assert lines[1].endswith(": 'Misile'")
+    assert lines[-1] == "1 error(s); nothing written"
+    assert (project / "out" / "manifest.json").read_bytes() == before
