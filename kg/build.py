@@ -270,6 +270,8 @@ def _up_to_date(data_dir: Path, out: Path, inputs: dict[str, str],
     """The build now in ``out`` when it was made from these very inputs (by content hash)
     with these options and its outputs are intact: then nothing is written (the data
     is still checked, from the cache, for the summary's warnings)."""
+    if not (out / "manifest.json").is_file():
+        return None  # (and no lock taken: a failed first build leaves no out/ behind)
     with build_lock(out, wait=lock_wait):
         old = artifact.previous(out)
         if old is None or old.inputs != inputs or old.options != build_options or \
