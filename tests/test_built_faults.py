@@ -164,3 +164,18 @@ def test_serve_answers_through_a_rebuild_and_moves_to_the_new_generation(
         server.wait(timeout=30)
         if server.stdout is not None:
             server.stdout.close()
+
+
+def test_two_readers_of_a_stale_build_at_once_both_answer(project: Path) -> None:
+    relabel(project, 7)
+    readers = [subprocess.Popen([sys.executable, "-m", "kg", "query",
+                                 "SELECT ?l WHERE { kgr:extra-place rdfs:label ?l }",
+                                 "--format", "csv"], cwd=project, env=kg_env(),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for _ in range(2)]
+    answers = [reader.communicate(timeout=300) for reader in readers]
+    for reader, (stdout, stderr) in zip(readers, answers, strict=True):
+        assert reader.returncode == 0, stderr
+        assert stdout == "l\nExtra place 7\n"  # (text mode: CRLF read as LF)
+        assert "Traceback" not in stderr
+    assert assert_one_generation(project / "out")
