@@ -31,7 +31,8 @@ from rdflib import Graph
 from rdflib.term import Node
 
 from kg.engine import OxigraphEngine, _Terms
-from kg.errors import KGError
+from kg.errors import KGError, OutputError
+from kg.lock import build_lock
 from kg.manifest import MANIFEST, Manifest, ManifestError, changes, input_hashes, read_manifest
 
 DEFAULT_GRAPH_NAME = "default graph (curated, ontology, links)"
@@ -146,8 +147,22 @@ def open_built(out: Path | str = "out", data_dir: Path | str = "data", *,
     if not build_first:
         raise ManifestError(f"{problem}; run `kg build`")
     print(f"kg: {problem}; building it first", file=sys.stderr, flush=True)
-    manifest = rebuild(out, data, manifest, config=config, cache_dir=cache_dir)
-    return Built(out, manifest, open_store(out, manifest))
+    for attempt in range(2):
+        with build_lock(out, wait=30.0):  # another reader may be building it right now:
+            pass                          # wait for it, then look again
+        fresh, problem = staleness(out, data, config=config)
+        if fresh is not None and problem is None:
+            try:
+                return Built(out, fresh, open_store(out, fresh))
+            except ManifestError:
+                pass
+        try:
+            made = rebuild(out, data, manifest, config=config, cache_dir=cache_dir)
+            return Built(out, made, open_store(out, made))
+        except OutputError:  # a build that committed meanwhile changed what this one read
+            if attempt:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def rebuild(out: Path, data_dir: Path, old: Manifest | None, *, config: Path | None,
