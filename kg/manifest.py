@@ -185,8 +185,14 @@ def stamp(path: Path) -> list[int]:
 
 def intact(out: Path, manifest: Manifest) -> bool:
     """Every output the manifest lists is there with its bytes (the size and time first;
-    the hash when those differ), and so is the store generation."""
+    the hash when those differ), and the store generation opens."""
     if not (out / manifest.generation).is_dir():
+        return False
+    import pyoxigraph
+
+    try:  # a store that cannot be opened is not intact, whatever the files say
+        pyoxigraph.Store.read_only(str(out / manifest.generation))
+    except (OSError, RuntimeError):
         return False
     for rel, digest in manifest.outputs.items():
         path = out / rel
