@@ -277,6 +277,7 @@ def _up_to_date(data_dir: Path, out: Path, inputs: dict[str, str],
         if old is None or old.inputs != inputs or old.options != build_options or \
                 not old.summary or not intact(out, old):
             return None
+        remove_stale_temps([out / rel for rel in old.outputs])  # a killed build's leftovers
     files, issues = _load_checked(data_dir, shacl=bool(build_options["shacl"]),
                                   cache_dir=cache_dir, raise_errors=True)
     return BuildResult(files, issues, {rel: out / rel for rel in old.outputs},

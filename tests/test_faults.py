@@ -102,7 +102,10 @@ def test_build_killed_at_many_points_leaves_previous_out_complete(
     # Timed kills spread over a whole build, then kills at the moment files are staged.
     delays = [full * f for f in (0.1, 0.3, 0.5, 0.7, 0.85, 0.95)] + [None] * 6
     for delay in delays:
-        proc = subprocess.Popen(kg_command("build"), cwd=project, env=kg_env(),
+        # (--no-cache for the staging kills: once a timed one let a build complete, a
+        # cached build would find out/ up to date and stage nothing)
+        args = ("build",) if delay is not None else ("build", "--no-cache")
+        proc = subprocess.Popen(kg_command(*args), cwd=project, env=kg_env(),
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if delay is None:
             caught_staging += _kill_when_staging(proc, out, time.monotonic() + 4 * full + 5)
