@@ -6,21 +6,23 @@ temporary file and renamed into place, so ``out/`` always holds a complete build
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from functools import partial
 from itertools import chain
 from pathlib import Path
 
 from rdflib import Graph
 
-from kg import datafiles, export, rebuild, render
+from kg import artifact, datafiles, export, importcache, rebuild, render
 from kg.datafiles import DataFile
 from kg.errors import DataError, Issue, OutputError, sort_issues
 from kg.fork import ChildFailed, both
 from kg.gcpause import paused_gc
 from kg.imports import project as imports
 from kg.lock import build_lock, remove_stale_temps
+from kg.manifest import Manifest, input_hashes, intact
 from kg.model import Dataset
 from kg.ntterms import NTTerms, TextTriple, from_rdflib
 from kg.rdf import Triple, data_triples, to_graph
@@ -52,6 +54,10 @@ class BuildResult:
     stats: Stats
     imported: imports.Imported | None = None
     spliced: bool = False  # RDF outputs made from the previous build's (kg.rebuild)
+    manifest: Manifest | None = None  # out/manifest.json: the store generation, the counts
+    graphs: dict[str, int] = field(default_factory=dict)  # triples per graph ("" default)
+    imports_cached: int = 0  # imports taken unchanged from the cache (kg.importcache)
+    up_to_date: bool = False  # out/ was built from these very inputs: nothing written
 
     @property
     def data(self) -> Dataset:
@@ -116,7 +122,8 @@ def load_graph(data_dir: Path | str = "data", *, shacl: bool = True,
 
 def _validate_and_write(files: export.Texts, out: Path,
                         validate: Callable[[], list[Issue]], *, lock_wait: float,
-                        parallel: bool, committed: Callable[[], None] = lambda: None
+                        parallel: bool, committed: Callable[[], None] = lambda: None,
+                        prepare: Callable[[Mapping[Path, str]], None] = lambda temps: None
                         ) -> list[Issue]:
     """SHACL and writing at once on two cores (kg.fork): a child validates, then writes the
     Turtle and N-Triples; this process writes the rest. Every file is staged, and renamed
@@ -144,6 +151,7 @@ def _validate_and_write(files: export.Texts, out: Path,
                 raise
             if any(i.is_error for i in found):
                 raise DataError(sort_issues(found))
+            prepare(temps)  # from the staged files, before any is renamed into place
             export.commit(temps)
             committed()  # still under the lock: no other build has touched the outputs
         finally:
@@ -182,12 +190,20 @@ def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
 def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bool,
            shacl: bool, config: Path | str | None, focus: Sequence[str], hops: int,
            lock_wait: float, cache_dir: Path | None, parallel: bool) -> BuildResult:
-    files, issues = _load_checked(data_dir, shacl=False, cache_dir=cache_dir,
+    config_path = imports.find_config(data_dir, config)
+    inputs = input_hashes(data_dir, config_path)  # before reading: an edit made meanwhile
+    build_options = {"html": html_page, "focus": list(focus), "hops": hops,
+                     "formats": list(formats), "shacl": shacl,
+                     "config": None if config is None else str(config)}
+    if cache_dir is not None and (same := _up_to_date(data_dir, out, inputs, build_options,
+                                                      cache_dir=cache_dir, lock_wait=lock_wait)):
+        return same
+    files, issues = _load_checked(data_dir, shacl=False, cache_dir=cache_dir,  # shows later
                                   raise_errors=True)
     keys = datafiles.keys(files)
-    config_path = imports.find_config(data_dir, config)
-    imported = imports.run_project(imports.read_config(config_path),
-                                   datafiles.dataset(files)) if config_path else None
+    imported, cached = importcache.run_project(
+        imports.read_config(config_path), datafiles.dataset(files),
+        cache_dir=cache_dir) if config_path else (None, 0)
     rdf_paths = {fmt: out / OUTPUTS[fmt] for fmt in formats}
     spliced = cache_dir is not None and not imported and not parallel and "nt" in formats
     state_key = rebuild.state_key(data_dir, out)
@@ -225,19 +241,75 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
         outputs.update(imports.output_files(imported, base, data, out, html_page=html_page))
     validate = partial(_shacl, files, cache_dir=cache_dir, text=triples) if shacl else list
 
+    written = {path.relative_to(out).as_posix(): path
+               for path in [*rdf_paths.values(), *outputs]}
+    made: list[Manifest] = []
+    store: list[tuple[str, dict[str, int]]] = []
+
+    def prepare(temps: Mapping[Path, str]) -> None:
+        unchanged = rdf_paths.get("nt") if not imported else None  # a spliced rebuild's
+        store.append(_store_generation(out, files, temps, imported=imported,
+                                       unchanged=unchanged))
+
     def committed() -> None:
         if spliced and cache_dir is not None:
             state = plan.state if plan is not None else \
                 rebuild.new_state(options, keys, recorders, text)
             rebuild.save_state(cache_dir, state_key, state, rdf_paths)
+        made.append(artifact.commit(out, generation=store[0], inputs=inputs, outputs=written,
+                                    options=build_options, old=artifact.previous(out),
+                                    summary=asdict(result_stats)))
 
     found = _validate_and_write(outputs, out, validate, lock_wait=lock_wait,
-                                parallel=parallel, committed=committed)
+                                parallel=parallel, committed=committed, prepare=prepare)
     if found:
         issues = sort_issues([*issues, *found])
-    written = {path.relative_to(out).as_posix(): path
-               for path in [*rdf_paths.values(), *outputs]}
-    return BuildResult(files, issues, written, result_stats, imported, plan is not None)
+    return BuildResult(files, issues, written, result_stats, imported, plan is not None,
+                       made[0], made[0].graphs, cached)
+
+
+def _up_to_date(data_dir: Path, out: Path, inputs: dict[str, str],
+                build_options: dict[str, object], *, cache_dir: Path,
+                lock_wait: float) -> BuildResult | None:
+    """The build now in ``out`` when it was made from these very inputs (by content hash)
+    with these options and its outputs are intact: then nothing is written (the data
+    is still checked, from the cache, for the summary's warnings)."""
+    if not (out / "manifest.json").is_file():
+        return None  # (and no lock taken: a failed first build leaves no out/ behind)
+    with build_lock(out, wait=lock_wait):
+        old = artifact.previous(out)
+        if old is None or old.inputs != inputs or old.options != build_options or \
+                not old.summary or not intact(out, old):
+            return None
+        remove_stale_temps([out / rel for rel in old.outputs])  # a killed build's leftovers
+    files, issues = _load_checked(data_dir, shacl=bool(build_options["shacl"]),
+                                  cache_dir=cache_dir, raise_errors=True)
+    return BuildResult(files, issues, {rel: out / rel for rel in old.outputs},
+                       Stats(**old.summary), None, False, old, old.graphs, 0, up_to_date=True)
+
+
+def _store_generation(out: Path, files: list[DataFile], temps: Mapping[Path, str], *,
+                      imported: imports.Imported | None, unchanged: Path | None
+                      ) -> tuple[str, dict[str, int]]:
+    """The store generation (kg.artifact), loaded from the staged N-Quads (with imports)
+    or N-Triples of this build (or ``unchanged``, graph.nt when a rebuild left it as it
+    was)."""
+    staged = {path.name: Path(temp) for path, temp in temps.items()}
+    source = staged.get("graph.nq" if imported else "graph.nt")
+    if source is None and unchanged is not None and unchanged.is_file():
+        source = unchanged
+    if source is not None:
+        return artifact.load_generation(out, source)
+    # no N-Triples output was asked for: the store still needs them
+    extra = out / f".store-source.{os.getpid()}.nt"
+    triples = [*data_triples(datafiles.dataset(files)), *ontology_graph()]
+    try:
+        extra.write_text(export.serialize(triples, "nt"), encoding="utf-8")
+        return artifact.load_generation(out, extra)
+    except OSError as exc:
+        raise OutputError(f"{extra}: cannot write: {exc.strerror or exc}") from exc
+    finally:
+        extra.unlink(missing_ok=True)
 
 
 def _pages(files: list[DataFile], out: Path, *, html_page: bool, focus: Sequence[str],

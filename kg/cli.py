@@ -14,6 +14,8 @@ from rdflib import Graph
 
 from kg.bench.cli import bench
 from kg.build import build, check, load_graph
+from kg.built import format_graphs, open_built
+from kg.builtserve import make_built_server
 from kg.cache import cache_problem, default_cache_dir
 from kg.cliconv import changed_outputs as _changed
 from kg.cliconv import (
@@ -37,6 +39,7 @@ from kg.serve import make_server
 from kg.stats import format_stats, stats
 from kg.store import DEFAULT_GRAPH, push
 from kg.store import query as remote_query
+from kg.vetting import vet
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -95,8 +98,9 @@ def _parser() -> argparse.ArgumentParser:
                    help=f"with --endpoint: the graph to query (default: {DEFAULT_GRAPH}; "
                    "'' for the store's default graph)")
     p.add_argument("--graph-file", metavar="PATH", type=Path,
-                   help="for big graphs: query this file (e.g. out/graph.nt) or Oxigraph "
-                   "store directory with Oxigraph instead of loading data/")
+                   help="query this graph file (e.g. out/graph.nt, or .trig/.nq with named "
+                   "graphs) or Oxigraph store directory instead of the build")
+    _reads(p)
     p = command("serve", "serve the graph as a read-only SPARQL 1.1 endpoint (and graph.html)")
     p.add_argument("--out", default="out", type=Path,
                    help="folder whose graph.html is served at / (default: out)")
@@ -107,6 +111,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="query worker processes shared fairly by the clients (default: 2; "
                    "each copies the store pages its queries touch)")
     _limits(p, 10_000)
+    _reads(p)
     p = command("push", "replace a named graph in a SPARQL store with the graph (Graph Store "
                 "Protocol PUT, then an atomic MOVE)")
     p.add_argument("--endpoint", metavar="URL", required=True,
@@ -119,6 +124,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="seconds to wait for each answer (default: 60)")
     p = command("stats", "print counts of entities by class and facts by predicate")
     _format_arg(p)
+    _reads(p)
     p = sub.add_parser("bench", help="benchmark every stage against baselines (docs/benchmarks.md)",
                        description="generate data and time every stage against baselines")
     p.add_argument("--sizes", default="1k,10k",
@@ -146,16 +152,33 @@ def _limits(p: argparse.ArgumentParser, max_rows: int) -> None:
                    help="stop a query after this many seconds (default: 10)")
     p.add_argument("--max-rows", type=positive_int, default=max_rows,
                    help=f"refuse answers with more rows (default: {max_rows})")
-    p.add_argument("--engine", choices=ENGINES, default="rdflib",
-                   help="in-process engine: rdflib (default) or oxigraph (faster on big graphs)")
+    p.add_argument("--engine", choices=ENGINES, default=None,
+                   help="oxigraph (default: the built store) or rdflib (the union loaded in "
+                   "memory; with --from-data, rdflib is the default)")
 
 
-def _serve(args: argparse.Namespace, graph: Graph) -> int:
+def _reads(p: argparse.ArgumentParser) -> None:
+    """The options of a command that reads the built graph (kg.built)."""
+    p.add_argument("--built", default=Path("out"), type=Path, metavar="DIR",
+                   help="the build to read (default: out); built first when missing or "
+                   "older than its inputs (by content hash)")
+    p.add_argument("--from-data", action="store_true",
+                   help="read data/ in memory (rdflib) instead of the build: no imports")
+
+
+def _serve(args: argparse.Namespace, graph: Graph | None) -> int:
     try:
-        server = make_server(graph, host=args.host, port=args.port, engine=args.engine,
-                             timeout=args.timeout, max_rows=args.max_rows,
-                             html=args.out / "graph.html", log=True,
-                             workers=args.workers)
+        if graph is None:
+            built = open_built(args.built, args.data, cache_dir=default_cache_dir())
+            server = make_built_server(built, host=args.host, port=args.port,
+                                       timeout=args.timeout, max_rows=args.max_rows,
+                                       html=args.out / "graph.html", log=True,
+                                       workers=args.workers)
+        else:
+            server = make_server(graph, host=args.host, port=args.port,
+                                 engine=args.engine or "rdflib", timeout=args.timeout,
+                                 max_rows=args.max_rows, html=args.out / "graph.html",
+                                 log=True, workers=args.workers)
     except OSError as exc:  # the port is taken, or the address is not this machine's
         raise KGError(f"cannot serve on {args.host}:{args.port}: "
                       f"{exc.strerror or exc}") from exc
@@ -179,29 +202,35 @@ def _network_parsers(command: Callable[[str, str], argparse.ArgumentParser]) -> 
                    help="most paths to print (default 10)")
     _filters(p)
     _format_arg(p)
+    _reads(p)
     p = command("neighbors", "entities within K facts of an entity, with the facts joining them")
     p.add_argument("name", help="id, label or alias (any case)")
     p.add_argument("--hops", type=positive_int, default=1, help="how far to look (default 1)")
     _filters(p)
     _format_arg(p)
+    _reads(p)
     p = command("central", "degree, betweenness and PageRank of the entities, best first")
     p.add_argument("--by-class", help="only entities of this class (or its subclasses)")
     p.add_argument("--top", type=positive_int, default=10, help="how many to print (default 10)")
     p.add_argument("--sort", choices=("degree", "betweenness", "pagerank"), default="degree",
                    help="metric to rank by (default degree)")
     _format_arg(p)
+    _reads(p)
     p = command("communities", "groups of closely linked entities (Louvain, fixed seed)")
     p.add_argument("--min-size", type=positive_int, default=2,
                    help="smallest group listed (default 2)")
     _format_arg(p)
+    _reads(p)
     p = command("export", "write the entity network for Gephi or Cytoscape")
     p.add_argument("-f", "--format", choices=("graphml", "gexf", "csv"), default=None,
                    help="graphml, gexf or csv (default: from the suffix of -o; a folder: csv)")
     output_option(p, default=None, required=True, help_text="file (graphml, gexf; - for "
                   "standard output) or folder for nodes.csv and edges.csv (csv)")
+    _reads(p)
     p = command("diff", "statements added, removed and changed between two builds or revisions")
-    p.add_argument("old", help="a graph file (.ttl, .nt, .jsonld), a data folder or a git revision")
-    p.add_argument("new", help="a graph file (.ttl, .nt, .jsonld), a data folder or a git revision")
+    p.add_argument("old", help="a build folder (with manifest.json), a graph file (.ttl, .nt, "
+                   ".jsonld), a data folder or a git revision")
+    p.add_argument("new", help="as OLD")
     _format_arg(p)
 
 
@@ -292,14 +321,21 @@ def _run(args: argparse.Namespace) -> int:
             print("\n" + "\n".join(line for line in result.imported.report_lines()
                                    if not line.startswith("  ")))
         print(f"\n{len(result.warnings)} warning(s) (run `kg check` to list them)")
+        if result.imports_cached:
+            print(f"{result.imports_cached} import(s) unchanged: taken from the cache")
         if result.spliced:
             print("RDF outputs updated from the previous build (only what changed was "
                   "rewritten)")
-        changed = _changed(before, [result.outputs[n] for n in sorted(result.outputs)])
-        for path in changed:
-            print(f"wrote {path}")
-        if not changed:
-            print(f"{args.out}: every output is unchanged")
+        if result.up_to_date:
+            print(f"{args.out} was built from these very inputs (by content hash) and is "
+                  "intact: nothing written")
+        else:
+            changed = _changed(before, [result.outputs[n] for n in sorted(result.outputs)])
+            for path in changed:
+                print(f"wrote {path}")
+            if not changed:
+                print(f"{args.out}: every output is unchanged")
+        print(format_graphs(result.graphs, args.out))
         return 0
     if args.command == "bench":
         print(bench(args.sizes, args.repeats, args.work, args.stages, args.engines,
@@ -324,6 +360,8 @@ def _run(args: argparse.Namespace) -> int:
         return _print_result(args, _formatted(answer, args))
     if args.command in _NETWORK:
         return _network(args)
+    if args.command in ("serve", "stats", "query") and not args.from_data:
+        return _read_built(args)
     graph = load_graph(args.data).graph
     if args.command == "push":
         pushed = push(graph, endpoint=args.endpoint, update=args.update, graph_iri=args.graph,
@@ -338,7 +376,7 @@ def _run(args: argparse.Namespace) -> int:
               end="")
         return 0
     answer = query(graph, _query_text(args.sparql), timeout=args.timeout,
-                   max_rows=args.max_rows, engine=args.engine)
+                   max_rows=args.max_rows, engine=args.engine or "rdflib")
     return _print_result(args, _formatted(answer, args))
 
 
@@ -358,6 +396,25 @@ def _print_result(args: argparse.Namespace, text: str) -> int:
     return 0
 
 
+def _read_built(args: argparse.Namespace) -> int:
+    """serve, stats and query over the build (kg.built), built first if stale."""
+    if args.command == "serve":
+        return _serve(args, None)
+    if args.command == "query":  # a refused query is refused before any build
+        text = _query_text(args.sparql)
+        vet(text, args.engine or "oxigraph")
+    built = open_built(args.built, args.data, cache_dir=default_cache_dir())
+    if args.command == "stats":
+        counts = stats(built.triples())
+        print(stats_json(counts) if args.format == "json" else fit_width(format_stats(counts)),
+              end="")
+        return 0
+    over = built.graph() if args.engine == "rdflib" else built.engine()
+    answer = query(over, text, timeout=args.timeout, max_rows=args.max_rows,
+                   engine=args.engine or "oxigraph")
+    return _print_result(args, _formatted(answer, args))
+
+
 _NETWORK = ("path", "neighbors", "central", "communities", "export", "diff")
 
 
@@ -370,7 +427,8 @@ def _network(args: argparse.Namespace) -> int:
         print(netformat.json_text(changes) if args.format == "json"
               else format_diff(changes), end="")
         return 0
-    graph = load_graph(args.data).graph
+    graph = load_graph(args.data).graph if args.from_data else open_built(
+        args.built, args.data, cache_dir=default_cache_dir()).graph()
     if args.command == "export":
         fmt = infer_format(args.format, args.out, netexport.EXPORT_FORMATS)
         if str(args.out) == "-":  # standard output, never a file named "-"

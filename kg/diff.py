@@ -191,8 +191,12 @@ def revision_graph(rev: str, *, data: Path | str = "data") -> Graph:
 
 
 def side_graph(spec: str, *, data: Path | str = "data") -> Graph:
-    """A graph file, a data folder, or else a git revision of ``data``."""
+    """A build folder, a graph file, a data folder, or else a git revision of ``data``."""
     path = Path(spec)
+    if path.is_dir() and (path / "manifest.json").is_file():  # a build: its store (kg.built)
+        from kg.built import read_build
+
+        return read_build(path).graph()
     if path.is_file():
         return read_graph_file(path)
     if path.is_dir():

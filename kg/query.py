@@ -108,10 +108,14 @@ def query_path(path: Path, sparql: str, *, timeout: float | None = 10.0,
     For big graphs: ``out/graph.nt`` of a build is bulk-loaded by Oxigraph (no rdflib
     Graph, no data/ re-read), and a store directory (e.g. made once with ``oxigraph load
     --location DIR --file out/graph.nt``) is opened read-only without loading anything.
+    As over a build (kg.built), the default graph is the union of all graphs and
+    ``GRAPH`` reaches the named graphs of a ``.trig`` or ``.nq`` file or of a store.
     """
+    from kg.built import union
     from kg.engine import OxigraphEngine
 
-    return query(OxigraphEngine.from_path(path), sparql, timeout=timeout, max_rows=max_rows)
+    return query(union(OxigraphEngine.from_path(path)), sparql, timeout=timeout,
+                 max_rows=max_rows)
 
 
 def from_answer(answer: Answer) -> QueryResult:

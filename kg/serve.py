@@ -92,6 +92,13 @@ class Settings:
         return str(max(1, math.ceil(self.timeout or 1)))
 
 
+def query_pool(engine: Engine, settings: Settings) -> Pool:
+    """The fair pool of query workers (kg.admission) an endpoint over ``engine`` answers
+    with: each worker parses and vets its queries itself, under their time limit."""
+    return Pool(_Vetting(engine), workers=settings.workers, queue=settings.queue,
+                per_client=settings.per_client)
+
+
 class Endpoint(ThreadingHTTPServer):
     """The HTTP server: holds the engine, its pool of query workers (kg.admission) and the
     settings; one thread per connection, at most ``settings.max_connections`` at once."""
@@ -101,8 +108,7 @@ class Endpoint(ThreadingHTTPServer):
 
     def __init__(self, engine: Engine, settings: Settings, address: tuple[str, int]) -> None:
         # the pool first: bad settings fail before the port is bound
-        self.pool = Pool(_Vetting(engine), workers=settings.workers, queue=settings.queue,
-                         per_client=settings.per_client)
+        self.pool = query_pool(engine, settings)
         super().__init__(address, Handler)
         self.engine = engine
         self.settings = settings

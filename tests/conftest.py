@@ -30,7 +30,7 @@ needs_rapper = pytest.mark.skipif(
 _OFFLINE_MODULES = frozenset(
     str(ROOT / "kg" / f"{name}.py")
     for name in ("build", "check", "load", "yamlread", "rdf", "validate", "export", "html",
-                 "query", "stats", "vocab")
+                 "query", "stats", "vocab", "built", "artifact", "manifest", "importcache")
 )
 
 
