@@ -14,7 +14,7 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from kg import datafiles, export, html, rebuild
+from kg import archive, datafiles, export, html, rebuild
 from kg.datafiles import DataFile
 from kg.errors import DataError, Issue, OutputError, sort_issues
 from kg.fork import ChildFailed, both
@@ -74,12 +74,17 @@ class BuildResult:
 
 
 def _load_checked(data_dir: Path | str, *, shacl: bool, cache_dir: Path | None,
-                  raise_errors: bool) -> tuple[list[DataFile], list[Issue]]:
+                  raise_errors: bool, sources_dir: Path | None = None
+                  ) -> tuple[list[DataFile], list[Issue]]:
     """Load (with a cache: summaries of unchanged files, not their records), check across
-    all files, then SHACL when error-free."""
+    all files, then SHACL when error-free. With ``sources_dir`` (the archived copies of
+    the sources, kg.archive) the locators are checked against them: that reads every
+    file's records."""
     with paused_gc():
         files, issues = datafiles.scan(data_dir, cache_dir=cache_dir)
         issues += datafiles.check_files(files)
+        if sources_dir is not None and not any(i.is_error for i in issues):
+            issues += archive.archive_issues(datafiles.dataset(files), Path(sources_dir))
         if shacl and not any(i.is_error for i in issues):
             issues += _shacl(files, cache_dir=cache_dir)
         issues = sort_issues(issues)
@@ -95,10 +100,12 @@ def _shacl(files: list[DataFile], *, cache_dir: Path | None,
 
 
 def check(data_dir: Path | str = "data", *, shacl: bool = True,
-          cache_dir: Path | None = None) -> list[Issue]:
+          cache_dir: Path | None = None, sources_dir: Path | str | None = None) -> list[Issue]:
     """Every problem in the data (errors and warnings), sorted by position; writes nothing
-    but the cache (when ``cache_dir`` is given)."""
-    return _load_checked(data_dir, shacl=shacl, cache_dir=cache_dir, raise_errors=False)[1]
+    but the cache (when ``cache_dir`` is given). With ``sources_dir``, also the problems
+    the sources' archived copies show (kg.archive)."""
+    return _load_checked(data_dir, shacl=shacl, cache_dir=cache_dir, raise_errors=False,
+                         sources_dir=Path(sources_dir) if sources_dir else None)[1]
 
 
 def load_graph(data_dir: Path | str = "data", *, shacl: bool = True,

@@ -10,12 +10,14 @@ from typing import Any
 
 from rdflib import Graph
 
+from kg.archive import coverage, format_coverage
 from kg.bench.cli import bench
 from kg.build import build, check, load_graph
 from kg.cache import default_cache_dir
 from kg.engine import ENGINES
 from kg.errors import DataError, KGError
 from kg.imports.project import import_sipri
+from kg.newsource import new_source
 from kg.query import MAX_ROWS, RESULT_FORMATS, format_result, query, query_path
 from kg.serve import make_server
 from kg.stats import format_stats, stats
@@ -53,7 +55,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("kind", choices=("sipri",), help="the dataset's format")
     p.add_argument("path", type=Path, help="the export to read")
     p.add_argument("--out", default="out", type=Path, help="output folder (default: out)")
-    command("check", "check data/ and print every problem; write nothing")
+    p = command("check", "check data/ and print every problem; write nothing")
+    p.add_argument("--sources", type=Path, default=None, metavar="DIR",
+                   help="folder of the sources' archived copies (their `file`): check "
+                   "each copy's SHA-256 and every locator against it")
+    p.add_argument("--coverage", action="store_true",
+                   help="with --sources: also print, per source, the paragraphs no "
+                   "statement cites")
+    p = command("new", "start curating an article: `kg new source FILE`")
+    p.add_argument("kind", choices=("source",), help="what to start")
+    p.add_argument("path", type=Path, help="the archived article (plain text, one "
+                   "paragraph per line)")
     p = command("query", "run a SPARQL query (inline or a .rq file) over the graph")
     p.add_argument("sparql", help="the query text, or the path of a .rq file")
     p.add_argument("--format", choices=RESULT_FORMATS, default="table",
@@ -192,11 +204,21 @@ def _print_issues(issues: Sequence[object]) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     if args.command == "check":
-        issues = check(args.data)
+        issues = check(args.data, sources_dir=args.sources)
         _print_issues(issues)
         errors = sum(1 for i in issues if i.is_error)
         print(f"{errors} error(s), {len(issues) - errors} warning(s)", file=sys.stderr)
+        if args.coverage:
+            if args.sources is None:
+                raise KGError("--coverage needs --sources DIR (the archived copies)")
+            print(format_coverage(coverage(load_graph(args.data, shacl=False).data,
+                                           args.sources)), end="")
         return 1 if errors else 0
+    if args.command == "new":
+        added = new_source(args.path, args.data)
+        print(f"added source {added.source_id} to {added.sources_file}")
+        print(f"wrote {added.statements_file} ({added.paragraphs} paragraphs mapped)")
+        return 0
     if args.command == "build":
         result = build(args.data, args.out, html_page=not args.no_html, config=args.config,
                        focus=args.focus, hops=args.hops, lock_wait=args.lock_wait,
