@@ -66,7 +66,7 @@ def para_number(locator: str | None) -> int | None:
 
 
 @cache
-def _name_pattern(name: str) -> re.Pattern[str]:
+def name_pattern(name: str) -> re.Pattern[str]:
     """A name starting a word; all-capital short names (US, ROK) only as written and
     whole, longer names also with an ending (Japan in Japanese, North Korea in North
     Korean)."""
@@ -93,7 +93,7 @@ def mentions(text: str, known: Mapping[str, Sequence[str]]) -> list[tuple[str, s
     found = []
     for eid, entity_names in known.items():
         for name in entity_names:
-            if _name_pattern(name).search(text):
+            if name_pattern(name).search(text):
                 found.append((eid, name))
                 break
     return found

@@ -23,6 +23,7 @@ from kg.imports import project as imports
 from kg.lock import build_lock, remove_stale_temps
 from kg.model import Dataset
 from kg.ntterms import NTTerms, TextTriple, from_rdflib
+from kg.passages import page_passages
 from kg.rdf import Triple, data_triples, to_graph
 from kg.shaclfiles import validate_parts
 from kg.stats import Stats, grouped_stats
@@ -158,7 +159,7 @@ def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
           formats: tuple[str, ...] = ("ttl", "nt", "jsonld"), html_page: bool = True,
           shacl: bool = True, config: Path | str | None = None, focus: Sequence[str] = (),
           hops: int = 2, lock_wait: float = 30.0, cache_dir: Path | None = None,
-          parallel: bool = False) -> BuildResult:
+          parallel: bool = False, sources_dir: Path | str | None = None) -> BuildResult:
     """Build ``out_dir`` from ``data_dir``: Turtle, N-Triples, JSON-LD and the HTML page.
 
     With a project config (``config``, or ``kg.toml`` beside ``data_dir``) the imports it
@@ -172,6 +173,9 @@ def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
     as it made no measurable difference on a busy 2-core machine while its worker's
     memory counts on top (docs/benchmarks.md).
 
+    With ``sources_dir`` (the sources' archived copies, kg.archive) the page shows each
+    citation's paragraph (kg.passages); without it, the locator and the file name.
+
     Raises DataError (nothing written) when the data has errors, OutputError when an
     output cannot be written (the previous outputs are left complete), LockError when
     another build holds ``out_dir`` for more than ``lock_wait`` seconds (see kg.lock).
@@ -179,14 +183,16 @@ def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
     with paused_gc():  # the whole build: a collection would rescan millions of live objects
         return _build(Path(data_dir), Path(out_dir), formats=formats, html_page=html_page,
                       shacl=shacl, config=config, focus=focus, hops=hops,
-                      lock_wait=lock_wait, cache_dir=cache_dir, parallel=parallel)
+                      lock_wait=lock_wait, cache_dir=cache_dir, parallel=parallel,
+                      sources_dir=Path(sources_dir) if sources_dir else None)
 
 
 def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bool,
            shacl: bool, config: Path | str | None, focus: Sequence[str], hops: int,
-           lock_wait: float, cache_dir: Path | None, parallel: bool) -> BuildResult:
+           lock_wait: float, cache_dir: Path | None, parallel: bool,
+           sources_dir: Path | None = None) -> BuildResult:
     files, issues = _load_checked(data_dir, shacl=False, cache_dir=cache_dir,
-                                  raise_errors=True)
+                                  raise_errors=True, sources_dir=sources_dir)
     keys = datafiles.keys(files)
     config_path = imports.find_config(data_dir, config)
     imported = imports.run_project(imports.read_config(config_path),
@@ -221,7 +227,7 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
         if parallel:  # sorted here once, so that the forked writer shares the order
             _ = text.subjects
     outputs.update(_pages(files, out, html_page=html_page, focus=focus, hops=hops,
-                           cache_dir=cache_dir))
+                           cache_dir=cache_dir, sources_dir=sources_dir))
     if imported:
         data = datafiles.dataset(files)
         base = [*data_triples(data), *ontology_graph()]
@@ -244,12 +250,15 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
 
 
 def _pages(files: list[DataFile], out: Path, *, html_page: bool, focus: Sequence[str],
-           hops: int, cache_dir: Path | None) -> dict[Path, str | Callable[[], str]]:
+           hops: int, cache_dir: Path | None,
+           sources_dir: Path | None = None) -> dict[Path, str | Callable[[], str]]:
     """The HTML page (from the files' parts: kg.pageparts) and the focus pages."""
     pages: dict[Path, str | Callable[[], str]] = {}
     if html_page:
         pages[out / "graph.html"] = lambda: html.render_page_parts(
-            *datafiles.page_parts(files), cache_dir=cache_dir)
+            *datafiles.page_parts(files), cache_dir=cache_dir,
+            passages=page_passages(datafiles.dataset(files), sources_dir)
+            if sources_dir is not None else None)
     if focus:
         data = datafiles.dataset(files)
         for name in focus:

@@ -51,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
                    "(id, label or alias; repeatable)")
     p.add_argument("--hops", type=int, default=2, metavar="K",
                    help="neighbourhood size of --focus pages, in facts (default: 2)")
+    p.add_argument("--sources", type=Path, default=None, metavar="DIR",
+                   help="folder of the sources' archived copies: check locators against "
+                   "them and show each citation's paragraph on the page")
     p = command("import", "import a dataset we did not write: `kg import sipri PATH`")
     p.add_argument("kind", choices=("sipri",), help="the dataset's format")
     p.add_argument("path", type=Path, help="the export to read")
@@ -222,6 +225,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "build":
         result = build(args.data, args.out, html_page=not args.no_html, config=args.config,
                        focus=args.focus, hops=args.hops, lock_wait=args.lock_wait,
+                       sources_dir=args.sources,
                        cache_dir=None if args.no_cache else default_cache_dir())
         print(format_stats(result.stats), end="")
         if result.imported:

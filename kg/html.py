@@ -276,7 +276,8 @@ def source_info(sources: Iterable[Source],
     """The sources by id, sorted, each with its first day ``since``."""
     return {src.id: {"title": src.title, "publisher": src.publisher,
                      "published": src.published, "reliability": src.reliability,
-                     "url": src.url, "note": src.note, "since": since[src.id]}
+                     "url": src.url, "note": src.note, "since": since[src.id],
+                     "file": src.file}
             for src in sorted(sources, key=lambda src: src.id)}
 
 
@@ -375,7 +376,8 @@ def render_page(data: Dataset, *, title: str = "kg — knowledge graph",
 def render_page_parts(entities: Sequence[Entity], sources: Sequence[Source],
                       files: Sequence[tuple[FilePage, str]], *,
                       title: str = "kg — knowledge graph", focus: str | None = None,
-                      hops: int = 1, cache_dir: Path | None = None) -> str:
+                      hops: int = 1, cache_dir: Path | None = None,
+                      passages: dict[str, Any] | None = None) -> str:
     """:func:`render_page` of the dataset whose statements are those of ``files``, each
     file's ``(FilePage, rows JSON)`` from :mod:`kg.pageparts` (``cache_dir``: where the
     layout of big graphs is cached)."""
@@ -385,7 +387,8 @@ def render_page_parts(entities: Sequence[Entity], sources: Sequence[Source],
     vis_js = vis_network_js().replace("</script", "<\\/script")
     app_js = _template("page.js")
     with paused_gc():  # see _page_json
-        page = page_json(entities, sources, files, focus=focus, hops=hops, cache_dir=cache_dir)
+        page = page_json(entities, sources, files, focus=focus, hops=hops, cache_dir=cache_dir,
+                         passages=passages)
     parts = {
         "TITLE": _escape_html(title),
         "CSP": f"{_csp_hash(vis_js)} {_csp_hash(app_js)}",

@@ -11,9 +11,15 @@
   };
   const asFact = record(D.statements.fields);
   const asCite = record(D.statements.citeFields);
+  // The cited paragraph, when the page was built with the archived copies (kg.passages):
+  // [text, entity id or null] segments.
+  function withPassage(c) {
+    c.passage = (D.passages && c.locator && D.passages[`${c.source} ${c.locator}`]) || null;
+    return c;
+  }
   D.statements = D.statements.rows.map((row) => {
     const s = asFact(row);
-    s.cites = s.cites.map(asCite);
+    s.cites = s.cites.map(asCite).map(withPassage);
     return s;
   });
   const $ = (id) => document.getElementById(id);
@@ -165,10 +171,26 @@
     line([c.credibility && `credibility ${c.credibility}`, c.locator && `at ${c.locator}`,
       c.attribution && `attribution: ${c.attribution}`]);
     if (c.note) box.append(el("div", `note: ${c.note}`, "muted"));
+    box.append(passageBox(c, src));
     if (src.note) box.append(el("div", `about the source: ${src.note}`, "muted"));
     if (src.url) box.append(el("div", src.url, "muted"));
     if (later) box.append(el("div", "published after the as-of date", "muted"));
     return box;
+  }
+  // The cited paragraph with the entities it names marked (text only), or where to find it.
+  function passageBox(c, src) {
+    if (!c.passage) {
+      const where = [c.locator, src.file && `of ${src.file}`].filter(Boolean).join(" ");
+      return el("div", where ? `passage: ${where} (not in this page)` : "", "muted passage-ref");
+    }
+    const quote = el("blockquote", null, "passage");
+    for (const [text, id] of c.passage) {
+      if (!id) { quote.append(document.createTextNode(text)); continue; }
+      const mark = el("mark", text);
+      mark.dataset.entity = id;
+      quote.append(mark);
+    }
+    return quote;
   }
   function factBox(s) {
     const box = el("div", null, "fact");
