@@ -293,7 +293,7 @@ def test_focus_page_from_the_cli(tmp_path: Path, open_page: Opener) -> None:
     page = open_page(tmp_path / "focus-japan.html")
     data = load_graph(DATA, shacl=False).data
     assert _ids(page, "kgNodes") == {e.id for e in neighbourhood(data, "japan", hops=1).entities}
-    assert page.evaluate("() => kgNetwork.getSelectedNodes()") == ["south-korea"]
+    assert page.evaluate("() => kgNetwork.getSelectedNodes()") == ["japan"]
     assert page.inner_text("#panel h2") == "Japan"
 
 
