@@ -15,7 +15,7 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from kg import artifact, datafiles, export, importcache, rebuild, render
+from kg import archive, artifact, datafiles, export, importcache, rebuild, render
 from kg.datafiles import DataFile
 from kg.errors import DataError, Issue, OutputError, sort_issues
 from kg.fork import ChildFailed, both
@@ -25,6 +25,7 @@ from kg.lock import build_lock, remove_stale_temps
 from kg.manifest import Manifest, input_hashes, intact
 from kg.model import Dataset
 from kg.ntterms import NTTerms, TextTriple, from_rdflib
+from kg.passages import page_passages
 from kg.rdf import Triple, data_triples, to_graph
 from kg.shaclfiles import validate_parts
 from kg.stats import Stats, grouped_stats
@@ -80,12 +81,17 @@ class BuildResult:
 
 
 def _load_checked(data_dir: Path | str, *, shacl: bool, cache_dir: Path | None,
-                  raise_errors: bool) -> tuple[list[DataFile], list[Issue]]:
+                  raise_errors: bool, sources_dir: Path | None = None
+                  ) -> tuple[list[DataFile], list[Issue]]:
     """Load (with a cache: summaries of unchanged files, not their records), check across
-    all files, then SHACL when error-free."""
+    all files, then SHACL when error-free. With ``sources_dir`` (the archived copies of
+    the sources, kg.archive) the locators are checked against them: that reads every
+    file's records."""
     with paused_gc():
         files, issues = datafiles.scan(data_dir, cache_dir=cache_dir)
         issues += datafiles.check_files(files)
+        if sources_dir is not None and not any(i.is_error for i in issues):
+            issues += archive.archive_issues(datafiles.dataset(files), Path(sources_dir))
         if shacl and not any(i.is_error for i in issues):
             issues += _shacl(files, cache_dir=cache_dir)
         issues = sort_issues(issues)
@@ -101,12 +107,16 @@ def _shacl(files: list[DataFile], *, cache_dir: Path | None,
 
 
 def check(data_dir: Path | str = "data", *, shacl: bool = True,
-          cache_dir: Path | None = None, config: Path | str | None = None) -> list[Issue]:
+          cache_dir: Path | None = None, config: Path | str | None = None,
+          sources_dir: Path | str | None = None) -> list[Issue]:
     """Every problem in the data (errors and warnings), sorted by position, then every
     problem of the project config (``config``, or ``kg.toml`` beside ``data_dir``) and of
-    each import it lists; writes nothing but the cache (when ``cache_dir`` is given)."""
+    each import it lists; writes nothing but the cache (when ``cache_dir`` is given).
+    With ``sources_dir``, also the problems the sources' archived copies show
+    (kg.archive)."""
     files, issues = _load_checked(data_dir, shacl=shacl, cache_dir=cache_dir,
-                                  raise_errors=False)
+                                  raise_errors=False,
+                                  sources_dir=Path(sources_dir) if sources_dir else None)
     return issues + sort_issues(imports.check_config(data_dir, config,
                                                      lambda: datafiles.dataset(files)))
 
@@ -163,7 +173,7 @@ def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
           formats: tuple[str, ...] = ("ttl", "nt", "jsonld"), html_page: bool = True,
           shacl: bool = True, config: Path | str | None = None, focus: Sequence[str] = (),
           hops: int = 2, lock_wait: float = 30.0, cache_dir: Path | None = None,
-          parallel: bool = False) -> BuildResult:
+          parallel: bool = False, sources_dir: Path | str | None = None) -> BuildResult:
     """Build ``out_dir`` from ``data_dir``: Turtle, N-Triples, JSON-LD and the HTML page.
 
     With a project config (``config``, or ``kg.toml`` beside ``data_dir``) the imports it
@@ -177,6 +187,9 @@ def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
     as it made no measurable difference on a busy 2-core machine while its worker's
     memory counts on top (docs/benchmarks.md).
 
+    With ``sources_dir`` (the sources' archived copies, kg.archive) the page shows each
+    citation's paragraph (kg.passages); without it, the locator and the file name.
+
     Raises DataError (nothing written) when the data has errors, OutputError when an
     output cannot be written (the previous outputs are left complete), LockError when
     another build holds ``out_dir`` for more than ``lock_wait`` seconds (see kg.lock).
@@ -184,22 +197,25 @@ def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
     with paused_gc():  # the whole build: a collection would rescan millions of live objects
         return _build(Path(data_dir), Path(out_dir), formats=formats, html_page=html_page,
                       shacl=shacl, config=config, focus=focus, hops=hops,
-                      lock_wait=lock_wait, cache_dir=cache_dir, parallel=parallel)
+                      lock_wait=lock_wait, cache_dir=cache_dir, parallel=parallel,
+                      sources_dir=Path(sources_dir) if sources_dir else None)
 
 
 def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bool,
            shacl: bool, config: Path | str | None, focus: Sequence[str], hops: int,
-           lock_wait: float, cache_dir: Path | None, parallel: bool) -> BuildResult:
+           lock_wait: float, cache_dir: Path | None, parallel: bool,
+           sources_dir: Path | None = None) -> BuildResult:
     config_path = imports.find_config(data_dir, config)
     inputs = input_hashes(data_dir, config_path)  # before reading: an edit made meanwhile
     build_options = {"html": html_page, "focus": list(focus), "hops": hops,
                      "formats": list(formats), "shacl": shacl,
-                     "config": None if config is None else str(config)}
+                     "config": None if config is None else str(config),
+                     "sources": None if sources_dir is None else str(sources_dir)}
     if cache_dir is not None and (same := _up_to_date(data_dir, out, inputs, build_options,
                                                       cache_dir=cache_dir, lock_wait=lock_wait)):
         return same
     files, issues = _load_checked(data_dir, shacl=False, cache_dir=cache_dir,  # shows later
-                                  raise_errors=True)
+                                  raise_errors=True, sources_dir=sources_dir)
     keys = datafiles.keys(files)
     imported, cached = importcache.run_project(
         imports.read_config(config_path), datafiles.dataset(files),
@@ -234,7 +250,7 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
         if parallel:  # sorted here once, so that the forked writer shares the order
             _ = text.subjects
     outputs.update(_pages(files, out, html_page=html_page, focus=focus, hops=hops,
-                           cache_dir=cache_dir))
+                           cache_dir=cache_dir, sources_dir=sources_dir))
     if imported:
         data = datafiles.dataset(files)
         base = [*data_triples(data), *ontology_graph()]
@@ -313,12 +329,15 @@ def _store_generation(out: Path, files: list[DataFile], temps: Mapping[Path, str
 
 
 def _pages(files: list[DataFile], out: Path, *, html_page: bool, focus: Sequence[str],
-           hops: int, cache_dir: Path | None) -> dict[Path, str | Callable[[], str]]:
+           hops: int, cache_dir: Path | None,
+           sources_dir: Path | None = None) -> dict[Path, str | Callable[[], str]]:
     """The HTML page (from the files' parts: kg.pageparts) and the focus pages."""
     pages: dict[Path, str | Callable[[], str]] = {}
     if html_page:
         pages[out / "graph.html"] = lambda: render.render_page_parts(
-            *datafiles.page_parts(files), cache_dir=cache_dir)
+            *datafiles.page_parts(files), cache_dir=cache_dir,
+            passages=page_passages(datafiles.dataset(files), sources_dir)
+            if sources_dir is not None else None)
     if focus:
         data = datafiles.dataset(files)
         for name in focus:

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from rdflib import XSD
 
+from kg import grading
 from kg.dates import DateError, parse_date
 from kg.errors import Issue, Loc, Severity
 from kg.load import did_you_mean
@@ -42,20 +43,30 @@ def check(data: Dataset, *, vocab: Vocabulary | None = None) -> list[Issue]:
 class Context:
     """What the checks of one record need from other files: each entity's class and the
     source ids (whether an id is an entity, a source or neither, and the names a typo
-    is compared with)."""
+    is compared with); for the grading rules (kg.grading) each source's publisher, date
+    and compilation mark, and the entities marked unnamed."""
 
     kinds: dict[str, str]
     sources: frozenset[str]
+    facts: dict[str, grading.SourceFacts]
+    unnamed: frozenset[str]
 
     @classmethod
     def of(cls, entities: Iterable[Entity], sources: Iterable[Source]) -> Context:
-        return cls({e.id: e.type for e in entities}, frozenset(s.id for s in sources))
+        entities, sources = list(entities), list(sources)
+        facts = {s.id: grading.SourceFacts(s.publisher or s.id, s.published, s.compilation)
+                 for s in sources}
+        return cls({e.id: e.type for e in entities}, frozenset(s.id for s in sources), facts,
+                   frozenset(e.id for e in entities if e.unnamed))
 
     @property
     def digest(self) -> str:
         """A hash of the context, the same whatever the order of the records."""
         text = "\n".join([*sorted(f"{k}\t{t}" for k, t in self.kinds.items()), "",
-                          *sorted(self.sources)])
+                          *sorted(self.sources), "",
+                          *sorted(f"{k}\t{f.publisher}\t{f.published}\t{f.compilation}"
+                                  for k, f in self.facts.items()), "",
+                          *sorted(self.unnamed)])
         return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -71,6 +82,9 @@ class Summary:
     id_locs: tuple[Loc, ...]  # where each source's, then each entity's id is
     statement_prints: bytes  # _PRINT bytes per statement (see _prints)
     mentioned: frozenset[str]
+    statement_grades: bytes = b""  # 2 bytes per statement (kg.grading.grade)
+    rests: tuple[grading.RestsOn, ...] = ()  # the statements' rests-on references
+    alias_locs: tuple[tuple[Loc, ...], ...] = ()  # per entity, where each alias is
 
 
 def summarize(data: Dataset) -> Summary:
@@ -81,7 +95,10 @@ def summarize(data: Dataset) -> Summary:
     return Summary(tuple(replace(src, locs={}) for src in data.sources),
                    tuple(replace(e, locs={}) for e in data.entities),
                    tuple(r.locs.get("id", r.loc) for r in records),
-                   _prints(data.statements), frozenset(mentioned))
+                   _prints(data.statements), frozenset(mentioned),
+                   b"".join(grading.grade(s) for s in data.statements),
+                   grading.rests(data.statements),
+                   tuple(grading.alias_locs(e) for e in data.entities))
 
 
 _PRINT = 8
@@ -105,6 +122,7 @@ def record_issues(data: Dataset, v: Vocabulary, context: Context) -> list[Issue]
         issues += _check_entity(entity, v)
     for statement in data.statements:
         issues += _check_statement(statement, v, context.kinds, context.sources)
+        issues += grading.statement_issues(statement, context.facts, context.unnamed)
     issues += _quality_warnings(data)
     return issues
 
@@ -122,6 +140,12 @@ def across(summaries: Sequence[Summary],
                                   strict=True)]
     mentioned = set().union(*(part.mentioned for part in summaries))
     return [*_duplicate_ids(sources + entities),
+            *grading.rests_on_issues([r for part in summaries for r in part.rests],
+                                     [(part.statement_prints, part.statement_grades)
+                                      for part in summaries]),
+            *grading.alias_issues([(e, locs) for part in summaries
+                                   for e, locs in zip(part.entities, part.alias_locs,
+                                                      strict=True)]),
             *_duplicate_statements((statement_key(s), s.loc) for i in _sharing(summaries)
                                    for s in statements(i)),
             *(_warn(e.loc, "entity is in no statement", e.id, "orphan-entity")

@@ -12,6 +12,7 @@ from typing import Any
 
 from rdflib import Graph
 
+from kg.archive import coverage, format_coverage
 from kg.bench.cli import bench
 from kg.build import build, check, load_graph
 from kg.built import format_graphs, open_built
@@ -34,6 +35,7 @@ from kg.cliconv import write_output as _write_output
 from kg.engine import ENGINES
 from kg.errors import DataError, KGError
 from kg.imports.project import import_sipri
+from kg.newsource import new_source
 from kg.query import MAX_ROWS, RESULT_FORMATS, QueryResult, format_result, query, query_path
 from kg.serve import make_server
 from kg.stats import format_stats, stats
@@ -69,6 +71,9 @@ def _parser() -> argparse.ArgumentParser:
                    "(id, label or alias; repeatable)")
     p.add_argument("--hops", type=positive_int, default=2, metavar="K",
                    help="neighbourhood size of --focus pages, in facts (default: 2)")
+    p.add_argument("--sources", type=Path, default=None, metavar="DIR",
+                   help="folder of the sources' archived copies: check locators against "
+                   "them and show each citation's paragraph on the page")
     p = command("import", "import a dataset we did not write: `kg import sipri PATH`")
     p.add_argument("kind", choices=("sipri",), help="the dataset's format")
     p.add_argument("path", type=Path, help="the export to read")
@@ -79,6 +84,16 @@ def _parser() -> argparse.ArgumentParser:
                    help="project config listing imports (default: kg.toml beside --data)")
     p.add_argument("--errors-only", action="store_true", help="leave warnings out")
     _format_arg(p)
+    p.add_argument("--sources", type=Path, default=None, metavar="DIR",
+                   help="folder of the sources' archived copies (their `file`): check "
+                   "each copy's SHA-256 and every locator against it")
+    p.add_argument("--coverage", action="store_true",
+                   help="with --sources: also print, per source, the paragraphs no "
+                   "statement cites")
+    p = command("new", "start curating an article: `kg new source FILE`")
+    p.add_argument("kind", choices=("source",), help="what to start")
+    p.add_argument("path", type=Path, help="the archived article (plain text, one "
+                   "paragraph per line)")
     p = command("query", "run a SPARQL query (inline or a .rq file) over the graph")
     p.add_argument("sparql", help="the query text, the path of a .rq file, or - to read "
                    "it from standard input")
@@ -302,7 +317,7 @@ def _print_issues(issues: Sequence[object]) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     if args.command == "check":
-        issues = check(args.data, config=args.config)
+        issues = check(args.data, config=args.config, sources_dir=args.sources)
         errors = sum(1 for i in issues if i.is_error)
         shown = [i for i in issues if i.is_error] if args.errors_only else issues
         if args.format == "json":
@@ -310,11 +325,22 @@ def _run(args: argparse.Namespace) -> int:
             return 1 if errors else 0
         _print_issues(shown)
         print(f"{errors} error(s), {len(issues) - errors} warning(s)", file=sys.stderr)
+        if args.coverage:
+            if args.sources is None:
+                raise KGError("--coverage needs --sources DIR (the archived copies)")
+            print(format_coverage(coverage(load_graph(args.data, shacl=False).data,
+                                           args.sources)), end="")
         return 1 if errors else 0
+    if args.command == "new":
+        added = new_source(args.path, args.data)
+        print(f"added source {added.source_id} to {added.sources_file}")
+        print(f"wrote {added.statements_file} ({added.paragraphs} paragraphs mapped)")
+        return 0
     if args.command == "build":
         before = _snapshot(args.out)
         result = build(args.data, args.out, html_page=not args.no_html, config=args.config,
                        focus=args.focus, hops=args.hops, lock_wait=args.lock_wait,
+                       sources_dir=args.sources,
                        cache_dir=None if args.no_cache else _cache_dir())
         print(format_stats(result.stats), end="")
         if result.imported:

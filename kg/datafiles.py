@@ -34,7 +34,7 @@ from kg.vocab import Vocabulary, ontology_text, vocabulary
 
 T = TypeVar("T")
 
-_MODULES = ("check.py", "datafiles.py", "vocab.py", "pageparts.py", "html.py")
+_MODULES = ("check.py", "grading.py", "datafiles.py", "vocab.py", "pageparts.py", "html.py")
 
 
 @dataclass(frozen=True, slots=True)

@@ -299,7 +299,8 @@ def source_info(sources: Iterable[Source],
     """The sources by id, sorted, each with its first day ``since``."""
     return {src.id: {"title": src.title, "publisher": src.publisher,
                      "published": src.published, "reliability": src.reliability,
-                     "url": src.url, "note": src.note, "since": since[src.id]}
+                     "url": src.url, "note": src.note, "since": since[src.id],
+                     "file": src.file}
             for src in sorted(sources, key=lambda src: src.id)}
 
 

@@ -20,10 +20,11 @@ from kg.ynodes import YMap, YNode, YScalar, YSeq, number_problem
 
 SECTIONS = ("sources", "entities", "statements")
 SOURCE_FIELDS = ("id", "title", "publisher", "published", "reliability", "url", "file",
-                 "author", "language", "note")
-ENTITY_FIELDS = ("id", "type", "label", "aliases", "wikidata", "description", "note")
+                 "author", "language", "note", "sha256", "compilation")
+ENTITY_FIELDS = ("id", "type", "label", "aliases", "wikidata", "description", "note",
+                 "unnamed", "ambiguous")
 STATEMENT_FIELDS = ("id", "subject", "predicate", "object", "value", "qualifiers", "sources",
-                    "note")
+                    "note", "rests-on")
 QUALIFIER_FIELDS = ("date", "start", "end", "amount", "quantity", "status", "certainty",
                     "location", "according-to", "note")
 CITATION_FIELDS = ("source", "locator", "credibility", "attribution", "note")
@@ -266,8 +267,9 @@ class _Reader:
             return None
         present = node.entries
         fields = {k: self.text(node, k, locs) if k in present else None
-                  for k in SOURCE_FIELDS[2:]}
-        return Source(id=ident, title=title, loc=node.loc, locs=locs, **fields)
+                  for k in SOURCE_FIELDS[2:-1]}
+        return Source(id=ident, title=title, loc=node.loc, locs=locs,
+                      compilation=self.flag(node, "compilation", locs), **fields)
 
     def entity(self, node: YMap) -> Entity | None:
         self.unknown_fields(node, ENTITY_FIELDS)
@@ -283,6 +285,8 @@ class _Reader:
             wikidata=self.text(node, "wikidata", locs),
             description=self.text(node, "description", locs),
             note=self.text(node, "note", locs),
+            unnamed=self.flag(node, "unnamed", locs),
+            ambiguous=self.reasons(node, "ambiguous", locs),
         )
 
     def statement(self, node: YMap) -> Statement | None:
@@ -306,7 +310,44 @@ class _Reader:
             qualifiers=self.qualifiers(node, locs),
             citations=citations,
             note=self.text(node, "note", locs) if "note" in present else None, locs=locs,
+            rests_on=self.one_or_more(node, "rests-on", locs) if "rests-on" in present else (),
         )
+
+    def flag(self, node: YMap, key: str, locs: dict[str, Loc]) -> bool:
+        """A yes/no field written ``true`` or ``false`` (absent: false)."""
+        value = node.get(key)
+        if value is None:
+            return False
+        locs[key] = value.loc
+        if isinstance(value, YScalar) and not value.quoted and isinstance(value.value, bool):
+            return value.value
+        shown = value.text if isinstance(value, YScalar) else _kind(value)
+        self.error(value.loc, f"'{key}' must be true or false", shown)
+        return False
+
+    def one_or_more(self, node: YMap, key: str, locs: dict[str, Loc]) -> tuple[str, ...]:
+        """A field holding one text or a list of texts."""
+        value = node.get(key)
+        if isinstance(value, YScalar) and value.value is not None:
+            locs[key] = locs[f"{key}.0"] = value.loc
+            return (value.text,)
+        return self.texts(node, key, locs)
+
+    def reasons(self, node: YMap, key: str, locs: dict[str, Loc]) -> tuple[tuple[str, str], ...]:
+        """A mapping of names to the curator's reasons (each a non-empty text)."""
+        value = node.get(key)
+        if value is None:
+            return ()
+        locs[key] = value.loc
+        if not isinstance(value, YMap):
+            self.error(value.loc, f"'{key}' must be a mapping of alias: reason", _kind(value))
+            return ()
+        out = []
+        for name in value.entries:
+            reason = self.text(value, name, locs, prefix=f"{key}.", required=True)
+            if reason is not None:
+                out.append((name, reason))
+        return tuple(out)
 
     def literal(self, node: YMap, locs: dict[str, Loc]) -> str | int | Decimal | Amount | None:
         value = node.get("value")

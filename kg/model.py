@@ -29,6 +29,8 @@ class Source:
     author: str | None = None
     language: str | None = None
     note: str | None = None
+    compilation: bool = False  # stitched from other outlets' reports: nothing first-hand
+    sha256: str | None = None  # of the archived copy ``file``, to notice a changed archive
     locs: Locs = field(default_factory=dict, compare=False, repr=False)
 
 
@@ -42,6 +44,9 @@ class Entity:
     wikidata: str | None = None
     description: str | None = None
     note: str | None = None
+    unnamed: bool = False  # a speaker the sources do not name (an office, "the agency")
+    #: aliases also another entity's name, each with the curator's reason: (alias, reason)
+    ambiguous: tuple[tuple[str, str], ...] = ()
     locs: Locs = field(default_factory=dict, compare=False, repr=False)
 
 
@@ -93,6 +98,9 @@ class Statement:
     qualifiers: Qualifiers = Qualifiers()
     citations: tuple[Citation, ...] = ()
     note: str | None = None
+    #: the statements this one depends on (a curator's identification), by
+    #: subject.predicate.object[.id] (their IRI's local name; see kg.rdf.statement_name)
+    rests_on: tuple[str, ...] = ()
     locs: Locs = field(default_factory=dict, compare=False, repr=False)
 
 

@@ -33,7 +33,7 @@ from importlib import resources
 from itertools import chain, groupby
 from operator import attrgetter, itemgetter
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from kg.cache import read_entry, write_entry
 from kg.html import (
@@ -198,9 +198,11 @@ def _entities(entities: Sequence[Entity], files: Sequence[tuple[FilePage, str]],
 
 def page_json(entities: Sequence[Entity], sources: Sequence[Source],
               files: Sequence[tuple[FilePage, str]], *, focus: str | None = None,
-              hops: int = 1, cache_dir: Path | None = None) -> str:
+              hops: int = 1, cache_dir: Path | None = None,
+              passages: dict[str, Any] | None = None) -> str:
     """The page's JSON text from per-file ``(FilePage, rows_json)`` parts in file order:
-    the same bytes as ``kg.html._page_json`` gives for the merged dataset."""
+    the same bytes as ``kg.html._page_json`` gives for the merged dataset. ``passages``
+    (kg.passages, when the archived copies were at hand) are added last."""
     earliest = _Earliest()
     since = {src.id: earliest[src.published] for src in sources}
     head = _script_json({"meta": page_meta(len(entities), focus=focus, hops=hops),
@@ -212,6 +214,7 @@ def page_json(entities: Sequence[Entity], sources: Sequence[Source],
     used = frozenset().union(*(page.predicates for page, _ in files))
     tail = _script_json({"predicates": predicate_info(used),
                          "sources": source_info(sources, since),
-                         "options": vis_options(len(entities))})
+                         "options": vis_options(len(entities)),
+                         **({"passages": passages} if passages is not None else {})})
     return "".join((head[:-1], ',"statements":', fields[:-1], ',"rows":[', rows, "]},",
                     tail[1:]))

@@ -233,6 +233,8 @@ def statement_triples(s: Statement, t: Terms[T] = RDFLIB) -> Iterator[tuple[T, T
         yield node, t.kg_currency, t.plain(s.value.currency)
     if s.note:
         yield node, t.kg_note, t.text(s.note)
+    for ref in s.rests_on:
+        yield node, t.kg("restsOn"), t.iri(str(KGS) + ref)
     yield from _qualifier_triples(node, s, t)
     seen: dict[str, int] = {}
     for c in s.citations:

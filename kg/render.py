@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from kg.gcpause import paused_gc
 from kg.html import neighbourhood, resolve_entity, vis_network_js
@@ -49,15 +50,17 @@ def render_page(data: Dataset, *, title: str = "kg — knowledge graph",
 def render_page_parts(entities: Sequence[Entity], sources: Sequence[Source],
                       files: Sequence[tuple[FilePage, str]], *,
                       title: str = "kg — knowledge graph", focus: str | None = None,
-                      hops: int = 1, cache_dir: Path | None = None) -> str:
+                      hops: int = 1, cache_dir: Path | None = None,
+                      passages: dict[str, Any] | None = None) -> str:
     """:func:`render_page` of the dataset whose statements are those of ``files``, each
     file's ``(FilePage, rows JSON)`` from :mod:`kg.pageparts` (``cache_dir``: where the
-    layout of big graphs is cached)."""
+    layout of big graphs is cached; ``passages``: the cited paragraphs, kg.passages)."""
 
     vis_js = vis_network_js().replace("</script", "<\\/script")
     app_js = _template("page.js")
     with paused_gc():  # see kg.html._page_json
-        page = page_json(entities, sources, files, focus=focus, hops=hops, cache_dir=cache_dir)
+        page = page_json(entities, sources, files, focus=focus, hops=hops, cache_dir=cache_dir,
+                         passages=passages)
     parts = {
         "TITLE": _escape_html(title),
         "CSP": f"{_csp_hash(vis_js)} {_csp_hash(app_js)}",

@@ -134,7 +134,8 @@ def test_every_citation_has_paragraph_credibility_and_attribution(data: Dataset)
     for s in data.statements:
         for c in s.citations:
             assert c.credibility is not None and 1 <= c.credibility <= 6, c.loc
-            assert c.attribution in {"first-hand", "official", "other-outlet", "unnamed"}, c.loc
+            assert c.attribution in {"first-hand", "official", "official-unnamed", "other-outlet",
+                                     "unnamed"}, c.loc
 
 
 def test_unnamed_claims_are_kept_as_said_by_someone(data: Dataset) -> None:

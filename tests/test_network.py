@@ -26,9 +26,11 @@ FILES = {
         """,
     "entities__all.yaml": """
         entities:
-          - {id: alpha, type: Country, label: Alphaland, aliases: [AL, Twin]}
+          - {id: alpha, type: Country, label: Alphaland, aliases: [AL, Twin],
+             ambiguous: {Twin: Both countries are nicknamed Twin (a fixture).}}
           - {id: beta, type: Country, label: Betaland, aliases: [BL]}
-          - {id: twinland, type: Country, label: Twinland, aliases: [Twin]}
+          - {id: twinland, type: Country, label: Twinland, aliases: [Twin],
+             ambiguous: {Twin: Both countries are nicknamed Twin (a fixture).}}
           - {id: gamma, type: Person, label: Gamma Person}
           - {id: deal, type: Agreement, label: Alpha-Beta deal}
         """,
@@ -52,11 +54,11 @@ FILES = {
             predicate: leader-of
             object: alpha
             qualifiers: {date: 2019-02}
-            sources: [{source: s-old, locator: p1, credibility: 1, attribution: first-hand}]
+            sources: [{source: s-old, locator: p1, credibility: 2, attribution: first-hand}]
           - subject: gamma
             predicate: met-with
             object: beta
-            qualifiers: {date: 2019-03-01}
+            qualifiers: {date: 2019-03-01, according-to: gamma}
             sources: [{source: s-old, locator: p2, credibility: 2, attribution: official}]
         """,
 }
@@ -131,7 +133,7 @@ def test_all_shortest_paths_with_facts_and_sources(graph: Graph) -> None:
     step = found[1].steps[1]
     assert [(f["subject"], f["predicate"], f["object"]) for f in step.facts] == [
         ("gamma", "met-with", "beta")]
-    assert step.facts[0]["qualifiers"] == {"date": "2019-03-01"}
+    assert step.facts[0]["qualifiers"] == {"date": "2019-03-01", "accordingTo": "gamma"}
     assert step.facts[0]["citations"][0]["locator"] == "p2"
 
 

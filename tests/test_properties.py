@@ -85,11 +85,16 @@ def datasets(draw: st.DrawFn) -> Sample:
         reliability = draw(st.sampled_from("ABCDEF"))
         lines.append(f"  - id: {quote(sid)}\n    title: {quote(draw(text))}\n"
                      f"    published: {draw(dates)}\n    reliability: {reliability}\n")
-    labels = {}
+    labels = {eid: draw(text) for eid in entity_ids}
+    drawn = {eid: draw(st.lists(text, max_size=2)) for eid in entity_ids}
+    owners: dict[str, set[str]] = {}
+    for eid in entity_ids:
+        for name in (labels[eid], *drawn[eid]):
+            owners.setdefault(name.casefold(), set()).add(eid)
     lines.append("entities:\n")
     for eid in entity_ids:
-        labels[eid] = draw(text)
-        aliases = ", ".join(quote(a) for a in draw(st.lists(text, max_size=2)))
+        # An alias that is another entity's name is an error (kg.grading): not drawn.
+        aliases = ", ".join(quote(a) for a in drawn[eid] if owners[a.casefold()] == {eid})
         lines.append(f"  - id: {quote(eid)}\n    type: Country\n    label: {quote(labels[eid])}\n"
                      f"    aliases: [{aliases}]\n    note: {quote(draw(text))}\n")
     pairs = draw(st.lists(st.tuples(st.sampled_from(entity_ids), st.sampled_from(entity_ids),
@@ -99,7 +104,7 @@ def datasets(draw: st.DrawFn) -> Sample:
     for subject, obj, predicate in pairs:
         cites = draw(st.lists(st.sampled_from(source_ids), min_size=1, max_size=2))
         citations = ", ".join(f"{{source: {quote(c)}, locator: {quote(draw(text))}, "
-                              f"credibility: {draw(st.integers(1, 6))}}}" for c in cites)
+                              f"credibility: {draw(st.integers(2, 6))}}}" for c in cites)
         lines.append(
             f"  - subject: {quote(subject)}\n    predicate: {predicate}\n    object: {quote(obj)}\n"
             f"    qualifiers: {{date: {draw(dates)}, note: {quote(draw(text))}, "

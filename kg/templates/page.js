@@ -12,9 +12,15 @@
   };
   const asFact = record(D.statements.fields);
   const asCite = record(D.statements.citeFields);
+  // The cited paragraph, when the page was built with the archived copies (kg.passages):
+  // [text, entity id or null] segments.
+  function withPassage(c) {
+    c.passage = (D.passages && c.locator && D.passages[`${c.source} ${c.locator}`]) || null;
+    return c;
+  }
   D.statements = D.statements.rows.map((row) => {
     const s = asFact(row);
-    s.cites = s.cites.map(asCite);
+    s.cites = s.cites.map(asCite).map(withPassage);
     return s;
   });
   const $ = (id) => document.getElementById(id);
@@ -550,8 +556,24 @@
     if (rest.length) line.append(el("span", ` \u00b7 ${rest.join(" \u00b7 ")}`));
     const out = [line];
     if (c.note) out.push(el("div", `note: ${c.note}`, "cite-note muted"));
-    if (c.passage) out.push(el("div", `\u201c${c.passage}\u201d`, "passage"));
+    const passage = passageBox(c, src);
+    if (passage.textContent) out.push(passage);
     return out;
+  }
+  // The cited paragraph with the entities it names marked (text only), or where to find it.
+  function passageBox(c, src) {
+    if (!c.passage) {
+      const where = [c.locator, src.file && `of ${src.file}`].filter(Boolean).join(" ");
+      return el("div", where ? `passage: ${where} (not in this page)` : "", "muted passage-ref");
+    }
+    const quote = el("blockquote", null, "passage");
+    for (const [text, id] of c.passage) {
+      if (!id) { quote.append(document.createTextNode(text)); continue; }
+      const mark = el("mark", text);
+      mark.dataset.entity = id;
+      quote.append(mark);
+    }
+    return quote;
   }
   const QSKIP = new Set(["date", "from", "until", "status", "certainty", "note"]);
   function factBox(s, mode) {
