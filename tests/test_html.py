@@ -136,7 +136,8 @@ def test_neighbourhood_and_resolve(data: Dataset) -> None:
     assert [e.id for e in zero.entities] == ["japan"] and zero.statements == ()
     import networkx as nx
 
-    graph = nx.Graph([(s.subject, s.object) for s in data.statements if s.object])
+    graph = nx.Graph()  # edges added, not passed: networkx 3.2-3.3 warn (no pandas)
+    graph.add_edges_from((s.subject, s.object) for s in data.statements if s.object)
     for hops in (1, 2):
         part = neighbourhood(data, "japan", hops=hops)
         ids = {e.id for e in part.entities}
