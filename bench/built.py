@@ -113,7 +113,7 @@ def queries(work: Path, env: dict[str, str]) -> None:
     import pyoxigraph
 
     sys.path.insert(0, str(ROOT))
-    from kg.vocab import PREFIXES
+    from kg.core.vocab import PREFIXES
 
     manifest = json.loads((work / "out" / "manifest.json").read_text(encoding="utf-8"))
     store = pyoxigraph.Store.read_only(str(work / "out" / manifest["generation"]))

@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kg.errors import Loc
-from kg.model import Citation, Dataset, Entity, Qualifiers, Source, Statement
-from kg.render import render_page
+from kg.core.errors import Loc
+from kg.core.model import Citation, Dataset, Entity, Qualifiers, Source, Statement
+from kg.page.render import render_page
 
 TYPES = ("Country", "Person", "GovernmentBody", "WeaponSystem", "Agreement", "Meeting")
 PREDICATES = ("party", "participant", "leader-of", "supplier", "recipient", "concerns")

@@ -4,8 +4,8 @@
 
 Generates the data (``kg.bench.generate``, seed 1, as ``kg bench`` does) and its
 N-Triples under ``--work`` unless already there, loads them into an in-memory Oxigraph
-store (``kg.engine.OxigraphEngine.from_path``) and, for each pool size, starts the
-endpoint (``kg.serve.Endpoint``) on 127.0.0.1 and has as many clients as workers (each
+store (``kg.sparql.engine.OxigraphEngine.from_path``) and, for each pool size, starts the
+endpoint (``kg.sparql.serve.Endpoint``) on 127.0.0.1 and has as many clients as workers (each
 from its own loopback address, so the pool's fairness spreads them over all workers)
 send every saved query in ``queries/*.rq`` over HTTP, then reads from ``/proc``: the
 endpoint process's resident set, and each worker child's private memory (USS: pages it
@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kg.bench.generate import generate
 from kg.bench.ntriples import write_ntriples
-from kg.engine import OxigraphEngine
-from kg.serve import Endpoint, Settings
+from kg.sparql.engine import OxigraphEngine
+from kg.sparql.serve import Endpoint, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 

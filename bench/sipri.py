@@ -33,11 +33,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kg.build import build  # noqa: E402
+from kg.curate.load import load  # noqa: E402
 from kg.imports.rdf import import_rdf  # noqa: E402
 from kg.imports.sipri import read_register  # noqa: E402
 from kg.imports.sipri_graph import import_register  # noqa: E402
-from kg.load import load  # noqa: E402
+from kg.pipeline.build import build  # noqa: E402
 
 CANDIDATES = (ROOT.parent / "shared" / "data" / "sipri" / "trade-register.csv",
               Path("/work/shared/data/sipri/trade-register.csv"))

@@ -9,9 +9,9 @@ paused as kg.build runs), the best of REPEATS (default 3) of:
 
 - ``yaml.load(text, Loader=yaml.CSafeLoader)``: the C loader, the floor to beat;
 - ``read_yaml(data, name, fast=False)``: the strict reader on libyaml's events;
-- ``read_yaml(data, name)``: the same with the fast path (kg.yamlfast);
+- ``read_yaml(data, name)``: the same with the fast path (kg.curate.yamlfast);
 - ``load_file(data, name, fast=False)`` and ``load_file(data, name)``: records from
-  bytes, as kg.load.load reads each file, without and with the fast path.
+  bytes, as kg.curate.load.load reads each file, without and with the fast path.
 
 Both wall time and the process's CPU time are printed, each also as a multiple of the C
 loader's; on a shared machine CPU time is the steadier of the two.
@@ -30,8 +30,8 @@ sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
 
-from kg.load import load_file  # noqa: E402
-from kg.yamlread import read_yaml  # noqa: E402
+from kg.curate.load import load_file  # noqa: E402
+from kg.curate.yamlread import read_yaml  # noqa: E402
 
 
 def best(run: Callable[[], object], repeats: int) -> tuple[float, float]:

@@ -4,9 +4,11 @@ Curated YAML in ``data/`` becomes a checked RDF graph, Turtle, N-Triples, JSON-L
 offline HTML page, and answers to SPARQL queries. Importing ``kg`` does no work.
 """
 
-from kg.build import BuildResult, Checked, build, check, load_graph
-from kg.diff import diff_graphs
-from kg.errors import (
+from kg.analysis.diff import diff_graphs
+from kg.analysis.netexport import export_network
+from kg.analysis.network import central, communities, neighbors, paths, to_networkx
+from kg.analysis.stats import Stats, format_stats, stats
+from kg.core.errors import (
     DataError,
     Issue,
     KGError,
@@ -19,15 +21,13 @@ from kg.errors import (
     Severity,
     StoreError,
 )
-from kg.export import serialize, write_all
+from kg.curate.load import load
 from kg.imports.project import import_sipri
-from kg.load import load
-from kg.netexport import export_network
-from kg.network import central, communities, neighbors, paths, to_networkx
-from kg.query import QueryResult, Session, format_result, query, session
-from kg.rdf import to_graph
-from kg.render import render_page
-from kg.stats import Stats, format_stats, stats
+from kg.page.render import render_page
+from kg.pipeline.build import BuildResult, Checked, build, check, load_graph
+from kg.rdf.export import serialize, write_all
+from kg.rdf.triples import to_graph
+from kg.sparql.query import QueryResult, Session, format_result, query, session
 
 __all__ = [
     "BuildResult",

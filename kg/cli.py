@@ -12,12 +12,8 @@ from typing import Any
 
 from rdflib import Graph
 
-from kg.archive import coverage, format_coverage
+from kg.analysis.stats import format_stats, stats
 from kg.bench.cli import bench
-from kg.build import build, check, load_graph
-from kg.built import format_graphs, open_built
-from kg.builtserve import make_built_server
-from kg.cache import cache_problem, default_cache_dir
 from kg.cliconv import changed_outputs as _changed
 from kg.cliconv import (
     fit_width,
@@ -32,16 +28,20 @@ from kg.cliconv import (
 )
 from kg.cliconv import snapshot_outputs as _snapshot
 from kg.cliconv import write_output as _write_output
-from kg.engine import ENGINES
-from kg.errors import DataError, KGError
+from kg.core.errors import DataError, KGError
+from kg.curate.archive import coverage, format_coverage
+from kg.curate.newsource import new_source
 from kg.imports.project import import_sipri
-from kg.newsource import new_source
-from kg.query import MAX_ROWS, RESULT_FORMATS, QueryResult, format_result, query, query_path
-from kg.serve import make_server
-from kg.stats import format_stats, stats
-from kg.store import DEFAULT_GRAPH, push
-from kg.store import query as remote_query
-from kg.vetting import vet
+from kg.pipeline.build import build, check, load_graph
+from kg.pipeline.built import format_graphs, open_built
+from kg.pipeline.cache import cache_problem, default_cache_dir
+from kg.sparql.builtserve import make_built_server
+from kg.sparql.engine import ENGINES
+from kg.sparql.query import MAX_ROWS, RESULT_FORMATS, QueryResult, format_result, query, query_path
+from kg.sparql.serve import make_server
+from kg.sparql.store import DEFAULT_GRAPH, push
+from kg.sparql.store import query as remote_query
+from kg.sparql.vetting import vet
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -173,7 +173,7 @@ def _limits(p: argparse.ArgumentParser, max_rows: int) -> None:
 
 
 def _reads(p: argparse.ArgumentParser) -> None:
-    """The options of a command that reads the built graph (kg.built)."""
+    """The options of a command that reads the built graph (kg.pipeline.built)."""
     p.add_argument("--built", default=Path("out"), type=Path, metavar="DIR",
                    help="the build to read (default: out); built first when missing or "
                    "older than its inputs (by content hash)")
@@ -423,7 +423,7 @@ def _print_result(args: argparse.Namespace, text: str) -> int:
 
 
 def _read_built(args: argparse.Namespace) -> int:
-    """serve, stats and query over the build (kg.built), built first if stale."""
+    """serve, stats and query over the build (kg.pipeline.built), built first if stale."""
     if args.command == "serve":
         return _serve(args, None)
     if args.command == "query":  # a refused query is refused before any build
@@ -445,8 +445,8 @@ _NETWORK = ("path", "neighbors", "central", "communities", "export", "diff")
 
 
 def _network(args: argparse.Namespace) -> int:
-    from kg import netexport, netformat, network
-    from kg.diff import diff, format_diff
+    from kg.analysis import netexport, netformat, network
+    from kg.analysis.diff import diff, format_diff
 
     if args.command == "diff":
         changes = diff(args.old, args.new, data=args.data)

@@ -21,8 +21,8 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
-from kg.errors import Issue, KGError
-from kg.stats import Stats
+from kg.analysis.stats import Stats
+from kg.core.errors import Issue, KGError
 
 
 def positive_int(text: str) -> int:

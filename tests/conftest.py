@@ -28,9 +28,11 @@ needs_rapper = pytest.mark.skipif(
 # Build, check and query never touch the network, not even loopback: a connection made
 # while one of these modules is on the call stack fails the test (serve/push are exempt).
 _OFFLINE_MODULES = frozenset(
-    str(ROOT / "kg" / f"{name}.py")
-    for name in ("build", "check", "load", "yamlread", "rdf", "validate", "export", "html",
-                 "query", "stats", "vocab", "built", "artifact", "manifest", "importcache")
+    str(ROOT / "kg" / f"{name.replace('.', '/')}.py")
+    for name in ("pipeline.build", "curate.check", "curate.load", "curate.yamlread",
+                 "rdf.triples", "rdf.validate", "rdf.export", "page.html", "sparql.query",
+                 "analysis.stats", "core.vocab", "pipeline.built", "pipeline.artifact",
+                 "pipeline.manifest", "pipeline.importcache")
 )
 
 
@@ -62,7 +64,7 @@ def _guarded_connect(original: Callable[..., object]) -> Callable[..., object]:
 
 @pytest.fixture(autouse=True)
 def own_cache(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
-    """The CLI's cache (kg.cache.default_cache_dir) lives in the test run's folder, not
+    """The CLI's cache (kg.pipeline.cache.default_cache_dir) lives in the test run's folder, not
     in the home folder."""
     monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "kg-cache"))
 

@@ -1,5 +1,5 @@
-"""Sources checked against their archived copies (kg.archive), the coverage report and
-`kg new source` (kg.newsource), all through the real CLI where a user would use them."""
+"""Sources checked against their archived copies (kg.curate.archive), the coverage report and
+`kg new source` (kg.curate.newsource), all through the real CLI where a user would use them."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import kg
-from kg import archive
+from kg.curate import archive
 from tests.conftest import DATA, ROOT, run_kg
 from tests.test_data import SEEDS, needs_seeds
 

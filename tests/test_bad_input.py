@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import run_kg, tree_snapshot
 
-from kg.yamlread import MAX_FILE_BYTES
+from kg.curate.yamlread import MAX_FILE_BYTES
 
 SOURCES = """\
 sources:
@@ -551,9 +551,9 @@ def test_shacl_violations_are_mapped_back_to_file_and_line(pristine: Path) -> No
     from rdflib import RDFS, XSD, Literal
     from rdflib.namespace import PROV
 
-    from kg.load import load
-    from kg.rdf import KG, entity_iri, statement_iri, to_graph
-    from kg.validate import validate
+    from kg.curate.load import load
+    from kg.rdf.triples import KG, entity_iri, statement_iri, to_graph
+    from kg.rdf.validate import validate
 
     data, issues = load(pristine / "data")
     assert not [i for i in issues if i.is_error]

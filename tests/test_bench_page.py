@@ -10,7 +10,7 @@ import pytest
 from kg.bench.chromium import CHROMIUM, unavailable
 from kg.bench.harness import Measure, Report, run_bench
 from kg.bench.report import format_report
-from kg.load import load
+from kg.curate.load import load
 
 pytest.importorskip("playwright.sync_api")
 

@@ -1,4 +1,5 @@
-"""The built graph as one artifact (kg.artifact, kg.built, kg.manifest), through the CLI.
+"""The built graph as one artifact (kg.pipeline.artifact, kg.pipeline.built,
+kg.pipeline.manifest), through the CLI.
 
 `kg build` writes a store generation and out/manifest.json; every reading command reads
 them, built first when out/ is missing, foreign, corrupt or older than its inputs.
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.manifest import file_hash
+from kg.pipeline.manifest import file_hash
 from tests.conftest import DATA, FIXTURES, run_kg
 
 EXTRA = ("@prefix ex: <http://example.org/> .\n@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
@@ -146,7 +147,7 @@ def test_stale_outputs_are_removed_and_nothing_else(project: Path) -> None:
     done = run_kg("build", cwd=project)
     assert done.returncode == 0, done.stderr
     left = sorted(p.relative_to(out).as_posix() for p in out.iterdir()
-                  if p.name not in ("store", ".kg.lock"))
+                  if p.name not in ("store", ".kg.pipeline.lock"))
     assert left == ["graph.html", "graph.jsonld", "graph.nt", "graph.ttl", "manifest.json",
                     "notes.txt"]
     assert "built graph: 3077 triples in 1 graph(s)" in done.stdout
@@ -221,8 +222,8 @@ def test_damaged_build_is_rebuilt_without_a_traceback(project: Path, damage: str
 
 
 def test_refusing_reader_and_from_data(project: Path) -> None:
-    from kg.built import open_built
-    from kg.manifest import ManifestError
+    from kg.pipeline.built import open_built
+    from kg.pipeline.manifest import ManifestError
 
     (project / "data" / "extra.yaml").write_text(
         "entities:\n  - {id: extra-place, type: Place, label: Extra place}\n", encoding="utf-8")
@@ -250,7 +251,7 @@ def test_every_reading_command_reads_the_build(project: Path) -> None:
 
 
 def test_diff_of_two_builds(tmp_path: Path) -> None:
-    from kg.build import build
+    from kg.pipeline.build import build
     from tests.test_diff import NEW, OLD, write
 
     build(write(tmp_path / "old", OLD), tmp_path / "out1", html_page=False)

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from kg.built import read_build
-from kg.query import query
+from kg.pipeline.built import read_build
+from kg.sparql.query import query
 from tests.conftest import DATA, ROOT, run_kg
 
 EXTRA = "entities:\n  - {id: extra-place, type: Place, label: Extra place}\n"

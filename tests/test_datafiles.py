@@ -1,4 +1,4 @@
-"""kg.datafiles: checks from per-file summaries give exactly the issues of checking all
+"""kg.pipeline.datafiles: checks from per-file summaries give exactly the issues of checking all
 records, and a warm run reads no unchanged file's records unless a check needs them."""
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from kg import datafiles
 from kg.bench.generate import generate
-from kg.check import check
-from kg.errors import sort_issues
-from kg.load import load
+from kg.core.errors import sort_issues
+from kg.curate.check import check
+from kg.curate.load import load
+from kg.pipeline import datafiles
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from kg import diff_graphs
-from kg.build import build, load_graph
-from kg.diff import DiffError, FieldChange, diff, format_diff
+from kg.analysis.diff import DiffError, FieldChange, diff, format_diff
+from kg.pipeline.build import build, load_graph
 from tests.conftest import run_kg
 
 KGS = "https://w3id.org/kg/statement/"

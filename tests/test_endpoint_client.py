@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from kg.errors import QueryTooLarge, StoreError
-from kg.store import query
+from kg.core.errors import QueryTooLarge, StoreError
+from kg.sparql.store import query
 from tests.conftest import run_kg
 
 ROWS = 300

@@ -11,10 +11,10 @@ import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from kg.build import load_graph
-from kg.engine import Engine, open_engine
-from kg.errors import QueryError, QueryTimeout, QueryTooLarge
-from kg.query import QueryResult, query
+from kg.core.errors import QueryError, QueryTimeout, QueryTooLarge
+from kg.pipeline.build import load_graph
+from kg.sparql.engine import Engine, open_engine
+from kg.sparql.query import QueryResult, query
 from tests.conftest import DATA, ROOT, run_kg
 
 CARTESIAN = "SELECT * WHERE { ?a ?p ?b . ?c ?q ?d . ?e ?r ?f . ?g ?h ?i }"

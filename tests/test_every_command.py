@@ -81,7 +81,7 @@ def test_every_third_party_import_is_declared() -> None:
 
 
 def test_numpy_and_scipy_are_not_needed() -> None:
-    """PageRank is plain Python (kg/pagerank.py): nothing in kg imports numpy or scipy."""
+    """PageRank is plain Python (kg/analysis/pagerank.py): nothing in kg imports numpy or scipy."""
     for path in (ROOT / "kg").rglob("*.py"):
         assert not _imports(path) & {"numpy", "scipy"}, path
 

@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 from rdflib.compare import isomorphic
 
+from kg.analysis.stats import stats
 from kg.bench.generate import generate
-from kg.build import build, check
-from kg.cache import load_cached
-from kg.errors import DataError
-from kg.load import load
-from kg.rdf import to_graph
-from kg.shaclfiles import validate_files
-from kg.stats import stats
-from kg.validate import validate
+from kg.core.errors import DataError
+from kg.curate.load import load
+from kg.pipeline.build import build, check
+from kg.pipeline.cache import load_cached
+from kg.rdf.shaclfiles import validate_files
+from kg.rdf.triples import to_graph
+from kg.rdf.validate import validate
 
 
 @pytest.fixture(scope="module")
@@ -132,8 +132,8 @@ def test_jsonld_text_is_exactly_what_json_dumps_writes(generated: Path) -> None:
 
     from rdflib import Literal, URIRef
 
-    from kg.export import jsonld_text
-    from kg.rdf import data_triples
+    from kg.rdf.export import jsonld_text
+    from kg.rdf.triples import data_triples
 
     data, _ = load(generated)
     odd = URIRef("https://w3id.org/kg/resource/odd")
@@ -157,9 +157,9 @@ def test_parallel_and_one_process_builds_write_the_same_bytes(generated: Path,
 
 def test_text_writers_match_the_rdflib_terms_they_stand_for(generated: Path) -> None:
     """The build's N-Triples text terms give the bytes of the rdflib terms' serializations."""
-    from kg.export import Text, serialize_text
-    from kg.ntterms import NTTerms, from_rdflib
-    from kg.rdf import data_triples
+    from kg.rdf.export import Text, serialize_text
+    from kg.rdf.ntterms import NTTerms, from_rdflib
+    from kg.rdf.triples import data_triples
 
     data, _ = load(generated)
     triples = list(data_triples(data, NTTerms()))
@@ -176,7 +176,7 @@ def test_one_file_revalidated_alone_skips_pyshacl_unless_it_breaks_a_shape(
     cites from other files; the fast test must not send it to pyshacl for those."""
     import dataclasses
 
-    import kg.shaclfiles as shaclfiles
+    import kg.rdf.shaclfiles as shaclfiles
 
     data, _ = load(generated)
     cache = tmp_path / "cache"
@@ -214,7 +214,8 @@ def test_parallel_build_reports_a_failed_write_in_its_worker_and_keeps_out(
     out = tmp_path / "out"
     build(generated, out)
     before = {p.name: p.read_bytes() for p in out.iterdir() if not p.name.startswith(".")}
-    script = ("import sys; from kg.build import build; from kg.errors import OutputError\n"
+    script = ("import sys; from kg.pipeline.build import build\n"
+              "from kg.core.errors import OutputError\n"
               "try:\n    build(sys.argv[1], sys.argv[2], parallel=True, html_page=False,\n"
               "          formats=('ttl', 'nt'))\n"
               "except OutputError as exc:\n    print(exc); sys.exit(9)\n")

@@ -1,4 +1,4 @@
-"""kg.shaclfast agrees with pyshacl on whether a graph conforms, constraint by constraint."""
+"""kg.rdf.shaclfast agrees with pyshacl on whether a graph conforms, constraint by constraint."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, SH
 
 from kg.bench.generate import generate
-from kg.load import load
-from kg.ntterms import from_rdflib
-from kg.rdf import to_graph
-from kg.shaclfast import compile_shapes, conforms, conforms_text
-from kg.shaclfiles import compiled_shapes
-from kg.validate import shapes_graph
-from kg.vocab import KG, KGR
+from kg.core.vocab import KG, KGR
+from kg.curate.load import load
+from kg.rdf.ntterms import from_rdflib
+from kg.rdf.shaclfast import compile_shapes, conforms, conforms_text
+from kg.rdf.shaclfiles import compiled_shapes
+from kg.rdf.triples import to_graph
+from kg.rdf.validate import shapes_graph
 
 Mutation = Callable[[Graph], None]
 

@@ -172,7 +172,7 @@ def test_full_disk_gives_clear_error_and_keeps_out(
     disk = project / "disk"
     _, _, new = versions
     # Room for the old outputs and some of the new ones, never for all of them.
-    # (old out/ in full: with its manifest and store generation, kg.artifact)
+    # (old out/ in full: with its manifest and store generation, kg.pipeline.artifact)
     whole = sum(map(len, tree_snapshot(versions[0] / "out").values()))
     size = whole + len(new["graph.ttl"]) + 64 * 1024
     assert size + 64 * 1024 < whole + sum(map(len, new.values()))
@@ -199,7 +199,7 @@ def test_full_disk_gives_clear_error_and_keeps_out(
 
 HOLD_LOCK = """
 import sys
-from kg.lock import build_lock
+from kg.pipeline.lock import build_lock
 with build_lock(sys.argv[1]):
     print("locked", flush=True)
     sys.stdin.readline()
@@ -259,7 +259,7 @@ def test_two_builds_started_together_both_complete(
 
 
 def test_deeply_nested_yaml_fails_cleanly(project: Path) -> None:
-    """10,000 levels: kg's own error at the level past kg.yamlread.MAX_DEPTH, the same text
+    """10,000 levels: kg's own error at the level past kg.curate.yamlread.MAX_DEPTH, the same text
     and position whether or not the PyYAML release has a nesting limit of its own (6.0.4
     stops libyaml at 1,000 levels with a message of its own; 6.0.3 has none)."""
     depth = 10_000

@@ -1,4 +1,4 @@
-"""kg.fork: the child's result or failure comes back; a failure on either side stops both."""
+"""kg.core.fork: the child's result or failure comes back; a failure on either side stops both."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.fork import ChildFailed, both
+from kg.core.fork import ChildFailed, both
 
 
 def test_child_runs_in_another_process_and_its_result_comes_back() -> None:

@@ -1,11 +1,11 @@
-"""kg.gcpause: the collector is off inside, back on after, and the block's survivors do
+"""kg.core.gcpause: the collector is off inside, back on after, and the block's survivors do
 not trigger a full collection at the next allocation."""
 
 from __future__ import annotations
 
 import gc
 
-from kg.gcpause import paused_gc
+from kg.core.gcpause import paused_gc
 
 
 def test_the_collector_is_paused_then_restored() -> None:

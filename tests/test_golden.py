@@ -8,8 +8,8 @@ from rdflib import Graph
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
 import kg
-from kg.export import serialize
-from kg.rdf import data_triples, new_graph
+from kg.rdf.export import serialize
+from kg.rdf.triples import data_triples, new_graph
 from tests.conftest import FIXTURES
 
 SMALL = FIXTURES / "small"

@@ -1,4 +1,4 @@
-"""The grading rules (kg.grading): each breach is an error or warning at its value, and
+"""The grading rules (kg.curate.grading): each breach is an error or warning at its value, and
 the rules across files give the same answer on a cached rebuild as on a first build."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import kg
-from kg.build import check as build_check
+from kg.pipeline.build import check as build_check
 from tests.conftest import run_kg
 
 SOURCES = """

@@ -20,8 +20,8 @@ import pytest
 from conftest import DATA, needs_rapper, offline_caller, run_kg
 from rdflib import RDFS, Graph, Literal
 
-from kg.errors import QueryError
-from kg.rdf import entity_iri
+from kg.core.errors import QueryError
+from kg.rdf.triples import entity_iri
 
 HOSTILE = [
     "<script>alert('label')</script>",
@@ -96,8 +96,8 @@ def test_rapper_reads_hostile_turtle_and_ntriples(built: Path) -> None:
 
 
 def test_html_page_never_runs_data(built: Path) -> None:
-    from kg.load import load
-    from kg.render import render_page
+    from kg.curate.load import load
+    from kg.page.render import render_page
 
     page = (built / "graph.html").read_text(encoding="utf-8")
     clean = render_page(load(DATA)[0])
@@ -146,7 +146,7 @@ def test_queries_cannot_reach_network_or_files(tmp_path: Path, sparql: str,
 
 
 def test_refused_query_makes_no_connection_in_process() -> None:
-    from kg.query import query
+    from kg.sparql.query import query
 
     with pytest.raises(QueryError, match="SERVICE is not allowed"):
         query(Graph(), "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }")
@@ -192,7 +192,7 @@ class _PhoningGraph(Graph):
 
 
 def test_guard_refuses_even_loopback_during_query(listener: tuple[str, int]) -> None:
-    from kg.query import query
+    from kg.sparql.query import query
 
     with pytest.raises(Exception, match=r"network access during build/check/query \(query\.py"):
         query(_PhoningGraph(listener), "ASK { ?s ?p ?o }")
@@ -200,7 +200,7 @@ def test_guard_refuses_even_loopback_during_query(listener: tuple[str, int]) -> 
 
 def test_guard_refuses_name_lookups_during_build(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    build_module = importlib.import_module("kg.build")
+    build_module = importlib.import_module("kg.pipeline.build")
 
     def phoning_stats(graph: Graph) -> object:
         socket.getaddrinfo("localhost", 80)

@@ -13,7 +13,7 @@ import pytest
 from conftest import DATA, run_kg
 from test_bad_input import failing_build, pristine, project  # noqa: F401 (fixtures)
 
-from kg.ynodes import MAX_DIGITS, MAX_EXPONENT
+from kg.curate.ynodes import MAX_DIGITS, MAX_EXPONENT
 
 RANGE = (f"number out of range: at most {MAX_DIGITS} digits and an exponent from "
          f"-{MAX_EXPONENT} to {MAX_EXPONENT}")

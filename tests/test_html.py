@@ -14,16 +14,16 @@ from pathlib import Path
 import pytest
 from conftest import DATA, ROOT, tree_snapshot
 
-from kg.build import load_graph
-from kg.html import (
+from kg.core.model import Dataset
+from kg.page.html import (
     FocusError,
     neighbourhood,
     page_data,
     resolve_entity,
     statement_records,
 )
-from kg.model import Dataset
-from kg.render import render_focus_page, render_page
+from kg.page.render import render_focus_page, render_page
+from kg.pipeline.build import load_graph
 
 
 @pytest.fixture(scope="module")
@@ -116,12 +116,12 @@ def test_as_of_since_is_the_earliest_of_fact_and_report(data: Dataset) -> None:
 
 
 def test_large_graphs_get_quick_layout_options() -> None:
-    from kg.html import vis_options
+    from kg.page.html import vis_options
 
     small, large = vis_options(100), vis_options(5000)
     assert small["layout"] == {"improvedLayout": True, "randomSeed": 7}
     assert large["layout"] == {"improvedLayout": False, "randomSeed": 7}
-    assert large["physics"] == {"enabled": False}  # drawn at kg.layout's positions
+    assert large["physics"] == {"enabled": False}  # drawn at kg.page.layout's positions
     assert small["physics"]["stabilization"]["enabled"] is True  # type: ignore[index]
 
 
@@ -173,8 +173,8 @@ def test_cli_focus_on_unknown_entity_writes_nothing(tmp_path: Path) -> None:
 
 
 def test_statement_keys_are_the_statement_iris(data: Dataset) -> None:
-    from kg.html import statement_key
-    from kg.rdf import statement_iri
+    from kg.page.html import statement_key
+    from kg.rdf.triples import statement_iri
 
     for s in data.statements:
         assert "https://w3id.org/kg/statement/" + statement_key(s) == str(statement_iri(s))

@@ -20,10 +20,10 @@ import networkx as nx
 import pytest
 from conftest import DATA, ROOT, run_kg
 
-from kg.build import build, load_graph
-from kg.dates import parse_date
-from kg.html import neighbourhood
-from kg.model import Dataset
+from kg.core.dates import parse_date
+from kg.core.model import Dataset
+from kg.page.html import neighbourhood
+from kg.pipeline.build import build, load_graph
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -119,8 +119,8 @@ def _edge_ids(data: Dataset) -> set[str]:
 
 
 def load_page_facts(data: Dataset) -> dict[str, tuple[str, str | None]]:
-    from kg.rdf import statement_iri
-    from kg.vocab import KGS
+    from kg.core.vocab import KGS
+    from kg.rdf.triples import statement_iri
 
     return {str(statement_iri(s))[len(KGS):]: (s.subject, s.object) for s in data.statements}
 
@@ -227,7 +227,7 @@ def _screenshot(page: Any, tmp_path: Path) -> None:
     """
     shown = "\n".join([page.inner_text("#panel"), page.inner_text("#f-class"),
                        *(f.read_text(encoding="utf-8") for f in sorted(
-                           (ROOT / "kg" / "templates").iterdir()))])
+                           (ROOT / "kg" / "page" / "templates").iterdir()))])
     digest = hashlib.sha256(shown.encode("utf-8")).hexdigest()
     png = _png_with_text(page.screenshot(), "kg-shows", digest)
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and _png_text(png, "kg-shows") == digest
@@ -584,10 +584,10 @@ def test_timeline_shows_dated_facts_linked_with_graph_and_as_of(
 
 def test_big_graph_opens_on_an_overview_and_draws_on_demand(tmp_path: Path,
                                                            open_page: Opener) -> None:
-    from kg.errors import Loc
-    from kg.html import OVERVIEW_ABOVE, OVERVIEW_NODES
-    from kg.model import Citation, Entity, Source, Statement
-    from kg.render import render_page
+    from kg.core.errors import Loc
+    from kg.core.model import Citation, Entity, Source, Statement
+    from kg.page.html import OVERVIEW_ABOVE, OVERVIEW_NODES
+    from kg.page.render import render_page
 
     loc = Loc("big.yaml", 1, 1)
     n = OVERVIEW_ABOVE + 200
@@ -665,7 +665,7 @@ def test_panel_shows_a_citation_passage_when_the_data_has_one(
     """A citation row may carry a ``passage`` field (the cited paragraph): shown as text."""
     import json
 
-    from kg.html import _script_json
+    from kg.page.html import _script_json
 
     out, _ = shipped
     html = (out / "graph.html").read_text(encoding="utf-8")

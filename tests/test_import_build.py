@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from rdflib import Dataset, Graph, URIRef
 
-from kg.build import build
-from kg.errors import ImportFileError
-from kg.export import serialize
-from kg.load import load
-from kg.rdf import data_triples
-from kg.vocab import ontology_graph
+from kg.core.errors import ImportFileError
+from kg.core.vocab import ontology_graph
+from kg.curate.load import load
+from kg.pipeline.build import build
+from kg.rdf.export import serialize
+from kg.rdf.triples import data_triples
 from tests.conftest import FIXTURES, ROOT, run_kg, tree_snapshot
 
 EXTRA = ("@prefix ex: <http://example.org/> .\n@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"

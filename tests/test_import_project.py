@@ -14,7 +14,7 @@ import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import PROV, XSD
 
-from kg.vocab import KG
+from kg.core.vocab import KG
 from tests.conftest import FIXTURES, ROOT, run_kg, tree_snapshot
 
 SIPRI_2025 = FIXTURES / "sipri-register.csv"

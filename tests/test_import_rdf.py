@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from rdflib import OWL, URIRef
 
-from kg.errors import ImportFileError
+from kg.core.errors import ImportFileError
+from kg.core.vocab import KGR
+from kg.curate.load import load
 from kg.imports.rdf import import_rdf, parse_file
-from kg.load import load
-from kg.vocab import KGR
 from tests.conftest import ROOT
 
 GOOD = {

@@ -10,13 +10,13 @@ import pytest
 from rdflib import XSD, Literal, URIRef
 from rdflib.namespace import PROV
 
-from kg.errors import DataError, ImportFileError, Loc
+from kg.core.errors import DataError, ImportFileError, Loc
+from kg.core.model import Dataset, Entity
+from kg.core.vocab import KG, KGR
+from kg.curate.load import load
 from kg.imports.align import normalize
 from kg.imports.sipri import HEADER, read_register
 from kg.imports.sipri_graph import SIPRI, SipriImport, import_register
-from kg.load import load
-from kg.model import Dataset, Entity
-from kg.vocab import KG, KGR
 from tests.conftest import FIXTURES, ROOT, run_kg
 
 FIXTURE = FIXTURES / "sipri-register.csv"

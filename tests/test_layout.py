@@ -1,4 +1,4 @@
-"""kg.layout: the starting positions of big pages are deterministic, spread out, and put
+"""kg.page.layout: the starting positions of big pages are deterministic, spread out, and put
 linked nodes nearer each other than unlinked ones."""
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from dataclasses import replace
 import pytest
 from conftest import DATA
 
-from kg.build import load_graph
-from kg.html import LARGE_GRAPH, page_data
-from kg.layout import layout
-from kg.model import Dataset, Entity
+from kg.core.model import Dataset, Entity
+from kg.page.html import LARGE_GRAPH, page_data
+from kg.page.layout import layout
+from kg.pipeline.build import load_graph
 
 
 @pytest.fixture(scope="module")

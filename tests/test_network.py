@@ -1,4 +1,4 @@
-"""The networkx projection and the analyses on it (kg.network), from Python and the CLI."""
+"""The networkx projection and the analyses on it (kg.analysis.network), from Python and the CLI."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 from rdflib import Graph
 
 from kg import central, communities, neighbors, paths, to_networkx
-from kg.build import build, load_graph
-from kg.network import NetworkError
+from kg.analysis.network import NetworkError
+from kg.pipeline.build import build, load_graph
 from tests.conftest import ROOT, run_kg
 
 KGS = "https://w3id.org/kg/statement/"
@@ -193,12 +193,12 @@ def test_central_ranks_and_filters_by_class(graph: Graph) -> None:
 
 
 def test_pagerank_matches_networkx_reference_without_numpy() -> None:
-    """kg's PageRank (kg/pagerank.py, plain Python) gives networkx's numbers, on the shipped
-    graph and on a small graph with parallel edges, a self-loop and a dangling node."""
+    """kg's PageRank (kg/analysis/pagerank.py, plain Python) gives networkx's numbers, on
+    the shipped graph and on a small graph with parallel edges, a self-loop and a dangling node."""
     import networkx as nx
     from networkx.algorithms.link_analysis.pagerank_alg import _pagerank_python
 
-    from kg.pagerank import pagerank
+    from kg.analysis.pagerank import pagerank
 
     small = nx.MultiDiGraph()  # edges added, not passed: networkx 3.2-3.3 warn (no pandas)
     small.add_edges_from([("a", "b"), ("a", "b"), ("b", "c"), ("c", "a"), ("c", "c"),

@@ -4,7 +4,7 @@ A listener on 127.0.0.1 stands in for a remote SPARQL endpoint (it is a real soc
 Oxigraph's HTTP client connects to it when a SERVICE call gets through). Each payload
 hides a SERVICE call from a naive vetting in its own way. Two depths are tested: every
 path a user has refuses the text, and a query that skips the vetting altogether still
-cannot connect, because the process that evaluates it is denied sockets (kg.netguard).
+cannot connect, because the process that evaluates it is denied sockets (kg.sparql.netguard).
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ import pytest
 from conftest import DATA, run_kg
 from rdflib import Graph
 
-from kg.build import load_graph
-from kg.engine import OxigraphEngine, RdflibEngine, evaluate
-from kg.errors import QueryError
-from kg.query import query, session
-from kg.serve import make_server
-from kg.worker import QueryWorker
+from kg.core.errors import QueryError
+from kg.pipeline.build import load_graph
+from kg.sparql.engine import OxigraphEngine, RdflibEngine, evaluate
+from kg.sparql.query import query, session
+from kg.sparql.serve import make_server
+from kg.sparql.worker import QueryWorker
 
 
 class Listener:

@@ -11,17 +11,16 @@ import pytest
 from conftest import DATA
 
 from kg.bench.generate import generate
-from kg.cache import read_entry, write_entry
-from kg.html import (
+from kg.core.model import Citation, Dataset, Qualifiers
+from kg.curate.load import load
+from kg.page.html import (
     LARGE_GRAPH,
     _page_json,
     _script_json,
     neighbourhood,
     page_data,
 )
-from kg.load import load
-from kg.model import Citation, Dataset, Qualifiers
-from kg.pageparts import (
+from kg.page.pageparts import (
     FilePage,
     file_page,
     file_parts,
@@ -29,8 +28,9 @@ from kg.pageparts import (
     page_json,
     rows_json,
 )
-from kg.render import render_page, render_page_parts
-from kg.shaclfiles import by_file
+from kg.page.render import render_page, render_page_parts
+from kg.pipeline.cache import read_entry, write_entry
+from kg.rdf.shaclfiles import by_file
 
 HOSTILE = "</script><b>&amp;\u2028\u2029 \"q\" <!-- x"
 

@@ -1,4 +1,4 @@
-"""Each citation's paragraph on the page (kg.passages): built with the archived copies
+"""Each citation's paragraph on the page (kg.curate.passages): built with the archived copies
 the page shows it, names marked, as text; without them, the locator and the file."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 import kg
-from kg.build import build
-from kg.passages import marked, page_passages
+from kg.curate.passages import marked, page_passages
+from kg.pipeline.build import build
 from tests.conftest import DATA
 from tests.test_data import SEEDS, needs_seeds
 

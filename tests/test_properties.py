@@ -3,7 +3,7 @@
 1. Random valid data — small sets of sources, entities and sourced statements whose
    labels, aliases, notes and locators are arbitrary Unicode (quotes, backslashes,
    newlines, emoji, HTML) — builds, keeps every text exactly, and every export read back
-   by rdflib, pyoxigraph and rapper is isomorphic to kg.rdf.to_graph.
+   by rdflib, pyoxigraph and rapper is isomorphic to kg.rdf.triples.to_graph.
 2. Random invalid data — random bytes, and valid files cut, spliced and mutated — never
    escapes as anything but a DataError: no traceback.
 """
@@ -22,12 +22,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_roundtrip_parsers import assert_all_isomorphic
 
-from kg.build import build, load_graph
-from kg.errors import DataError
-from kg.load import load_file
-from kg.rdf import to_graph
+from kg.core.errors import DataError
+from kg.curate.load import load_file
+from kg.pipeline.build import build, load_graph
+from kg.rdf.triples import to_graph
 
-# Characters kg refuses in text (see kg.yamlread): C0/C1 controls but tab, LF and CR;
+# Characters kg refuses in text (see kg.curate.yamlread): C0/C1 controls but tab, LF and CR;
 # bidirectional overrides; noncharacters; invisible characters (zero-width space,
 # direction marks, word joiner, BOM, tag characters...). Surrogates are not characters.
 FORBIDDEN = "".join(chr(c) for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20),
@@ -93,7 +93,7 @@ def datasets(draw: st.DrawFn) -> Sample:
             owners.setdefault(name.casefold(), set()).add(eid)
     lines.append("entities:\n")
     for eid in entity_ids:
-        # An alias that is another entity's name is an error (kg.grading): not drawn.
+        # An alias that is another entity's name is an error (kg.curate.grading): not drawn.
         aliases = ", ".join(quote(a) for a in drawn[eid] if owners[a.casefold()] == {eid})
         lines.append(f"  - id: {quote(eid)}\n    type: Country\n    label: {quote(labels[eid])}\n"
                      f"    aliases: [{aliases}]\n    note: {quote(draw(text))}\n")

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from kg.build import build, load_graph
-from kg.errors import QueryError
-from kg.query import query, query_path
-from kg.vetting import vet
+from kg.core.errors import QueryError
+from kg.pipeline.build import build, load_graph
+from kg.sparql.query import query, query_path
+from kg.sparql.vetting import vet
 from tests.conftest import DATA, ROOT, run_kg
 
 QUERY = (ROOT / "queries" / "who-said-what.rq").read_text(encoding="utf-8")

@@ -156,7 +156,7 @@ def _setup(example: Example, project: Path) -> list[object]:
         _git(project, "commit", "-q", "-m", "new")
     if "--lock-wait 0" in text:  # another build is writing out/
         (project / "out").mkdir(exist_ok=True)
-        handle = (project / "out" / ".kg.lock").open("w")
+        handle = (project / "out" / ".kg.pipeline.lock").open("w")
         fcntl.flock(handle, fcntl.LOCK_EX)
         held.append(handle)
     return held

@@ -1,4 +1,4 @@
-"""Rebuilds that splice the previous outputs (kg.rebuild) give a full build's bytes."""
+"""Rebuilds that splice the previous outputs (kg.pipeline.rebuild) give a full build's bytes."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from kg.bench.generate import generate
-from kg.build import BuildResult, build
-from kg.errors import DataError
+from kg.core.errors import DataError
+from kg.pipeline.build import BuildResult, build
 
 OUTPUTS = ("graph.ttl", "graph.nt", "graph.jsonld", "graph.html")
 NEW_STATEMENT = """\

@@ -2,7 +2,7 @@
 
 Parsers: rdflib (Turtle, N-Triples, JSON-LD), pyoxigraph (strict: IRIs and language tags
 validated) and Raptor's `rapper` (Turtle, N-Triples; it has no JSON-LD reader). Each
-result must be isomorphic to kg.rdf.to_graph of the loaded data. The helpers here are
+result must be isomorphic to kg.rdf.triples.to_graph of the loaded data. The helpers here are
 also used by the property tests.
 """
 
@@ -20,8 +20,8 @@ from rdflib import XSD, BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic, to_isomorphic
 from rdflib.term import Node
 
-from kg.load import load
-from kg.rdf import to_graph
+from kg.curate.load import load
+from kg.rdf.triples import to_graph
 
 RDFLIB_FORMATS = {"graph.ttl": "turtle", "graph.nt": "nt", "graph.jsonld": "json-ld"}
 RAPPER_SYNTAX = {"graph.ttl": "turtle", "graph.nt": "ntriples"}

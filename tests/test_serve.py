@@ -22,8 +22,8 @@ from rdflib.plugins.stores.sparqlstore import SPARQLStore, SPARQLUpdateStore
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, POST, POSTDIRECTLY, TSV, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
-from kg.build import load_graph
-from kg.serve import Endpoint, make_server, negotiate
+from kg.pipeline.build import load_graph
+from kg.sparql.serve import Endpoint, make_server, negotiate
 from tests.conftest import DATA
 
 JAPAN = URIRef("https://w3id.org/kg/resource/japan")

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from kg.build import load_graph
-from kg.serve import MAX_QUERY, Endpoint, make_server
+from kg.pipeline.build import load_graph
+from kg.sparql.serve import MAX_QUERY, Endpoint, make_server
 from tests.conftest import DATA, run_kg
 
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?c ?q ?d . ?e ?r ?f . ?g ?h ?i }"

@@ -1,5 +1,5 @@
-"""Splicing outputs (kg.splice) and the rebuild state (kg.rebuild) piece by piece; the
-whole rebuild against full builds is tests/test_rebuild.py."""
+"""Splicing outputs (kg.pipeline.splice) and the rebuild state (kg.pipeline.rebuild)
+piece by piece; the whole rebuild against full builds is tests/test_rebuild.py."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from kg import export, rebuild
 from kg.bench.generate import generate
-from kg.build import OUTPUTS, build
-from kg.cache import load_keyed
-from kg.ntterms import TextTriple
-from kg.splice import Recorder, splice
+from kg.pipeline import rebuild
+from kg.pipeline.build import OUTPUTS, build
+from kg.pipeline.cache import load_keyed
+from kg.pipeline.splice import Recorder, splice
+from kg.rdf import export
+from kg.rdf.ntterms import TextTriple
 
 R = "<https://w3id.org/kg/resource/"
 P = "<https://w3id.org/kg/ontology/p>"

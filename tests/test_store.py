@@ -19,11 +19,11 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, URIRef
 
-from kg.build import load_graph
-from kg.errors import QueryError, StoreError
-from kg.query import format_result
-from kg.query import query as local_query
-from kg.store import DEFAULT_GRAPH, push, query, update_url
+from kg.core.errors import QueryError, StoreError
+from kg.pipeline.build import load_graph
+from kg.sparql.query import format_result
+from kg.sparql.query import query as local_query
+from kg.sparql.store import DEFAULT_GRAPH, push, query, update_url
 from tests.conftest import DATA, run_kg, tree_snapshot
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"

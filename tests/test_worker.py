@@ -1,4 +1,4 @@
-"""The long-lived query worker (kg.worker) and query sessions (kg.query.session)."""
+"""The long-lived query worker (kg.sparql.worker) and query sessions (kg.sparql.query.session)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ import pytest
 from rdflib import Graph
 from rdflib.compare import to_isomorphic
 
-from kg.build import load_graph
-from kg.engine import Engine, open_engine
-from kg.errors import QueryError, QueryTimeout, QueryTooLarge, ReadOnlyError
-from kg.query import QueryResult, query, session
+from kg.core.errors import QueryError, QueryTimeout, QueryTooLarge, ReadOnlyError
+from kg.pipeline.build import load_graph
+from kg.sparql.engine import Engine, open_engine
+from kg.sparql.query import QueryResult, query, session
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 

@@ -1,4 +1,4 @@
-"""The fast YAML path (kg.yamlfast) gives the libyaml path's very tree, or gives up.
+"""The fast YAML path (kg.curate.yamlfast) gives the libyaml path's very tree, or gives up.
 
 1. Every shipped data file and generated benchmark data: the fast tree equals the strict
    one (values, texts, quoted flags, positions, key order), and the fast path is taken.
@@ -22,11 +22,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kg.bench.generate import generate
-from kg.errors import Loc
-from kg.load import load_file
-from kg.yamlfast import _loc, read_fast
-from kg.yamlread import read_yaml
-from kg.ynodes import YMap, YNode, YScalar, YSeq, resolve_plain
+from kg.core.errors import Loc
+from kg.curate.load import load_file
+from kg.curate.yamlfast import _loc, read_fast
+from kg.curate.yamlread import read_yaml
+from kg.curate.ynodes import YMap, YNode, YScalar, YSeq, resolve_plain
 
 SETTINGS = settings(max_examples=150, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -4,7 +4,7 @@
 - ``rdflib_pipeline``: the straightforward stack: C-loaded YAML, ``Graph.add`` per triple
   (the same kinds of triples kg makes), ``Graph.serialize`` to Turtle.
 - ``pyvis_page``: pyvis's own ``add_node``/``add_edge`` and ``generate_html`` for the page.
-- ``query_runner``: the saved queries on pyoxigraph, on plain rdflib, and through kg.query.
+- ``query_runner``: the saved queries on pyoxigraph, on plain rdflib, and through kg.sparql.query.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def _statement(g: Any, st: dict[str, Any]) -> None:
     from rdflib import RDF, Literal
     from rdflib.namespace import PROV
 
-    from kg.vocab import KG, KGR, KGS
+    from kg.core.vocab import KG, KGR, KGS
 
     subject, pred = KGR[st["subject"]], KG[st["predicate"]]
     obj = KGR[st["object"]] if "object" in st else Literal(str(st.get("value")))
@@ -77,7 +77,7 @@ def rdflib_pipeline(files: list[Path], out: Path) -> dict[str, int]:
     from rdflib import OWL, RDF, RDFS, Graph, Literal
     from rdflib.namespace import DCTERMS, SKOS
 
-    from kg.vocab import KG, KGR, WD, ontology_graph
+    from kg.core.vocab import KG, KGR, WD, ontology_graph
 
     g = Graph()
     for path in files:
@@ -128,14 +128,14 @@ def query_runner(engine: str, nt_file: Path, *,
     returning its rows (the engine's own terms; see :func:`row_digest`).
 
     ``pyoxigraph``: ``Store.bulk_load``, each row's terms read (as any reader of the answer
-    does). ``kg-query``: a :func:`kg.query.session` on the Oxigraph engine over a store
+    does). ``kg-query``: a :func:`kg.sparql.query.session` on the Oxigraph engine over a store
     bulk-loaded from the same file, as the endpoint runs it: one long-lived worker per
-    store (kg.worker), each query vetted and evaluated in that worker under the time
+    store (kg.sparql.worker), each query vetted and evaluated in that worker under the time
     limit, rows as rdflib terms (the row limit is raised to ten million, as the join
     queries have more rows than the interactive default).
     ``rdflib``: ``Graph.parse`` then ``Graph.query``, stopped at ``timeout`` by SIGALRM.
     """
-    from kg.vocab import PREFIXES
+    from kg.core.vocab import PREFIXES
 
     if engine == "pyoxigraph":
         from pyoxigraph import RdfFormat, Store
@@ -149,8 +149,8 @@ def query_runner(engine: str, nt_file: Path, *,
 
         return run
     if engine == "kg-query":
-        from kg.engine import OxigraphEngine
-        from kg.query import session
+        from kg.sparql.engine import OxigraphEngine
+        from kg.sparql.query import session
 
         worker = session(OxigraphEngine.from_path(nt_file))  # stopped at exit (finalizer)
         return lambda text: list(worker.query(text, timeout=timeout, max_rows=10_000_000).rows)

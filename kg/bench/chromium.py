@@ -124,7 +124,7 @@ def fixed_dataset(work: Path) -> Any:
     from dataclasses import replace
 
     from kg.bench.generate import generate
-    from kg.load import load
+    from kg.curate.load import load
 
     root, done = work / "page-5k-data", work / "page-5k-data.done"
     if not done.exists():
@@ -148,8 +148,8 @@ def page_stage(data: Path, work: Path, *, fixed: bool) -> dict[str, Any]:
     reason = unavailable()
     if reason:
         raise SystemExit(reason)
-    from kg.load import load
-    from kg.render import render_page
+    from kg.curate.load import load
+    from kg.page.render import render_page
 
     loaded = fixed_dataset(work) if fixed else load(data)[0]
     page = work / ("page-5k.html" if fixed else "page.html")

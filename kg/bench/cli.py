@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from kg.errors import KGError
+from kg.core.errors import KGError
 
 
 def bench(sizes: str, repeats: int, work: Path, stages: str | None, engines: str,

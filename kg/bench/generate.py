@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kg.vocab import Vocabulary, vocabulary
+from kg.core.vocab import Vocabulary, vocabulary
 
 # Entity classes and their share of the entities.
 CLASS_MIX: tuple[tuple[str, float], ...] = (
@@ -123,7 +123,7 @@ def _statement(rng: random.Random, plan: _Plan, seen: set[tuple[str, str, str]],
         lines.append("    qualifiers: {" + ", ".join(quals) + "}")
     drawn = [(_skewed(rng, sources), rng.randint(1, 30), rng.randint(1, 6),
               rng.choice(ATTRIBUTIONS)) for _ in range(1 if rng.random() < 0.6 else 2)]
-    # The grading rules (kg.grading): credibility 1 only with two sources (their
+    # The grading rules (kg.curate.grading): credibility 1 only with two sources (their
     # publishers differ), a hedged certainty graded 3 or worse, no 'official' without a
     # named speaker (generated claims have none).
     hedged = any(q in ("certainty: likely", "certainty: possible") for q in quals)
@@ -185,7 +185,7 @@ def generate(root: Path | str, facts: int, *, files: int = 100, seed: int = 1) -
 
 
 def _drop_shared_aliases(records: list[list[str]]) -> None:
-    """Remove each alias that is also another entity's label or alias (kg.grading)."""
+    """Remove each alias that is also another entity's label or alias (kg.curate.grading)."""
     def names(rec: list[str]) -> list[str]:
         return [line.split(": ", 1)[1].strip("[]").casefold() for line in rec
                 if line.startswith(("    label: ", "    aliases: "))]

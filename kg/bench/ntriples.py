@@ -17,11 +17,11 @@ from typing import Any
 
 def write_ntriples(data: Path, out: Path) -> dict[str, int]:
     """Write ``data``'s triples and the ontology to ``out`` (staged, then renamed)."""
-    from kg.gcpause import paused_gc
-    from kg.load import load
-    from kg.ntterms import term_text
-    from kg.rdf import data_triples
-    from kg.vocab import ontology_graph
+    from kg.core.gcpause import paused_gc
+    from kg.core.vocab import ontology_graph
+    from kg.curate.load import load
+    from kg.rdf.ntterms import term_text
+    from kg.rdf.triples import data_triples
 
     out.parent.mkdir(parents=True, exist_ok=True)
     part = out.with_name(out.name + ".part")

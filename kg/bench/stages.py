@@ -25,30 +25,30 @@ QUERY_ENGINES = ("kg-query", "pyoxigraph", "rdflib")
 
 
 def _files(data: Path) -> list[Path]:
-    from kg.load import data_files
+    from kg.curate.load import data_files
 
     return data_files(data)
 
 
 def _loaded(data: Path) -> Any:
-    from kg.gcpause import paused_gc
-    from kg.load import load
+    from kg.core.gcpause import paused_gc
+    from kg.curate.load import load
 
     with paused_gc():
         return load(data)[0]
 
 
 def _text_triples(loaded: Any) -> list[Any]:
-    """The build's triples: N-Triples text terms (kg.ntterms), with the ontology."""
-    from kg.ntterms import NTTerms, from_rdflib
-    from kg.rdf import data_triples
-    from kg.vocab import ontology_graph
+    """The build's triples: N-Triples text terms (kg.rdf.ntterms), with the ontology."""
+    from kg.core.vocab import ontology_graph
+    from kg.rdf.ntterms import NTTerms, from_rdflib
+    from kg.rdf.triples import data_triples
 
     return [*data_triples(loaded, NTTerms()), *from_rdflib(ontology_graph())]
 
 
 def _timed(run: Callable[[], object]) -> Info:
-    from kg.gcpause import paused_gc
+    from kg.core.gcpause import paused_gc
 
     start = time.perf_counter()
     with paused_gc():  # as kg.build runs every stage
@@ -70,8 +70,8 @@ def _plain_timed(run: Callable[[], object]) -> Info:
 
 def stage(name: str, data: Path, work: Path) -> Info:
     """Prepare, then time one stage; returns seconds and any counts the stage reports."""
-    from kg import export
     from kg.bench import baselines
+    from kg.rdf import export
 
     if name == "load":
         return _timed(lambda: {"records": len(_loaded(data).statements)})
@@ -83,7 +83,7 @@ def stage(name: str, data: Path, work: Path) -> Info:
         loaded = _loaded(data)
         return _plain_timed(lambda: baselines.pyvis_page(loaded))
     if name in ("build", "build-2cores"):
-        from kg.build import build
+        from kg.pipeline.build import build
 
         parallel = name == "build-2cores"
         return _timed(lambda: {"triples": build(data, work / "out",
@@ -100,18 +100,18 @@ def stage(name: str, data: Path, work: Path) -> Info:
         return _timed(lambda: {"chars": len(export.serialize_text(export.Text(triples),
                                                                   name[7:]))})
     if name == "check":
-        from kg.check import check
+        from kg.curate.check import check
 
         return _timed(lambda: {"issues": len(check(loaded))})
     if name == "rdf":
         return _timed(lambda: {"triples": len(_text_triples(loaded))})
     if name == "validate":
-        from kg.shaclfiles import validate_files
+        from kg.rdf.shaclfiles import validate_files
 
         triples = _text_triples(loaded)
         return _timed(lambda: {"issues": len(validate_files(loaded, text=triples))})
     if name == "html":
-        from kg.render import render_page
+        from kg.page.render import render_page
 
         ids = {e.id for e in loaded.entities}
         edges = sum(1 for s in loaded.statements
@@ -123,7 +123,7 @@ def stage(name: str, data: Path, work: Path) -> Info:
 
 def _rebuild(data: Path, work: Path) -> Info:
     """A warm build after editing one statements file (its first locator) of a copy."""
-    from kg.build import build
+    from kg.pipeline.build import build
 
     copy, cache = work / "rebuild-data", work / "rebuild-cache"
     shutil.rmtree(copy, ignore_errors=True)
@@ -208,7 +208,7 @@ def main(argv: list[str]) -> None:
         info = _plain_timed(lambda: write_ntriples(Path(argv[1]), Path(argv[2])))
     else:
         info = stage(argv[0], Path(argv[1]), Path(argv[2]))
-    # The build forks a worker (kg.fork): its peak counts too. The sum of both peaks is an
+    # The build forks a worker (kg.core.fork): its peak counts too. The sum of both peaks is an
     # upper bound (they share their copy-on-write pages), never an underestimate.
     info["peak_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss + \
         resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss

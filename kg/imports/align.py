@@ -21,8 +21,8 @@ from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from kg.model import Dataset, Entity
-from kg.vocab import vocabulary
+from kg.core.model import Dataset, Entity
+from kg.core.vocab import vocabulary
 
 CLOSE_RATIO = 0.8
 _NON_WORD = re.compile(r"[^0-9a-z]+")

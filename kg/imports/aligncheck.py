@@ -16,12 +16,12 @@ import difflib
 import re
 from collections.abc import Mapping, Sequence
 
-from kg.errors import Issue, Loc, Severity
+from kg.core.errors import Issue, Loc, Severity
+from kg.core.model import Dataset, Entity
+from kg.core.vocab import vocabulary
 from kg.imports.align import normalize
 from kg.imports.sipri import Register
 from kg.imports.sipri_graph import PARTY_KINDS, WEAPON_KINDS
-from kg.model import Dataset, Entity
-from kg.vocab import vocabulary
 
 _ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _WIKIDATA = re.compile(r"Q[1-9][0-9]*")

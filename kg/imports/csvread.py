@@ -20,7 +20,7 @@ import re
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 
-from kg.errors import ImportFileError, Issue, Loc, Severity
+from kg.core.errors import ImportFileError, Issue, Loc, Severity
 
 _QUOTED = re.compile(r'"((?:[^"]|"")*)"')
 _PLAIN = re.compile(r'[^,"\r\n]*')

@@ -3,7 +3,7 @@
 One page of 30,000 deals is unusable, so the main page stays the curated graph and each
 curated actor that takes part in imported deals gets ``countries/<id>.html``: the curated
 graph plus the deals it received and the deals it supplied to other curated actors. The
-page is drawn by :func:`kg.render.render_page` from records built here.
+page is drawn by :func:`kg.page.render.render_page` from records built here.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from pathlib import Path
 
 from rdflib import URIRef
 
-from kg.errors import Loc
+from kg.core.errors import Loc
+from kg.core.model import Amount, Citation, Dataset, Entity, Qualifiers, Quantity, Source, Statement
+from kg.core.vocab import KGR
 from kg.imports.sipri_graph import SIPRI, SipriImport, Transfer
-from kg.model import Amount, Citation, Dataset, Entity, Qualifiers, Quantity, Source, Statement
-from kg.render import render_page
-from kg.vocab import KGR
+from kg.page.render import render_page
 
 _LOC = Loc("<import>")
 

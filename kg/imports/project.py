@@ -32,16 +32,16 @@ from pathlib import Path
 from rdflib import URIRef
 from rdflib.term import Node
 
-from kg import export
-from kg.errors import DataError, ImportFileError, Issue, Loc, sort_issues
+from kg.core.errors import DataError, ImportFileError, Issue, Loc, sort_issues
+from kg.core.model import Dataset
 from kg.imports.aligncheck import check_align
 from kg.imports.pages import page_files
 from kg.imports.quads import nquads_text, trig_text
 from kg.imports.rdf import FORMAT_NAMES, RdfImport, import_rdf
 from kg.imports.sipri import Register, read_register
 from kg.imports.sipri_graph import SipriImport, import_register
-from kg.model import Dataset
-from kg.rdf import Triple
+from kg.rdf import export
+from kg.rdf.triples import Triple
 
 CONFIG_NAME = "kg.toml"
 _KEYS = {"imports": {"sipri", "rdf"}, "align": None}

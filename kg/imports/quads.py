@@ -1,4 +1,4 @@
-"""Sorted TriG and N-Quads: the union plus named graphs, deterministic like kg.export."""
+"""Sorted TriG and N-Quads: the union plus named graphs, deterministic like kg.rdf.export."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from collections.abc import Iterable, Mapping
 from rdflib import URIRef
 from rdflib.term import Node
 
-from kg.export import ntriples_lines, turtle_lines
-from kg.ntterms import term_text
-from kg.vocab import PREFIXES
+from kg.core.vocab import PREFIXES
+from kg.rdf.export import ntriples_lines, turtle_lines
+from kg.rdf.ntterms import term_text
 
 Triples = Iterable[tuple[Node, Node, Node]]
 

@@ -26,14 +26,14 @@ from rdflib.namespace import DCTERMS, PROV, SKOS
 from rdflib.plugins.parsers.notation3 import BadSyntax
 from rdflib.term import Node
 
-from kg.errors import ImportFileError, Loc
+from kg.core.errors import ImportFileError, Loc
+from kg.core.model import Dataset
+from kg.core.vocab import KG, KGR, SCHEMA
 from kg.imports.align import slug
 from kg.imports.rdffast import fast_triples
 from kg.imports.sipri_graph import GRAPH
 from kg.imports.textfile import read_import_bytes
-from kg.model import Dataset
-from kg.rdf import Triple, entity_iri
-from kg.vocab import KG, KGR, SCHEMA
+from kg.rdf.triples import Triple, entity_iri
 
 Quad = tuple[Node, Node, Node]
 FORMATS = {".ttl": "turtle", ".turtle": "turtle", ".n3": "turtle", ".nt": "nt",

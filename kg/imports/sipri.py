@@ -14,7 +14,7 @@ warning (:func:`kg.imports.csvread.joined_rows`); SIPRI's footnote marks after a
 name (``*`` non-state actor, ``**`` international organization) are kept as a flag, not
 in the name. Control characters in a field are refused with their position. Every row is
 checked before anything is returned, and every problem of the file is reported at once
-(a :class:`kg.errors.DataError`), so a file is never half-read.
+(a :class:`kg.core.errors.DataError`), so a file is never half-read.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from kg.errors import DataError, ImportFileError, Issue, Loc
+from kg.core.errors import DataError, ImportFileError, Issue, Loc
 from kg.imports.csvread import Row, Text, joined_rows, rows
 from kg.imports.textfile import decode_text, read_import_bytes
 

@@ -26,11 +26,11 @@ from pathlib import Path
 from rdflib import RDF, RDFS, XSD, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV
 
+from kg.core.model import Dataset
+from kg.core.vocab import KG, SCHEMA
 from kg.imports.align import Aligner, Report, slug
 from kg.imports.sipri import Deal, Register
-from kg.model import Dataset
-from kg.rdf import Triple, decimal_text, entity_iri
-from kg.vocab import KG, SCHEMA
+from kg.rdf.triples import Triple, decimal_text, entity_iri
 
 SIPRI = Namespace("https://w3id.org/kg/sipri/")
 GRAPH = Namespace("https://w3id.org/kg/graph/")

@@ -19,7 +19,7 @@ import os
 import stat
 from pathlib import Path
 
-from kg.errors import ImportFileError, Loc
+from kg.core.errors import ImportFileError, Loc
 
 MAX_IMPORT_BYTES = 64 * 2**20
 UTF8_BOM = b"\xef\xbb\xbf"

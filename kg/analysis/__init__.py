@@ -1,0 +1,1 @@
+"""The networkx view, paths, centrality, communities, network export, diff and stats."""

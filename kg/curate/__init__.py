@@ -1,0 +1,2 @@
+"""Curated data: strict YAML reading with positions, load (files -> records), check (records
+-> issues)."""

@@ -1,0 +1,1 @@
+"""The offline HTML page: page data, per-file parts, layout, templates."""

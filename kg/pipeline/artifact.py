@@ -1,0 +1,137 @@
+"""The built graph as one artifact: an Oxigraph store generation and the manifest over it.
+
+``kg build`` (kg.build), under the build lock (kg.pipeline.lock), makes the artifact in three
+steps (:func:`load_generation`, then :func:`commit` once the files are renamed):
+
+1. a fresh store generation ``out/store/g-<time>-<pid>/`` is bulk-loaded from the
+   build's own staged N-Quads (``graph.nq``, with imports) or N-Triples (``graph.nt``),
+   before any output is renamed into place (a full disk fails the build here): the
+   curated graph, the ontology and the alignment links in the default graph, each
+   import in its own named graph;
+2. ``out/manifest.json`` (kg.pipeline.manifest) is written atomically, naming that generation:
+   this is the commit point. A build killed before it leaves the previous manifest,
+   which still names the previous, complete generation;
+3. what the previous manifest listed and this build did not make is removed (the build
+   owns its outputs, and nothing else in ``out/``), and so are generations older than
+   the previous one (a reader that opened the previous one keeps working; kg.pipeline.built
+   moves a running ``kg serve`` to the new one on its next request).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from kg.core.errors import OutputError
+from kg.pipeline.manifest import (
+    Manifest,
+    ManifestError,
+    file_hash,
+    read_manifest,
+    stamp,
+    write_manifest,
+)
+
+STORE = "store"
+_COUNT_NAMED = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+_COUNT_DEFAULT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+
+def previous(out: Path) -> Manifest | None:
+    """The manifest of the build now in ``out``, if it is usable."""
+    try:
+        return read_manifest(out)
+    except ManifestError:
+        return None
+
+
+def load_generation(out: Path, source: Path) -> tuple[str, dict[str, int]]:
+    """Bulk-load ``source`` (N-Quads or N-Triples, by the name's suffix) into a fresh
+    store generation; return its name (relative to ``out``) and its triples per graph.
+    On failure the half-written generation is removed and OutputError names it."""
+    import pyoxigraph
+
+    name = f"{STORE}/g-{time.time_ns():x}-{os.getpid()}"
+    folder = out / name
+    fmt = pyoxigraph.RdfFormat.N_QUADS if ".nq" in source.name \
+        else pyoxigraph.RdfFormat.N_TRIPLES
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        store = pyoxigraph.Store(str(folder))
+        try:
+            store.bulk_load(path=str(source), format=fmt)
+            store.flush()
+            found = counts(store)
+        finally:
+            del store  # closes the RocksDB database
+    except (OSError, RuntimeError, SyntaxError, ValueError) as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise OutputError(f"{folder}: cannot write the store: {exc}") from None
+    return name, found
+
+
+def counts(store: Any) -> dict[str, int]:
+    """Triples per graph of a pyoxigraph store (``""`` for the default graph)."""
+    import pyoxigraph
+
+    found: dict[str, int] = {}
+    for row in store.query(_COUNT_DEFAULT, default_graph=pyoxigraph.DefaultGraph()):
+        found[""] = int(row["n"].value)
+    for row in store.query(_COUNT_NAMED):
+        found[row["g"].value] = int(row["n"].value)
+    return found
+
+
+def commit(out: Path, *, generation: tuple[str, dict[str, int]], inputs: dict[str, str],
+           outputs: dict[str, Path], options: dict[str, Any], old: Manifest | None,
+           summary: dict[str, Any]) -> Manifest:
+    """Write the manifest naming ``generation`` (the commit point), then remove what is no
+    longer built. Call it under the build lock, once the outputs are in place."""
+    hashes = {rel: file_hash(path) for rel, path in sorted(outputs.items())}
+    manifest = Manifest(generation=generation[0], inputs=inputs, outputs=hashes,
+                        graphs=generation[1], options=options, summary=summary,
+                        stamps={rel: stamp(path) for rel, path in sorted(outputs.items())})
+    try:
+        write_manifest(out, manifest)
+    except OSError as exc:
+        raise OutputError(f"{out / 'manifest.json'}: cannot write: {exc.strerror or exc}") \
+            from exc
+    if old is not None:
+        remove_stale_outputs(out, old, set(hashes))
+    keep = {manifest.generation} | ({old.generation} if old is not None else set())
+    remove_old_generations(out, keep=keep)
+    return manifest
+
+
+def remove_stale_outputs(out: Path, old: Manifest, made: set[str]) -> list[str]:
+    """Remove the files the previous build listed and this one did not make (and folders
+    they leave empty); nothing that no manifest listed is touched."""
+    removed = []
+    for rel in sorted(set(old.outputs) - made):
+        path = out / rel
+        if ".." in Path(rel).parts or Path(rel).is_absolute():
+            continue  # a manifest never lists such names: never follow them out of out/
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        removed.append(rel)
+        parent = path.parent
+        while parent != out and parent.is_dir() and not any(parent.iterdir()):
+            parent.rmdir()
+            parent = parent.parent
+    return removed
+
+
+def remove_old_generations(out: Path, *, keep: set[str]) -> None:
+    """Remove the store generations not in ``keep`` (and half-written ones of killed
+    builds: only the build holding the lock writes generations)."""
+    folder = out / STORE
+    if not folder.is_dir():
+        return
+    for child in folder.iterdir():
+        if f"{STORE}/{child.name}" not in keep and child.name.startswith("g-"):
+            shutil.rmtree(child, ignore_errors=True)

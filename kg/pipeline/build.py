@@ -1,0 +1,349 @@
+"""The one orchestration: load -> check -> rdf -> validate -> export.
+
+Nothing is written unless the data has no errors; then every output is staged in a
+temporary file and renamed into place, so ``out/`` always holds a complete build.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from functools import partial
+from itertools import chain
+from pathlib import Path
+
+from rdflib import Graph
+
+from kg.analysis.stats import Stats, grouped_stats
+from kg.core.errors import DataError, Issue, OutputError, sort_issues
+from kg.core.fork import ChildFailed, both
+from kg.core.gcpause import paused_gc
+from kg.core.model import Dataset
+from kg.core.vocab import ontology_graph
+from kg.curate import archive
+from kg.curate.passages import page_passages
+from kg.imports import project as imports
+from kg.page import render
+from kg.pipeline import artifact, datafiles, importcache, rebuild
+from kg.pipeline.datafiles import DataFile
+from kg.pipeline.lock import build_lock, remove_stale_temps
+from kg.pipeline.manifest import Manifest, input_hashes, intact
+from kg.rdf import export
+from kg.rdf.ntterms import NTTerms, TextTriple, from_rdflib
+from kg.rdf.shaclfiles import validate_parts
+from kg.rdf.triples import Triple, data_triples, to_graph
+
+OUTPUTS = {"ttl": "graph.ttl", "nt": "graph.nt", "jsonld": "graph.jsonld"}
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """Loaded, checked data and its graph."""
+
+    data: Dataset
+    graph: Graph
+    issues: list[Issue]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if not i.is_error]
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    files: list[DataFile]  # the data files built (their records read on demand)
+    issues: list[Issue]
+    outputs: dict[str, Path]
+    stats: Stats
+    imported: imports.Imported | None = None
+    spliced: bool = False  # RDF outputs made from the previous build's (kg.pipeline.rebuild)
+    manifest: Manifest | None = None  # out/manifest.json: the store generation, the counts
+    graphs: dict[str, int] = field(default_factory=dict)  # triples per graph ("" default)
+    imports_cached: int = 0  # imports taken unchanged from the cache (kg.pipeline.importcache)
+    up_to_date: bool = False  # out/ was built from these very inputs: nothing written
+
+    @property
+    def data(self) -> Dataset:
+        """Every record built (a rebuild reads unchanged files' records only now)."""
+        return datafiles.dataset(self.files)
+
+    @property
+    def triples(self) -> tuple[Triple, ...]:
+        """The curated triples and the ontology, as rdflib terms (made on each access)."""
+        return (*data_triples(self.data), *ontology_graph())
+
+    @property
+    def graph(self) -> Graph:
+        """The built graph as an rdflib Graph (made on each access: keep it if reused)."""
+        return to_graph(self.data)
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if not i.is_error]
+
+
+def _load_checked(data_dir: Path | str, *, shacl: bool, cache_dir: Path | None,
+                  raise_errors: bool, sources_dir: Path | None = None
+                  ) -> tuple[list[DataFile], list[Issue]]:
+    """Load (with a cache: summaries of unchanged files, not their records), check across
+    all files, then SHACL when error-free. With ``sources_dir`` (the archived copies of
+    the sources, kg.curate.archive) the locators are checked against them: that reads every
+    file's records."""
+    with paused_gc():
+        files, issues = datafiles.scan(data_dir, cache_dir=cache_dir)
+        issues += datafiles.check_files(files)
+        if sources_dir is not None and not any(i.is_error for i in issues):
+            issues += archive.archive_issues(datafiles.dataset(files), Path(sources_dir))
+        if shacl and not any(i.is_error for i in issues):
+            issues += _shacl(files, cache_dir=cache_dir)
+        issues = sort_issues(issues)
+    if raise_errors and any(i.is_error for i in issues):
+        raise DataError(issues)
+    return files, issues
+
+
+def _shacl(files: list[DataFile], *, cache_dir: Path | None,
+           text: Iterable[TextTriple] | None = None) -> list[Issue]:
+    return validate_parts({f.name: f.records for f in files}, cache_dir=cache_dir,
+                          text=text, file_keys=datafiles.keys(files))
+
+
+def check(data_dir: Path | str = "data", *, shacl: bool = True,
+          cache_dir: Path | None = None, config: Path | str | None = None,
+          sources_dir: Path | str | None = None) -> list[Issue]:
+    """Every problem in the data (errors and warnings), sorted by position, then every
+    problem of the project config (``config``, or ``kg.toml`` beside ``data_dir``) and of
+    each import it lists; writes nothing but the cache (when ``cache_dir`` is given).
+    With ``sources_dir``, also the problems the sources' archived copies show
+    (kg.curate.archive)."""
+    files, issues = _load_checked(data_dir, shacl=shacl, cache_dir=cache_dir,
+                                  raise_errors=False,
+                                  sources_dir=Path(sources_dir) if sources_dir else None)
+    return issues + sort_issues(imports.check_config(data_dir, config,
+                                                     lambda: datafiles.dataset(files)))
+
+
+def load_graph(data_dir: Path | str = "data", *, shacl: bool = True,
+               cache_dir: Path | None = None) -> Checked:
+    """Load and check ``data_dir`` and build its graph; raise DataError if it has errors."""
+    files, issues = _load_checked(data_dir, shacl=shacl, cache_dir=cache_dir,
+                                  raise_errors=True)
+    data = datafiles.dataset(files)
+    return Checked(data, to_graph(data), issues)
+
+
+def _validate_and_write(files: export.Texts, out: Path,
+                        validate: Callable[[], list[Issue]], *, lock_wait: float,
+                        parallel: bool, committed: Callable[[], None] = lambda: None,
+                        prepare: Callable[[Mapping[Path, str]], None] = lambda temps: None
+                        ) -> list[Issue]:
+    """SHACL and writing at once on two cores (kg.core.fork): a child validates, then writes the
+    Turtle and N-Triples; this process writes the rest. Every file is staged, and renamed
+    into place only when SHACL found no error and every file was written."""
+    names = [OUTPUTS["ttl"], OUTPUTS["nt"]]
+    theirs = {path: text for path, text in files.items() if path.name in names}
+    mine = {path: text for path, text in files.items() if path not in theirs}
+
+    def child() -> list[Issue]:
+        found = validate()
+        if not any(i.is_error for i in found):
+            export.write_staged(theirs, temps)
+        return found
+
+    with build_lock(out, wait=lock_wait):
+        remove_stale_temps(files)
+        temps = export.stage(files)
+        try:
+            try:
+                found, _ = both(child, partial(export.write_staged, mine, temps),
+                                parallel=parallel)
+            except ChildFailed as exc:
+                if exc.kind == "OutputError":
+                    raise OutputError(exc.message) from None
+                raise
+            if any(i.is_error for i in found):
+                raise DataError(sort_issues(found))
+            prepare(temps)  # from the staged files, before any is renamed into place
+            export.commit(temps)
+            committed()  # still under the lock: no other build has touched the outputs
+        finally:
+            export.discard(temps)
+    return found
+
+
+def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
+          formats: tuple[str, ...] = ("ttl", "nt", "jsonld"), html_page: bool = True,
+          shacl: bool = True, config: Path | str | None = None, focus: Sequence[str] = (),
+          hops: int = 2, lock_wait: float = 30.0, cache_dir: Path | None = None,
+          parallel: bool = False, sources_dir: Path | str | None = None) -> BuildResult:
+    """Build ``out_dir`` from ``data_dir``: Turtle, N-Triples, JSON-LD and the HTML page.
+
+    With a project config (``config``, or ``kg.toml`` beside ``data_dir``) the imports it
+    lists join the union outputs, and graph.trig / graph.nq keep them as named graphs.
+    Each entity in ``focus`` (id, label or alias) also gets ``focus-<id>.html``: the page
+    of its neighbourhood within ``hops`` facts. With ``cache_dir``, files whose bytes did
+    not change since a previous run are not parsed or SHACL-validated again (see
+    kg.pipeline.cache); every check across files still runs.
+
+    With ``parallel``, SHACL and the writers use two processes (kg.core.fork); off by default,
+    as it made no measurable difference on a busy 2-core machine while its worker's
+    memory counts on top (docs/benchmarks.md).
+
+    With ``sources_dir`` (the sources' archived copies, kg.curate.archive) the page shows each
+    citation's paragraph (kg.curate.passages); without it, the locator and the file name.
+
+    Raises DataError (nothing written) when the data has errors, OutputError when an
+    output cannot be written (the previous outputs are left complete), LockError when
+    another build holds ``out_dir`` for more than ``lock_wait`` seconds (see kg.pipeline.lock).
+    """
+    with paused_gc():  # the whole build: a collection would rescan millions of live objects
+        return _build(Path(data_dir), Path(out_dir), formats=formats, html_page=html_page,
+                      shacl=shacl, config=config, focus=focus, hops=hops,
+                      lock_wait=lock_wait, cache_dir=cache_dir, parallel=parallel,
+                      sources_dir=Path(sources_dir) if sources_dir else None)
+
+
+def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bool,
+           shacl: bool, config: Path | str | None, focus: Sequence[str], hops: int,
+           lock_wait: float, cache_dir: Path | None, parallel: bool,
+           sources_dir: Path | None = None) -> BuildResult:
+    config_path = imports.find_config(data_dir, config)
+    inputs = input_hashes(data_dir, config_path)  # before reading: an edit made meanwhile
+    build_options = {"html": html_page, "focus": list(focus), "hops": hops,
+                     "formats": list(formats), "shacl": shacl,
+                     "config": None if config is None else str(config),
+                     "sources": None if sources_dir is None else str(sources_dir)}
+    if cache_dir is not None and (same := _up_to_date(data_dir, out, inputs, build_options,
+                                                      cache_dir=cache_dir, lock_wait=lock_wait)):
+        return same
+    files, issues = _load_checked(data_dir, shacl=False, cache_dir=cache_dir,  # shows later
+                                  raise_errors=True, sources_dir=sources_dir)
+    keys = datafiles.keys(files)
+    imported, cached = importcache.run_project(
+        imports.read_config(config_path), datafiles.dataset(files),
+        cache_dir=cache_dir) if config_path else (None, 0)
+    rdf_paths = {fmt: out / OUTPUTS[fmt] for fmt in formats}
+    spliced = cache_dir is not None and not imported and not parallel and "nt" in formats
+    state_key = rebuild.state_key(data_dir, out)
+    options = rebuild.options(formats) if spliced else ""
+    plan = None
+    if spliced and cache_dir is not None and (state := rebuild.read_state(cache_dir, state_key)):
+        plan = rebuild.plan(state, options=options, keys=keys, cache_dir=cache_dir,
+                            paths=rdf_paths)
+    outputs: dict[Path, str | Callable[[], str | Iterable[str]] | export.Direct]
+    triples: Iterable[TextTriple] | None = None
+    if plan is not None:
+        outputs = {rdf_paths[fmt]: f for fmt, f in plan.files.items() if f is not None}
+        result_stats = plan.stats
+    else:
+        curated = chain(data_triples(datafiles.dataset(files), NTTerms()),
+                        from_rdflib(ontology_graph()))
+        if imported:  # stats and SHACL are of the curated graph, the outputs the union
+            own = export.Text(curated)
+            text = export.Text(chain(own.distinct(),
+                                     from_rdflib(imports.union_triples(imported))))
+        else:
+            own = text = export.Text(curated)
+        recorders = rebuild.recorders(text, formats) if spliced else {}
+        outputs = {path: recorders[fmt].pieces if fmt in recorders
+                   else partial(export.chunks, text, fmt) for fmt, path in rdf_paths.items()}
+        result_stats = grouped_stats(own.grouped)
+        triples = own.distinct()
+        if parallel:  # sorted here once, so that the forked writer shares the order
+            _ = text.subjects
+    outputs.update(_pages(files, out, html_page=html_page, focus=focus, hops=hops,
+                           cache_dir=cache_dir, sources_dir=sources_dir))
+    if imported:
+        data = datafiles.dataset(files)
+        base = [*data_triples(data), *ontology_graph()]
+        outputs.update(imports.output_files(imported, base, data, out, html_page=html_page))
+    validate = partial(_shacl, files, cache_dir=cache_dir, text=triples) if shacl else list
+
+    written = {path.relative_to(out).as_posix(): path
+               for path in [*rdf_paths.values(), *outputs]}
+    made: list[Manifest] = []
+    store: list[tuple[str, dict[str, int]]] = []
+
+    def prepare(temps: Mapping[Path, str]) -> None:
+        unchanged = rdf_paths.get("nt") if not imported else None  # a spliced rebuild's
+        store.append(_store_generation(out, files, temps, imported=imported,
+                                       unchanged=unchanged))
+
+    def committed() -> None:
+        if spliced and cache_dir is not None:
+            state = plan.state if plan is not None else \
+                rebuild.new_state(options, keys, recorders, text)
+            rebuild.save_state(cache_dir, state_key, state, rdf_paths)
+        made.append(artifact.commit(out, generation=store[0], inputs=inputs, outputs=written,
+                                    options=build_options, old=artifact.previous(out),
+                                    summary=asdict(result_stats)))
+
+    found = _validate_and_write(outputs, out, validate, lock_wait=lock_wait,
+                                parallel=parallel, committed=committed, prepare=prepare)
+    if found:
+        issues = sort_issues([*issues, *found])
+    return BuildResult(files, issues, written, result_stats, imported, plan is not None,
+                       made[0], made[0].graphs, cached)
+
+
+def _up_to_date(data_dir: Path, out: Path, inputs: dict[str, str],
+                build_options: dict[str, object], *, cache_dir: Path,
+                lock_wait: float) -> BuildResult | None:
+    """The build now in ``out`` when it was made from these very inputs (by content hash)
+    with these options and its outputs are intact: then nothing is written (the data
+    is still checked, from the cache, for the summary's warnings)."""
+    if not (out / "manifest.json").is_file():
+        return None  # (and no lock taken: a failed first build leaves no out/ behind)
+    with build_lock(out, wait=lock_wait):
+        old = artifact.previous(out)
+        if old is None or old.inputs != inputs or old.options != build_options or \
+                not old.summary or not intact(out, old):
+            return None
+        remove_stale_temps([out / rel for rel in old.outputs])  # a killed build's leftovers
+    files, issues = _load_checked(data_dir, shacl=bool(build_options["shacl"]),
+                                  cache_dir=cache_dir, raise_errors=True)
+    return BuildResult(files, issues, {rel: out / rel for rel in old.outputs},
+                       Stats(**old.summary), None, False, old, old.graphs, 0, up_to_date=True)
+
+
+def _store_generation(out: Path, files: list[DataFile], temps: Mapping[Path, str], *,
+                      imported: imports.Imported | None, unchanged: Path | None
+                      ) -> tuple[str, dict[str, int]]:
+    """The store generation (kg.pipeline.artifact), loaded from the staged N-Quads (with imports)
+    or N-Triples of this build (or ``unchanged``, graph.nt when a rebuild left it as it
+    was)."""
+    staged = {path.name: Path(temp) for path, temp in temps.items()}
+    source = staged.get("graph.nq" if imported else "graph.nt")
+    if source is None and unchanged is not None and unchanged.is_file():
+        source = unchanged
+    if source is not None:
+        return artifact.load_generation(out, source)
+    # no N-Triples output was asked for: the store still needs them
+    extra = out / f".store-source.{os.getpid()}.nt"
+    triples = [*data_triples(datafiles.dataset(files)), *ontology_graph()]
+    try:
+        extra.write_text(export.serialize(triples, "nt"), encoding="utf-8")
+        return artifact.load_generation(out, extra)
+    except OSError as exc:
+        raise OutputError(f"{extra}: cannot write: {exc.strerror or exc}") from exc
+    finally:
+        extra.unlink(missing_ok=True)
+
+
+def _pages(files: list[DataFile], out: Path, *, html_page: bool, focus: Sequence[str],
+           hops: int, cache_dir: Path | None,
+           sources_dir: Path | None = None) -> dict[Path, str | Callable[[], str]]:
+    """The HTML page (from the files' parts: kg.page.pageparts) and the focus pages."""
+    pages: dict[Path, str | Callable[[], str]] = {}
+    if html_page:
+        pages[out / "graph.html"] = lambda: render.render_page_parts(
+            *datafiles.page_parts(files), cache_dir=cache_dir,
+            passages=page_passages(datafiles.dataset(files), sources_dir)
+            if sources_dir is not None else None)
+    if focus:
+        data = datafiles.dataset(files)
+        for name in focus:
+            eid, page = render.render_focus_page(data, name, hops=hops)
+            pages[out / f"focus-{eid}.html"] = page
+    return pages

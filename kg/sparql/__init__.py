@@ -1,0 +1,1 @@
+"""SPARQL: vetting, engines under limits, the worker, the endpoint, external stores."""
