@@ -147,7 +147,7 @@ def test_stale_outputs_are_removed_and_nothing_else(project: Path) -> None:
     done = run_kg("build", cwd=project)
     assert done.returncode == 0, done.stderr
     left = sorted(p.relative_to(out).as_posix() for p in out.iterdir()
-                  if p.name not in ("store", ".kg.pipeline.lock"))
+                  if p.name not in ("store", ".kg.lock"))
     assert left == ["graph.html", "graph.jsonld", "graph.nt", "graph.ttl", "manifest.json",
                     "notes.txt"]
     assert "built graph: 3185 triples in 1 graph(s)" in done.stdout

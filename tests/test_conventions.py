@@ -161,7 +161,7 @@ def test_check_errors_only_and_json(project: Path, tmp_path: Path) -> None:
     assert lines[0].startswith("data/entities/systems.yaml:4:11: error: unknown class")
     done = run_kg("check", "-f", "json", cwd=tmp_path)
     report = json.loads(done.stdout)
-    assert (report["errors"], report["warnings"], len(report["issues"])) == (1, 146, 147)
+    assert (report["errors"], report["warnings"], len(report["issues"])) == (1, 149, 150)
     first = report["issues"][0]
     assert {k: first[k] for k in ("file", "line", "col", "severity", "value")} == {
         "file": "data/entities/systems.yaml", "line": 4, "col": 11, "severity": "error",
@@ -247,7 +247,12 @@ def test_wrote_only_for_files_that_changed(tmp_path: Path) -> None:
         "wrote out/graph.jsonld", "wrote out/graph.nt", "wrote out/graph.ttl"]
     again = run_kg("build", "--no-html", cwd=tmp_path)
     assert not [x for x in again.stdout.splitlines() if x.startswith("wrote")]
-    assert "out: every output is unchanged" in again.stdout.splitlines()
+    # same inputs, out/ intact (kg.pipeline.built): the build writes nothing at all
+    assert ("out was built from these very inputs (by content hash) and is intact: nothing "
+            "written") in again.stdout.splitlines()
+    forced = run_kg("build", "--no-html", "--no-cache", cwd=tmp_path)  # built anew: same bytes
+    assert not [x for x in forced.stdout.splitlines() if x.startswith("wrote")]
+    assert "out: every output is unchanged" in forced.stdout.splitlines()
     assert run_kg("export", "-o", "n.graphml", cwd=tmp_path).stdout == "wrote n.graphml\n"
     assert run_kg("export", "-o", "n.graphml", cwd=tmp_path).stdout == ""
     systems = tmp_path / "data" / "entities" / "systems.yaml"
