@@ -13,9 +13,11 @@
   const asFact = record(D.statements.fields);
   const asCite = record(D.statements.citeFields);
   // The cited paragraph, when the page was built with the archived copies (kg.passages):
-  // [text, entity id or null] segments.
+  // [text, entity id or null] segments; else the citation's own `passage` field (plain
+  // text), when its rows carry one.
   function withPassage(c) {
-    c.passage = (D.passages && c.locator && D.passages[`${c.source} ${c.locator}`]) || null;
+    c.passage = (D.passages && c.locator && D.passages[`${c.source} ${c.locator}`]) ||
+      c.passage || null;
     return c;
   }
   D.statements = D.statements.rows.map((row) => {
@@ -385,25 +387,32 @@
       if (placed.length >= MAX_LABELS) break;
       const special = prio(id) < 3;
       const px = base + (rank.get(id) < 8 || special ? 1 : 0);
-      const text = special ? byId.get(id).label : clip(byId.get(id).label, 34);
+      const label = byId.get(id).label;
+      // A long label that fits nowhere is tried again shorter (the full one is in the panel).
+      const texts = special ? [label] : [...new Set([clip(label, 34), clip(label, 20)])];
       ctx.font = `${special ? "600 " : ""}${px}px ${FONT}`;
-      const w = textWidth(ctx, text), h = px + 2;
-      // Below the symbol, else above, right, left.
-      const spots = [[p.x - w / 2, p.y + r + 2], [p.x - w / 2, p.y - r - 2 - h],
-        [p.x + r + 3, p.y - h / 2], [p.x - r - 3 - w, p.y - h / 2]];
+      const h = px + 2;
       // Selected and path labels are always drawn: over other nodes' symbols if need be,
       // over another label only when no spot is free.
       const tries = special ? [[false, 0], [true, 0], [true, 1]] : [[false, 0]];
-      let found = null;
-      for (const [labelsOnly, force] of tries) {
-        for (const [x, y] of spots) {
-          const box = { id, x0: x - 1, y0: y, x1: x + w + 1, y1: y + h, kind: "node" };
-          if (box.x0 < 0 || box.y0 < 0 || box.x1 > W || box.y1 > H) continue;
-          if (!force && hits(box, id, labelsOnly)) continue;
-          found = [x, y, box];
-          break;
+      let found = null, text = null;
+      for (const t of texts) {
+        const w = textWidth(ctx, t);
+        // Below the symbol, else above, right, left, then the four corners.
+        const spots = [[p.x - w / 2, p.y + r + 2], [p.x - w / 2, p.y - r - 2 - h],
+          [p.x + r + 3, p.y - h / 2], [p.x - r - 3 - w, p.y - h / 2],
+          [p.x + r, p.y + r], [p.x - r - w, p.y + r], [p.x + r, p.y - r - h], [p.x - r - w, p.y - r - h]];
+        for (const [labelsOnly, force] of tries) {
+          for (const [x, y] of spots) {
+            const box = { id, x0: x - 1, y0: y, x1: x + w + 1, y1: y + h, kind: "node" };
+            if (box.x0 < 0 || box.y0 < 0 || box.x1 > W || box.y1 > H) continue;
+            if (!force && hits(box, id, labelsOnly)) continue;
+            found = [x, y, box];
+            break;
+          }
+          if (found) break;
         }
-        if (found) break;
+        if (found) { text = t; break; }
       }
       if (found) {
         const [x, y, box] = found;
@@ -566,6 +575,7 @@
       const where = [c.locator, src.file && `of ${src.file}`].filter(Boolean).join(" ");
       return el("div", where ? `passage: ${where} (not in this page)` : "", "muted passage-ref");
     }
+    if (typeof c.passage === "string") return el("div", `\u201c${c.passage}\u201d`, "passage");
     const quote = el("blockquote", null, "passage");
     for (const [text, id] of c.passage) {
       if (!id) { quote.append(document.createTextNode(text)); continue; }
