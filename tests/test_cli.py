@@ -25,7 +25,7 @@ def test_build_writes_every_output_and_a_summary(tmp_path: Path) -> None:
     done = run_kg("build", cwd=_project(tmp_path))
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        ".kg.pipeline.lock", "graph.html", "graph.jsonld", "graph.nt", "graph.ttl", "manifest.json",
+        ".kg.lock", "graph.html", "graph.jsonld", "graph.nt", "graph.ttl", "manifest.json",
         "store"]
     assert "4 entities, 4 statements, 5 citations, 1 sources" in done.stdout
     assert re.search(r"ArmsTransfer\s+1\n", done.stdout)

@@ -94,6 +94,8 @@ RUNS: dict[str, tuple[str, ...]] = {
     "query": ("query", "SELECT ?l WHERE { kgr:japan rdfs:label ?l }", "--format", "csv"),
     "stats": ("stats",),
     "import": ("import", "sipri", str(FIXTURES / "sipri-register.csv"), "--out", "imp"),
+    # into its own copy of data/ (the project fixture's): the other commands read data/
+    "new": ("new", "source", "article.txt", "--data", "new-data"),
     "path": ("path", "Japan", "ROK"),
     "neighbors": ("neighbors", "SM-3"),
     "central": ("central", "--top", "3"),
@@ -109,6 +111,7 @@ RUNS: dict[str, tuple[str, ...]] = {
 EXPECT = {
     "build": "wrote out/graph.ttl", "check": "0 error(s)", "query": "Japan",
     "stats": "entities by class", "import": "wrote imp/sipri.ttl",
+    "new": "added source japan-buys-sm-3-missiles-2023 to new-data/sources.yaml",
     "path": "South Korea", "neighbors": "SM-3", "central": "pagerank",
     "communities": "community 1", "export": "wrote net.graphml", "diff": "0 added",
     "bench": "| load |", "push": "kg: error:",
@@ -123,6 +126,9 @@ def test_every_command_is_run_here() -> None:
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("project")
     shutil.copytree(ROOT / "data", root / "data")
+    shutil.copytree(ROOT / "data", root / "new-data")
+    (root / "article.txt").write_text("Tokyo, 10 May 2023\nJapan buys SM-3 missiles from the "
+                                      "United States.\n", encoding="utf-8")
     return root
 
 

@@ -209,11 +209,16 @@ def test_parallel_build_reports_a_failed_write_in_its_worker_and_keeps_out(
     import subprocess
     import sys
 
-    from conftest import ROOT
+    from conftest import ROOT, tree_snapshot
+
+    def snapshot() -> dict[str, bytes]:  # every file of out/, the store's folder included
+        return {name: data for name, data in tree_snapshot(out).items()
+                if not name.rsplit("/", 1)[-1].startswith(".")}
 
     out = tmp_path / "out"
     build(generated, out)
-    before = {p.name: p.read_bytes() for p in out.iterdir() if not p.name.startswith(".")}
+    before = snapshot()
+    assert "manifest.json" in before and any(name.startswith("store/") for name in before)
     script = ("import sys; from kg.pipeline.build import build\n"
               "from kg.core.errors import OutputError\n"
               "try:\n    build(sys.argv[1], sys.argv[2], parallel=True, html_page=False,\n"
@@ -227,6 +232,5 @@ def test_parallel_build_reports_a_failed_write_in_its_worker_and_keeps_out(
         preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit)))
     assert done.returncode == 9, done.stderr
     assert "cannot write: File too large" in done.stdout
-    after = {p.name: p.read_bytes() for p in out.iterdir() if not p.name.startswith(".")}
-    assert after == before
+    assert snapshot() == before
     assert not list(out.glob(".graph.*.tmp"))

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from kg.core.errors import QueryError
 from kg.pipeline.build import load_graph
 from kg.sparql.serve import MAX_QUERY, Endpoint, make_server
 from tests.conftest import DATA, run_kg
@@ -339,10 +340,16 @@ def test_listen_backlog_is_not_five(server: Endpoint) -> None:
 
 
 def test_serve_refuses_an_empty_pool(tmp_path: Path) -> None:
+    # the command line refuses it as a usage error (kg.cliconv: exit 2, nothing served)
     done = run_kg("serve", "--data", str(DATA), "--port", "0", "--workers", "0",
                   cwd=tmp_path, timeout=60)
-    assert done.returncode == 1
-    assert done.stderr == ("kg: error: the endpoint needs at least 1 worker (got 0), a queue "
-                           "of 0 or more (got 32) and a share of at least 1 query per client "
-                           "(got 4)\n")
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1] == ("kg serve: error: argument --workers: must be 1 "
+                                            "or more: 0")
     assert done.stdout == ""
+    # and so does the endpoint itself, for a caller that is not the command line
+    with pytest.raises(QueryError) as refused:
+        make_server(load_graph(DATA).graph, port=0, workers=0)
+    assert str(refused.value) == ("the endpoint needs at least 1 worker (got 0), a queue "
+                                  "of 0 or more (got 32) and a share of at least 1 query "
+                                  "per client (got 4)")

@@ -28,6 +28,7 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from rdflib import URIRef
 from rdflib.term import Node
@@ -59,6 +60,15 @@ class Project:
     align: dict[str, str] = field(default_factory=dict)
     rdf_formats: dict[Path, str] = field(default_factory=dict)  # path -> format, if named
     locs: dict[str, Loc] = field(default_factory=dict)  # [align] name -> its value's place
+
+
+class Memo(Protocol):
+    """Where converted imports are kept by content (kg.pipeline.importcache): ``get`` is
+    None when ``path`` (with ``extra``, what else the result depends on) is not there."""
+
+    def get(self, kind: str, path: Path, extra: str) -> object | None: ...
+
+    def put(self, kind: str, path: Path, extra: str, value: object) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,9 +215,13 @@ def _registers(project: Project, issues: list[Issue]) -> list[Register]:
     return registers
 
 
-def check_project(project: Project, curated: Dataset) -> tuple[Imported | None, list[Issue]]:
+def check_project(project: Project, curated: Dataset, *, memo: Memo | None = None
+                  ) -> tuple[Imported | None, list[Issue]]:
     """Read, check, align and convert every import; every problem of every import is
-    returned (with the warnings). The imports are None when there is an error."""
+    returned (with the warnings). The imports are None when there is an error.
+
+    With ``memo``, a conversion found there is not made again, and one made is kept
+    there; every check still runs (only an import without error is ever kept)."""
     issues: list[Issue] = []
     registers = _registers(project, issues)
     issues += check_align(project.align, project.locs, str(project.path), curated, registers)
@@ -215,26 +229,41 @@ def check_project(project: Project, curated: Dataset) -> tuple[Imported | None, 
     for path in project.rdf:
         rel = path.relative_to(project.path.parent) if path.is_relative_to(
             project.path.parent) else Path(path.name)
+        fmt = project.rdf_formats.get(path)
+        found = memo.get("rdf", path, fmt or "") if memo is not None else None
+        if isinstance(found, RdfImport):
+            rdf.append(found)
+            continue
         try:
-            rdf.append(import_rdf(path, curated, name=rel.as_posix(),
-                                  format=project.rdf_formats.get(path)))
+            rdf.append(import_rdf(path, curated, name=rel.as_posix(), format=fmt))
         except ImportFileError as exc:
             issues.append(exc.issue())
+        else:
+            if memo is not None:
+                memo.put("rdf", path, fmt or "", rdf[-1])
     if any(i.is_error for i in issues):
         return None, issues
     sipri: dict[str, SipriImport] = {}
     previous = None
     for r in sorted(registers, key=lambda r: r.generated):
-        sipri[r.path] = import_register(r, curated, digest=r.sha256, manual=project.align,
-                                        revises=previous)
-        previous = sipri[r.path].source
+        # the bytes it was read from (if the file changed since, the key names other bytes
+        # and is never matched) and the source it revises
+        extra = f"{r.sha256} {'' if previous is None else previous}"
+        got = memo.get("sipri", Path(r.path), extra) if memo is not None else None
+        if not isinstance(got, SipriImport):
+            got = import_register(r, curated, digest=r.sha256, manual=project.align,
+                                  revises=previous)
+            if memo is not None:
+                memo.put("sipri", Path(r.path), extra, got)
+        sipri[r.path] = got
+        previous = got.source
     return Imported(tuple(sipri[r.path] for r in registers), tuple(rdf)), issues
 
 
-def run_project(project: Project, curated: Dataset) -> Imported:
+def run_project(project: Project, curated: Dataset, *, memo: Memo | None = None) -> Imported:
     """Read, align and convert every import of ``project``; nothing is written. DataError
     lists every problem of every import (:func:`check_project`)."""
-    imported, issues = check_project(project, curated)
+    imported, issues = check_project(project, curated, memo=memo)
     if imported is None:
         raise DataError(sort_issues(issues))
     return imported

@@ -6,6 +6,8 @@ everything the result depends on:
 
 - the export's bytes (an edited file has a new key: it is never served from the cache);
 - its kind and its name in the config (the named graph's IRI is made from the name);
+- for an RDF file its format as the config names it, for a SIPRI export the source of
+  the earlier export it revises (``prov:wasRevisionOf``);
 - the config's ``[align]`` table;
 - the curated names it aligns to: every curated entity's id, class, label, aliases and
   Wikidata id (an edit to a statement or a source leaves the key unchanged; a renamed
@@ -23,11 +25,13 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from kg.core.errors import ImportFileError
 from kg.core.model import Dataset
+from kg.imports import project as imports
 from kg.imports.project import Imported, Project
-from kg.imports.rdf import RdfImport, import_rdf
-from kg.imports.sipri import read_register
-from kg.imports.sipri_graph import SipriImport, import_register
+from kg.imports.rdf import RdfImport
+from kg.imports.sipri_graph import SipriImport
+from kg.imports.textfile import read_import_bytes
 from kg.pipeline.cache import read_entry, write_entry
 
 KIND = "import"
@@ -63,35 +67,47 @@ def import_key(kind: str, name: str, data: bytes, align: dict[str, str], names: 
 
 def run_project(project: Project, curated: Dataset, *,
                 cache_dir: Path | None) -> tuple[Imported, int]:
-    """As kg.imports.project.run_project, each import taken from the cache when its key
-    is there; also returns how many imports were served from the cache."""
-    names = curated_names(curated)
-    hits = 0
-    sipri: list[SipriImport] = []
-    for path in project.sipri:
-        data = Path(path).read_bytes() if Path(path).is_file() else b""
-        key = import_key("sipri", _name(project, path), data, project.align, names)
-        found = read_entry(cache_dir, KIND, key) if cache_dir is not None else None
-        if isinstance(found, SipriImport):
-            hits += 1
-        else:
-            register = read_register(path)
-            found = import_register(register, curated, digest=hashlib.sha256(data).hexdigest(),
-                                    manual=project.align)
-            _store(cache_dir, key, path, data, found)
-        sipri.append(found)
-    rdf: list[RdfImport] = []
-    for path in project.rdf:
-        data = Path(path).read_bytes() if Path(path).is_file() else b""
-        key = import_key("rdf", _name(project, path), data, {}, names)
-        got = read_entry(cache_dir, KIND, key) if cache_dir is not None else None
-        if isinstance(got, RdfImport):
-            hits += 1
-        else:
-            got = import_rdf(path, curated, name=_name(project, path))
-            _store(cache_dir, key, path, data, got)
-        rdf.append(got)
-    return Imported(tuple(sipri), tuple(rdf)), hits
+    """As kg.imports.project.run_project (every check, every error reported together),
+    each conversion taken from the cache when its key is there; also returns how many
+    imports were served from the cache."""
+    memo = _Memo(project, curated_names(curated), cache_dir)
+    return imports.run_project(project, curated, memo=memo), memo.hits
+
+
+class _Memo:
+    """kg.imports.project.Memo over the build cache. A file is read for its key as an
+    import reads it (kg.imports.textfile: a device, FIFO or huge file is refused unread);
+    one that cannot be read has no key, and its import reports why."""
+
+    def __init__(self, project: Project, names: str, cache_dir: Path | None) -> None:
+        self.project, self.names, self.cache_dir = project, names, cache_dir
+        self.data: dict[tuple[Path, str], tuple[str, bytes]] = {}
+        self.hits = 0
+
+    def _key(self, kind: str, path: Path, extra: str) -> str | None:
+        try:
+            data = read_import_bytes(path)
+        except ImportFileError:
+            return None
+        align = self.project.align if kind == "sipri" else {}
+        key = import_key(kind, _name(self.project, path), data, align,
+                         self.names + "\0" + extra)
+        self.data[path, kind] = key, data
+        return key
+
+    def get(self, kind: str, path: Path, extra: str) -> object | None:
+        if self.cache_dir is None or (key := self._key(kind, path, extra)) is None:
+            return None
+        found = read_entry(self.cache_dir, KIND, key)
+        if isinstance(found, SipriImport | RdfImport):
+            self.hits += 1
+        return found
+
+    def put(self, kind: str, path: Path, extra: str, value: object) -> None:
+        if self.cache_dir is None or (path, kind) not in self.data:
+            return
+        key, data = self.data[path, kind]
+        _store(self.cache_dir, key, path, data, value)
 
 
 def _name(project: Project, path: Path) -> str:
@@ -104,5 +120,9 @@ def _name(project: Project, path: Path) -> str:
 def _store(cache_dir: Path | None, key: str, path: Path, data: bytes, value: object) -> None:
     """Cache ``value`` unless the file changed while it was imported (then its key would
     name other bytes)."""
-    if cache_dir is not None and Path(path).read_bytes() == data:
+    try:
+        same = read_import_bytes(path) == data
+    except ImportFileError:
+        same = False
+    if cache_dir is not None and same:
         write_entry(cache_dir, KIND, key, value)

@@ -1,7 +1,7 @@
 """The build lock: one writer per output folder at a time, and no leftovers from a crash.
 
 ``kg build`` writes ``out/`` while holding an exclusive ``fcntl.flock`` on
-``out/.kg.pipeline.lock``. A second build waits for the lock (up to ``wait`` seconds) or fails
+``out/.kg.lock``. A second build waits for the lock (up to ``wait`` seconds) or fails
 with a message naming the folder; the kernel drops the lock when its holder exits, even
 when it is killed, so a crashed build never blocks the next one. Under the lock, staged
 temporary files (``.graph.ttl.*.tmp``) left by a killed build are removed.
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from kg.core.errors import KGError
 
-LOCK_NAME = ".kg.pipeline.lock"
+LOCK_NAME = ".kg.lock"
 
 
 class LockError(KGError):

@@ -31,8 +31,9 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from kg.core.errors import KGError
+from kg.core.errors import ImportFileError, KGError
 from kg.curate.load import data_files
+from kg.imports.textfile import read_import_bytes
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -99,11 +100,13 @@ def input_hashes(data_dir: Path, config: Path | None,
 
             project = read_config(config)
             imports = [*project.sipri, *project.rdf]
-        for path in imports:
+        for path in imports:  # read as an import reads it: a device, FIFO or huge file never
             try:
-                found[input_name(path, root)] = file_hash(path)
-            except OSError:
-                found[input_name(path, root)] = "missing"
+                data = read_import_bytes(path)
+            except ImportFileError:  # the build reports why (one line, nothing written)
+                found[input_name(path, root)] = "unreadable"
+            else:
+                found[input_name(path, root)] = hashlib.sha256(data).hexdigest()
     return found
 
 
