@@ -25,26 +25,24 @@ from kg.analysis.stats import Stats
 from kg.core.errors import Issue, KGError
 
 
-def positive_int(text: str) -> int:
-    """An argparse type: a whole number of 1 or more."""
+def _whole(text: str, least: int) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more: {text}")
+    if value < least:
+        raise argparse.ArgumentTypeError(f"must be {least} or more: {text}")
     return value
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of 1 or more."""
+    return _whole(text, 1)
 
 
 def non_negative_int(text: str) -> int:
     """An argparse type: a whole number of 0 or more."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more: {text}")
-    return value
+    return _whole(text, 0)
 
 
 def positive_float(text: str) -> float:
