@@ -22,7 +22,7 @@ from tests.conftest import DATA, FIXTURES, run_kg
 EXTRA = ("@prefix ex: <http://example.org/> .\n@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
          "ex:tokyo owl:sameAs <http://www.wikidata.org/entity/Q17> ; ex:note \"capital\" .\n")
 SIPRI_GRAPH = "https://w3id.org/kg/graph/sipri-trade-register-2025-02-03"
-RDF_GRAPH = "https://w3id.org/kg/graph/rdf/extra-bases-ttl"
+RDF_GRAPH = "https://w3id.org/kg/graph/rdf/extra/bases.ttl"
 CONFIG = ('[imports]\nsipri = ["sipri.csv"]\nrdf = ["extra/bases.ttl"]\n\n[align]\n'
           '"MIM-104 PAC-3" = "pac-3"\n')
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"

@@ -19,7 +19,7 @@ from tests.conftest import FIXTURES, ROOT, run_kg, tree_snapshot
 EXTRA = ("@prefix ex: <http://example.org/> .\n@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
          "ex:tokyo owl:sameAs <http://www.wikidata.org/entity/Q17> ; ex:note \"capital\" .\n")
 SIPRI_GRAPH = URIRef("https://w3id.org/kg/graph/sipri-trade-register-2025-02-03")
-RDF_GRAPH = URIRef("https://w3id.org/kg/graph/rdf/extra-bases-ttl")
+RDF_GRAPH = URIRef("https://w3id.org/kg/graph/rdf/extra/bases.ttl")
 
 
 @pytest.fixture

@@ -217,8 +217,8 @@ def test_device_fifo_and_huge_file_refused_before_reading(tmp_path: Path) -> Non
     assert result.stderr.splitlines() == [
         "/dev/zero: error: not a regular file (devices, FIFOs, sockets and folders are "
         "refused before reading)",
-        "huge.csv: error: larger than the import size limit of 64.0 MiB; refused "
-        "unread (the file is 200.0 MiB)",
+        "huge.csv: error: larger than the import size limit of 64.0 MiB ([imports] "
+        "max_import_bytes = 67108864 in kg.toml); refused unread (the file is 200.0 MiB)",
         "missing.csv: error: cannot read: No such file or directory",
         "pipe.csv: error: not a regular file (devices, FIFOs, sockets and folders "
         "are refused before reading)",

@@ -84,16 +84,20 @@ def test_remote_jsonld_context_refused_without_fetching(tmp_path: Path) -> None:
     assert str(err.value).startswith(f"{path}:2:15: remote JSON-LD context refused")
 
 
-def test_rdfxml_external_entity_not_fetched(tmp_path: Path) -> None:
+def test_rdfxml_external_entity_refused_unread(tmp_path: Path) -> None:
     path = tmp_path / "ent.rdf"
     path.write_text("<?xml version=\"1.0\"?>\n<!DOCTYPE r [<!ENTITY x SYSTEM "
                     "\"http://example.org/x\">]>\n<rdf:RDF xmlns:rdf=\"http://www.w3.org/"
                     "1999/02/22-rdf-syntax-ns#\" xmlns:ex=\"http://e/\">\n"
                     "  <rdf:Description rdf:about=\"http://e/a\"><ex:p>&x;</ex:p>"
                     "</rdf:Description>\n</rdf:RDF>\n", encoding="utf-8")
-    # The socket guard fails the test on any fetch; the entity is left unresolved.
-    graph = parse_file(path)
-    assert {str(o) for o in graph.objects()} <= {""}
+    # The socket guard fails the test on any fetch; the DOCTYPE is refused before parsing.
+    with pytest.raises(ImportFileError) as err:
+        parse_file(path)
+    assert str(err.value) == (
+        f"{path}:2:1: RDF/XML with a DOCTYPE internal subset or entity declarations is "
+        "refused (entity expansion and external entities); remove the DOCTYPE: "
+        "'<!DOCTYPE r ['")
 
 
 def test_unknown_extension_refused(tmp_path: Path) -> None:

@@ -6,8 +6,8 @@ written into the outputs: an unknown id (with a "did you mean"), a label or a wr
 (``Japan``: the id is ``japan``), a Wikidata id no curated entity has, text that is not an
 id at all (``"a b> <http://evil/x"`` would be an invalid IRI), and a target of the wrong
 kind: a SIPRI weapon designation aligned with a country, or a supplier or recipient
-aligned with a weapon. A name that no SIPRI import contains is a warning (``[align]``
-maps the names of SIPRI parties and weapons).
+aligned with a weapon. A name that no import contains is a warning (``[align]`` maps the
+names of SIPRI parties and weapons, and the IRIs or labels of RDF resources).
 """
 
 from __future__ import annotations
@@ -55,8 +55,11 @@ def _entity(target: str, curated: Dataset) -> Entity | str:
 
 
 def check_align(align: Mapping[str, str], locs: Mapping[str, Loc], config: str,
-                curated: Dataset, registers: Sequence[Register]) -> list[Issue]:
-    """Every problem with the ``[align]`` table, each at its place in ``kg.toml``."""
+                curated: Dataset, registers: Sequence[Register], *,
+                rdf_names: frozenset[str] = frozenset(), rdf_imports: bool = False
+                ) -> list[Issue]:
+    """Every problem with the ``[align]`` table, each at its place in ``kg.toml``;
+    ``rdf_names`` are the keys that some RDF import has (as an IRI or a label)."""
     v = vocabulary()
     parties = {normalize(n): r.path for r in registers for d in r.deals
                for n in (d.supplier, d.recipient)}
@@ -75,8 +78,16 @@ def check_align(align: Mapping[str, str], locs: Mapping[str, Loc], config: str,
                 issues.append(Issue(loc, f"[align] {name!r} is {role} in {used[key]}; it "
                                     f"cannot align with {found.id!r}, a {found.type}", target,
                                     code="align"))
-        if registers and key not in parties and key not in weapons:
-            issues.append(Issue(loc, f"[align] {name!r} is not a name in any SIPRI import "
-                                "(no deal has it as supplier, recipient or weapon)", target,
+        if (registers or rdf_imports) and key not in parties and key not in weapons \
+                and name not in rdf_names:
+            issues.append(Issue(loc, f"[align] {name!r} is not a name in any "
+                                + _unused(bool(registers), rdf_imports), target,
                                 Severity.WARNING, code="align"))
     return issues
+
+
+def _unused(sipri: bool, rdf: bool) -> str:
+    why = ["no deal has it as supplier, recipient or weapon"] if sipri else []
+    why += ["no RDF resource has it as IRI or label"] if rdf else []
+    kinds = " or ".join(k for k, on in (("SIPRI", sipri), ("RDF", rdf)) if on)
+    return f"{kinds} import ({'; '.join(why)})"

@@ -8,8 +8,11 @@ are relative to the file::
     rdf = ["external/bases.ttl",                           # Turtle, N-Triples, RDF/XML, JSON-LD
            {path = "dumps/geo.txt", format = "turtle"}]    # a format for any file name
 
+    max_import_bytes = 134217728                           # the size limit (64 MiB)
+
     [align]                      # imported name -> curated id or Wikidata id, by hand
-    "MIM-104 PAC-3" = "pac-3"
+    "MIM-104 PAC-3" = "pac-3"                              # a SIPRI name
+    "http://example.org/geo/busan" = "busan"               # an RDF resource (or its label)
 
 Without a config, a build is exactly what it was before imports existed. Every problem of
 every import (and of ``[align]``, see :mod:`kg.imports.aligncheck`) is found before any
@@ -39,13 +42,15 @@ from kg.imports.aligncheck import check_align
 from kg.imports.pages import page_files
 from kg.imports.quads import nquads_text, trig_text
 from kg.imports.rdf import FORMAT_NAMES, RdfImport, import_rdf
+from kg.imports.rdfnames import import_name
 from kg.imports.sipri import Register, read_register
 from kg.imports.sipri_graph import SipriImport, import_register
+from kg.imports.textfile import MAX_IMPORT_BYTES
 from kg.rdf import export
 from kg.rdf.triples import Triple
 
 CONFIG_NAME = "kg.toml"
-_KEYS = {"imports": {"sipri", "rdf"}, "align": None}
+_KEYS = {"imports": {"sipri", "rdf", "max_import_bytes"}, "align": None}
 
 AnyTriple = tuple[Node, Node, Node]
 
@@ -60,6 +65,12 @@ class Project:
     align: dict[str, str] = field(default_factory=dict)
     rdf_formats: dict[Path, str] = field(default_factory=dict)  # path -> format, if named
     locs: dict[str, Loc] = field(default_factory=dict)  # [align] name -> its value's place
+    names: dict[Path, str] = field(default_factory=dict)  # path -> its name (as written)
+    max_import_bytes: int = MAX_IMPORT_BYTES
+
+    def name(self, path: Path) -> str:
+        """The import's name: its path as kg.toml writes it (kg.imports.rdfnames)."""
+        return self.names.get(path) or import_name(path.name)
 
 
 class Memo(Protocol):
@@ -127,7 +138,7 @@ def _value_loc(path: Path, text: str, key: str) -> Loc:
     return Loc(str(path), line, m.end() - (text.rfind("\n", 0, m.end()) + 1) + 1)
 
 
-def _paths(path: Path, text: str, table: dict[str, object], key: str
+def _paths(path: Path, text: str, table: dict[str, object], key: str, names: dict[Path, str]
            ) -> tuple[tuple[Path, ...], dict[Path, str]]:
     value = table.get(key, [])
     allowed = "file paths" if key == "sipri" else ('file paths or {path = "...", format = '
@@ -140,6 +151,7 @@ def _paths(path: Path, text: str, table: dict[str, object], key: str
     for item in value:
         if isinstance(item, str):
             paths.append(path.parent / item)
+            names[paths[-1]] = import_name(item)
             continue
         if key != "rdf" or not isinstance(item, dict) or not isinstance(item.get("path"), str) \
                 or set(item) - {"path", "format"}:
@@ -154,6 +166,7 @@ def _paths(path: Path, text: str, table: dict[str, object], key: str
                                   "unknown RDF format; expected one of "
                                   + ", ".join(sorted(FORMAT_NAMES)), fmt)
         paths.append(path.parent / item["path"])
+        names[paths[-1]] = import_name(item["path"])
         if fmt is not None:
             formats[paths[-1]] = fmt
     return tuple(paths), formats
@@ -184,18 +197,23 @@ def read_config(path: Path | str) -> Project:
                 raise ImportFileError(_key_loc(p, text, sub), "an [align] value must be a "
                                       "curated id or a Wikidata id", item)
     imports = doc.get("imports", {})
-    sipri, _ = _paths(p, text, imports, "sipri")
-    rdf, formats = _paths(p, text, imports, "rdf")
+    names: dict[Path, str] = {}
+    sipri, _ = _paths(p, text, imports, "sipri", names)
+    rdf, formats = _paths(p, text, imports, "rdf", names)
+    limit = imports.get("max_import_bytes", MAX_IMPORT_BYTES)
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ImportFileError(_value_loc(p, text, "max_import_bytes"), "max_import_bytes "
+                              "must be a whole number of bytes, at least 1", limit)
     align = dict(doc.get("align", {}))
     return Project(p, sipri, rdf, align, formats,
-                   {name: _value_loc(p, text, name) for name in align})
+                   {name: _value_loc(p, text, name) for name in align}, names, limit)
 
 
 def _registers(project: Project, issues: list[Issue]) -> list[Register]:
     registers = []
     for path in project.sipri:
         try:
-            register = read_register(path)
+            register = read_register(path, limit=project.max_import_bytes)
         except ImportFileError as exc:
             issues.append(exc.issue())
         except DataError as exc:
@@ -215,6 +233,26 @@ def _registers(project: Project, issues: list[Issue]) -> list[Register]:
     return registers
 
 
+def _rdf_imports(project: Project, curated: Dataset, memo: Memo | None,
+                 issues: list[Issue]) -> list[RdfImport]:
+    rdf = []
+    for path in project.rdf:
+        fmt = project.rdf_formats.get(path)
+        found = memo.get("rdf", path, fmt or "") if memo is not None else None
+        if not isinstance(found, RdfImport):
+            try:
+                found = import_rdf(path, curated, name=project.name(path), format=fmt,
+                                   align=project.align, limit=project.max_import_bytes)
+            except ImportFileError as exc:
+                issues.append(exc.issue())
+                continue
+            if memo is not None:
+                memo.put("rdf", path, fmt or "", found)
+        rdf.append(found)
+        issues += found.warnings
+    return rdf
+
+
 def check_project(project: Project, curated: Dataset, *, memo: Memo | None = None
                   ) -> tuple[Imported | None, list[Issue]]:
     """Read, check, align and convert every import; every problem of every import is
@@ -224,23 +262,10 @@ def check_project(project: Project, curated: Dataset, *, memo: Memo | None = Non
     there; every check still runs (only an import without error is ever kept)."""
     issues: list[Issue] = []
     registers = _registers(project, issues)
-    issues += check_align(project.align, project.locs, str(project.path), curated, registers)
-    rdf = []
-    for path in project.rdf:
-        rel = path.relative_to(project.path.parent) if path.is_relative_to(
-            project.path.parent) else Path(path.name)
-        fmt = project.rdf_formats.get(path)
-        found = memo.get("rdf", path, fmt or "") if memo is not None else None
-        if isinstance(found, RdfImport):
-            rdf.append(found)
-            continue
-        try:
-            rdf.append(import_rdf(path, curated, name=rel.as_posix(), format=fmt))
-        except ImportFileError as exc:
-            issues.append(exc.issue())
-        else:
-            if memo is not None:
-                memo.put("rdf", path, fmt or "", rdf[-1])
+    rdf = _rdf_imports(project, curated, memo, issues)
+    issues += check_align(project.align, project.locs, str(project.path), curated, registers,
+                          rdf_names=frozenset(k for r in rdf for k in r.align_used),
+                          rdf_imports=bool(project.rdf))
     if any(i.is_error for i in issues):
         return None, issues
     sipri: dict[str, SipriImport] = {}

@@ -13,26 +13,27 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import warnings
 import xml.sax
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.exceptions import ParserError
-from rdflib.namespace import DCTERMS, PROV, SKOS
+from rdflib.namespace import DCTERMS, PROV
 from rdflib.plugins.parsers.notation3 import BadSyntax
 from rdflib.term import Node
 
-from kg.core.errors import ImportFileError, Loc
+from kg.core.errors import ImportFileError, Issue, Loc, Severity
 from kg.core.model import Dataset
-from kg.core.vocab import KG, KGR, SCHEMA
-from kg.imports.align import slug
+from kg.core.vocab import KG
+from kg.imports.rdfalign import align_resources
+from kg.imports.rdfcheck import refuse_bad_terms, refuse_entities, source_text
 from kg.imports.rdffast import fast_triples
-from kg.imports.sipri_graph import GRAPH
-from kg.imports.textfile import read_import_bytes
+from kg.imports.rdfnames import base_iri, blank_prefix, import_name
+from kg.imports.rdfnames import graph_iri as rdf_graph
+from kg.imports.textfile import MAX_IMPORT_BYTES, read_import_bytes
 from kg.rdf.triples import Triple, entity_iri
 
 Quad = tuple[Node, Node, Node]
@@ -44,25 +45,25 @@ FORMATS = {".ttl": "turtle", ".turtle": "turtle", ".n3": "turtle", ".nt": "nt",
 FORMAT_NAMES = {"turtle": "turtle", "n3": "turtle", "nt": "nt", "n-triples": "nt",
                 "ntriples": "nt", "xml": "xml", "rdf/xml": "xml", "rdfxml": "xml",
                 "json-ld": "json-ld", "jsonld": "json-ld"}
-SAME_AS = (OWL.sameAs, SKOS.exactMatch, SCHEMA.sameAs)
-_WIKIDATA = re.compile(r"https?://(?:www\.)?wikidata\.org/(?:entity|wiki)/(Q[0-9]+)")
 
 
 @dataclass(frozen=True, slots=True)
 class RdfImport:
     """One external file: its named graph, its triples and the links to curated entities."""
 
-    path: str
+    path: str  # the import's name: its path as kg.toml writes it (kg.imports.rdfnames)
     graph: URIRef
     source: URIRef
     triples: list[tuple[Node, Node, Node]]
     meta: list[Triple]
     links: dict[str, str] = field(default_factory=dict)  # external IRI -> curated id
+    alignment: list[str] = field(default_factory=list)  # report lines (kg.imports.rdfalign)
+    align_used: frozenset[str] = frozenset()  # the [align] keys this file has
+    warnings: tuple[Issue, ...] = ()
 
     def report_lines(self) -> list[str]:
-        out = [f"{self.path}: {len(self.triples)} triples into graph <{self.graph}>, "
-               f"{len(self.links)} resource(s) aligned"]
-        return out + [f"  matched  <{iri}> -> kgr:{i}" for iri, i in sorted(self.links.items())]
+        return [f"{self.path}: {len(self.triples)} triples into graph <{self.graph}>, "
+                f"{len(self.links)} resource(s) aligned", *self.alignment]
 
 
 def _loc(name: str, text: str, offset: int) -> Loc:
@@ -138,9 +139,10 @@ def parse_file(path: Path | str, *, base: str | None = None, format: str | None 
     fmt = file_format(path, format)
     if raw is None:
         raw = read_import_bytes(path)
-    base = base or p.resolve().as_uri()
+    base = base or base_iri(import_name(p.name))
     graph = Graph(bind_namespaces="none")
     if fmt == "xml":
+        refuse_entities(name, raw)
         try:
             return graph.parse(data=raw, format="xml", publicID=base)
         except xml.sax.SAXParseException as exc:
@@ -183,51 +185,26 @@ def _skolemized(graph: Iterable[tuple[Node, Node, Node]], prefix: str
     return [(name(s), p, name(o)) for s, p, o in graph]
 
 
-_SAME_AS = frozenset(SAME_AS)
-
-
-def _links(triples: list[tuple[Node, Node, Node]], curated: Dataset) -> dict[str, str]:
-    by_wikidata = {e.wikidata: e.id for e in curated.entities if e.wikidata}
-    ids = {e.id for e in curated.entities}
-    kgr = str(KGR)
-    known: dict[Node, str | None] = {}
-
-    def curated_id(term: Node) -> str | None:
-        if term in known:
-            return known[term]
-        text = str(term)
-        found = None
-        if isinstance(term, URIRef):
-            if text.startswith(kgr) and text[len(kgr):] in ids:
-                found = text[len(kgr):]
-            elif "wikidata.org/" in text and (m := _WIKIDATA.fullmatch(text)):
-                found = by_wikidata.get(m.group(1))
-        known[term] = found
-        return found
-
-    links: dict[str, str] = {}
-    for s, p, o in triples:
-        candidates = [(s, o), (o, s), (s, s)] if p in _SAME_AS else [(s, s)]
-        for ext, other in candidates:
-            ident = curated_id(other)
-            if ident and isinstance(ext, URIRef) and ext != entity_iri(ident):
-                links[str(ext)] = ident
-    return links
-
-
 def import_rdf(path: Path | str, curated: Dataset, *, name: str | None = None,
-               format: str | None = None) -> RdfImport:
-    """Read one external RDF file into its own named graph, aligned with ``curated``;
-    ``format`` (a :data:`FORMAT_NAMES` key) overrides the file's suffix."""
-    label = name or Path(path).name
-    graph_iri = GRAPH[f"rdf/{slug(label)}"]
+               format: str | None = None, align: Mapping[str, str] | None = None,
+               limit: int = MAX_IMPORT_BYTES) -> RdfImport:
+    """Read one external RDF file into its own named graph, aligned with ``curated``.
+
+    ``name`` is the import's name (its path as kg.toml writes it; the file name if not
+    given): the graph, the source, the base IRI and the blank-node labels are made from
+    it (:mod:`kg.imports.rdfnames`). ``format`` (a :data:`FORMAT_NAMES` key) overrides
+    the file's suffix; ``align`` is kg.toml's ``[align]``; ``limit`` the size limit."""
+    label = import_name(name or Path(path).name)
+    graph_iri = rdf_graph(label)
     source = URIRef(f"{graph_iri}/source")
-    raw = read_import_bytes(path)
-    fast = fast_triples(raw, file_format(path, format), Path(path).resolve().as_uri()) \
-        if not raw.startswith(b"\xef\xbb\xbf") else None
-    parsed = fast if fast is not None else parse_file(path, format=format, raw=raw)
-    triples = _skolemized(parsed, slug(label).replace("-", ""))
-    links = _links(triples, curated)
+    raw = read_import_bytes(path, limit=limit)
+    fmt, base = file_format(path, format), base_iri(label)
+    fast = fast_triples(raw, fmt, base) if not raw.startswith(b"\xef\xbb\xbf") else None
+    parsed = fast if fast is not None else parse_file(path, format=format, raw=raw, base=base)
+    triples = _skolemized(parsed, blank_prefix(label))
+    if fast is None:  # Oxigraph read it, so it holds only what Oxigraph can write back
+        refuse_bad_terms(str(path), source_text(raw), triples)
+    aligned = align_resources(triples, curated, manual=align)
     digest = hashlib.sha256(raw).hexdigest()
     meta: list[Triple] = [
         (source, RDF.type, KG.Source),
@@ -237,5 +214,8 @@ def import_rdf(path: Path | str, curated: Dataset, *, name: str | None = None,
         (source, KG.sha256, Literal(digest)),
         (graph_iri, PROV.wasDerivedFrom, source),
     ]
-    meta += [(entity_iri(i), OWL.sameAs, URIRef(ext)) for ext, i in sorted(links.items())]
-    return RdfImport(str(path), graph_iri, source, triples, meta, links)
+    meta += [(entity_iri(i), OWL.sameAs, URIRef(ext)) for ext, i in sorted(aligned.links.items())]
+    warnings = tuple(Issue(Loc(str(path)), p, severity=Severity.WARNING, code="align")
+                     for p in aligned.problems)
+    return RdfImport(label, graph_iri, source, triples, meta, aligned.links, aligned.lines(),
+                     frozenset(aligned.align_used), warnings)

@@ -30,7 +30,7 @@ from typing import Any
 
 from kg.core.errors import DataError, ImportFileError, Issue, Loc
 from kg.imports.csvread import Row, Text, joined_rows, rows
-from kg.imports.textfile import decode_text, read_import_bytes
+from kg.imports.textfile import MAX_IMPORT_BYTES, decode_text, read_import_bytes
 
 LAYOUT = "SIPRI trade register (one row per deal)"
 HEADER = ("Recipient", "Supplier", "Year of order", " ", "Number ordered", " ",
@@ -105,11 +105,11 @@ _CONTROL = re.compile(r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)")
 _MARK = re.compile(r"(.*?)\s*(\*{1,2})")
 
 
-def read_register(path: Path | str) -> Register:
+def read_register(path: Path | str, *, limit: int = MAX_IMPORT_BYTES) -> Register:
     """Read a trade-register export; raise ImportFileError (file:line:col) when the file is
     not one, or DataError listing every bad row (and the warnings) when rows are bad."""
     name = str(path)
-    raw = read_import_bytes(path)
+    raw = read_import_bytes(path, limit=limit)
     text, encoding = decode_text(name, raw)
     lines = text.split("\n", MAX_PREAMBLE + 1)
     generated_at = next((i for i, line in enumerate(lines[:MAX_PREAMBLE])

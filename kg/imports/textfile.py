@@ -1,8 +1,9 @@
 """Reading a file to import: a regular file under a size limit, its encoding detected.
 
 Every import path is checked before a byte is read: it must be a regular file (a device
-such as ``/dev/zero``, a FIFO or a directory is refused) no larger than
-:data:`MAX_IMPORT_BYTES`. The file is opened without blocking and checked again on the open
+such as ``/dev/zero``, a FIFO or a directory is refused) no larger than the import size
+limit (:data:`MAX_IMPORT_BYTES`, 64 MiB, unless ``kg.toml`` sets ``[imports]
+max_import_bytes``). The file is opened without blocking and checked again on the open
 descriptor, and never more than the limit is read, so a file that grows meanwhile is
 refused too. Imports are read whole (the register is 4 MiB), so the limit is what bounds
 memory: a larger file is refused with the limit named, never read.
@@ -32,7 +33,8 @@ def _mib(size: int) -> str:
 def read_import_bytes(path: Path | str, *, limit: int = MAX_IMPORT_BYTES) -> bytes:
     """The bytes of ``path``; ImportFileError unless it is a regular file within ``limit``."""
     name = str(path)
-    too_big = f"larger than the import size limit of {_mib(limit)}; refused unread"
+    too_big = (f"larger than the import size limit of {_mib(limit)} ([imports] "
+               f"max_import_bytes = {limit} in kg.toml); refused unread")
     try:
         before = os.stat(path)
         if not stat.S_ISREG(before.st_mode):

@@ -8,7 +8,7 @@ everything the result depends on:
 - its kind and its name in the config (the named graph's IRI is made from the name);
 - for an RDF file its format as the config names it, for a SIPRI export the source of
   the earlier export it revises (``prov:wasRevisionOf``);
-- the config's ``[align]`` table;
+- the config's ``[align]`` table (it aligns SIPRI names and RDF resources alike);
 - the curated names it aligns to: every curated entity's id, class, label, aliases and
   Wikidata id (an edit to a statement or a source leaves the key unchanged; a renamed
   or new entity changes it);
@@ -86,11 +86,10 @@ class _Memo:
 
     def _key(self, kind: str, path: Path, extra: str) -> str | None:
         try:
-            data = read_import_bytes(path)
+            data = read_import_bytes(path, limit=self.project.max_import_bytes)
         except ImportFileError:
             return None
-        align = self.project.align if kind == "sipri" else {}
-        key = import_key(kind, _name(self.project, path), data, align,
+        key = import_key(kind, self.project.name(path), data, self.project.align,
                          self.names + "\0" + extra)
         self.data[path, kind] = key, data
         return key
@@ -107,21 +106,15 @@ class _Memo:
         if self.cache_dir is None or (path, kind) not in self.data:
             return
         key, data = self.data[path, kind]
-        _store(self.cache_dir, key, path, data, value)
+        _store(self.cache_dir, key, path, data, value, self.project.max_import_bytes)
 
 
-def _name(project: Project, path: Path) -> str:
-    """The import's name: its path relative to the config (as kg.imports.project names it)."""
-    folder = project.path.parent
-    return (path.relative_to(folder) if path.is_relative_to(folder) else Path(path.name)
-            ).as_posix()
-
-
-def _store(cache_dir: Path | None, key: str, path: Path, data: bytes, value: object) -> None:
+def _store(cache_dir: Path | None, key: str, path: Path, data: bytes, value: object,
+           limit: int) -> None:
     """Cache ``value`` unless the file changed while it was imported (then its key would
     name other bytes)."""
     try:
-        same = read_import_bytes(path) == data
+        same = read_import_bytes(path, limit=limit) == data
     except ImportFileError:
         same = False
     if cache_dir is not None and same:

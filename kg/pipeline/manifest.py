@@ -95,14 +95,14 @@ def input_hashes(data_dir: Path, config: Path | None,
             found[input_name(path, root)] = file_hash(path)
     if config is not None:
         found[input_name(config, root)] = file_hash(config)
-        if imports is None:
-            from kg.imports.project import read_config
+        from kg.imports.project import read_config
 
-            project = read_config(config)
+        project = read_config(config)
+        if imports is None:
             imports = [*project.sipri, *project.rdf]
         for path in imports:  # read as an import reads it: a device, FIFO or huge file never
             try:
-                data = read_import_bytes(path)
+                data = read_import_bytes(path, limit=project.max_import_bytes)
             except ImportFileError:  # the build reports why (one line, nothing written)
                 found[input_name(path, root)] = "unreadable"
             else:

@@ -1,0 +1,117 @@
+"""Checks of an external RDF file that its parser does not make.
+
+- RDF/XML with a DOCTYPE internal subset or an ``<!ENTITY`` declaration is refused before
+  parsing: nested entities (billion laughs) would tie the build up for minutes, and an
+  external entity names a file or URL to read.
+- Every IRI must be one that N-Triples and Oxigraph can hold: rdflib accepts ``{ } | ^``,
+  backquote, spaces, ``<>"\\`` and lone surrogates (``\\uD800``) in IRIs and writes outputs
+  that Oxigraph cannot read back; a literal must not hold a lone surrogate either. The
+  first such value is refused with its place in the file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from rdflib import Literal, URIRef
+from rdflib.term import Node
+
+from kg.core.errors import ImportFileError, Loc
+
+_ENTITY = re.compile(r"<!ENTITY|<!DOCTYPE[^>\[]*\[", re.IGNORECASE)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_BAD_CHAR = re.compile("[\x00-\x20<>\"{}|^`\\\\\ud800-\udfff]")
+_QUOTED = re.compile(r"'(.+?)'")
+
+
+def loc_at(name: str, text: str, offset: int) -> Loc:
+    """The line and column of ``offset`` in ``text``."""
+    line = text.count("\n", 0, offset) + 1
+    return Loc(name, line, offset - (text.rfind("\n", 0, offset) + 1) + 1)
+
+
+def source_text(raw: bytes) -> str:
+    if raw.startswith((b"\xfe\xff", b"\xff\xfe")):
+        return raw.decode("utf-16", "replace")
+    return raw.decode("utf-8", "replace")
+
+
+def refuse_entities(name: str, raw: bytes) -> None:
+    """ImportFileError at the first entity declaration or DOCTYPE internal subset."""
+    text = source_text(raw)
+    m = _ENTITY.search(text)
+    if m is None:
+        return
+    raise ImportFileError(loc_at(name, text, m.start()), "RDF/XML with a DOCTYPE internal "
+                          "subset or entity declarations is refused (entity expansion and "
+                          "external entities); remove the DOCTYPE",
+                          m.group())
+
+
+def _iri_problem(iri: str) -> str | None:
+    import pyoxigraph  # imported when used: `import kg` stays light
+
+    try:
+        pyoxigraph.NamedNode(iri)
+    except UnicodeEncodeError:
+        return "a lone surrogate in an IRI"
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def _bad_index(value: str, why: str) -> int:
+    m = _BAD_CHAR.search(value)
+    if m is not None:
+        return m.start()
+    quoted = _QUOTED.search(why)
+    return max(value.find(quoted.group(1)), 0) if quoted else 0
+
+
+def _written(value: str, at: int) -> list[str]:
+    """How the text around ``value[at]`` may be written in the file."""
+    start = max(value.rfind("/", 0, at), value.rfind("#", 0, at)) + 1
+    head, char = value[start:at], value[at:at + 1]
+    if not char:
+        return [value[start:]]
+    code = ord(char)
+    return [head + char, head + f"\\u{code:04X}", head + f"\\u{code:04x}",
+            head + f"\\U{code:08X}"]
+
+
+def _place(name: str, text: str, value: str, at: int) -> Loc:
+    found = [i for form in _written(value, at) if form and (i := text.find(form)) >= 0]
+    return loc_at(name, text, min(found)) if found else Loc(name)
+
+
+def _problems(triples: Iterable[tuple[Node, Node, Node]]) -> Iterable[tuple[str, str, str]]:
+    seen: set[Node] = set()
+    for triple in triples:
+        for term in triple:
+            if term in seen:
+                continue
+            seen.add(term)
+            if isinstance(term, URIRef):
+                why = _iri_problem(str(term))
+                if why is not None:
+                    yield "IRI", str(term), why
+            elif isinstance(term, Literal):
+                if _SURROGATE.search(str(term)):
+                    yield "literal", str(term), "a lone surrogate in a literal"
+                if term.datatype is not None and (why := _iri_problem(str(term.datatype))):
+                    yield "datatype IRI", str(term.datatype), why
+
+
+def refuse_bad_terms(name: str, text: str, triples: Iterable[tuple[Node, Node, Node]]) -> None:
+    """ImportFileError at the first IRI (or literal) that N-Triples cannot hold."""
+    found = []
+    for kind, value, why in _problems(triples):
+        at = _bad_index(value, why)
+        found.append((_place(name, text, value, at), kind, value, why))
+        if len(found) >= 20:
+            break
+    if found:
+        loc, kind, value, why = min(found, key=lambda f: (f[0].line <= 0, f[0]))
+        raise ImportFileError(loc, f"{kind} that N-Triples and Oxigraph cannot hold ({why}); "
+                              "percent-encode it in the file", value)
