@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import warnings
 import xml.sax
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -115,6 +117,19 @@ def _nt_error(name: str, text: str, exc: Exception) -> ImportFileError:
     return ImportFileError(Loc(name), f"bad N-Triples: {exc}")
 
 
+@contextmanager
+def _quiet_terms() -> Iterator[None]:
+    """rdflib logs a warning for each IRI it finds invalid; kg refuses those itself, with
+    their place (kg.imports.rdfcheck), so the log lines are held back while parsing."""
+    logger = logging.getLogger("rdflib.term")
+    silence = logging.Filter("never-matches")  # a named filter passes no other logger
+    logger.addFilter(silence)
+    try:
+        yield
+    finally:
+        logger.removeFilter(silence)
+
+
 def file_format(path: Path | str, named: str | None = None) -> str:
     """The rdflib parser for ``path``: the ``named`` format (from kg.toml), else by suffix."""
     p = Path(path)
@@ -144,7 +159,8 @@ def parse_file(path: Path | str, *, base: str | None = None, format: str | None 
     if fmt == "xml":
         refuse_entities(name, raw)
         try:
-            return graph.parse(data=raw, format="xml", publicID=base)
+            with _quiet_terms():
+                return graph.parse(data=raw, format="xml", publicID=base)
         except xml.sax.SAXParseException as exc:
             line, col = exc.getLineNumber() or 0, exc.getColumnNumber() or 0
             raise ImportFileError(Loc(name, line, col + 1),
@@ -155,8 +171,8 @@ def parse_file(path: Path | str, *, base: str | None = None, format: str | None 
     if fmt == "json-ld":
         _check_jsonld(name, text)
     try:
-        with warnings.catch_warnings():  # rdflib 7's JSON-LD parser uses its own deprecated API
-            warnings.simplefilter("ignore", DeprecationWarning)
+        with warnings.catch_warnings(), _quiet_terms():  # rdflib 7's JSON-LD parser uses
+            warnings.simplefilter("ignore", DeprecationWarning)  # its own deprecated API
             return graph.parse(data=text, format=fmt, publicID=base)
     except BadSyntax as exc:
         loc = _loc(name, text, int(getattr(exc, "_i", 0)))

@@ -12,8 +12,8 @@ A resource (an IRI subject) is linked to a curated entity, strongest reason firs
 
 Only the strongest reason a resource has counts. A resource with reasons for two curated
 entities is linked to neither, and two resources (not said to be the same by the file)
-linked to one curated entity, say a province and a city with one Wikidata id, are both
-linked but reported: each is a warning in the report and in ``kg check``. A curated entity
+linked to one curated entity, say a province and a city each ``owl:sameAs`` one Wikidata
+entity, are both linked but reported: each is a warning in the report and in ``kg check``. A curated entity
 that ``[align]`` gives a resource takes no other resource of the file by weaker reasons.
 """
 
@@ -87,8 +87,10 @@ class _Resolver:
         return found
 
 
-def _same_groups(triples: list[tuple[Node, Node, Node]]) -> dict[str, str]:
-    """Resources the file itself says are the same, as IRI -> a representative."""
+def _same_groups(triples: list[tuple[Node, Node, Node]], linked: Mapping[str, str]
+                 ) -> dict[str, str]:
+    """Linked resources the file itself says are the same (a sameAs triple between the
+    two, not only the same Wikidata id), as IRI -> a representative."""
     parent: dict[str, str] = {}
 
     def root(x: str) -> str:
@@ -97,7 +99,7 @@ def _same_groups(triples: list[tuple[Node, Node, Node]]) -> dict[str, str]:
         return x
 
     for s, p, o in triples:
-        if p in SAME_AS and isinstance(s, URIRef) and isinstance(o, URIRef):
+        if p in SAME_AS and str(s) in linked and str(o) in linked:
             a, b = root(str(s)), root(str(o))
             if a != b:
                 parent[max(a, b)] = min(a, b)
@@ -155,7 +157,7 @@ def align_resources(triples: list[tuple[Node, Node, Node]], curated: Dataset, *,
             out.problems.append(f"<{iri}> aligns with {len(best)} curated entities ("
                                 + ", ".join(f"kgr:{i} by {w}" for i, w in sorted(best.items()))
                                 + "): linked to none; choose one with [align]")
-    _one_entity_many(found, out, _same_groups(triples))
+    _one_entity_many(found, out, _same_groups(triples, out.links))
     for iri, names in sorted(labels.items()):
         if iri not in found:
             for name in dict.fromkeys(names):

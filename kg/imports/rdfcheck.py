@@ -69,20 +69,24 @@ def _bad_index(value: str, why: str) -> int:
     return max(value.find(quoted.group(1)), 0) if quoted else 0
 
 
-def _written(value: str, at: int) -> list[str]:
-    """How the text around ``value[at]`` may be written in the file."""
+def _written(value: str, at: int) -> list[tuple[str, int]]:
+    """How the text around ``value[at]`` may be written in the file, most telling first:
+    (text, offset of the bad character in it)."""
     start = max(value.rfind("/", 0, at), value.rfind("#", 0, at)) + 1
-    head, char = value[start:at], value[at:at + 1]
+    head, char, tail = value[start:at], value[at:at + 1], value[at + 1:]
     if not char:
-        return [value[start:]]
+        return [(value[start:], 0)]
     code = ord(char)
-    return [head + char, head + f"\\u{code:04X}", head + f"\\u{code:04x}",
-            head + f"\\U{code:08X}"]
+    forms = [char, f"\\u{code:04X}", f"\\u{code:04x}", f"\\U{code:08X}", f"\\U{code:08x}"]
+    return ([(head + form + tail, len(head)) for form in forms]
+            + [(head + form, len(head)) for form in forms])
 
 
 def _place(name: str, text: str, value: str, at: int) -> Loc:
-    found = [i for form in _written(value, at) if form and (i := text.find(form)) >= 0]
-    return loc_at(name, text, min(found)) if found else Loc(name)
+    for form, shift in _written(value, at):
+        if form and (i := text.find(form)) >= 0:
+            return loc_at(name, text, i + shift)
+    return Loc(name)
 
 
 def _problems(triples: Iterable[tuple[Node, Node, Node]]) -> Iterable[tuple[str, str, str]]:
@@ -113,5 +117,6 @@ def refuse_bad_terms(name: str, text: str, triples: Iterable[tuple[Node, Node, N
             break
     if found:
         loc, kind, value, why = min(found, key=lambda f: (f[0].line <= 0, f[0]))
+        fix = "replace it in the file" if kind == "literal" else "percent-encode it in the file"
         raise ImportFileError(loc, f"{kind} that N-Triples and Oxigraph cannot hold ({why}); "
-                              "percent-encode it in the file", value)
+                              + fix, value)
