@@ -214,3 +214,79 @@ def test_bad_size_limit_refused_at_its_place(tmp_path: Path, value: str) -> None
     shown = {"0": "0", "true": "True"}.get(value, "'64 MiB'")
     assert errors(root) == [f"kg: error: kg.toml:3:20: max_import_bytes must be a whole "
                             f"number of bytes, at least 1: {shown}"]  # as every config error
+
+
+# --- aligning RDF resources: labels, [align], and what cannot be right ----------------------
+
+GEO_REPORT = [
+    "external/geo-sameas.ttl: 13 triples into graph <https://w3id.org/kg/graph/rdf/external/"
+    "geo-sameas.ttl>, 3 resource(s) aligned",
+    "  matched  <http://example.org/gazetteer/1835841> -> kgr:south-korea (label 'Republic of "
+    "Korea')",
+    "  matched  <http://example.org/gazetteer/1835847> -> kgr:seoul (owl:sameAs "
+    "<http://www.wikidata.org/entity/Q8684>)",
+    "  matched  <http://example.org/gazetteer/1835848> -> kgr:seoul (owl:sameAs "
+    "<http://www.wikidata.org/entity/Q8684>)",
+    "  close    <https://w3id.org/kg/file/external/geo-sameas.ttl#tokio> 'Tokio' ~ kgr:tokyo "
+    "'Tokyo': similar spelling (0.80)"]
+TWO_ENTITIES = (
+    "<http://example.org/gazetteer/1861060> aligns with 2 curated entities (kgr:japan by "
+    "owl:sameAs <http://www.wikidata.org/entity/Q17>, kgr:south-korea by owl:sameAs "
+    "<http://www.wikidata.org/entity/Q884>): linked to none; choose one with [align]")
+TWO_RESOURCES = (
+    "kgr:seoul aligns with 2 resources (<http://example.org/gazetteer/1835847> by owl:sameAs "
+    "<http://www.wikidata.org/entity/Q8684>, <http://example.org/gazetteer/1835848> by "
+    "owl:sameAs <http://www.wikidata.org/entity/Q8684>); they are not said to be the same: "
+    "check, or choose one with [align]")
+
+
+def test_resources_aligned_by_label_and_conflicts_reported(tmp_path: Path) -> None:
+    root = make(tmp_path)
+    ds = built(root)
+    report = (root / "out" / "imports-report.txt").read_text(encoding="utf-8").splitlines()
+    assert report[:8] == [*GEO_REPORT, f"  warning  {TWO_ENTITIES}", f"  warning  {TWO_RESOURCES}",
+                          '  (to link a close resource, map it in kg.toml: [align] '
+                          '"https://w3id.org/kg/file/external/geo-sameas.ttl#tokio" = \'tokyo\'; '
+                          "or add its label as an alias of the curated entity)"]
+    assert "  matched  <http://example.org/gazetteer/1850147> -> kgr:tokyo (label 'Tokyo')" \
+        in report
+    kgr = "https://w3id.org/kg/resource/"
+    same = {(str(s), str(o)) for s, o in ds.subject_objects(URIRef(
+        "http://www.w3.org/2002/07/owl#sameAs")) if str(s).startswith(kgr)
+            and "wikidata.org" not in str(o)}  # the curated entities' own links left out
+    assert same == {(kgr + "south-korea", "http://example.org/gazetteer/1835841"),
+                    (kgr + "seoul", "http://example.org/gazetteer/1835847"),
+                    (kgr + "seoul", "http://example.org/gazetteer/1835848"),
+                    (kgr + "tokyo", "http://example.org/gazetteer/1850147")}
+    result = run_kg("check", cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert [line for line in result.stderr.splitlines() if line.startswith("external")] == [
+        f"external/geo-sameas.ttl: warning: {TWO_ENTITIES}",
+        f"external/geo-sameas.ttl: warning: {TWO_RESOURCES}"]
+
+
+def test_align_chooses_rdf_resources_by_iri_or_label(tmp_path: Path) -> None:
+    toml = (PROJECT / "kg.toml").read_text(encoding="utf-8") + (
+        '\n[align]\n"http://example.org/gazetteer/1835848" = "seoul"\n"Tokio" = "Q1490"\n'
+        '"http://example.org/gazetteer/0" = "japan"\n')
+    root = make(tmp_path, toml)
+    built(root)
+    report = (root / "out" / "imports-report.txt").read_text(encoding="utf-8").splitlines()
+    assert report[:5] == [
+        GEO_REPORT[0], GEO_REPORT[1],
+        "  matched  <http://example.org/gazetteer/1835848> -> kgr:seoul (by [align])",
+        "  matched  <https://w3id.org/kg/file/external/geo-sameas.ttl#tokio> -> kgr:tokyo "
+        "(by [align] 'Tokio')",
+        f"  warning  {TWO_ENTITIES}"]
+    result = run_kg("check", cwd=root)
+    assert [line for line in result.stderr.splitlines() if not line.startswith("data/")] == [
+        f"external/geo-sameas.ttl: warning: {TWO_ENTITIES}",
+        "kg.toml:8:36: warning: [align] 'http://example.org/gazetteer/0' is not a name in any "
+        "RDF import (no RDF resource has it as IRI or label): 'japan'",
+        result.stderr.splitlines()[-1]]
+    toml += '"http://example.org/gazetteer/1861060" = "Japan"\n'
+    (root / "kg.toml").write_text(toml, encoding="utf-8")
+    result = run_kg("check", cwd=root)
+    assert result.returncode == 1
+    assert "kg.toml:9:42: error: [align] 'http://example.org/gazetteer/1861060': curated ids " \
+        "are lower case: did you mean 'japan'?: 'Japan'" in result.stderr

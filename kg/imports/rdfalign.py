@@ -13,8 +13,9 @@ A resource (an IRI subject) is linked to a curated entity, strongest reason firs
 Only the strongest reason a resource has counts. A resource with reasons for two curated
 entities is linked to neither, and two resources (not said to be the same by the file)
 linked to one curated entity, say a province and a city each ``owl:sameAs`` one Wikidata
-entity, are both linked but reported: each is a warning in the report and in ``kg check``. A curated entity
-that ``[align]`` gives a resource takes no other resource of the file by weaker reasons.
+entity, are both linked but reported: each is a warning in the report and in ``kg check``.
+A curated entity that ``[align]`` gives a resource takes no other resource of the file by
+weaker reasons.
 """
 
 from __future__ import annotations
