@@ -130,6 +130,12 @@ class Aligner:
                     self._short.setdefault(variant, []).append((e, name, short, long))
         self._manual = {normalize(k): (v if v in ids else by_wikidata.get(v, v))
                         for k, v in (manual or {}).items()}
+        self._by_length: dict[int, list[int]] = {}  # indexes into _names, by key length
+        for i, (key, _, _) in enumerate(self._names):
+            self._by_length.setdefault(len(key), []).append(i)
+        self._chars = [_char_multiset(key) for key, _, _ in self._names]
+        # a name length -> the names it can be close to: (index, characters, how many shared)
+        self._near: dict[int, list[tuple[int, frozenset[tuple[str, int]], float]]] = {}
         self.report = Report()
 
     def match(self, name: str) -> str | None:
@@ -194,11 +200,31 @@ class Aligner:
                            found: Callable[[Entity, str, float, str], None]) -> None:
         matcher = difflib.SequenceMatcher(None, "", key)  # the imported name's index is kept
         n = len(key)
-        for curated_key, entity, curated_name in self._names:
-            m = len(curated_key)
-            if 2 * min(n, m) < CLOSE_RATIO * (n + m):  # difflib's real_quick_ratio, inline
+        near = self._near.get(n)
+        if near is None:  # difflib's real_quick_ratio, by length: names that can be close
+            near = self._near[n] = [
+                (i, self._chars[i], CLOSE_RATIO * (n + m) / 2 - 1e-9)  # never stricter
+                for i in sorted(i for m, at in self._by_length.items()
+                                if 2 * min(n, m) >= CLOSE_RATIO * (n + m) for i in at)
+                for m in (len(self._names[i][0]),)]
+        chars = _char_multiset(key)
+        for i, curated_chars, needed in near:
+            # difflib's quick_ratio (shared characters, counted with repeats), as a set
+            if len(chars & curated_chars) < needed:
                 continue
+            curated_key, entity, curated_name = self._names[i]
             matcher.set_seq1(curated_key)
-            if (matcher.quick_ratio() >= CLOSE_RATIO
-                    and (score := matcher.ratio()) >= CLOSE_RATIO):
+            if (score := matcher.ratio()) >= CLOSE_RATIO:
                 found(entity, curated_name, score, f"similar spelling ({score:.2f})")
+
+
+def _char_multiset(text: str) -> frozenset[tuple[str, int]]:
+    """``text``'s characters with their repeats numbered ("aba" -> a0, b0, a1): the size of
+    two such sets' intersection is the number of characters they share, as difflib's
+    quick_ratio counts them."""
+    seen: dict[str, int] = {}
+    out = []
+    for c in text:
+        k = seen[c] = seen.get(c, -1) + 1
+        out.append((c, k))
+    return frozenset(out)

@@ -122,20 +122,21 @@ def _candidates(triples: list[tuple[Node, Node, Node]], curated: Dataset,
             found.setdefault(str(ext), {}).setdefault(tier, {}).setdefault(ident, why)
 
     for s, p, o in triples:
-        if str(s) in hand:
+        if hand and str(s) in hand:
             out.align_used.add(str(s))
             add(s, 0, hand[str(s)], "by [align]")
         if p in LABELS and isinstance(o, Literal) and isinstance(s, URIRef):
             labels.setdefault(str(s), []).append(str(o))
-            key = hand_keys.get(normalize(str(o)))
+            key = hand_keys.get(normalize(str(o))) if hand else None
             if key is not None:
                 out.align_used.add(key)
                 add(s, 0, hand[key], f"by [align] {key!r}")
-        pairs = [(s, o, "owl:sameAs"), (o, s, "owl:sameAs"), (s, s, "Wikidata id")] \
-            if p in SAME_AS else [(s, s, "Wikidata id")]
-        for ext, other, why in pairs:
-            if (ident := resolve(other)) is not None:
-                add(ext, 1, ident, why if ext == other else f"{_NAMES[p]} <{other}>")
+        if (ident := resolve(s)) is not None:
+            add(s, 1, ident, "Wikidata id")
+        if p in SAME_AS:
+            for ext, other in ((s, o), (o, s)):
+                if (ident := resolve(other)) is not None:
+                    add(ext, 1, ident, f"{_NAMES[p]} <{other}>")
     return found, labels
 
 
