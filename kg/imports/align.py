@@ -208,10 +208,8 @@ class Aligner:
                                 if 2 * min(n, m) >= CLOSE_RATIO * (n + m) for i in at)
                 for m in (len(self._names[i][0]),)]
         chars = _char_multiset(key)
-        for i, curated_chars, needed in near:
-            # difflib's quick_ratio (shared characters, counted with repeats), as a set
-            if len(chars & curated_chars) < needed:
-                continue
+        # difflib's quick_ratio (shared characters, counted with repeats), as a set
+        for i in [i for i, curated_chars, needed in near if len(chars & curated_chars) >= needed]:
             curated_key, entity, curated_name = self._names[i]
             matcher.set_seq1(curated_key)
             if (score := matcher.ratio()) >= CLOSE_RATIO:

@@ -215,10 +215,11 @@ def import_rdf(path: Path | str, curated: Dataset, *, name: str | None = None,
     source = URIRef(f"{graph_iri}/source")
     raw = read_import_bytes(path, limit=limit)
     fmt, base = file_format(path, format), base_iri(label)
-    fast = fast_triples(raw, fmt, base) if not raw.startswith(b"\xef\xbb\xbf") else None
-    parsed = fast if fast is not None else parse_file(path, format=format, raw=raw, base=base)
-    triples = _skolemized(parsed, blank_prefix(label))
-    if fast is None:  # Oxigraph read it, so it holds only what Oxigraph can write back
+    prefix = blank_prefix(label)
+    triples = fast_triples(raw, fmt, base, prefix) if not raw.startswith(b"\xef\xbb\xbf") \
+        else None
+    if triples is None:  # what Oxigraph reads, it can write back: only rdflib's is checked
+        triples = _skolemized(parse_file(path, format=format, raw=raw, base=base), prefix)
         refuse_bad_terms(str(path), source_text(raw), triples)
     aligned = align_resources(triples, curated, manual=align)
     digest = hashlib.sha256(raw).hexdigest()

@@ -24,11 +24,12 @@ _PLAIN = {str(XSD.string), str(RDF.langString)}
 Triple = tuple[Node, Node, Node]
 
 
-def _converter() -> Callable[[Any], Node]:
+def _converter(blank_prefix: str) -> Callable[[Any], Node]:
     import pyoxigraph  # imported when used: `import kg` stays light
 
     made: dict[Any, Node] = {}
     named, blank = pyoxigraph.NamedNode, pyoxigraph.BlankNode
+    blanks = iter(range(1, 1 << 62))
 
     def term(t: Any) -> Node:
         found = made.get(t)
@@ -37,8 +38,8 @@ def _converter() -> Callable[[Any], Node]:
         node: Node
         if isinstance(t, named):
             node = URIRef(t.value)
-        elif isinstance(t, blank):
-            node = BNode(t.value)
+        elif isinstance(t, blank):  # named in order of appearance, as kg.imports.rdf does
+            node = BNode(f"{blank_prefix}b{next(blanks)}")
         elif t.language:
             node = Literal(t.value, lang=t.language)
         elif t.datatype.value in _PLAIN:
@@ -51,16 +52,17 @@ def _converter() -> Callable[[Any], Node]:
     return term
 
 
-def fast_triples(raw: bytes, fmt: str, base: str) -> list[Triple] | None:
-    """The triples of ``raw`` in document order, or None when Oxigraph cannot read it (or
-    ``fmt`` is not Turtle or N-Triples): the caller then uses rdflib."""
+def fast_triples(raw: bytes, fmt: str, base: str, blank_prefix: str) -> list[Triple] | None:
+    """The triples of ``raw`` in document order, blank nodes named ``<blank_prefix>b1``,
+    ``b2``... in order of appearance; None when Oxigraph cannot read it (or ``fmt`` is not
+    Turtle or N-Triples): the caller then uses rdflib."""
     import pyoxigraph
 
     name = _FORMATS.get(fmt)
     if name is None:
         return None
     ox_format = getattr(pyoxigraph.RdfFormat, name)
-    term = _converter()
+    term = _converter(blank_prefix)
     try:
         quads = dict.fromkeys(pyoxigraph.parse(io.BytesIO(raw), ox_format, base_iri=base))
     except (SyntaxError, ValueError, OSError):
