@@ -290,3 +290,18 @@ def test_align_chooses_rdf_resources_by_iri_or_label(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "kg.toml:9:42: error: [align] 'http://example.org/gazetteer/1861060': curated ids " \
         "are lower case: did you mean 'japan'?: 'Japan'" in result.stderr
+
+
+def test_paths_outside_the_project_keep_their_written_form(tmp_path: Path) -> None:
+    body = (PROJECT / "dumps" / "ab.ttl").read_text(encoding="utf-8")
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "ab.ttl").write_text(body, encoding="utf-8")
+    root = make(tmp_path / "p", '[imports]\nrdf = ["../shared/ab.ttl", "./dumps/../dumps/ab.ttl",'
+                ' "dumps/a b%.ttl"]\n', **{"dumps/a b%.ttl": body})
+    ds = built(root)
+    graphs = {str(g.identifier) for g in ds.graphs() if str(g.identifier).startswith(GRAPH)}
+    assert graphs == {GRAPH + "%2E%2E/shared/ab.ttl", GRAPH + "dumps/ab.ttl",
+                      GRAPH + "dumps/a%20b%25.ttl"}
+    report = (root / "out" / "imports-report.txt").read_text(encoding="utf-8")
+    assert [line.split(":")[0] for line in report.splitlines()] == [
+        "../shared/ab.ttl", "dumps/ab.ttl", "dumps/a b%.ttl"]

@@ -2,12 +2,13 @@
 
 Turtle, N-Triples, RDF/XML and JSON-LD files are read from disk only: a JSON-LD
 ``@context`` (or ``@import``) given as a URL is refused, since reading it would mean a
-fetch, and RDF/XML external entities are not resolved (Python's SAX default). A parse
-error names the file, line and column. Each file becomes a named graph
-``https://w3id.org/kg/graph/rdf/<path>`` derived from a ``kg:Source`` describing the file,
-and its resources are linked to curated entities with ``owl:sameAs`` when the file says
-they are the same as a curated IRI or share a Wikidata id with a curated entity.
-"""
+fetch, and RDF/XML with a DOCTYPE internal subset or entity declarations is refused
+before parsing (:mod:`kg.imports.rdfcheck`). A parse error names the file, line and
+column, and so does an IRI or literal that N-Triples cannot hold. Each file becomes the
+named graph ``https://w3id.org/kg/graph/rdf/<path>`` derived from a ``kg:Source``
+describing the file, with names, base IRI and blank-node labels made from its path as
+kg.toml writes it (:mod:`kg.imports.rdfnames`), and its resources are linked to curated
+entities with ``owl:sameAs`` (:mod:`kg.imports.rdfalign`)."""
 
 from __future__ import annotations
 
