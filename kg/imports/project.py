@@ -12,7 +12,7 @@ are relative to the file::
 
     [align]                      # imported name -> curated id or Wikidata id, by hand
     "MIM-104 PAC-3" = "pac-3"                              # a SIPRI name
-    "http://example.org/geo/busan" = "busan"               # an RDF resource (or its label)
+    "http://example.org/geo/seoul" = "seoul"               # an RDF resource (or its label)
 
 Without a config, a build is exactly what it was before imports existed. Every problem of
 every import (and of ``[align]``, see :mod:`kg.imports.aligncheck`) is found before any
