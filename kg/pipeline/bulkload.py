@@ -21,7 +21,7 @@ import itertools
 from pathlib import Path
 from typing import Any, BinaryIO
 
-CHUNK_BYTES = 32 << 20  # 32 MiB of N-Triples: about 200,000 triples per slice
+CHUNK_BYTES = 16 << 20  # 16 MiB of N-Triples: about 100,000 triples per slice
 BATCH = 200_000  # quads per bulk_extend once blank nodes are met
 
 
