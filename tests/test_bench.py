@@ -33,3 +33,26 @@ def test_cli_rejects_unknown_size(tmp_path: Path) -> None:
     done = run_kg("bench", "--sizes", "5k", "--work", str(tmp_path), cwd=tmp_path)
     assert done.returncode == 1
     assert "unknown size '5k'" in done.stderr
+
+
+def test_generated_statements_grade_one_only_with_two_publishers() -> None:
+    """Two sources of one publisher are not independent (kg.curate.grading): at 100k facts
+    the generator once drew such a pair with credibility 1, and `kg check` failed."""
+    import random
+
+    from kg.bench.generate import _Plan, _statement
+    from kg.core.vocab import vocabulary
+
+    plan = _Plan(vocabulary(), {"Country": ["country-0", "country-1"],
+                                "Person": ["person-2"], "Company": ["company-3"]})
+    sources = ["src-0", "src-1"]
+    rng = random.Random(5)
+    same = [" ".join(_statement(rng, plan, set(), n, sources,
+                                {"src-0": "A News", "src-1": "A News"}))
+            for n in range(400)]
+    assert all("credibility: 1" not in s for s in same)
+    rng = random.Random(5)
+    other = [" ".join(_statement(rng, plan, set(), n, sources,
+                                 {"src-0": "A News", "src-1": "B News"}))
+             for n in range(400)]
+    assert any("credibility: 1" in s and "src-0" in s and "src-1" in s for s in other)

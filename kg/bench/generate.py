@@ -92,7 +92,7 @@ class _Plan:
 
 
 def _statement(rng: random.Random, plan: _Plan, seen: set[tuple[str, str, str]],
-               n: int, sources: list[str]) -> list[str]:
+               n: int, sources: list[str], publishers: dict[str, str]) -> list[str]:
     name, subjects, objects = plan.predicates[int(len(plan.predicates) * rng.random() ** 1.5)]
     subject = _skewed(rng, subjects)
     lines = [f"  - subject: {subject}", f"    predicate: {name}"]
@@ -127,7 +127,7 @@ def _statement(rng: random.Random, plan: _Plan, seen: set[tuple[str, str, str]],
     # publishers differ), a hedged certainty graded 3 or worse, no 'official' without a
     # named speaker (generated claims have none).
     hedged = any(q in ("certainty: likely", "certainty: possible") for q in quals)
-    independent = len({source for source, *_ in drawn}) > 1
+    independent = len({publishers[source] for source, *_ in drawn}) > 1
     cites = []
     for source, para, credibility, attribution in drawn:
         if credibility == 1 and not independent:
@@ -172,9 +172,11 @@ def generate(root: Path | str, facts: int, *, files: int = 100, seed: int = 1) -
                      f"    publisher: {_q(_name(rng) + ' News')}",
                      f"    published: {_date(rng).replace('FY', '')}",
                      f"    reliability: {rng.choice('ABCDEF')}"] for s in source_ids]
+    publishers = {s: lines[2].split(": ", 1)[1]
+                  for s, lines in zip(source_ids, source_lines, strict=True)}
     plan = _Plan(v, kinds)
     seen: set[tuple[str, str, str]] = set()
-    statements = [_statement(rng, plan, seen, i, source_ids) for i in range(facts)]
+    statements = [_statement(rng, plan, seen, i, source_ids, publishers) for i in range(facts)]
     n_src_files = max(1, files // 20)
     n_ent_files = max(1, files // 7)
     n_st_files = max(1, files - n_src_files - n_ent_files)

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.core.errors import OutputError
+from kg.pipeline import bulkload
 from kg.pipeline.manifest import (
     Manifest,
     ManifestError,
@@ -62,7 +63,7 @@ def load_generation(out: Path, source: Path) -> tuple[str, dict[str, int]]:
         folder.parent.mkdir(parents=True, exist_ok=True)
         store = pyoxigraph.Store(str(folder))
         try:
-            store.bulk_load(path=str(source), format=fmt)
+            bulkload.load(store, source, fmt=fmt)  # in slices: bounded memory
             store.flush()
             found = counts(store)
         finally:

@@ -1,0 +1,61 @@
+"""Loading a line-based RDF file (N-Triples, N-Quads) into an Oxigraph store in bounded
+memory.
+
+``Store.bulk_load`` of a whole file holds the file's triples in memory while it sorts
+them into the store's indexes: about 1.1 GiB for the 1.8 million triples of 100k facts,
+more than the rest of the build together, and ten times that at a million facts. Fed in
+slices of about ``chunk_bytes`` (whole lines: a line-based format has one triple or quad
+per line), its memory stays that of one slice.
+
+One thing does not survive slicing: ``bulk_load`` gives each call's blank nodes fresh
+ids, so one blank node on both sides of a slice boundary would become two. Slices are
+therefore bulk-loaded only while none holds ``_:`` (kg's own N-Triples never do: every
+node is an IRI); from the first slice that does, the rest of the file is parsed keeping
+its blank node labels and added in batches (``bulk_extend``), so the store holds the
+same graph either way.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any, BinaryIO
+
+CHUNK_BYTES = 16 << 20  # 16 MiB of N-Triples: about 100,000 triples per slice
+BATCH = 200_000  # quads per bulk_extend once blank nodes are met
+
+
+def load(store: Any, source: Path, *, fmt: Any, chunk_bytes: int = CHUNK_BYTES,
+         batch: int = BATCH) -> None:
+    """Add the triples (or quads) of the line-based file ``source`` in format ``fmt``
+    (a ``pyoxigraph.RdfFormat``) to ``store``, holding about one slice at a time.
+    Raises what pyoxigraph raises (SyntaxError, OSError, ...)."""
+    with open(source, "rb") as handle:
+        while True:
+            start = handle.tell()
+            block = _slice(handle, chunk_bytes)
+            if not block:
+                return
+            if b"_:" in block:
+                handle.seek(start)
+                _extend(store, handle, fmt=fmt, batch=batch)
+                return
+            store.bulk_load(input=block, format=fmt)
+
+
+def _slice(handle: BinaryIO, size: int) -> bytes:
+    """About ``size`` bytes of whole lines (the last line read to its end)."""
+    block = handle.read(size)
+    if block and not block.endswith(b"\n"):
+        block += handle.readline()
+    return block
+
+
+def _extend(store: Any, handle: BinaryIO, *, fmt: Any, batch: int) -> None:
+    """The rest of ``handle``, parsed as one document (blank node labels kept), added
+    ``batch`` quads at a time."""
+    import pyoxigraph
+
+    quads = pyoxigraph.parse(input=handle, format=fmt)
+    while chunk := list(itertools.islice(quads, batch)):
+        store.bulk_extend(chunk)

@@ -1,0 +1,77 @@
+"""The store is loaded in slices (kg.pipeline.bulkload): the same graph as one bulk load,
+blank nodes across slice boundaries included, in named graphs too."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+from rdflib import Graph
+from rdflib.compare import isomorphic
+
+from kg.bench.generate import generate
+from kg.pipeline import bulkload
+from kg.pipeline.build import build
+
+NT = pyoxigraph.RdfFormat.N_TRIPLES
+NQ = pyoxigraph.RdfFormat.N_QUADS
+
+
+def _store_graph(store: pyoxigraph.Store) -> Graph:
+    text = pyoxigraph.serialize([q.triple for q in store], format=NT)
+    assert text is not None
+    return Graph().parse(data=text.decode(), format="nt")
+
+
+def _sliced(source: Path, fmt: pyoxigraph.RdfFormat, chunk_bytes: int) -> pyoxigraph.Store:
+    store = pyoxigraph.Store()
+    bulkload.load(store, source, fmt=fmt, chunk_bytes=chunk_bytes, batch=3)
+    return store
+
+
+def test_generated_build_loads_the_same_graph_in_slices(tmp_path: Path) -> None:
+    data = generate(tmp_path / "data", 200, files=6).root
+    build(data, tmp_path / "out", html_page=False)
+    nt = tmp_path / "out" / "graph.nt"
+    lines = nt.read_bytes().count(b"\n")
+    whole = pyoxigraph.Store()
+    whole.bulk_load(path=str(nt), format=NT)
+    sliced = _sliced(nt, NT, 4096)  # hundreds of slices
+    assert len(sliced) == len(whole) == lines
+    assert set(sliced) == set(whole)  # no blank node: the very same quads
+    assert isomorphic(_store_graph(sliced), Graph().parse(nt, format="nt"))
+
+
+def test_blank_nodes_across_slice_boundaries_stay_one_node(tmp_path: Path) -> None:
+    rows = [f'<http://e/a{i}> <http://e/p> "v{i}" .' for i in range(40)]
+    rows[25:25] = ['_:b1 <http://e/p> "1" .', '<http://e/a> <http://e/r> _:b1 .']
+    rows += ['_:b1 <http://e/q> "2" .', '_:b2 <http://e/q> _:b1 .']
+    source = tmp_path / "bn.nt"
+    source.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    store = _sliced(source, NT, 64)  # the blank nodes fall in later slices than the first
+    assert len(store) == 44
+    subjects = {q.subject for q in store if isinstance(q.subject, pyoxigraph.BlankNode)}
+    assert len(subjects) == 2  # _:b1 once, not once per slice or batch
+    assert isomorphic(_store_graph(store), Graph().parse(source, format="nt"))
+
+
+def test_named_graphs_load_in_slices(tmp_path: Path) -> None:
+    rows = [f'<http://e/s{i}> <http://e/p> "{i}" <http://e/g{i % 3}> .' for i in range(30)]
+    rows += [f'<http://e/s{i}> <http://e/p> "{i}" .' for i in range(5)]
+    source = tmp_path / "d.nq"
+    source.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    store = _sliced(source, NQ, 100)
+    assert len(store) == 35
+    graphs = {str(g) for g in store.named_graphs()}
+    assert graphs == {"<http://e/g0>", "<http://e/g1>", "<http://e/g2>"}
+    expected = pyoxigraph.parse(input=source.read_bytes(), format=NQ)
+    assert {str(q) for q in store} == {str(q) for q in expected}
+
+
+def test_a_bad_line_in_a_later_slice_raises(tmp_path: Path) -> None:
+    source = tmp_path / "bad.nt"
+    source.write_text('<http://e/a> <http://e/p> "1" .\n' * 20 + "<http://e/a> oops .\n",
+                      encoding="utf-8")
+    with pytest.raises(SyntaxError):
+        _sliced(source, NT, 64)
