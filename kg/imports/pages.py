@@ -3,12 +3,15 @@
 One page of 30,000 deals is unusable, so the main page stays the curated graph and each
 curated actor that takes part in imported deals gets ``countries/<id>.html``: the curated
 graph plus the deals it received and the deals it supplied to other curated actors. The
-page is drawn by :func:`kg.page.render.render_page` from records built here.
+page is drawn by :func:`kg.page.render.render_page` from records built here, each
+import's records marked as its named graph (:class:`kg.page.pageparts.GraphSpan`), so the
+page can filter by import. :func:`union_page` is the page of the curated graph with every
+imported deal (measured by ``bench/html_page.py --sipri``; not written by a build).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,6 +21,7 @@ from kg.core.errors import Loc
 from kg.core.model import Amount, Citation, Dataset, Entity, Qualifiers, Quantity, Source, Statement
 from kg.core.vocab import KGR
 from kg.imports.sipri_graph import SIPRI, SipriImport, Transfer
+from kg.page.pageparts import GraphSpan
 from kg.page.render import render_page
 
 _LOC = Loc("<import>")
@@ -63,7 +67,11 @@ def _records(transfers: Iterable[Transfer], imp: SipriImport,
                                              d.designation)):
             ident = _ident(iri)
             if ident not in known:
-                entities.setdefault(ident, Entity(ident, kind, label, _LOC))
+                # A weapon carries SIPRI's description ("fighter aircraft"): the page
+                # groups weapons by it.
+                entities.setdefault(ident, Entity(
+                    ident, kind, label, _LOC,
+                    description=(d.description or None) if predicate == "concerns" else None))
             statements.append(Statement(
                 deal, predicate, _LOC, object=ident, citations=cite,
                 qualifiers=terms if predicate == "supplier" else Qualifiers(date=when)))
@@ -77,24 +85,51 @@ def focus_ids(imp: SipriImport, curated: Dataset) -> list[str]:
     return sorted(seen & ids)
 
 
-def country_page(ident: str, imports: Iterable[SipriImport], curated: Dataset) -> str:
-    """The page of curated actor ``ident``: its imported deals over the curated graph."""
-    ids = {e.id for e in curated.entities}
+def graph_label(imp: SipriImport) -> str:
+    """How the page names an import's graph: the register and its export day."""
+    return f"SIPRI trade register ({imp.register.generated.date().isoformat()})"
+
+
+def _imported_page(curated: Dataset, imports: Iterable[SipriImport],
+                   chosen: Callable[[SipriImport], list[Transfer]], *, title: str) -> str:
+    """The curated graph plus ``chosen`` transfers of each import, each import's records
+    marked as its named graph."""
+    known = {e.id for e in curated.entities}
     entities, statements, sources = list(curated.entities), list(curated.statements), \
         list(curated.sources)
+    spans = []
     for imp in imports:
-        iri = KGR[ident]
-        chosen = [t for t in imp.transfers if t.recipient == iri
-                  or (t.supplier == iri and _ident(t.recipient) in ids)]
-        if not chosen:
+        transfers = chosen(imp)
+        if not transfers:
             continue
-        more_entities, more_statements = _records(chosen, imp, ids)
+        more_entities, more_statements = _records(transfers, imp, known)
+        more_entities = [e for e in more_entities if e.id not in known]
+        known.update(e.id for e in more_entities)  # an id made by two imports: drawn once
+        spans.append(GraphSpan(str(imp.graph), graph_label(imp),
+                               (len(entities), len(entities) + len(more_entities)),
+                               (len(statements), len(statements) + len(more_statements))))
         entities += more_entities
         statements += more_statements
         sources.append(_source(imp))
-    label = next((e.label for e in curated.entities if e.id == ident), ident)
     data = Dataset(tuple(sources), tuple(entities), tuple(statements))
-    return render_page(data, title=f"kg — {label}: arms transfers")
+    return render_page(data, title=title, graphs=spans)
+
+
+def country_page(ident: str, imports: Iterable[SipriImport], curated: Dataset) -> str:
+    """The page of curated actor ``ident``: its imported deals over the curated graph."""
+    ids = {e.id for e in curated.entities}
+    iri = KGR[ident]
+    label = next((e.label for e in curated.entities if e.id == ident), ident)
+    return _imported_page(
+        curated, imports, lambda imp: [t for t in imp.transfers if t.recipient == iri or (
+            t.supplier == iri and _ident(t.recipient) in ids)],
+        title=f"kg — {label}: arms transfers")
+
+
+def union_page(imports: Iterable[SipriImport], curated: Dataset) -> str:
+    """The curated graph with every imported deal (the union of the graphs)."""
+    return _imported_page(curated, imports, lambda imp: list(imp.transfers),
+                          title="kg — curated graph and imported arms transfers")
 
 
 def page_files(out: Path, imports: list[SipriImport], curated: Dataset) -> dict[Path, str]:

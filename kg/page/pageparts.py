@@ -101,6 +101,22 @@ class PageContext:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class GraphSpan:
+    """A run of the page's entities and statements that come from one imported named
+    graph (ranges ``[start, end)`` into the page's entity and statement lists); everything
+    outside every span is the curated default graph."""
+
+    graph: str
+    label: str
+    entities: tuple[int, int]
+    statements: tuple[int, int]
+
+    def json(self) -> dict[str, object]:
+        return {"id": self.graph, "label": self.label, "entities": list(self.entities),
+                "statements": list(self.statements)}
+
+
 def file_page(statements: Sequence[Statement]) -> FilePage:
     """The :class:`FilePage` of one file's statements."""
     # C-level passes (map, Counter, set): about 3x faster than one Python loop doing all.
@@ -200,10 +216,12 @@ def _entities(entities: Sequence[Entity], files: Sequence[tuple[FilePage, str]],
 def page_json(entities: Sequence[Entity], sources: Sequence[Source],
               files: Sequence[tuple[FilePage, str]], *, focus: str | None = None,
               hops: int = 1, cache_dir: Path | None = None,
-              passages: dict[str, Any] | None = None) -> str:
+              passages: dict[str, Any] | None = None,
+              graphs: Sequence[GraphSpan] = ()) -> str:
     """The page's JSON text from per-file ``(FilePage, rows_json)`` parts in file order:
     the same bytes as ``kg.page.html._page_json`` gives for the merged dataset. ``passages``
-    (kg.curate.passages, when the archived copies were at hand) are added last."""
+    (kg.curate.passages, when the archived copies were at hand) and ``graphs`` (the
+    imported named graphs' spans, :class:`GraphSpan`) are added last, when given."""
     earliest = _Earliest()
     since = {src.id: earliest[src.published] for src in sources}
     head = _script_json({"meta": page_meta(len(entities), focus=focus, hops=hops),
@@ -216,6 +234,7 @@ def page_json(entities: Sequence[Entity], sources: Sequence[Source],
     tail = _script_json({"predicates": predicate_info(used),
                          "sources": source_info(sources, since),
                          "options": vis_options(len(entities)),
-                         **({"passages": passages} if passages is not None else {})})
+                         **({"passages": passages} if passages is not None else {}),
+                         **({"graphs": [g.json() for g in graphs]} if graphs else {})})
     return "".join((head[:-1], ',"statements":', fields[:-1], ',"rows":[', rows, "]},",
                     tail[1:]))

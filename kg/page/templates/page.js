@@ -40,6 +40,23 @@
     for (const ref of [s.s, s.o]) if (ref && factsOf.has(ref)) factsOf.get(ref).push(s);
   }
   const isEdge = (s) => s.o !== null && byId.has(s.s) && byId.has(s.o);
+
+  // ---- graphs: the curated default graph and each import's named graph --------------------
+  // D.graphs: each import's runs of entities and statements ([start, end) indices); the
+  // rest is the curated graph (""). A node's graphs: the one that defines it and its facts'.
+  const graphs = [{ id: "", label: "curated (default graph)" }].concat(D.graphs || []);
+  const graphLabel = new Map(graphs.map((g) => [g.id, g.label]));
+  for (const e of D.entities) e.graph = "";
+  for (const s of D.statements) s.g = "";
+  for (const g of D.graphs || []) {
+    for (let i = g.entities[0]; i < g.entities[1]; i++) D.entities[i].graph = g.id;
+    for (let i = g.statements[0]; i < g.statements[1]; i++) D.statements[i].g = g.id;
+  }
+  function graphsOf(id) {
+    const out = new Set([byId.get(id).graph]);
+    for (const s of factsOf.get(id)) out.add(s.g);
+    return [...out].sort().map((g) => graphLabel.get(g) || g);
+  }
   const predLabel = (p) => (D.predicates[p] ? D.predicates[p].label : p);
   const reliabilityOf = (src) => (D.sources[src] && D.sources[src].reliability) || "unrated";
   const qual = (s, key) => { const q = s.q.find((x) => x[0] === key); return q ? q[1] : null; };
@@ -139,14 +156,68 @@
       for (const d of b.deals) dealOf.set(d, id);
     }
   })();
+  // ---- imported weapons grouped by SIPRI's description -----------------------------------
+  // Weapons defined by one import and named only as what its deals concern, two or more
+  // sharing a description ("fighter aircraft"), are drawn as one node per description with
+  // their count until that group is opened; each deal's `concerns` fact then points to the
+  // group (a derived fact, `agg`, twin of the deal's own).
+  const wgroups = new Map();  // group node id -> {graph, desc, weapons: [id]}
+  const groupOf = new Map();  // weapon id -> group node id
+  const twins = new Map();  // a deal's concerns fact id -> its derived fact to the group
+  const openGroups = new Set();
+  (function () {
+    for (const e of D.entities) {
+      if (!e.graph || !e.description) continue;
+      const fs = factsOf.get(e.id);
+      if (!fs.length || !fs.every((s) => s.p === "concerns" && s.o === e.id)) continue;
+      const id = `weapons:${e.graph}>${e.description}`;
+      if (!wgroups.has(id)) wgroups.set(id, { graph: e.graph, desc: e.description, weapons: [] });
+      wgroups.get(id).weapons.push(e.id);
+    }
+    for (const [gid, g] of [...wgroups]) {
+      if (g.weapons.length < 2) { wgroups.delete(gid); continue; }
+      const members = g.weapons.map((w) => byId.get(w));
+      const placed = members.filter((m) => m.x !== undefined);
+      const derived = [];
+      for (const w of g.weapons) {
+        groupOf.set(w, gid);
+        for (const s of factsOf.get(w)) {
+          const d = Object.assign({}, s, { id: `${s.id}>${gid}`, o: gid, agg: true, twin: s.id });
+          twins.set(s.id, d.id);
+          derived.push(d);
+        }
+      }
+      const node = { id: gid, label: `${g.desc} · ${g.weapons.length} weapons`, type: "weapons by description",
+        group: members[0].group, aliases: [g.desc], description: null, note: null, graph: g.graph,
+        degree: derived.length, size: Math.round((12 + 4 * Math.sqrt(derived.length)) * 10) / 10, agg: true };
+      if (placed.length) {
+        node.x = Math.round(placed.reduce((a, m) => a + m.x, 0) / placed.length);
+        node.y = Math.round(placed.reduce((a, m) => a + m.y, 0) / placed.length);
+      }
+      D.entities.push(node);
+      byId.set(gid, node);
+      factsOf.set(gid, derived);
+      for (const d of derived) {
+        D.statements.push(d);
+        facts.set(d.id, d);
+        factsOf.get(d.s).push(d);
+      }
+    }
+  })();
+  // The facts as the data has them (derived ones left out): what the counts count.
+  const realFacts = D.statements.filter((s) => !s.agg);
+  const realEntities = D.entities.filter((e) => !e.agg);
+  const real = (ids) => [...ids].filter((id) => !(byId.has(id) ? byId.get(id) : facts.get(id)).agg).length;
   const expanded = new Set();
   let tucked = new Set();
   function retuck() {
     const deals = new Set([...dealOf].filter(([, b]) => !expanded.has(b)).map(([d]) => d));
     tucked = new Set(deals);
+    // A bundle's two ends stay drawn (they hold its link), whatever else they take part in.
+    const ends = new Set([...bundles].filter(([id]) => !expanded.has(id)).flatMap(([, b]) => [b.from, b.to]));
     for (const e of D.entities) {
       const fs = factsOf.get(e.id);
-      if (!deals.has(e.id) && fs.length && fs.every((s) => deals.has(s.s) || deals.has(s.o))) tucked.add(e.id);
+      if (!deals.has(e.id) && !ends.has(e.id) && fs.length && fs.every((s) => deals.has(s.s) || deals.has(s.o))) tucked.add(e.id);
     }
   }
   retuck();
@@ -183,6 +254,7 @@
     statuses: all(D.statements.map((s) => s.status || "none")),
     reliability: all(Object.keys(D.sources).map(reliabilityOf).concat(["unrated"])),
     sources: all(Object.keys(D.sources)),
+    graphs: all(graphs.map((g) => g.id)),
     asOf: null, focus: null, pathFrom: null, pathTo: null, path: null,
     selectedFacts: new Set(), hoverEdge: null, hoverNode: null,
   };
@@ -193,6 +265,9 @@
     return state.sources.has(c.source) && state.reliability.has(reliabilityOf(c.source));
   }
   function factOk(s) {
+    if (!state.graphs.has(s.g)) return false;
+    // A grouped weapon's facts stand as their group's while it is closed.
+    if (s.agg ? openGroups.has(s.o) : groupOf.has(s.o) && !openGroups.has(groupOf.get(s.o))) return false;
     if (!state.predicates.has(s.p) || !state.statuses.has(s.status || "none")) return false;
     if (state.asOf && s.since && s.since > state.asOf) return false;
     return s.cites.length === 0 || s.cites.some(citeOk);
@@ -207,7 +282,7 @@
   function recompute() {
     shownFacts = new Set(D.statements.filter(factOk).map((s) => s.id));
     shownNodes = new Set(D.entities.filter((e) => state.classes.has(e.group) && !tucked.has(e.id) && (
-      factsOf.get(e.id).length === 0 || factsOf.get(e.id).some((s) => shownFacts.has(s.id))
+      factsOf.get(e.id).length === 0 ? state.graphs.has(e.graph) : factsOf.get(e.id).some((s) => shownFacts.has(s.id))
     )).map((e) => e.id));
     for (const s of D.statements) {
       if (isEdge(s) && !(shownNodes.has(s.s) && shownNodes.has(s.o))) shownFacts.delete(s.id);
@@ -235,21 +310,21 @@
       applyHidden(nodes, hiddenNodes, nodes.getIds(), shownNodes);
       applyHidden(edges, hiddenEdges, edges.getIds(), new Set(edgeIds.concat(linkIds, bundleIds)));
     });
-    shownLinks = edgeIds.length;
+    shownLinks = real(edgeIds);
     showCount();
     timeline.draw();
   }
   let shownLinks = 0;
-  const links = D.statements.filter(isEdge).length;
+  const links = realFacts.filter(isEdge).length;
   function showCount() {
-    $("count").textContent = `${shownNodes.size} of ${D.entities.length} nodes, ` +
+    $("count").textContent = `${real(shownNodes)} of ${realEntities.length} nodes, ` +
       `${shownLinks} of ${links} links shown` + (state.asOf ? ` as of ${state.asOf}` : "");
     if (drawnIds.size < D.entities.length) {
       const n = [...shownNodes].filter((id) => drawnIds.has(id)).length;
       const note = el("div", `Overview: ${n} of them drawn, the most connected first; search, ` +
         "a link in the panel, a focus or a path draws more. ");
       note.id = "overview";
-      note.append(button(`draw all ${D.entities.length}`, () => reveal(byDegree)));
+      note.append(button(`draw all ${realEntities.length}`, () => reveal(byDegree)));
       $("count").append(note);
     }
   }
@@ -637,6 +712,8 @@
     }
     return out;
   }
+  // A fact is in view when it is drawn, or stands as its weapon group's (its twin).
+  const visible = (s) => shownFacts.has(s.id) || (twins.has(s.id) && shownFacts.has(twins.get(s.id)));
   const byDate = (a, b) => sortKey(a) - sortKey(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
   // groups: [[heading, facts, mode]]
   function showGroups(title, groups, extra, ok) {
@@ -647,7 +724,7 @@
     const shownAll = [];
     let hidden = 0;
     for (const [heading, list, mode] of groups) {
-      const shown = list.filter(ok || ((s) => shownFacts.has(s.id)));
+      const shown = list.filter(ok || visible);
       if (mode !== "path") shown.sort(byDate);  // a path keeps its order
       hidden += list.length - shown.length;
       if (!shown.length) continue;
@@ -666,8 +743,8 @@
     panel.append(...sourceNotes(shownAll));
     window.kgPanelFacts = shownAll.map((s) => s.id);
   }
-  function showFacts(title, list, extra, mode) {
-    showGroups(title, [[null, list, mode || "triple"]], extra);
+  function showFacts(title, list, extra, mode, ok) {
+    showGroups(title, [[null, list, mode || "triple"]], extra, ok);
   }
   function button(text, action) {
     const b = el("button", text);
@@ -676,9 +753,11 @@
     return b;
   }
   function showEntity(id) {
+    if (wgroups.has(id)) { showWeaponGroup(id); return; }
     const e = byId.get(id);
     const c = style.get(e.group);
     const extra = [el("div", `${e.type}${c && c.name !== e.type ? ` (${c.name})` : ""} \u00b7 ${e.degree} fact(s)`, "muted")];
+    if (graphs.length > 1) extra.push(el("div", `graph: ${graphsOf(id).join(", ")}`, "muted graphs"));
     if (e.aliases.length) extra.push(el("div", `also: ${e.aliases.join(", ")}`, "muted"));
     if (e.description) extra.push(el("div", e.description));
     if (e.note) extra.push(el("div", `note: ${e.note}`, "muted"));
@@ -706,6 +785,7 @@
     }
     const groups = new Map();
     for (const s of factsOf.get(id)) {
+      if (s.agg) continue;  // the deal's own concerns fact is listed instead
       const out = s.s === id;
       const key = `${out ? 0 : 1}\u0000${predLabel(s.p)}`;
       if (!groups.has(key)) groups.set(key, [out ? `\u2192 ${predLabel(s.p)}` : `\u2190 ${predLabel(s.p)}`, [], out ? "out" : "in"]);
@@ -715,6 +795,29 @@
     if (quotedBy.has(id)) list.push(["quoted as the source of", quotedBy.get(id), "quoted"]);
     showGroups(e.label, list, extra);
     state.selectedFacts = new Set(factsOf.get(id).map((s) => s.id));
+    timeline.draw();
+  }
+  function showWeaponGroup(id) {
+    const g = wgroups.get(id);
+    const extra = [el("div", `${g.weapons.length} weapons described as \u201c${g.desc}\u201d, ` +
+      `in ${graphLabel.get(g.graph) || g.graph}`, "muted")];
+    const acts = el("div", null, "actions");
+    acts.append(button(`Draw these ${g.weapons.length} weapons`, () => {
+      openGroups.add(id); recompute(); showEntity(g.weapons[0]);
+    }));
+    extra.push(acts);
+    const list = el("div", null, "context");
+    for (const w of g.weapons.slice().sort((a, b) => byId.get(a).label.localeCompare(byId.get(b).label))) {
+      const row = el("div");
+      row.dataset.weapon = w;
+      row.append(entityLink(w), el("span", ` \u00b7 ${factsOf.get(w).length} deal(s)`, "muted"));
+      list.append(row);
+    }
+    extra.push(list);
+    const deals = factsOf.get(id);
+    showGroups(`${g.desc}: ${g.weapons.length} weapons`, [["deals", deals.map((d) => facts.get(d.twin)), "triple"]],
+      extra, (s) => shownFacts.has(twins.get(s.id)));
+    state.selectedFacts = new Set(deals.map((d) => d.id));
     timeline.draw();
   }
   function showBundle(id) {
@@ -743,7 +846,8 @@
   }
   function showEdge(id) {
     if (bundles.has(id)) { showBundle(id); return; }
-    const s = facts.get(id);
+    const d = facts.get(id);
+    const s = d && d.agg ? facts.get(d.twin) : d;  // a deal's fact drawn to its weapon group
     if (!s) {
       const l = quoted.get(id);
       if (l) showFacts(`according to ${byId.get(l.from).label}`, l.facts);
@@ -762,13 +866,21 @@
       }
       extra.push(box);
     }
-    showFacts(predLabel(s.p), [s], extra);
-    state.selectedFacts = new Set([s.id]);
+    if (d && d.agg) {
+      const box = el("div", null, "context");
+      box.append(el("span", "weapon drawn inside "), entityLink(d.o));
+      extra.push(box);
+    }
+    if (graphs.length > 1) extra.push(el("div", `graph: ${graphLabel.get(s.g) || s.g}`, "muted graphs"));
+    showFacts(predLabel(s.p), [s], extra, "triple", (x) => x === s ? shownFacts.has(id) : visible(x));
+    state.selectedFacts = new Set([id]);
     timeline.draw();
   }
   // Select a node, centre it (zoomed in at least to a readable scale) and show its facts.
   function choose(id, opts) {
     if (!byId.has(id)) return;
+    // A weapon inside a closed group: the group opens to draw it.
+    if (groupOf.has(id) && !openGroups.has(groupOf.get(id))) { openGroups.add(groupOf.get(id)); recompute(); }
     if (overview) reveal([id, ...neighbours(id).slice(0, 300).map((x) => x[0])]);
     if (shownNodes.has(id)) {
       network.selectNodes([id], true);
@@ -884,17 +996,20 @@
     }
   }
   const count = (xs) => xs.reduce((m, x) => m.set(x, (m.get(x) || 0) + 1), new Map());
-  const perClass = count(D.entities.map((e) => e.group));
+  const perClass = count(realEntities.map((e) => e.group));
   const usedClasses = D.classes.filter((c) => perClass.has(c.name));
   checklist("f-class", state.classes, usedClasses
     .map((c) => [c.name, `${c.name} (${perClass.get(c.name)})`, { text: c.glyph, color: c.color }]));
-  const perPred = count(D.statements.map((s) => s.p));
+  const perPred = count(realFacts.map((s) => s.p));
   checklist("f-predicate", state.predicates, Object.keys(D.predicates)
     .map((p) => [p, `${predLabel(p)} (${perPred.get(p)})`]));
   checklist("f-status", state.statuses, [...state.statuses].sort().map((s) => [s, s]));
   checklist("f-reliability", state.reliability, [...state.reliability].sort().map((r) => [r, r]));
   checklist("f-source", state.sources, Object.entries(D.sources)
     .map(([id, src]) => [id, `${src.title} (${src.published || "undated"})`]));
+  const perGraph = count(realFacts.map((s) => s.g));
+  checklist("f-graph", state.graphs, graphs.map((g) => [g.id, `${g.label} (${perGraph.get(g.id) || 0} facts)`]));
+  $("f-graph").parentElement.hidden = graphs.length < 2;
   // Only one filter list open at a time (they drop down over the panel).
   for (const d of document.querySelectorAll("#filters details")) {
     d.addEventListener("toggle", () => {
@@ -930,7 +1045,7 @@
   // ---- timeline: every dated fact on a time axis, linked with the graph and "as of" ------
   const timeline = (function () {
     const canvas = $("tl-canvas"), tip = $("tl-tip");
-    const dated = D.statements.filter((s) => s.when);
+    const dated = realFacts.filter((s) => s.when);
     const wrap = $("timeline");
     if (!dated.length) { wrap.hidden = true; return { draw() {}, marks: [], highlighted: () => [] }; }
     let lo = Infinity, hi = -Infinity;
