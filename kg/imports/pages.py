@@ -126,10 +126,57 @@ def country_page(ident: str, imports: Iterable[SipriImport], curated: Dataset) -
         title=f"kg — {label}: arms transfers")
 
 
+#: The columns of a deal in :func:`deal_table` (a weapon is an id, its name and SIPRI
+#: description in the table's ``weapons`` when the import made it).
+DEAL_FIELDS = ("id", "designation", "description", "supplier", "recipient", "weapon", "year",
+               "tiv", "number", "lines")
+
+
+def deal_table(imp: SipriImport, known: set[str]) -> tuple[list[Entity], dict[str, object]]:
+    """An import's deals as one compact table for the page, which draws them bundled per
+    supplier -> recipient and makes each deal's node and facts only when a bundle is
+    opened; with the parties the curated graph does not have, as entities."""
+    parties: dict[str, Entity] = {}
+    weapons: dict[str, list[str]] = {}
+    rows: list[list[object]] = []
+    for t in imp.transfers:
+        d = t.deal
+        ends = []
+        for iri, name in ((t.supplier, d.supplier), (t.recipient, d.recipient)):
+            ident = _ident(iri)
+            if ident not in known:
+                parties.setdefault(ident, Entity(ident, "Agent", name, _LOC))
+            ends.append(ident)
+        weapon = _ident(t.weapon)
+        if weapon not in known:
+            weapons.setdefault(weapon, [d.designation, d.description])
+        rows.append([_ident(t.iri), d.designation, d.description or None, *ends, weapon,
+                     d.order_year, None if d.tiv_total is None else str(d.tiv_total),
+                     d.number_ordered, d.lines])
+    return list(parties.values()), {
+        "graph": str(imp.graph), "label": graph_label(imp), "source": _ident(imp.source),
+        "fields": list(DEAL_FIELDS), "weapons": weapons, "rows": rows}
+
+
 def union_page(imports: Iterable[SipriImport], curated: Dataset) -> str:
-    """The curated graph with every imported deal (the union of the graphs)."""
-    return _imported_page(curated, imports, lambda imp: list(imp.transfers),
-                          title="kg — curated graph and imported arms transfers")
+    """The curated graph with every imported deal (the union of the graphs), the deals
+    as tables (:func:`deal_table`): drawn as one link per supplier -> recipient until
+    opened, so the page stays quick with a whole register."""
+    known = {e.id for e in curated.entities}
+    entities, sources = list(curated.entities), list(curated.sources)
+    spans, tables = [], []
+    for imp in imports:
+        parties, table = deal_table(imp, known)
+        known.update(e.id for e in parties)
+        spans.append(GraphSpan(str(imp.graph), graph_label(imp),
+                               (len(entities), len(entities) + len(parties)),
+                               (len(curated.statements), len(curated.statements))))
+        entities += parties
+        tables.append(table)
+        sources.append(_source(imp))
+    data = Dataset(tuple(sources), tuple(entities), curated.statements)
+    return render_page(data, title="kg — curated graph and imported arms transfers",
+                       graphs=spans, deals=tables)
 
 
 def page_files(out: Path, imports: list[SipriImport], curated: Dataset) -> dict[Path, str]:

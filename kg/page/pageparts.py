@@ -217,11 +217,13 @@ def page_json(entities: Sequence[Entity], sources: Sequence[Source],
               files: Sequence[tuple[FilePage, str]], *, focus: str | None = None,
               hops: int = 1, cache_dir: Path | None = None,
               passages: dict[str, Any] | None = None,
-              graphs: Sequence[GraphSpan] = ()) -> str:
+              graphs: Sequence[GraphSpan] = (),
+              deals: Sequence[dict[str, Any]] = ()) -> str:
     """The page's JSON text from per-file ``(FilePage, rows_json)`` parts in file order:
     the same bytes as ``kg.page.html._page_json`` gives for the merged dataset. ``passages``
     (kg.curate.passages, when the archived copies were at hand) and ``graphs`` (the
-    imported named graphs' spans, :class:`GraphSpan`) are added last, when given."""
+    imported named graphs' spans, :class:`GraphSpan`) and ``deals`` (imported deals as
+    tables, kg.imports.pages.deal_table) are added last, when given."""
     earliest = _Earliest()
     since = {src.id: earliest[src.published] for src in sources}
     head = _script_json({"meta": page_meta(len(entities), focus=focus, hops=hops),
@@ -235,6 +237,7 @@ def page_json(entities: Sequence[Entity], sources: Sequence[Source],
                          "sources": source_info(sources, since),
                          "options": vis_options(len(entities)),
                          **({"passages": passages} if passages is not None else {}),
-                         **({"graphs": [g.json() for g in graphs]} if graphs else {})})
+                         **({"graphs": [g.json() for g in graphs]} if graphs else {}),
+                         **({"deals": list(deals)} if deals else {})})
     return "".join((head[:-1], ',"statements":', fields[:-1], ',"rows":[', rows, "]},",
                     tail[1:]))

@@ -39,15 +39,17 @@ def _template(name: str) -> str:
 
 def render_page(data: Dataset, *, title: str = "kg — knowledge graph",
                 focus: str | None = None, hops: int = 1,
-                graphs: Sequence[GraphSpan] = ()) -> str:
+                graphs: Sequence[GraphSpan] = (),
+                deals: Sequence[dict[str, Any]] = ()) -> str:
     """The self-contained HTML page of the dataset (``focus``: an entity id to select;
     ``graphs``: which runs of entities and statements come from which imported named
-    graph, the rest being the curated default graph)."""
+    graph, the rest being the curated default graph; ``deals``: imported deals as
+    tables, kg.imports.pages.deal_table)."""
 
     with paused_gc():  # see kg.page.html._page_json
         files = file_parts(data, page_context(data.entities, data.sources))
     return render_page_parts(data.entities, data.sources, files, title=title, focus=focus,
-                             hops=hops, graphs=graphs)
+                             hops=hops, graphs=graphs, deals=deals)
 
 
 def render_page_parts(entities: Sequence[Entity], sources: Sequence[Source],
@@ -55,7 +57,8 @@ def render_page_parts(entities: Sequence[Entity], sources: Sequence[Source],
                       title: str = "kg — knowledge graph", focus: str | None = None,
                       hops: int = 1, cache_dir: Path | None = None,
                       passages: dict[str, Any] | None = None,
-                      graphs: Sequence[GraphSpan] = ()) -> str:
+                      graphs: Sequence[GraphSpan] = (),
+                      deals: Sequence[dict[str, Any]] = ()) -> str:
     """:func:`render_page` of the dataset whose statements are those of ``files``, each
     file's ``(FilePage, rows JSON)`` from :mod:`kg.page.pageparts` (``cache_dir``: where the
     layout of big graphs is cached; ``passages``: the cited paragraphs, kg.curate.passages)."""
@@ -64,7 +67,7 @@ def render_page_parts(entities: Sequence[Entity], sources: Sequence[Source],
     app_js = _template("page.js")
     with paused_gc():  # see kg.page.html._page_json
         page = page_json(entities, sources, files, focus=focus, hops=hops, cache_dir=cache_dir,
-                         passages=passages, graphs=graphs)
+                         passages=passages, graphs=graphs, deals=deals)
     parts = {
         "TITLE": _escape_html(title),
         "CSP": f"{_csp_hash(vis_js)} {_csp_hash(app_js)}",

@@ -221,7 +221,12 @@
     }
   }
   retuck();
+  // What a bundle's link and panel say (its deals never change: worked out once).
   function bundleInfo(b) {
+    if (!b.info) b.info = bundleSummary(b);
+    return b.info;
+  }
+  function bundleSummary(b) {
     const years = [], kinds = new Map();
     let tiv = 0, priced = 0;
     for (const s of b.supply) {
