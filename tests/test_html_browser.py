@@ -793,3 +793,67 @@ def test_main_page_has_no_import_filter(shipped: tuple[Path, Dataset],
     page = open_page(out / "graph.html")
     assert not page.is_visible("#f-graph") and not page.is_visible("text=Imports")
     assert page.eval_on_selector_all("#f-graph label", "els => els.length") == 1
+
+
+@pytest.fixture(scope="module")
+def union(helicopters: Path) -> Path:
+    """The union page of the shipped data and the helicopter register."""
+    from kg.imports.pages import union_page
+    from kg.imports.sipri import read_register
+    from kg.imports.sipri_graph import import_register
+
+    curated = load_graph(DATA, shacl=False).data
+    register = read_register(helicopters.parent / "sipri.csv")
+    page = helicopters.parent / "union.html"
+    page.write_text(union_page([import_register(register, curated)], curated), encoding="utf-8")
+    return page
+
+
+def test_union_page_draws_imported_deals_bundled_and_makes_them_on_demand(
+        union: Path, open_page: Opener) -> None:
+    page = open_page(union)
+    assert page.inner_text("#count").endswith(
+        "; 8 imported deals, bundled per supplier \u2192 recipient")
+    shown = _shown_nodes(page)
+    assert not [i for i in shown if "/deal/" in i or i.startswith(("sipri:weapon", "weapons:"))]
+    links = dict(page.evaluate("() => kgEdges.get().map(e => [e.id, e.label])"))
+    assert links["bundle:usa>japan"] == "3 deals \u00b7 TIV 1432 \u00b7 2005\u20132019"
+    # One deal is a link too: the union page draws no deal until asked.
+    assert links["bundle:sipri:party/france>japan"] == "1 deal \u00b7 TIV 24 \u00b7 2001"
+    page.evaluate("() => kgChoose('japan', {animate: false})")
+    assert "SIPRI trade register (2025-02-03)" in page.inner_text("#panel .graphs")
+    page.click("#panel [data-bundle='bundle:sipri:party/united-kingdom>japan'] button")
+    assert page.inner_text("#panel h2") == "United Kingdom \u2192 Japan: 2 deals"
+    rows = page.eval_on_selector_all("#panel .fact", "els => els.map(e => e.textContent)")
+    assert rows[0].startswith("Super Lynx (1995): United Kingdom \u2192 Japan1995")
+    assert "amount TIV 10 \u00b7 quantity 2" in rows[0] and len(rows) == 2
+    assert "sipri:2025-02-03/deal/japan.united-kingdom.1995.super-lynx" not in _shown_nodes(page)
+    page.click("text=Draw these 2 deals")
+    shown = _shown_nodes(page)
+    assert shown["sipri:2025-02-03/deal/japan.united-kingdom.1995.super-lynx"] == \
+        "Super Lynx (1995): United Kingdom \u2192 Japan"
+    # Its two helicopters are drawn inside their description's group.
+    assert shown[HELI_GROUP] == "transport helicopter \u00b7 2 weapons"
+    assert "sipri:weapon/eh-101" not in shown
+    assert "bundle:sipri:party/united-kingdom>japan" not in _ids(page, "kgEdges")
+    edges = page.evaluate("() => kgEdges.get().map(e => [e.from, e.to])")
+    assert ["sipri:2025-02-03/deal/japan.united-kingdom.2003.eh-101", HELI_GROUP] in edges
+
+
+def test_union_page_import_filter_hides_the_bundles(union: Path, open_page: Opener) -> None:
+    page = open_page(union)
+    assert "bundle:usa>japan" in _ids(page, "kgEdges")
+    page.click("text=Imports")
+    page.uncheck(f"#f-graph input[value='{SIPRI_GRAPH}']")
+    assert not [e for e in _ids(page, "kgEdges") if e.startswith("bundle:")]
+    assert "sipri:party/france" not in _shown_nodes(page)
+    page.check(f"#f-graph input[value='{SIPRI_GRAPH}']")
+    page.fill("#asof", "2004-01-01")
+    page.dispatch_event("#asof", "change")
+    links = _ids(page, "kgEdges")
+    # As of 2004 the US bundle's 2005 and 2019 deals were not yet made, nor reported.
+    assert "bundle:sipri:party/united-kingdom>japan" in links and "bundle:usa>japan" not in links
+    page.fill("#asof", "1950-01-01")
+    page.dispatch_event("#asof", "change")
+    assert not [e for e in _ids(page, "kgEdges") if e.startswith("bundle:")]
+    assert "sipri:party/united-kingdom" not in _shown_nodes(page)  # no deal of its yet

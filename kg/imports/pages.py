@@ -129,7 +129,7 @@ def country_page(ident: str, imports: Iterable[SipriImport], curated: Dataset) -
 #: The columns of a deal in :func:`deal_table` (a weapon is an id, its name and SIPRI
 #: description in the table's ``weapons`` when the import made it).
 DEAL_FIELDS = ("id", "designation", "description", "supplier", "recipient", "weapon", "year",
-               "tiv", "number", "lines")
+               "tiv", "number", "lines")  # kg.page.pageparts reads supplier, recipient as 3, 4
 
 
 def deal_table(imp: SipriImport, known: set[str]) -> tuple[list[Entity], dict[str, object]]:

@@ -196,8 +196,10 @@ def _index_pairs(entities: Sequence[Entity],
 
 
 def _entities(entities: Sequence[Entity], files: Sequence[tuple[FilePage, str]],
-              cache_dir: Path | None) -> list[dict[str, object]]:
-    """The page's entity dicts: degree, and for big graphs x/y."""
+              cache_dir: Path | None,
+              deals: Sequence[dict[str, Any]] = ()) -> list[dict[str, object]]:
+    """The page's entity dicts: degree, and for big graphs x/y (tabled deals' parties laid
+    out as if linked once per pair)."""
     degree: dict[str, int] = {}
     get = degree.get
     for page, _ in files:
@@ -208,6 +210,11 @@ def _entities(entities: Sequence[Entity], files: Sequence[tuple[FilePage, str]],
     if len(out) <= LARGE_GRAPH:
         return out
     links = _index_pairs(entities, files)
+    if deals:
+        index = {e.id: i for i, e in enumerate(entities)}
+        pairs = {(index[row[3]], index[row[4]]) for table in deals for row in table["rows"]
+                 if row[3] in index and row[4] in index}
+        links += sorted(pairs)
     for entity, (x, y) in zip(out, _layout(len(out), links, cache_dir), strict=True):
         entity["x"], entity["y"] = x, y
     return out
@@ -228,7 +235,7 @@ def page_json(entities: Sequence[Entity], sources: Sequence[Source],
     since = {src.id: earliest[src.published] for src in sources}
     head = _script_json({"meta": page_meta(len(entities), focus=focus, hops=hops),
                          "classes": page_classes(),
-                         "entities": _entities(entities, files, cache_dir)})
+                         "entities": _entities(entities, files, cache_dir, deals)})
     fields = _script_json({"fields": list(STATEMENT_FIELDS),
                            "citeFields": list(CITATION_FIELDS)})
     rows = ",".join(text for _, text in files if text)

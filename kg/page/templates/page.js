@@ -55,6 +55,9 @@
   function graphsOf(id) {
     const out = new Set([byId.get(id).graph]);
     for (const s of factsOf.get(id)) out.add(s.g);
+    for (const b of bundles.values()) {
+      if (b.rows && (b.from === id || b.to === id)) for (const [t] of b.rows) out.add(t.graph);
+    }
     return [...out].sort().map((g) => graphLabel.get(g) || g);
   }
   const predLabel = (p) => (D.predicates[p] ? D.predicates[p].label : p);
@@ -165,48 +168,130 @@
   const groupOf = new Map();  // weapon id -> group node id
   const twins = new Map();  // a deal's concerns fact id -> its derived fact to the group
   const openGroups = new Set();
+  const groupId = (e) => `weapons:${e.graph}>${e.description}`;
+  function addFact(s) {
+    D.statements.push(s);
+    facts.set(s.id, s);
+    for (const ref of [s.s, s.o]) if (factsOf.has(ref)) factsOf.get(ref).push(s);
+  }
+  function addEntity(e) {
+    e.size = Math.round((12 + 4 * Math.sqrt(e.degree)) * 10) / 10;
+    D.entities.push(e);
+    byId.set(e.id, e);
+    factsOf.set(e.id, []);
+  }
+  // Weapon ``w`` joins its description's group: the group's node (made with the first
+  // member) and a derived fact for each deal that concerns it.
+  function joinGroup(w) {
+    const e = byId.get(w), gid = groupId(e);
+    if (!wgroups.has(gid)) {
+      wgroups.set(gid, { graph: e.graph, desc: e.description, weapons: [] });
+      addEntity({ id: gid, label: "", type: "weapons by description", group: e.group, aliases: [e.description],
+        description: null, note: null, graph: e.graph, degree: 0, agg: true, x: e.x, y: e.y });
+    }
+    const g = wgroups.get(gid), node = byId.get(gid);
+    g.weapons.push(w);
+    groupOf.set(w, gid);
+    node.label = `${g.desc} \u00b7 ${g.weapons.length} weapon${g.weapons.length === 1 ? "" : "s"}`;
+    for (const s of factsOf.get(w).slice()) {
+      if (s.agg) continue;
+      const d = Object.assign({}, s, { id: `${s.id}>${gid}`, o: gid, agg: true, twin: s.id });
+      twins.set(s.id, d.id);
+      addFact(d);
+      node.degree += 1;
+    }
+    node.size = Math.round((12 + 4 * Math.sqrt(node.degree)) * 10) / 10;
+  }
   (function () {
+    const members = new Map();
     for (const e of D.entities) {
       if (!e.graph || !e.description) continue;
       const fs = factsOf.get(e.id);
       if (!fs.length || !fs.every((s) => s.p === "concerns" && s.o === e.id)) continue;
-      const id = `weapons:${e.graph}>${e.description}`;
-      if (!wgroups.has(id)) wgroups.set(id, { graph: e.graph, desc: e.description, weapons: [] });
-      wgroups.get(id).weapons.push(e.id);
+      if (!members.has(groupId(e))) members.set(groupId(e), []);
+      members.get(groupId(e)).push(e.id);
     }
-    for (const [gid, g] of [...wgroups]) {
-      if (g.weapons.length < 2) { wgroups.delete(gid); continue; }
-      const members = g.weapons.map((w) => byId.get(w));
-      const placed = members.filter((m) => m.x !== undefined);
-      const derived = [];
-      for (const w of g.weapons) {
-        groupOf.set(w, gid);
-        for (const s of factsOf.get(w)) {
-          const d = Object.assign({}, s, { id: `${s.id}>${gid}`, o: gid, agg: true, twin: s.id });
-          twins.set(s.id, d.id);
-          derived.push(d);
-        }
-      }
-      const node = { id: gid, label: `${g.desc} · ${g.weapons.length} weapons`, type: "weapons by description",
-        group: members[0].group, aliases: [g.desc], description: null, note: null, graph: g.graph,
-        degree: derived.length, size: Math.round((12 + 4 * Math.sqrt(derived.length)) * 10) / 10, agg: true };
-      if (placed.length) {
-        node.x = Math.round(placed.reduce((a, m) => a + m.x, 0) / placed.length);
-        node.y = Math.round(placed.reduce((a, m) => a + m.y, 0) / placed.length);
-      }
-      D.entities.push(node);
-      byId.set(gid, node);
-      factsOf.set(gid, derived);
-      for (const d of derived) {
-        D.statements.push(d);
-        facts.set(d.id, d);
-        factsOf.get(d.s).push(d);
-      }
-    }
+    for (const ws of members.values()) if (ws.length > 1) ws.forEach(joinGroup);
   })();
   // The facts as the data has them (derived ones left out): what the counts count.
   const realFacts = D.statements.filter((s) => !s.agg);
   const realEntities = D.entities.filter((e) => !e.agg);
+
+  // ---- imported deals as tables (the union page): bundled at once, made on demand -------
+  // D.deals: each import's deals as rows (kg.imports.pages.deal_table). Every supplier ->
+  // recipient pair is one bundle; a bundle's deals get their nodes and facts (as a country
+  // page has them) only when it is opened in the panel or drawn.
+  let tabled = 0;
+  const tableWeapons = new Map();  // graph > description -> how many weapons the tables have
+  for (const t of D.deals || []) {
+    const at = Object.fromEntries(t.fields.map((f, i) => [f, i]));
+    t.at = at;
+    for (const [, desc] of Object.values(t.weapons)) {
+      const key = `${t.graph}>${desc}`;
+      tableWeapons.set(key, (tableWeapons.get(key) || 0) + 1);
+    }
+    const since = D.sources[t.source] ? D.sources[t.source].since : null;
+    for (const row of t.rows) {
+      const sup = row[at.supplier], rec = row[at.recipient];
+      if (!byId.has(sup) || !byId.has(rec)) continue;
+      const id = `bundle:${sup}>${rec}`;
+      if (!bundles.has(id)) bundles.set(id, { from: sup, to: rec, deals: [], supply: [], rows: [], probes: [] });
+      const b = bundles.get(id);
+      b.rows.push([t, row]);
+      // What the filters look at, before the deal is made: its graph, source and first day.
+      const year = row[at.year] ? `${row[at.year]}-01-01` : null;
+      b.probes.push({ g: t.graph, p: "supplier", o: rec, status: null, cites: [{ source: t.source }],
+        since: [since, year].filter(Boolean).sort()[0] || null });
+      tabled += 1;
+    }
+  }
+  const parties = new Set([...bundles.values()].filter((b) => b.rows).flatMap((b) => [b.from, b.to]));
+  const dealCount = (b) => (b.rows ? b.rows.length : b.deals.length);
+  // Makes a tabled bundle's deals: their nodes, facts and weapons (grouped by description).
+  function make(bid) {
+    const b = bundles.get(bid);
+    if (!b.rows || b.made) return [];
+    b.made = true;
+    const fresh = [], weapons = [];
+    const ends = [byId.get(b.from), byId.get(b.to)];
+    for (const [t, row] of b.rows) {
+      const a = t.at, id = row[a.id], year = row[a.year], w = row[a.weapon];
+      if (!byId.has(w)) {
+        const [label, desc] = t.weapons[w] || [w, null];
+        addEntity({ id: w, type: "WeaponSystem", group: "WeaponSystem", label, aliases: [], description: desc,
+          note: null, graph: t.graph, degree: 0 });
+        fresh.push(w);
+        if (desc && tableWeapons.get(`${t.graph}>${desc}`) > 1) weapons.push(w);
+      }
+      addEntity({ id, type: "ArmsTransfer", group: "ArmsTransfer", aliases: [], note: null, graph: t.graph,
+        label: `${row[a.designation]}${year ? ` (${year})` : ""}: ${ends[0].label} \u2192 ${ends[1].label}`,
+        description: row[a.description], degree: 3 });
+      fresh.push(id);
+      const when = year ? String(year) : null;
+      const cites = [{ source: t.source, locator: row[a.lines], credibility: null, attribution: null, note: null, passage: null }];
+      const terms = [row[a.tiv] !== null ? ["amount", `${row[a.tiv]} TIV`] : null,
+        row[a.number] ? ["quantity", String(row[a.number])] : null].filter(Boolean);
+      const probe = b.probes[b.deals.length];
+      for (const [p, o] of [["supplier", b.from], ["recipient", b.to], ["concerns", w]]) {
+        const s = { id: `${id}.${p}.${o}`, s: id, p, o, value: null, status: null, since: probe.since, cites, g: t.graph,
+          q: (when ? [["date", when]] : []).concat(p === "supplier" ? terms : []) };
+        s.when = whenOf(s);
+        addFact(s);
+        realFacts.push(s);
+        if (p === "supplier") b.supply.push(s);
+      }
+      byId.get(w).degree += 1;
+      b.deals.push(id);
+      dealOf.set(id, bid);
+    }
+    for (const id of fresh) { realEntities.push(byId.get(id)); byDegree.push(id); rank.set(id, rank.size); }
+    for (const w of weapons) {
+      const gid = groupId(byId.get(w)), had = byId.has(gid);
+      joinGroup(w);
+      if (!had) { fresh.push(gid); byDegree.push(gid); rank.set(gid, rank.size); }
+    }
+    return fresh;
+  }
   const real = (ids) => [...ids].filter((id) => !(byId.has(id) ? byId.get(id) : facts.get(id)).agg).length;
   const expanded = new Set();
   let tucked = new Set();
@@ -229,17 +314,22 @@
   function bundleSummary(b) {
     const years = [], kinds = new Map();
     let tiv = 0, priced = 0;
-    for (const s of b.supply) {
-      if (s.when) years.push(new Date(s.when.a).getUTCFullYear());
-      const amount = qual(s, "amount");
-      const m = amount && /^(-?[\d,.]+) TIV$/.exec(amount);
-      if (m) { tiv += Number(m[1].replace(/,/g, "")); priced += 1; }
-      const kind = byId.get(s.s).description || "unspecified";
+    const items = b.rows ? b.rows.map(([t, row]) => [row[t.at.year], row[t.at.tiv], row[t.at.description]]) :
+      b.supply.map((s) => {
+        const m = /^(-?[\d,.]+) TIV$/.exec(qual(s, "amount") || "");
+        return [s.when ? new Date(s.when.a).getUTCFullYear() : null, m ? m[1].replace(/,/g, "") : null,
+          byId.get(s.s).description];
+      });
+    for (const [year, value, desc] of items) {
+      if (year) years.push(year);
+      if (value !== null) { tiv += Number(value); priced += 1; }
+      const kind = desc || "unspecified";
       kinds.set(kind, (kinds.get(kind) || 0) + 1);
     }
     years.sort((a, b) => a - b);
     const span = years.length ? (years[0] === years[years.length - 1] ? `${years[0]}` : `${years[0]}\u2013${years[years.length - 1]}`) : "";
-    const label = [`${b.deals.length} deals`, priced ? `TIV ${Math.round(tiv * 10) / 10}` : "", span]
+    const n = dealCount(b);
+    const label = [`${n} deal${n === 1 ? "" : "s"}`, priced ? `TIV ${Math.round(tiv * 10) / 10}` : "", span]
       .filter((x) => x).join(" \u00b7 ");
     return { label, tiv, priced, span, kinds: [...kinds].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1)) };
   }
@@ -286,8 +376,14 @@
   }
   function recompute() {
     shownFacts = new Set(D.statements.filter(factOk).map((s) => s.id));
+    // The parties of tabled deals that stand (not made yet, so no facts of theirs to show).
+    const tabledEnds = new Set();
+    for (const b of bundles.values()) {
+      if (b.rows && !b.made && b.probes.some(factOk)) { tabledEnds.add(b.from); tabledEnds.add(b.to); }
+    }
     shownNodes = new Set(D.entities.filter((e) => state.classes.has(e.group) && !tucked.has(e.id) && (
-      factsOf.get(e.id).length === 0 ? state.graphs.has(e.graph) : factsOf.get(e.id).some((s) => shownFacts.has(s.id))
+      tabledEnds.has(e.id) || (factsOf.get(e.id).length === 0 ? state.graphs.has(e.graph) && !e.agg && !parties.has(e.id) :
+        factsOf.get(e.id).some((s) => shownFacts.has(s.id)))
     )).map((e) => e.id));
     for (const s of D.statements) {
       if (isEdge(s) && !(shownNodes.has(s.s) && shownNodes.has(s.o))) shownFacts.delete(s.id);
@@ -310,7 +406,7 @@
     const linkIds = [...quoted].filter(([, l]) => shownNodes.has(l.from) && shownNodes.has(l.to) &&
       l.facts.some((s) => shownFacts.has(s.id))).map(([id]) => id);
     const bundleIds = [...bundles].filter(([id, b]) => !expanded.has(id) && shownNodes.has(b.from) &&
-      shownNodes.has(b.to) && b.supply.some((s) => factOk(s))).map(([id]) => id);
+      shownNodes.has(b.to) && (b.rows && !b.made ? b.probes : b.supply).some((s) => factOk(s))).map(([id]) => id);
     batch(() => {
       applyHidden(nodes, hiddenNodes, nodes.getIds(), shownNodes);
       applyHidden(edges, hiddenEdges, edges.getIds(), new Set(edgeIds.concat(linkIds, bundleIds)));
@@ -320,10 +416,12 @@
     timeline.draw();
   }
   let shownLinks = 0;
-  const links = realFacts.filter(isEdge).length;
+  let links = 0, counted = -1;  // the data's links: counted again once tabled deals are made
   function showCount() {
+    if (counted !== realFacts.length) { links = realFacts.filter(isEdge).length; counted = realFacts.length; }
     $("count").textContent = `${real(shownNodes)} of ${realEntities.length} nodes, ` +
-      `${shownLinks} of ${links} links shown` + (state.asOf ? ` as of ${state.asOf}` : "");
+      `${shownLinks} of ${links} links shown` + (state.asOf ? ` as of ${state.asOf}` : "") +
+      (tabled ? `; ${tabled} imported deals, bundled per supplier \u2192 recipient` : "");
     if (drawnIds.size < D.entities.length) {
       const n = [...shownNodes].filter((id) => drawnIds.has(id)).length;
       const note = el("div", `Overview: ${n} of them drawn, the most connected first; search, ` +
@@ -350,7 +448,8 @@
   const both = (a, b) => drawnIds.has(a) && drawnIds.has(b);
   const nodes = new vis.DataSet(D.entities.filter((e) => drawnIds.has(e.id)).map(nodeOf));
   const bundleEdge = ([id, b]) => ({ id, from: b.from, to: b.to, label: bundleInfo(b).label, arrows: "to",
-    width: Math.min(8, 1.5 + Math.log2(b.deals.length)), color: { color: "#d4589c", highlight: "#d62728", hover: "#a0306e" } });
+    width: Math.min(8, 1.5 + Math.log2(dealCount(b))) / (bundles.size > 100 ? 2 : 1),
+    color: { color: "#d4589c", opacity: bundles.size > 100 ? 0.35 : 1, highlight: "#d62728", hover: "#a0306e" } });
   const edges = new vis.DataSet(D.statements.filter((s) => isEdge(s) && both(s.s, s.o)).map(edgeOf)
     .concat([...quoted].filter(([, l]) => both(l.from, l.to)).map(quotedEdge))
     .concat([...bundles].filter(([, b]) => both(b.from, b.to)).map(bundleEdge)));
@@ -524,7 +623,7 @@
     const bodyEdges = network.body.edges;
     const zoomed = scale >= EDGE_LABELS_AT;
     const candidates = zoomed ? Object.keys(bodyEdges) : [...selFacts, ...quotedIds(selected)]
-      .concat(state.hoverEdge ? [state.hoverEdge] : [], [...bundles.keys()]);
+      .concat(state.hoverEdge ? [state.hoverEdge] : [], bundleLabels(selected));
     for (const id of candidates) {
       const e = bodyEdges[id];
       if (!e || e.options.hidden || !e.connected || !e.from || !e.to) continue;
@@ -578,6 +677,12 @@
     }
     ctx.restore();
     window.kgLabels = placed;
+  }
+  // Bundles are labelled at any zoom while they are few; when many, those of the
+  // selected nodes only.
+  function bundleLabels(selected) {
+    if (bundles.size <= 100) return [...bundles.keys()];
+    return [...bundles].filter(([, b]) => selected.has(b.from) || selected.has(b.to)).map(([id]) => id);
   }
   function quotedIds(selected) {
     const out = [];
@@ -825,8 +930,32 @@
     state.selectedFacts = new Set(deals.map((d) => d.id));
     timeline.draw();
   }
+  // Made deals (and their weapons) start between the bundle's two ends, the deals spread
+  // along the link and each weapon beside its first deal.
+  function place(b) {
+    const pos = network.getPositions([b.from, b.to]);
+    const at = (id) => pos[id] || { x: byId.get(id).x || 0, y: byId.get(id).y || 0 };
+    const A = at(b.from), B = at(b.to);
+    const len = Math.hypot(B.x - A.x, B.y - A.y) || 1, nx = (A.y - B.y) / len, ny = (B.x - A.x) / len;
+    b.deals.forEach((id, k) => {
+      const f = (k + 1) / (b.deals.length + 1), side = k % 2 ? 1 : -1;
+      const e = byId.get(id);
+      e.x = Math.round(A.x + (B.x - A.x) * f + side * nx * 40);
+      e.y = Math.round(A.y + (B.y - A.y) * f + side * ny * 40);
+      for (const s of factsOf.get(id)) {
+        const w = byId.get(s.o);
+        if (s.p !== "concerns" || !w || w.x !== undefined) continue;
+        w.x = Math.round(e.x + side * nx * 60); w.y = Math.round(e.y + side * ny * 60);
+      }
+    });
+    for (const id of b.fresh) {
+      const g = byId.get(id);
+      if (g.agg && g.x === undefined) { const w = byId.get(wgroups.get(id).weapons[0]); g.x = w.x; g.y = w.y; }
+    }
+  }
   function showBundle(id) {
     const b = bundles.get(id), info = bundleInfo(b);
+    if (b.rows && !b.made) { b.fresh = make(id); place(b); retuck(); }
     const extra = [];
     const box = el("div", null, "context");
     box.append(entityLink(b.from), el("span", " \u2192 "), entityLink(b.to));
@@ -834,8 +963,8 @@
     box.append(el("div", `categories: ${info.kinds.map(([k, n]) => `${k} ${n}`).join(", ")}`));
     extra.push(box);
     const acts = el("div", null, "actions");
-    acts.append(button(`Draw these ${b.deals.length} deals`, () => {
-      expanded.add(id); retuck(); recompute(); showEntity(b.to);
+    acts.append(button(`Draw these ${b.deals.length} deal${b.deals.length === 1 ? "" : "s"}`, () => {
+      expanded.add(id); retuck(); recompute(); reveal(b.fresh || []); showEntity(b.to);
     }));
     extra.push(acts);
     const groups = new Map();
@@ -844,7 +973,7 @@
       if (!groups.has(kind)) groups.set(kind, [kind, [], "in"]);
       groups.get(kind)[1].push(s);
     }
-    showGroups(`${byId.get(b.from).label} \u2192 ${byId.get(b.to).label}: ${b.deals.length} deals`,
+    showGroups(`${byId.get(b.from).label} \u2192 ${byId.get(b.to).label}: ${info.label.split(" \u00b7 ")[0]}`,
       [...groups.keys()].sort().map((k) => groups.get(k)), extra, factOk);
     state.selectedFacts = new Set(b.supply.map((s) => s.id));
     timeline.draw();
