@@ -5,8 +5,9 @@ curated actor that takes part in imported deals gets ``countries/<id>.html``: th
 graph plus the deals it received and the deals it supplied to other curated actors. The
 page is drawn by :func:`kg.page.render.render_page` from records built here, each
 import's records marked as its named graph (:class:`kg.page.pageparts.GraphSpan`), so the
-page can filter by import. :func:`union_page` is the page of the curated graph with every
-imported deal (measured by ``bench/html_page.py --sipri``; not written by a build).
+page can filter by import. :func:`union_page`, ``union.html``, is the page of the curated
+graph with every imported deal, the deals as tables the page makes into nodes on demand
+(measured by ``bench/html_page.py --sipri``).
 """
 
 from __future__ import annotations
@@ -181,4 +182,7 @@ def union_page(imports: Iterable[SipriImport], curated: Dataset) -> str:
 
 def page_files(out: Path, imports: list[SipriImport], curated: Dataset) -> dict[Path, str]:
     ids = sorted({i for imp in imports for i in focus_ids(imp, curated)})
-    return {out / "countries" / f"{i}.html": country_page(i, imports, curated) for i in ids}
+    pages = {out / "countries" / f"{i}.html": country_page(i, imports, curated) for i in ids}
+    if imports:
+        pages[out / "union.html"] = union_page(imports, curated)
+    return pages
