@@ -857,3 +857,36 @@ def test_union_page_import_filter_hides_the_bundles(union: Path, open_page: Open
     page.dispatch_event("#asof", "change")
     assert not [e for e in _ids(page, "kgEdges") if e.startswith("bundle:")]
     assert "sipri:party/united-kingdom" not in _shown_nodes(page)  # no deal of its yet
+
+
+def test_entities_with_one_label_are_told_apart(tmp_path: Path, open_page: Opener) -> None:
+    from kg.core.errors import Loc
+    from kg.core.model import Entity, Source, Statement
+    from kg.page.render import render_page
+
+    loc = Loc("same.yaml", 1, 1)
+    entities = (Entity("georgia", "Country", "Georgia", loc),
+                Entity("georgia-us", "Place", "Georgia", loc),
+                Entity("mercury-a", "Person", "Mercury", loc),
+                Entity("mercury-b", "Person", "mercury", loc),
+                Entity("tbilisi", "Place", "Tbilisi", loc))
+    statements = (Statement("tbilisi", "located-in", loc, object="georgia"),
+                  Statement("mercury-a", "located-in", loc, object="georgia-us"))
+    path = tmp_path / "same.html"
+    path.write_text(render_page(Dataset((Source("s", "S", loc),), entities, statements)),
+                    encoding="utf-8")
+    page = open_page(path)
+    assert _shown_nodes(page) == {
+        "georgia": "Georgia (Country)", "georgia-us": "Georgia (Place)",
+        "mercury-a": "Mercury (mercury-a)", "mercury-b": "mercury (mercury-b)",
+        "tbilisi": "Tbilisi"}
+    page.fill("#search", "georgia")
+    assert page.eval_on_selector_all("#matches button", "els => els.map(e => e.textContent)") \
+        == ["Georgia (Country)", "Georgia (Place)"]
+    page.press("#search", "Enter")
+    assert page.inner_text("#panel h2") == "Georgia (Country)"
+    # On the canvas too: the labels drawn say which Georgia is which.
+    drawn = {label["text"] for label in _labels(page, "node")}
+    assert {"Georgia (Country)", "Georgia (Place)"} <= drawn
+    page.evaluate("() => kgChoose('tbilisi', {animate: false})")
+    assert page.inner_text("#panel .fact") == "Georgia (Country)"  # what Tbilisi is located in

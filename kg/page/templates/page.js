@@ -32,6 +32,24 @@
     if (cls) e.className = cls;
     return e;
   };
+  // Two entities with one label are told apart on screen by their class, or by their ids
+  // when the class is the same too ("Georgia (Country)", "Georgia (georgia-us)"); search
+  // still matches the label alone (`name`).
+  (function () {
+    const same = new Map();
+    for (const e of D.entities) {
+      e.name = e.label;
+      const key = e.label.toLowerCase();
+      if (!same.has(key)) same.set(key, []);
+      same.get(key).push(e);
+    }
+    for (const group of same.values()) {
+      if (group.length < 2) continue;
+      const types = new Map();
+      for (const e of group) types.set(e.type, (types.get(e.type) || 0) + 1);
+      for (const e of group) e.label = `${e.label} (${types.get(e.type) > 1 ? e.id : e.type})`;
+    }
+  })();
   const byId = new Map(D.entities.map((e) => [e.id, e]));
   const style = new Map(D.classes.map((c) => [c.name, c]));
   const facts = new Map(D.statements.map((s) => [s.id, s]));
@@ -1080,7 +1098,7 @@
   });
 
   // ---- search ---------------------------------------------------------------------------
-  const index = D.entities.map((e) => [e.id, [e.label, ...e.aliases].map((t) => t.toLowerCase())]);
+  const index = D.entities.map((e) => [e.id, [e.name || e.label, e.label, ...e.aliases].map((t) => t.toLowerCase())]);
   let lastSearch = [null, []];  // Enter after typing asks again for the same text
   function search(text) {
     if (lastSearch[0] === text) return lastSearch[1];
