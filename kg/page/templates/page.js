@@ -534,10 +534,24 @@
   const FONT = "system-ui, sans-serif";
   let placed = [];
   const widths = new Map();  // font + text -> width: measureText is most of a label's cost
+  // A text's width is the sum of its characters' (each measured once per font): a whole
+  // measureText per label was most of the first frame's cost on big pages, and the sum is
+  // never narrower than the text drawn (kerning only brings letters closer).
+  const charWidths = new Map();  // font -> character -> width
   function textWidth(ctx, text) {
     const key = ctx.font + "\u0000" + text;
     let w = widths.get(key);
-    if (w === undefined) { w = ctx.measureText(text).width; if (widths.size < 50000) widths.set(key, w); }
+    if (w === undefined) {
+      let table = charWidths.get(ctx.font);
+      if (!table) { table = new Map(); charWidths.set(ctx.font, table); }
+      w = 0;
+      for (const ch of text) {
+        let c = table.get(ch);
+        if (c === undefined) { c = ctx.measureText(ch).width; table.set(ch, c); }
+        w += c;
+      }
+      if (widths.size < 50000) widths.set(key, w);
+    }
     return w;
   }
   function drawLabels(ctx) {
