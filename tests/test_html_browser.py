@@ -421,7 +421,12 @@ def test_click_centres_and_selects(shipped: tuple[Path, Dataset], open_page: Ope
     out, _ = shipped
     page = open_page(out / "graph.html")
     _click_node(page, "north-korea")
-    page.wait_for_timeout(700)  # the 300 ms animation
+    # The 300 ms animation, however long a loaded machine takes to play it.
+    page.wait_for_function("""() => {
+      const p = kgNetwork.canvasToDOM(kgNetwork.getPositions(['north-korea'])['north-korea']);
+      const r = document.getElementById('graph').getBoundingClientRect();
+      return Math.abs(p.x - r.width / 2) < 3 && Math.abs(p.y - r.height / 2) < 3;
+    }""", timeout=10_000)
     assert page.evaluate("() => kgNetwork.getSelectedNodes()") == ["north-korea"]
     assert page.inner_text("#panel h2") == "North Korea"
     box = page.locator("#graph").bounding_box()
