@@ -80,7 +80,7 @@ def test_manifest_lists_inputs_outputs_and_graph_counts(project: Path) -> None:
     outputs = doc["outputs"]
     assert isinstance(outputs, dict)
     for name in ("graph.nt", "graph.nq", "graph.trig", "graph.html", "imports-report.txt",
-                 "focus-japan.html", "countries/japan.html"):
+                 "focus-japan.html", "countries/japan.html", "union.html"):
         assert outputs[name] == file_hash(project / "out" / name), name
     graphs = doc["graphs"]
     assert isinstance(graphs, dict)

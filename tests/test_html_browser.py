@@ -421,7 +421,12 @@ def test_click_centres_and_selects(shipped: tuple[Path, Dataset], open_page: Ope
     out, _ = shipped
     page = open_page(out / "graph.html")
     _click_node(page, "north-korea")
-    page.wait_for_timeout(700)  # the 300 ms animation
+    # The 300 ms animation, however long a loaded machine takes to play it.
+    page.wait_for_function("""() => {
+      const p = kgNetwork.canvasToDOM(kgNetwork.getPositions(['north-korea'])['north-korea']);
+      const r = document.getElementById('graph').getBoundingClientRect();
+      return Math.abs(p.x - r.width / 2) < 3 && Math.abs(p.y - r.height / 2) < 3;
+    }""", timeout=10_000)
     assert page.evaluate("() => kgNetwork.getSelectedNodes()") == ["north-korea"]
     assert page.inner_text("#panel h2") == "North Korea"
     box = page.locator("#graph").bounding_box()
@@ -688,3 +693,205 @@ def test_panel_shows_a_citation_passage_when_the_data_has_one(
     passages = page.eval_on_selector_all("#panel .passage", "els => els.map(e => e.textContent)")
     assert "\u201c<b>passage</b> of para 10\u201d" in passages
     assert page.evaluate("() => document.querySelectorAll('#panel b').length") == 0
+
+
+HELICOPTERS = """\
+Japan,France,2001,,3,,AS-332 Super Puma,transport helicopter,3,,2002; 2003,New,,8,24,24
+Japan,United Kingdom,2003,,14,,EH-101,transport helicopter,14,,2006; 2007,New,,12,168,168
+Japan,United Kingdom,1995,,2,,Super Lynx,transport helicopter,2,,1996,New,,5,10,10
+"""
+SIPRI_GRAPH = "https://w3id.org/kg/graph/sipri-trade-register-2025-02-03"
+HELI_GROUP = f"weapons:{SIPRI_GRAPH}>transport helicopter"
+
+
+@pytest.fixture(scope="module")
+def helicopters(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A build with the fixture register plus three transport helicopters sold to Japan
+    (one by France, two by the United Kingdom: a bundle)."""
+    from conftest import FIXTURES
+
+    root = tmp_path_factory.mktemp("heli")
+    shutil.copytree(DATA, root / "data")
+    register = (FIXTURES / "sipri-register.csv").read_bytes()
+    (root / "sipri.csv").write_bytes(register + HELICOPTERS.encode())
+    (root / "kg.toml").write_text('[imports]\nsipri = ["sipri.csv"]\n', encoding="utf-8")
+    result = run_kg("build", cwd=root)
+    assert result.returncode == 0, result.stderr
+    return root / "out"
+
+
+def _shown_nodes(page: Any) -> dict[str, str]:
+    return dict(page.evaluate("() => kgNodes.get().map(n => [n.id, n.label])"))
+
+
+def test_imported_weapons_are_grouped_by_description(helicopters: Path,
+                                                     open_page: Opener) -> None:
+    page = open_page(helicopters / "countries" / "japan.html")
+    shown = _shown_nodes(page)
+    weapons = {"sipri:weapon/as-332-super-puma", "sipri:weapon/eh-101", "sipri:weapon/super-lynx"}
+    assert shown[HELI_GROUP] == "transport helicopter \u00b7 3 weapons"
+    assert not weapons & shown.keys()  # inside their group
+    deal = "sipri:2025-02-03/deal/japan.france.2001.as-332-super-puma"
+    edges = dict(page.evaluate("() => kgEdges.get().map(e => [e.id, [e.from, e.to]])"))
+    assert [deal, HELI_GROUP] in edges.values()  # the unbundled deal's weapon: its group
+    # The United Kingdom's two deals are one bundle, drawn between the two parties.
+    uk = "sipri:party/united-kingdom"
+    assert edges[f"bundle:{uk}>japan"] == [uk, "japan"]
+    # Counts are of the data's own nodes and links, not the groups drawn for them.
+    assert "of 82 nodes" in page.inner_text("#count")
+    page.evaluate("(id) => kgChoose(id, {animate: false})", HELI_GROUP)
+    assert page.inner_text("#panel h2") == "transport helicopter: 3 weapons"
+    rows = page.eval_on_selector_all("#panel [data-weapon]", "els => els.map(e => e.textContent)")
+    assert rows == ["AS-332 Super Puma \u00b7 1 deal(s)", "EH-101 \u00b7 1 deal(s)",
+                    "Super Lynx \u00b7 1 deal(s)"]
+    facts = page.eval_on_selector_all("#panel .fact", "els => els.map(e => e.textContent)")
+    assert len(facts) == 1 and facts[0].startswith(
+        "AS-332 Super Puma (2001): France \u2192 Japan \u2014 concerns \u2014 AS-332 Super Puma")
+    page.click("text=Draw these 3 weapons")
+    shown = _shown_nodes(page)
+    assert HELI_GROUP not in shown and "sipri:weapon/as-332-super-puma" in shown
+    assert page.inner_text("#panel h2") == "AS-332 Super Puma"
+    # The two bundled deals' weapons wait inside the bundle until it is drawn.
+    assert "sipri:weapon/eh-101" not in shown
+
+
+def test_a_grouped_weapon_found_by_search_opens_its_group(helicopters: Path,
+                                                          open_page: Opener) -> None:
+    page = open_page(helicopters / "countries" / "japan.html")
+    page.fill("#search", "AS-332")
+    page.press("#search", "Enter")
+    assert page.evaluate("() => kgNetwork.getSelectedNodes()") == ["sipri:weapon/as-332-super-puma"]
+    assert HELI_GROUP not in _shown_nodes(page)
+
+
+def test_filter_by_import_hides_each_graph(helicopters: Path, open_page: Opener) -> None:
+    page = open_page(helicopters / "countries" / "japan.html")
+    labels = page.eval_on_selector_all("#f-graph label", "els => els.map(e => e.textContent)")
+    assert labels[0].startswith("curated (default graph) (")
+    assert labels[1].startswith("SIPRI trade register (2025-02-03) (")
+    assert page.is_visible("text=Imports")
+    before = _shown_nodes(page)
+    assert "sipri:party/france" in before and "north-korea" in before
+    page.click("text=Imports")
+    page.uncheck(f"#f-graph input[value='{SIPRI_GRAPH}']")
+    after = _shown_nodes(page)
+    assert not [i for i in after if i.startswith(("sipri:", "weapons:"))]
+    assert not [e for e in _ids(page, "kgEdges") if e.startswith("bundle:")]
+    assert {"japan", "north-korea"} <= after.keys()
+    page.check(f"#f-graph input[value='{SIPRI_GRAPH}']")
+    page.uncheck("#f-graph input[value='']")
+    after = _shown_nodes(page)
+    # Curated nodes stay only where an imported fact names them.
+    assert "japan" in after and "north-korea" not in after and "sipri:party/france" in after
+    assert [e for e in _ids(page, "kgEdges") if e.startswith("bundle:")]
+    page.check("#f-graph input[value='']")
+    page.evaluate("() => kgChoose('sipri:party/france', {animate: false})")
+    assert page.inner_text("#panel .graphs") == "graph: SIPRI trade register (2025-02-03)"
+    page.evaluate("() => kgChoose('japan', {animate: false})")
+    assert page.inner_text("#panel .graphs") == \
+        "graph: curated (default graph), SIPRI trade register (2025-02-03)"
+
+
+def test_main_page_has_no_import_filter(shipped: tuple[Path, Dataset],
+                                        open_page: Opener) -> None:
+    out, _ = shipped
+    page = open_page(out / "graph.html")
+    assert not page.is_visible("#f-graph") and not page.is_visible("text=Imports")
+    assert page.eval_on_selector_all("#f-graph label", "els => els.length") == 1
+
+
+@pytest.fixture(scope="module")
+def union(helicopters: Path) -> Path:
+    """The union page of the shipped data and the helicopter register."""
+    from kg.imports.pages import union_page
+    from kg.imports.sipri import read_register
+    from kg.imports.sipri_graph import import_register
+
+    curated = load_graph(DATA, shacl=False).data
+    register = read_register(helicopters.parent / "sipri.csv")
+    page = helicopters.parent / "union.html"
+    page.write_text(union_page([import_register(register, curated)], curated), encoding="utf-8")
+    return page
+
+
+def test_union_page_draws_imported_deals_bundled_and_makes_them_on_demand(
+        union: Path, open_page: Opener) -> None:
+    page = open_page(union)
+    assert page.inner_text("#count").endswith(
+        "; 8 imported deals, bundled per supplier \u2192 recipient")
+    shown = _shown_nodes(page)
+    assert not [i for i in shown if "/deal/" in i or i.startswith(("sipri:weapon", "weapons:"))]
+    links = dict(page.evaluate("() => kgEdges.get().map(e => [e.id, e.label])"))
+    assert links["bundle:usa>japan"] == "3 deals \u00b7 TIV 1432 \u00b7 2005\u20132019"
+    # One deal is a link too: the union page draws no deal until asked.
+    assert links["bundle:sipri:party/france>japan"] == "1 deal \u00b7 TIV 24 \u00b7 2001"
+    page.evaluate("() => kgChoose('japan', {animate: false})")
+    assert "SIPRI trade register (2025-02-03)" in page.inner_text("#panel .graphs")
+    page.click("#panel [data-bundle='bundle:sipri:party/united-kingdom>japan'] button")
+    assert page.inner_text("#panel h2") == "United Kingdom \u2192 Japan: 2 deals"
+    rows = page.eval_on_selector_all("#panel .fact", "els => els.map(e => e.textContent)")
+    assert rows[0].startswith("Super Lynx (1995): United Kingdom \u2192 Japan1995")
+    assert "amount TIV 10 \u00b7 quantity 2" in rows[0] and len(rows) == 2
+    assert "sipri:2025-02-03/deal/japan.united-kingdom.1995.super-lynx" not in _shown_nodes(page)
+    page.click("text=Draw these 2 deals")
+    shown = _shown_nodes(page)
+    assert shown["sipri:2025-02-03/deal/japan.united-kingdom.1995.super-lynx"] == \
+        "Super Lynx (1995): United Kingdom \u2192 Japan"
+    # Its two helicopters are drawn inside their description's group.
+    assert shown[HELI_GROUP] == "transport helicopter \u00b7 2 weapons"
+    assert "sipri:weapon/eh-101" not in shown
+    assert "bundle:sipri:party/united-kingdom>japan" not in _ids(page, "kgEdges")
+    edges = page.evaluate("() => kgEdges.get().map(e => [e.from, e.to])")
+    assert ["sipri:2025-02-03/deal/japan.united-kingdom.2003.eh-101", HELI_GROUP] in edges
+
+
+def test_union_page_import_filter_hides_the_bundles(union: Path, open_page: Opener) -> None:
+    page = open_page(union)
+    assert "bundle:usa>japan" in _ids(page, "kgEdges")
+    page.click("text=Imports")
+    page.uncheck(f"#f-graph input[value='{SIPRI_GRAPH}']")
+    assert not [e for e in _ids(page, "kgEdges") if e.startswith("bundle:")]
+    assert "sipri:party/france" not in _shown_nodes(page)
+    page.check(f"#f-graph input[value='{SIPRI_GRAPH}']")
+    page.fill("#asof", "2004-01-01")
+    page.dispatch_event("#asof", "change")
+    links = _ids(page, "kgEdges")
+    # As of 2004 the US bundle's 2005 and 2019 deals were not yet made, nor reported.
+    assert "bundle:sipri:party/united-kingdom>japan" in links and "bundle:usa>japan" not in links
+    page.fill("#asof", "1950-01-01")
+    page.dispatch_event("#asof", "change")
+    assert not [e for e in _ids(page, "kgEdges") if e.startswith("bundle:")]
+    assert "sipri:party/united-kingdom" not in _shown_nodes(page)  # no deal of its yet
+
+
+def test_entities_with_one_label_are_told_apart(tmp_path: Path, open_page: Opener) -> None:
+    from kg.core.errors import Loc
+    from kg.core.model import Entity, Source, Statement
+    from kg.page.render import render_page
+
+    loc = Loc("same.yaml", 1, 1)
+    entities = (Entity("georgia", "Country", "Georgia", loc),
+                Entity("georgia-us", "Place", "Georgia", loc),
+                Entity("mercury-a", "Person", "Mercury", loc),
+                Entity("mercury-b", "Person", "mercury", loc),
+                Entity("tbilisi", "Place", "Tbilisi", loc))
+    statements = (Statement("tbilisi", "located-in", loc, object="georgia"),
+                  Statement("mercury-a", "located-in", loc, object="georgia-us"))
+    path = tmp_path / "same.html"
+    path.write_text(render_page(Dataset((Source("s", "S", loc),), entities, statements)),
+                    encoding="utf-8")
+    page = open_page(path)
+    assert _shown_nodes(page) == {
+        "georgia": "Georgia (Country)", "georgia-us": "Georgia (Place)",
+        "mercury-a": "Mercury (mercury-a)", "mercury-b": "mercury (mercury-b)",
+        "tbilisi": "Tbilisi"}
+    page.fill("#search", "georgia")
+    assert page.eval_on_selector_all("#matches button", "els => els.map(e => e.textContent)") \
+        == ["Georgia (Country)", "Georgia (Place)"]
+    page.press("#search", "Enter")
+    assert page.inner_text("#panel h2") == "Georgia (Country)"
+    # On the canvas too: the labels drawn say which Georgia is which.
+    drawn = {label["text"] for label in _labels(page, "node")}
+    assert {"Georgia (Country)", "Georgia (Place)"} <= drawn
+    page.evaluate("() => kgChoose('tbilisi', {animate: false})")
+    assert page.inner_text("#panel .fact") == "Georgia (Country)"  # what Tbilisi is located in

@@ -101,6 +101,22 @@ class PageContext:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class GraphSpan:
+    """A run of the page's entities and statements that come from one imported named
+    graph (ranges ``[start, end)`` into the page's entity and statement lists); everything
+    outside every span is the curated default graph."""
+
+    graph: str
+    label: str
+    entities: tuple[int, int]
+    statements: tuple[int, int]
+
+    def json(self) -> dict[str, object]:
+        return {"id": self.graph, "label": self.label, "entities": list(self.entities),
+                "statements": list(self.statements)}
+
+
 def file_page(statements: Sequence[Statement]) -> FilePage:
     """The :class:`FilePage` of one file's statements."""
     # C-level passes (map, Counter, set): about 3x faster than one Python loop doing all.
@@ -180,8 +196,10 @@ def _index_pairs(entities: Sequence[Entity],
 
 
 def _entities(entities: Sequence[Entity], files: Sequence[tuple[FilePage, str]],
-              cache_dir: Path | None) -> list[dict[str, object]]:
-    """The page's entity dicts: degree, and for big graphs x/y."""
+              cache_dir: Path | None,
+              deals: Sequence[dict[str, Any]] = ()) -> list[dict[str, object]]:
+    """The page's entity dicts: degree, and for big graphs x/y (tabled deals' parties laid
+    out as if linked once per pair)."""
     degree: dict[str, int] = {}
     get = degree.get
     for page, _ in files:
@@ -192,6 +210,11 @@ def _entities(entities: Sequence[Entity], files: Sequence[tuple[FilePage, str]],
     if len(out) <= LARGE_GRAPH:
         return out
     links = _index_pairs(entities, files)
+    if deals:
+        index = {e.id: i for i, e in enumerate(entities)}
+        pairs = {(index[row[3]], index[row[4]]) for table in deals for row in table["rows"]
+                 if row[3] in index and row[4] in index}
+        links += sorted(pairs)
     for entity, (x, y) in zip(out, _layout(len(out), links, cache_dir), strict=True):
         entity["x"], entity["y"] = x, y
     return out
@@ -200,15 +223,19 @@ def _entities(entities: Sequence[Entity], files: Sequence[tuple[FilePage, str]],
 def page_json(entities: Sequence[Entity], sources: Sequence[Source],
               files: Sequence[tuple[FilePage, str]], *, focus: str | None = None,
               hops: int = 1, cache_dir: Path | None = None,
-              passages: dict[str, Any] | None = None) -> str:
+              passages: dict[str, Any] | None = None,
+              graphs: Sequence[GraphSpan] = (),
+              deals: Sequence[dict[str, Any]] = ()) -> str:
     """The page's JSON text from per-file ``(FilePage, rows_json)`` parts in file order:
     the same bytes as ``kg.page.html._page_json`` gives for the merged dataset. ``passages``
-    (kg.curate.passages, when the archived copies were at hand) are added last."""
+    (kg.curate.passages, when the archived copies were at hand) and ``graphs`` (the
+    imported named graphs' spans, :class:`GraphSpan`) and ``deals`` (imported deals as
+    tables, kg.imports.pages.deal_table) are added last, when given."""
     earliest = _Earliest()
     since = {src.id: earliest[src.published] for src in sources}
     head = _script_json({"meta": page_meta(len(entities), focus=focus, hops=hops),
                          "classes": page_classes(),
-                         "entities": _entities(entities, files, cache_dir)})
+                         "entities": _entities(entities, files, cache_dir, deals)})
     fields = _script_json({"fields": list(STATEMENT_FIELDS),
                            "citeFields": list(CITATION_FIELDS)})
     rows = ",".join(text for _, text in files if text)
@@ -216,6 +243,8 @@ def page_json(entities: Sequence[Entity], sources: Sequence[Source],
     tail = _script_json({"predicates": predicate_info(used),
                          "sources": source_info(sources, since),
                          "options": vis_options(len(entities)),
-                         **({"passages": passages} if passages is not None else {})})
+                         **({"passages": passages} if passages is not None else {}),
+                         **({"graphs": [g.json() for g in graphs]} if graphs else {}),
+                         **({"deals": list(deals)} if deals else {})})
     return "".join((head[:-1], ',"statements":', fields[:-1], ',"rows":[', rows, "]},",
                     tail[1:]))

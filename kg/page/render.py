@@ -20,7 +20,7 @@ from typing import Any
 from kg.core.gcpause import paused_gc
 from kg.core.model import Dataset, Entity, Source
 from kg.page.html import neighbourhood, resolve_entity, vis_network_js
-from kg.page.pageparts import FilePage, file_parts, page_context, page_json
+from kg.page.pageparts import FilePage, GraphSpan, file_parts, page_context, page_json
 
 
 def _escape_html(text: str) -> str:
@@ -38,20 +38,27 @@ def _template(name: str) -> str:
 
 
 def render_page(data: Dataset, *, title: str = "kg — knowledge graph",
-                focus: str | None = None, hops: int = 1) -> str:
-    """The self-contained HTML page of the dataset (``focus``: an entity id to select)."""
+                focus: str | None = None, hops: int = 1,
+                graphs: Sequence[GraphSpan] = (),
+                deals: Sequence[dict[str, Any]] = ()) -> str:
+    """The self-contained HTML page of the dataset (``focus``: an entity id to select;
+    ``graphs``: which runs of entities and statements come from which imported named
+    graph, the rest being the curated default graph; ``deals``: imported deals as
+    tables, kg.imports.pages.deal_table)."""
 
     with paused_gc():  # see kg.page.html._page_json
         files = file_parts(data, page_context(data.entities, data.sources))
     return render_page_parts(data.entities, data.sources, files, title=title, focus=focus,
-                             hops=hops)
+                             hops=hops, graphs=graphs, deals=deals)
 
 
 def render_page_parts(entities: Sequence[Entity], sources: Sequence[Source],
                       files: Sequence[tuple[FilePage, str]], *,
                       title: str = "kg — knowledge graph", focus: str | None = None,
                       hops: int = 1, cache_dir: Path | None = None,
-                      passages: dict[str, Any] | None = None) -> str:
+                      passages: dict[str, Any] | None = None,
+                      graphs: Sequence[GraphSpan] = (),
+                      deals: Sequence[dict[str, Any]] = ()) -> str:
     """:func:`render_page` of the dataset whose statements are those of ``files``, each
     file's ``(FilePage, rows JSON)`` from :mod:`kg.page.pageparts` (``cache_dir``: where the
     layout of big graphs is cached; ``passages``: the cited paragraphs, kg.curate.passages)."""
@@ -60,7 +67,7 @@ def render_page_parts(entities: Sequence[Entity], sources: Sequence[Source],
     app_js = _template("page.js")
     with paused_gc():  # see kg.page.html._page_json
         page = page_json(entities, sources, files, focus=focus, hops=hops, cache_dir=cache_dir,
-                         passages=passages)
+                         passages=passages, graphs=graphs, deals=deals)
     parts = {
         "TITLE": _escape_html(title),
         "CSP": f"{_csp_hash(vis_js)} {_csp_hash(app_js)}",

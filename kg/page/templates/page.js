@@ -32,6 +32,24 @@
     if (cls) e.className = cls;
     return e;
   };
+  // Two entities with one label are told apart on screen by their class, or by their ids
+  // when the class is the same too ("Georgia (Country)", "Georgia (georgia-us)"); search
+  // still matches the label alone (`name`).
+  (function () {
+    const same = new Map();
+    for (const e of D.entities) {
+      e.name = e.label;
+      const key = e.label.toLowerCase();
+      if (!same.has(key)) same.set(key, []);
+      same.get(key).push(e);
+    }
+    for (const group of same.values()) {
+      if (group.length < 2) continue;
+      const types = new Map();
+      for (const e of group) types.set(e.type, (types.get(e.type) || 0) + 1);
+      for (const e of group) e.label = `${e.label} (${types.get(e.type) > 1 ? e.id : e.type})`;
+    }
+  })();
   const byId = new Map(D.entities.map((e) => [e.id, e]));
   const style = new Map(D.classes.map((c) => [c.name, c]));
   const facts = new Map(D.statements.map((s) => [s.id, s]));
@@ -40,6 +58,26 @@
     for (const ref of [s.s, s.o]) if (ref && factsOf.has(ref)) factsOf.get(ref).push(s);
   }
   const isEdge = (s) => s.o !== null && byId.has(s.s) && byId.has(s.o);
+
+  // ---- graphs: the curated default graph and each import's named graph --------------------
+  // D.graphs: each import's runs of entities and statements ([start, end) indices); the
+  // rest is the curated graph (""). A node's graphs: the one that defines it and its facts'.
+  const graphs = [{ id: "", label: "curated (default graph)" }].concat(D.graphs || []);
+  const graphLabel = new Map(graphs.map((g) => [g.id, g.label]));
+  for (const e of D.entities) e.graph = "";
+  for (const s of D.statements) s.g = "";
+  for (const g of D.graphs || []) {
+    for (let i = g.entities[0]; i < g.entities[1]; i++) D.entities[i].graph = g.id;
+    for (let i = g.statements[0]; i < g.statements[1]; i++) D.statements[i].g = g.id;
+  }
+  function graphsOf(id) {
+    const out = new Set([byId.get(id).graph]);
+    for (const s of factsOf.get(id)) out.add(s.g);
+    for (const b of bundles.values()) {
+      if (b.rows && (b.from === id || b.to === id)) for (const [t] of b.rows) out.add(t.graph);
+    }
+    return [...out].sort().map((g) => graphLabel.get(g) || g);
+  }
   const predLabel = (p) => (D.predicates[p] ? D.predicates[p].label : p);
   const reliabilityOf = (src) => (D.sources[src] && D.sources[src].reliability) || "unrated";
   const qual = (s, key) => { const q = s.q.find((x) => x[0] === key); return q ? q[1] : null; };
@@ -139,31 +177,177 @@
       for (const d of b.deals) dealOf.set(d, id);
     }
   })();
+  // ---- imported weapons grouped by SIPRI's description -----------------------------------
+  // Weapons defined by one import and named only as what its deals concern, two or more
+  // sharing a description ("fighter aircraft"), are drawn as one node per description with
+  // their count until that group is opened; each deal's `concerns` fact then points to the
+  // group (a derived fact, `agg`, twin of the deal's own).
+  const wgroups = new Map();  // group node id -> {graph, desc, weapons: [id]}
+  const groupOf = new Map();  // weapon id -> group node id
+  const twins = new Map();  // a deal's concerns fact id -> its derived fact to the group
+  const openGroups = new Set();
+  const groupId = (e) => `weapons:${e.graph}>${e.description}`;
+  function addFact(s) {
+    D.statements.push(s);
+    facts.set(s.id, s);
+    for (const ref of [s.s, s.o]) if (factsOf.has(ref)) factsOf.get(ref).push(s);
+  }
+  function addEntity(e) {
+    e.size = Math.round((12 + 4 * Math.sqrt(e.degree)) * 10) / 10;
+    D.entities.push(e);
+    byId.set(e.id, e);
+    factsOf.set(e.id, []);
+  }
+  // Weapon ``w`` joins its description's group: the group's node (made with the first
+  // member) and a derived fact for each deal that concerns it.
+  function joinGroup(w) {
+    const e = byId.get(w), gid = groupId(e);
+    if (!wgroups.has(gid)) {
+      wgroups.set(gid, { graph: e.graph, desc: e.description, weapons: [] });
+      addEntity({ id: gid, label: "", type: "weapons by description", group: e.group, aliases: [e.description],
+        description: null, note: null, graph: e.graph, degree: 0, agg: true, x: e.x, y: e.y });
+    }
+    const g = wgroups.get(gid), node = byId.get(gid);
+    g.weapons.push(w);
+    groupOf.set(w, gid);
+    node.label = `${g.desc} \u00b7 ${g.weapons.length} weapon${g.weapons.length === 1 ? "" : "s"}`;
+    for (const s of factsOf.get(w).slice()) {
+      if (s.agg) continue;
+      const d = Object.assign({}, s, { id: `${s.id}>${gid}`, o: gid, agg: true, twin: s.id });
+      twins.set(s.id, d.id);
+      addFact(d);
+      node.degree += 1;
+    }
+    node.size = Math.round((12 + 4 * Math.sqrt(node.degree)) * 10) / 10;
+  }
+  (function () {
+    const members = new Map();
+    for (const e of D.entities) {
+      if (!e.graph || !e.description) continue;
+      const fs = factsOf.get(e.id);
+      if (!fs.length || !fs.every((s) => s.p === "concerns" && s.o === e.id)) continue;
+      if (!members.has(groupId(e))) members.set(groupId(e), []);
+      members.get(groupId(e)).push(e.id);
+    }
+    for (const ws of members.values()) if (ws.length > 1) ws.forEach(joinGroup);
+  })();
+  // The facts as the data has them (derived ones left out): what the counts count.
+  const realFacts = D.statements.filter((s) => !s.agg);
+  const realEntities = D.entities.filter((e) => !e.agg);
+
+  // ---- imported deals as tables (the union page): bundled at once, made on demand -------
+  // D.deals: each import's deals as rows (kg.imports.pages.deal_table). Every supplier ->
+  // recipient pair is one bundle; a bundle's deals get their nodes and facts (as a country
+  // page has them) only when it is opened in the panel or drawn.
+  let tabled = 0;
+  const tableWeapons = new Map();  // graph > description -> how many weapons the tables have
+  for (const t of D.deals || []) {
+    const at = Object.fromEntries(t.fields.map((f, i) => [f, i]));
+    t.at = at;
+    for (const [, desc] of Object.values(t.weapons)) {
+      const key = `${t.graph}>${desc}`;
+      tableWeapons.set(key, (tableWeapons.get(key) || 0) + 1);
+    }
+    const since = D.sources[t.source] ? D.sources[t.source].since : null;
+    for (const row of t.rows) {
+      const sup = row[at.supplier], rec = row[at.recipient];
+      if (!byId.has(sup) || !byId.has(rec)) continue;
+      const id = `bundle:${sup}>${rec}`;
+      if (!bundles.has(id)) bundles.set(id, { from: sup, to: rec, deals: [], supply: [], rows: [], probes: [] });
+      const b = bundles.get(id);
+      b.rows.push([t, row]);
+      // What the filters look at, before the deal is made: its graph, source and first day.
+      const year = row[at.year] ? `${row[at.year]}-01-01` : null;
+      b.probes.push({ g: t.graph, p: "supplier", o: rec, status: null, cites: [{ source: t.source }],
+        since: [since, year].filter(Boolean).sort()[0] || null });
+      tabled += 1;
+    }
+  }
+  const parties = new Set([...bundles.values()].filter((b) => b.rows).flatMap((b) => [b.from, b.to]));
+  const dealCount = (b) => (b.rows ? b.rows.length : b.deals.length);
+  // Makes a tabled bundle's deals: their nodes, facts and weapons (grouped by description).
+  function make(bid) {
+    const b = bundles.get(bid);
+    if (!b.rows || b.made) return [];
+    b.made = true;
+    const fresh = [], weapons = [];
+    const ends = [byId.get(b.from), byId.get(b.to)];
+    for (const [t, row] of b.rows) {
+      const a = t.at, id = row[a.id], year = row[a.year], w = row[a.weapon];
+      if (!byId.has(w)) {
+        const [label, desc] = t.weapons[w] || [w, null];
+        addEntity({ id: w, type: "WeaponSystem", group: "WeaponSystem", label, aliases: [], description: desc,
+          note: null, graph: t.graph, degree: 0 });
+        fresh.push(w);
+        if (desc && tableWeapons.get(`${t.graph}>${desc}`) > 1) weapons.push(w);
+      }
+      addEntity({ id, type: "ArmsTransfer", group: "ArmsTransfer", aliases: [], note: null, graph: t.graph,
+        label: `${row[a.designation]}${year ? ` (${year})` : ""}: ${ends[0].label} \u2192 ${ends[1].label}`,
+        description: row[a.description], degree: 3 });
+      fresh.push(id);
+      const when = year ? String(year) : null;
+      const cites = [{ source: t.source, locator: row[a.lines], credibility: null, attribution: null, note: null, passage: null }];
+      const terms = [row[a.tiv] !== null ? ["amount", `${row[a.tiv]} TIV`] : null,
+        row[a.number] ? ["quantity", String(row[a.number])] : null].filter(Boolean);
+      const probe = b.probes[b.deals.length];
+      for (const [p, o] of [["supplier", b.from], ["recipient", b.to], ["concerns", w]]) {
+        const s = { id: `${id}.${p}.${o}`, s: id, p, o, value: null, status: null, since: probe.since, cites, g: t.graph,
+          q: (when ? [["date", when]] : []).concat(p === "supplier" ? terms : []) };
+        s.when = whenOf(s);
+        addFact(s);
+        realFacts.push(s);
+        if (p === "supplier") b.supply.push(s);
+      }
+      byId.get(w).degree += 1;
+      b.deals.push(id);
+      dealOf.set(id, bid);
+    }
+    for (const id of fresh) { realEntities.push(byId.get(id)); byDegree.push(id); rank.set(id, rank.size); }
+    for (const w of weapons) {
+      const gid = groupId(byId.get(w)), had = byId.has(gid);
+      joinGroup(w);
+      if (!had) { fresh.push(gid); byDegree.push(gid); rank.set(gid, rank.size); }
+    }
+    return fresh;
+  }
+  const real = (ids) => [...ids].filter((id) => !(byId.has(id) ? byId.get(id) : facts.get(id)).agg).length;
   const expanded = new Set();
   let tucked = new Set();
   function retuck() {
     const deals = new Set([...dealOf].filter(([, b]) => !expanded.has(b)).map(([d]) => d));
     tucked = new Set(deals);
+    // A bundle's two ends stay drawn (they hold its link), whatever else they take part in.
+    const ends = new Set([...bundles].filter(([id]) => !expanded.has(id)).flatMap(([, b]) => [b.from, b.to]));
     for (const e of D.entities) {
       const fs = factsOf.get(e.id);
-      if (!deals.has(e.id) && fs.length && fs.every((s) => deals.has(s.s) || deals.has(s.o))) tucked.add(e.id);
+      if (!deals.has(e.id) && !ends.has(e.id) && fs.length && fs.every((s) => deals.has(s.s) || deals.has(s.o))) tucked.add(e.id);
     }
   }
   retuck();
+  // What a bundle's link and panel say (its deals never change: worked out once).
   function bundleInfo(b) {
+    if (!b.info) b.info = bundleSummary(b);
+    return b.info;
+  }
+  function bundleSummary(b) {
     const years = [], kinds = new Map();
     let tiv = 0, priced = 0;
-    for (const s of b.supply) {
-      if (s.when) years.push(new Date(s.when.a).getUTCFullYear());
-      const amount = qual(s, "amount");
-      const m = amount && /^(-?[\d,.]+) TIV$/.exec(amount);
-      if (m) { tiv += Number(m[1].replace(/,/g, "")); priced += 1; }
-      const kind = byId.get(s.s).description || "unspecified";
+    const items = b.rows ? b.rows.map(([t, row]) => [row[t.at.year], row[t.at.tiv], row[t.at.description]]) :
+      b.supply.map((s) => {
+        const m = /^(-?[\d,.]+) TIV$/.exec(qual(s, "amount") || "");
+        return [s.when ? new Date(s.when.a).getUTCFullYear() : null, m ? m[1].replace(/,/g, "") : null,
+          byId.get(s.s).description];
+      });
+    for (const [year, value, desc] of items) {
+      if (year) years.push(year);
+      if (value !== null) { tiv += Number(value); priced += 1; }
+      const kind = desc || "unspecified";
       kinds.set(kind, (kinds.get(kind) || 0) + 1);
     }
     years.sort((a, b) => a - b);
     const span = years.length ? (years[0] === years[years.length - 1] ? `${years[0]}` : `${years[0]}\u2013${years[years.length - 1]}`) : "";
-    const label = [`${b.deals.length} deals`, priced ? `TIV ${Math.round(tiv * 10) / 10}` : "", span]
+    const n = dealCount(b);
+    const label = [`${n} deal${n === 1 ? "" : "s"}`, priced ? `TIV ${Math.round(tiv * 10) / 10}` : "", span]
       .filter((x) => x).join(" \u00b7 ");
     return { label, tiv, priced, span, kinds: [...kinds].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1)) };
   }
@@ -183,6 +367,7 @@
     statuses: all(D.statements.map((s) => s.status || "none")),
     reliability: all(Object.keys(D.sources).map(reliabilityOf).concat(["unrated"])),
     sources: all(Object.keys(D.sources)),
+    graphs: all(graphs.map((g) => g.id)),
     asOf: null, focus: null, pathFrom: null, pathTo: null, path: null,
     selectedFacts: new Set(), hoverEdge: null, hoverNode: null,
   };
@@ -193,6 +378,9 @@
     return state.sources.has(c.source) && state.reliability.has(reliabilityOf(c.source));
   }
   function factOk(s) {
+    if (!state.graphs.has(s.g)) return false;
+    // A grouped weapon's facts stand as their group's while it is closed.
+    if (s.agg ? openGroups.has(s.o) : groupOf.has(s.o) && !openGroups.has(groupOf.get(s.o))) return false;
     if (!state.predicates.has(s.p) || !state.statuses.has(s.status || "none")) return false;
     if (state.asOf && s.since && s.since > state.asOf) return false;
     return s.cites.length === 0 || s.cites.some(citeOk);
@@ -206,8 +394,14 @@
   }
   function recompute() {
     shownFacts = new Set(D.statements.filter(factOk).map((s) => s.id));
+    // The parties of tabled deals that stand (not made yet, so no facts of theirs to show).
+    const tabledEnds = new Set();
+    for (const b of bundles.values()) {
+      if (b.rows && !b.made && b.probes.some(factOk)) { tabledEnds.add(b.from); tabledEnds.add(b.to); }
+    }
     shownNodes = new Set(D.entities.filter((e) => state.classes.has(e.group) && !tucked.has(e.id) && (
-      factsOf.get(e.id).length === 0 || factsOf.get(e.id).some((s) => shownFacts.has(s.id))
+      tabledEnds.has(e.id) || (factsOf.get(e.id).length === 0 ? state.graphs.has(e.graph) && !e.agg && !parties.has(e.id) :
+        factsOf.get(e.id).some((s) => shownFacts.has(s.id)))
     )).map((e) => e.id));
     for (const s of D.statements) {
       if (isEdge(s) && !(shownNodes.has(s.s) && shownNodes.has(s.o))) shownFacts.delete(s.id);
@@ -230,26 +424,28 @@
     const linkIds = [...quoted].filter(([, l]) => shownNodes.has(l.from) && shownNodes.has(l.to) &&
       l.facts.some((s) => shownFacts.has(s.id))).map(([id]) => id);
     const bundleIds = [...bundles].filter(([id, b]) => !expanded.has(id) && shownNodes.has(b.from) &&
-      shownNodes.has(b.to) && b.supply.some((s) => factOk(s))).map(([id]) => id);
+      shownNodes.has(b.to) && (b.rows && !b.made ? b.probes : b.supply).some((s) => factOk(s))).map(([id]) => id);
     batch(() => {
       applyHidden(nodes, hiddenNodes, nodes.getIds(), shownNodes);
       applyHidden(edges, hiddenEdges, edges.getIds(), new Set(edgeIds.concat(linkIds, bundleIds)));
     });
-    shownLinks = edgeIds.length;
+    shownLinks = real(edgeIds);
     showCount();
     timeline.draw();
   }
   let shownLinks = 0;
-  const links = D.statements.filter(isEdge).length;
+  let links = 0, counted = -1;  // the data's links: counted again once tabled deals are made
   function showCount() {
-    $("count").textContent = `${shownNodes.size} of ${D.entities.length} nodes, ` +
-      `${shownLinks} of ${links} links shown` + (state.asOf ? ` as of ${state.asOf}` : "");
+    if (counted !== realFacts.length) { links = realFacts.filter(isEdge).length; counted = realFacts.length; }
+    $("count").textContent = `${real(shownNodes)} of ${realEntities.length} nodes, ` +
+      `${shownLinks} of ${links} links shown` + (state.asOf ? ` as of ${state.asOf}` : "") +
+      (tabled ? `; ${tabled} imported deals, bundled per supplier \u2192 recipient` : "");
     if (drawnIds.size < D.entities.length) {
       const n = [...shownNodes].filter((id) => drawnIds.has(id)).length;
       const note = el("div", `Overview: ${n} of them drawn, the most connected first; search, ` +
         "a link in the panel, a focus or a path draws more. ");
       note.id = "overview";
-      note.append(button(`draw all ${D.entities.length}`, () => reveal(byDegree)));
+      note.append(button(`draw all ${realEntities.length}`, () => reveal(byDegree)));
       $("count").append(note);
     }
   }
@@ -270,7 +466,8 @@
   const both = (a, b) => drawnIds.has(a) && drawnIds.has(b);
   const nodes = new vis.DataSet(D.entities.filter((e) => drawnIds.has(e.id)).map(nodeOf));
   const bundleEdge = ([id, b]) => ({ id, from: b.from, to: b.to, label: bundleInfo(b).label, arrows: "to",
-    width: Math.min(8, 1.5 + Math.log2(b.deals.length)), color: { color: "#d4589c", highlight: "#d62728", hover: "#a0306e" } });
+    width: Math.min(8, 1.5 + Math.log2(dealCount(b))) / (bundles.size > 100 ? 2 : 1),
+    color: { color: "#d4589c", opacity: bundles.size > 100 ? 0.35 : 1, highlight: "#d62728", hover: "#a0306e" } });
   const edges = new vis.DataSet(D.statements.filter((s) => isEdge(s) && both(s.s, s.o)).map(edgeOf)
     .concat([...quoted].filter(([, l]) => both(l.from, l.to)).map(quotedEdge))
     .concat([...bundles].filter(([, b]) => both(b.from, b.to)).map(bundleEdge)));
@@ -337,10 +534,24 @@
   const FONT = "system-ui, sans-serif";
   let placed = [];
   const widths = new Map();  // font + text -> width: measureText is most of a label's cost
+  // A text's width is the sum of its characters' (each measured once per font): a whole
+  // measureText per label was most of the first frame's cost on big pages, and the sum is
+  // never narrower than the text drawn (kerning only brings letters closer).
+  const charWidths = new Map();  // font -> character -> width
   function textWidth(ctx, text) {
     const key = ctx.font + "\u0000" + text;
     let w = widths.get(key);
-    if (w === undefined) { w = ctx.measureText(text).width; if (widths.size < 50000) widths.set(key, w); }
+    if (w === undefined) {
+      let table = charWidths.get(ctx.font);
+      if (!table) { table = new Map(); charWidths.set(ctx.font, table); }
+      w = 0;
+      for (const ch of text) {
+        let c = table.get(ch);
+        if (c === undefined) { c = ctx.measureText(ch).width; table.set(ch, c); }
+        w += c;
+      }
+      if (widths.size < 50000) widths.set(key, w);
+    }
     return w;
   }
   function drawLabels(ctx) {
@@ -444,7 +655,7 @@
     const bodyEdges = network.body.edges;
     const zoomed = scale >= EDGE_LABELS_AT;
     const candidates = zoomed ? Object.keys(bodyEdges) : [...selFacts, ...quotedIds(selected)]
-      .concat(state.hoverEdge ? [state.hoverEdge] : [], [...bundles.keys()]);
+      .concat(state.hoverEdge ? [state.hoverEdge] : [], bundleLabels(selected));
     for (const id of candidates) {
       const e = bodyEdges[id];
       if (!e || e.options.hidden || !e.connected || !e.from || !e.to) continue;
@@ -498,6 +709,12 @@
     }
     ctx.restore();
     window.kgLabels = placed;
+  }
+  // Bundles are labelled at any zoom while they are few; when many, those of the
+  // selected nodes only.
+  function bundleLabels(selected) {
+    if (bundles.size <= 100) return [...bundles.keys()];
+    return [...bundles].filter(([, b]) => selected.has(b.from) || selected.has(b.to)).map(([id]) => id);
   }
   function quotedIds(selected) {
     const out = [];
@@ -637,6 +854,8 @@
     }
     return out;
   }
+  // A fact is in view when it is drawn, or stands as its weapon group's (its twin).
+  const visible = (s) => shownFacts.has(s.id) || (twins.has(s.id) && shownFacts.has(twins.get(s.id)));
   const byDate = (a, b) => sortKey(a) - sortKey(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
   // groups: [[heading, facts, mode]]
   function showGroups(title, groups, extra, ok) {
@@ -647,7 +866,7 @@
     const shownAll = [];
     let hidden = 0;
     for (const [heading, list, mode] of groups) {
-      const shown = list.filter(ok || ((s) => shownFacts.has(s.id)));
+      const shown = list.filter(ok || visible);
       if (mode !== "path") shown.sort(byDate);  // a path keeps its order
       hidden += list.length - shown.length;
       if (!shown.length) continue;
@@ -666,8 +885,8 @@
     panel.append(...sourceNotes(shownAll));
     window.kgPanelFacts = shownAll.map((s) => s.id);
   }
-  function showFacts(title, list, extra, mode) {
-    showGroups(title, [[null, list, mode || "triple"]], extra);
+  function showFacts(title, list, extra, mode, ok) {
+    showGroups(title, [[null, list, mode || "triple"]], extra, ok);
   }
   function button(text, action) {
     const b = el("button", text);
@@ -676,9 +895,11 @@
     return b;
   }
   function showEntity(id) {
+    if (wgroups.has(id)) { showWeaponGroup(id); return; }
     const e = byId.get(id);
     const c = style.get(e.group);
     const extra = [el("div", `${e.type}${c && c.name !== e.type ? ` (${c.name})` : ""} \u00b7 ${e.degree} fact(s)`, "muted")];
+    if (graphs.length > 1) extra.push(el("div", `graph: ${graphsOf(id).join(", ")}`, "muted graphs"));
     if (e.aliases.length) extra.push(el("div", `also: ${e.aliases.join(", ")}`, "muted"));
     if (e.description) extra.push(el("div", e.description));
     if (e.note) extra.push(el("div", `note: ${e.note}`, "muted"));
@@ -706,6 +927,7 @@
     }
     const groups = new Map();
     for (const s of factsOf.get(id)) {
+      if (s.agg) continue;  // the deal's own concerns fact is listed instead
       const out = s.s === id;
       const key = `${out ? 0 : 1}\u0000${predLabel(s.p)}`;
       if (!groups.has(key)) groups.set(key, [out ? `\u2192 ${predLabel(s.p)}` : `\u2190 ${predLabel(s.p)}`, [], out ? "out" : "in"]);
@@ -717,8 +939,55 @@
     state.selectedFacts = new Set(factsOf.get(id).map((s) => s.id));
     timeline.draw();
   }
+  function showWeaponGroup(id) {
+    const g = wgroups.get(id);
+    const extra = [el("div", `${g.weapons.length} weapons described as \u201c${g.desc}\u201d, ` +
+      `in ${graphLabel.get(g.graph) || g.graph}`, "muted")];
+    const acts = el("div", null, "actions");
+    acts.append(button(`Draw these ${g.weapons.length} weapons`, () => {
+      openGroups.add(id); recompute(); showEntity(g.weapons[0]);
+    }));
+    extra.push(acts);
+    const list = el("div", null, "context");
+    for (const w of g.weapons.slice().sort((a, b) => byId.get(a).label.localeCompare(byId.get(b).label))) {
+      const row = el("div");
+      row.dataset.weapon = w;
+      row.append(entityLink(w), el("span", ` \u00b7 ${factsOf.get(w).length} deal(s)`, "muted"));
+      list.append(row);
+    }
+    extra.push(list);
+    const deals = factsOf.get(id);
+    showGroups(`${g.desc}: ${g.weapons.length} weapons`, [["deals", deals.map((d) => facts.get(d.twin)), "triple"]],
+      extra, (s) => shownFacts.has(twins.get(s.id)));
+    state.selectedFacts = new Set(deals.map((d) => d.id));
+    timeline.draw();
+  }
+  // Made deals (and their weapons) start between the bundle's two ends, the deals spread
+  // along the link and each weapon beside its first deal.
+  function place(b) {
+    const pos = network.getPositions([b.from, b.to]);
+    const at = (id) => pos[id] || { x: byId.get(id).x || 0, y: byId.get(id).y || 0 };
+    const A = at(b.from), B = at(b.to);
+    const len = Math.hypot(B.x - A.x, B.y - A.y) || 1, nx = (A.y - B.y) / len, ny = (B.x - A.x) / len;
+    b.deals.forEach((id, k) => {
+      const f = (k + 1) / (b.deals.length + 1), side = k % 2 ? 1 : -1;
+      const e = byId.get(id);
+      e.x = Math.round(A.x + (B.x - A.x) * f + side * nx * 40);
+      e.y = Math.round(A.y + (B.y - A.y) * f + side * ny * 40);
+      for (const s of factsOf.get(id)) {
+        const w = byId.get(s.o);
+        if (s.p !== "concerns" || !w || w.x !== undefined) continue;
+        w.x = Math.round(e.x + side * nx * 60); w.y = Math.round(e.y + side * ny * 60);
+      }
+    });
+    for (const id of b.fresh) {
+      const g = byId.get(id);
+      if (g.agg && g.x === undefined) { const w = byId.get(wgroups.get(id).weapons[0]); g.x = w.x; g.y = w.y; }
+    }
+  }
   function showBundle(id) {
     const b = bundles.get(id), info = bundleInfo(b);
+    if (b.rows && !b.made) { b.fresh = make(id); place(b); retuck(); }
     const extra = [];
     const box = el("div", null, "context");
     box.append(entityLink(b.from), el("span", " \u2192 "), entityLink(b.to));
@@ -726,8 +995,8 @@
     box.append(el("div", `categories: ${info.kinds.map(([k, n]) => `${k} ${n}`).join(", ")}`));
     extra.push(box);
     const acts = el("div", null, "actions");
-    acts.append(button(`Draw these ${b.deals.length} deals`, () => {
-      expanded.add(id); retuck(); recompute(); showEntity(b.to);
+    acts.append(button(`Draw these ${b.deals.length} deal${b.deals.length === 1 ? "" : "s"}`, () => {
+      expanded.add(id); retuck(); recompute(); reveal(b.fresh || []); showEntity(b.to);
     }));
     extra.push(acts);
     const groups = new Map();
@@ -736,14 +1005,15 @@
       if (!groups.has(kind)) groups.set(kind, [kind, [], "in"]);
       groups.get(kind)[1].push(s);
     }
-    showGroups(`${byId.get(b.from).label} \u2192 ${byId.get(b.to).label}: ${b.deals.length} deals`,
+    showGroups(`${byId.get(b.from).label} \u2192 ${byId.get(b.to).label}: ${info.label.split(" \u00b7 ")[0]}`,
       [...groups.keys()].sort().map((k) => groups.get(k)), extra, factOk);
     state.selectedFacts = new Set(b.supply.map((s) => s.id));
     timeline.draw();
   }
   function showEdge(id) {
     if (bundles.has(id)) { showBundle(id); return; }
-    const s = facts.get(id);
+    const d = facts.get(id);
+    const s = d && d.agg ? facts.get(d.twin) : d;  // a deal's fact drawn to its weapon group
     if (!s) {
       const l = quoted.get(id);
       if (l) showFacts(`according to ${byId.get(l.from).label}`, l.facts);
@@ -762,13 +1032,21 @@
       }
       extra.push(box);
     }
-    showFacts(predLabel(s.p), [s], extra);
-    state.selectedFacts = new Set([s.id]);
+    if (d && d.agg) {
+      const box = el("div", null, "context");
+      box.append(el("span", "weapon drawn inside "), entityLink(d.o));
+      extra.push(box);
+    }
+    if (graphs.length > 1) extra.push(el("div", `graph: ${graphLabel.get(s.g) || s.g}`, "muted graphs"));
+    showFacts(predLabel(s.p), [s], extra, "triple", (x) => x === s ? shownFacts.has(id) : visible(x));
+    state.selectedFacts = new Set([id]);
     timeline.draw();
   }
   // Select a node, centre it (zoomed in at least to a readable scale) and show its facts.
   function choose(id, opts) {
     if (!byId.has(id)) return;
+    // A weapon inside a closed group: the group opens to draw it.
+    if (groupOf.has(id) && !openGroups.has(groupOf.get(id))) { openGroups.add(groupOf.get(id)); recompute(); }
     if (overview) reveal([id, ...neighbours(id).slice(0, 300).map((x) => x[0])]);
     if (shownNodes.has(id)) {
       network.selectNodes([id], true);
@@ -834,7 +1112,7 @@
   });
 
   // ---- search ---------------------------------------------------------------------------
-  const index = D.entities.map((e) => [e.id, [e.label, ...e.aliases].map((t) => t.toLowerCase())]);
+  const index = D.entities.map((e) => [e.id, [e.name || e.label, e.label, ...e.aliases].map((t) => t.toLowerCase())]);
   let lastSearch = [null, []];  // Enter after typing asks again for the same text
   function search(text) {
     if (lastSearch[0] === text) return lastSearch[1];
@@ -884,17 +1162,20 @@
     }
   }
   const count = (xs) => xs.reduce((m, x) => m.set(x, (m.get(x) || 0) + 1), new Map());
-  const perClass = count(D.entities.map((e) => e.group));
+  const perClass = count(realEntities.map((e) => e.group));
   const usedClasses = D.classes.filter((c) => perClass.has(c.name));
   checklist("f-class", state.classes, usedClasses
     .map((c) => [c.name, `${c.name} (${perClass.get(c.name)})`, { text: c.glyph, color: c.color }]));
-  const perPred = count(D.statements.map((s) => s.p));
+  const perPred = count(realFacts.map((s) => s.p));
   checklist("f-predicate", state.predicates, Object.keys(D.predicates)
     .map((p) => [p, `${predLabel(p)} (${perPred.get(p)})`]));
   checklist("f-status", state.statuses, [...state.statuses].sort().map((s) => [s, s]));
   checklist("f-reliability", state.reliability, [...state.reliability].sort().map((r) => [r, r]));
   checklist("f-source", state.sources, Object.entries(D.sources)
     .map(([id, src]) => [id, `${src.title} (${src.published || "undated"})`]));
+  const perGraph = count(realFacts.map((s) => s.g));
+  checklist("f-graph", state.graphs, graphs.map((g) => [g.id, `${g.label} (${perGraph.get(g.id) || 0} facts)`]));
+  $("f-graph").parentElement.hidden = graphs.length < 2;
   // Only one filter list open at a time (they drop down over the panel).
   for (const d of document.querySelectorAll("#filters details")) {
     d.addEventListener("toggle", () => {
@@ -930,7 +1211,7 @@
   // ---- timeline: every dated fact on a time axis, linked with the graph and "as of" ------
   const timeline = (function () {
     const canvas = $("tl-canvas"), tip = $("tl-tip");
-    const dated = D.statements.filter((s) => s.when);
+    const dated = realFacts.filter((s) => s.when);
     const wrap = $("timeline");
     if (!dated.length) { wrap.hidden = true; return { draw() {}, marks: [], highlighted: () => [] }; }
     let lo = Infinity, hi = -Infinity;
