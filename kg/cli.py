@@ -343,8 +343,8 @@ def _run(args: argparse.Namespace) -> int:
                        sources_dir=args.sources,
                        cache_dir=None if args.no_cache else _cache_dir())
         print(format_stats(result.stats), end="")
-        if result.imported:
-            print("\n" + "\n".join(line for line in result.imported.report_lines()
+        if result.import_report:
+            print("\n" + "\n".join(line for line in result.import_report
                                    if not line.startswith("  ")))
         print(f"\n{len(result.warnings)} warning(s) (run `kg check` to list them)")
         if result.imports_cached:

@@ -37,7 +37,6 @@ from kg.core.errors import DataError, ImportFileError, Issue, Loc, sort_issues
 from kg.core.model import Dataset
 from kg.imports.aligncheck import check_align
 from kg.imports.pages import page_files
-from kg.imports.quads import nquads_text, trig_text
 from kg.imports.rdf import FORMAT_NAMES, RdfImport, import_rdf
 from kg.imports.sipri import Register, read_register
 from kg.imports.sipri_graph import SipriImport, import_register
@@ -282,14 +281,11 @@ def check_config(data_dir: Path | str, config: Path | str | None,
         return [exc.issue()]
 
 
-def output_files(imported: Imported, base: list[Triple], curated: Dataset, out: Path, *,
+def output_files(imported: Imported, curated: Dataset, out: Path, *,
                  html_page: bool = True) -> dict[Path, str]:
-    """TriG and N-Quads with the named graphs, the import report and the focused pages."""
-    default: list[AnyTriple] = [*base, *imported.default_triples()]
-    graphs = imported.graphs()
-    files = {out / "graph.trig": trig_text(default, graphs),
-             out / "graph.nq": nquads_text(default, graphs),
-             out / "imports-report.txt": "\n".join(imported.report_lines()) + "\n"}
+    """The import report and the focused pages (graph.trig and graph.nq: the build's,
+    kg.imports.quads)."""
+    files = {out / "imports-report.txt": "\n".join(imported.report_lines()) + "\n"}
     if html_page:
         files.update(page_files(out, list(imported.sipri), curated))
     return files
