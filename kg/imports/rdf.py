@@ -30,6 +30,7 @@ from kg.core.errors import ImportFileError, Loc
 from kg.core.model import Dataset
 from kg.core.vocab import KG, KGR, SCHEMA
 from kg.imports.align import slug
+from kg.imports.config import FORMAT_NAMES
 from kg.imports.rdffast import fast_triples
 from kg.imports.sipri_graph import GRAPH
 from kg.imports.textfile import read_import_bytes
@@ -39,11 +40,6 @@ Quad = tuple[Node, Node, Node]
 FORMATS = {".ttl": "turtle", ".turtle": "turtle", ".n3": "turtle", ".nt": "nt",
            ".ntriples": "nt", ".rdf": "xml", ".owl": "xml", ".xml": "xml",
            ".jsonld": "json-ld", ".json": "json-ld"}
-# What kg.toml may name as a file's ``format``: N3 is read as Turtle (the Turtle-compatible
-# N3 of public dumps; N3 rules and formulae are refused as Turtle syntax errors).
-FORMAT_NAMES = {"turtle": "turtle", "n3": "turtle", "nt": "nt", "n-triples": "nt",
-                "ntriples": "nt", "xml": "xml", "rdf/xml": "xml", "rdfxml": "xml",
-                "json-ld": "json-ld", "jsonld": "json-ld"}
 SAME_AS = (OWL.sameAs, SKOS.exactMatch, SCHEMA.sameAs)
 _WIKIDATA = re.compile(r"https?://(?:www\.)?wikidata\.org/(?:entity|wiki)/(Q[0-9]+)")
 
