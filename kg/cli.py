@@ -388,7 +388,10 @@ def _build(args: argparse.Namespace) -> int:
         print("\n" + "\n".join(line for line in result.import_report
                                if not line.startswith("  ")))
     print(f"\n{len(result.warnings)} warning(s) (run `kg check` to list them)")
-    if result.imports_cached:
+    if result.imports_kept:
+        print(f"{result.imports_cached} import(s) unchanged: their graphs kept from the "
+              "previous build, not read again")
+    elif result.imports_cached:
         print(f"{result.imports_cached} import(s) unchanged: taken from the cache")
     if result.spliced:
         print("RDF outputs updated from the previous build (only what changed was "

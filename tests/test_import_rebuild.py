@@ -87,7 +87,7 @@ def test_curated_edit_with_imports_splices_and_equals_a_cold_build(tmp_path: Pat
     sources.write_text(sources.read_text(encoding="utf-8").replace(
         "US OKs selling", "US approves selling"), encoding="utf-8")
     second = kg(project, "build", "--no-html", cache=cache)
-    assert "2 import(s) unchanged: taken from the cache" in second
+    assert "2 import(s) unchanged: their graphs kept from the previous build" in second
     assert "RDF outputs updated from the previous build" in second
     assert "wrote out/imports-report.txt" not in second  # kept as it was
     assert "wrote out/graph.nq" in second and "wrote out/graph.trig" in second
@@ -113,7 +113,7 @@ def test_curated_edit_with_imports_splices_and_equals_a_cold_build(tmp_path: Pat
     statements.write_text(text, encoding="utf-8")
     fourth = kg(project, "build", "--no-html", cache=cache)
     assert "RDF outputs updated from the previous build" in fourth
-    assert "2 import(s) unchanged" in fourth
+    assert "2 import(s) unchanged: their graphs kept from the previous build" in fourth
     assert_same_as_cold(project, tmp_path)
 
 
@@ -126,7 +126,7 @@ def test_edited_import_file_is_never_served_from_the_cache(tmp_path: Path) -> No
     bases.write_text(EXTRA.replace('"a base"', '"an edited base"'), encoding="utf-8")
     second = kg(project, "build", "--no-html", cache=cache)
     assert "RDF outputs updated" not in second
-    assert "1 import(s) unchanged" in second  # the SIPRI export only
+    assert "1 import(s) unchanged: taken from the cache" in second  # the SIPRI export only
     assert "an edited base" in (project / "out" / "graph.nq").read_text(encoding="utf-8")
     assert "a base\"" not in (project / "out" / "graph.nt").read_text(encoding="utf-8")
     assert_same_as_cold(project, tmp_path)

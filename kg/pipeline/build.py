@@ -63,6 +63,7 @@ class BuildResult:
     imports_cached: int = 0  # imports taken unchanged from the cache (kg.pipeline.importcache)
     up_to_date: bool = False  # out/ was built from these very inputs: nothing written
     import_report: tuple[str, ...] = ()  # the imports' report lines (imports-report.txt)
+    imports_kept: bool = False  # the imports' graphs kept from the previous build, unread
 
     @property
     def data(self) -> Dataset:
@@ -229,14 +230,15 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
     options = rebuild.options(formats) if spliced else ""
     fingerprint = importsplice.fingerprint(project, inputs, data_dir, datafiles.dataset(files)) \
         if project is not None and spliced else None
-    plan = None
+    plan, kept = None, None  # kept: the imports, as the previous build left them
     if spliced and cache_dir is not None and (state := rebuild.read_state(cache_dir, state_key)) \
             and state.options == options and (
                 importsplice.usable(state.imports, fingerprint, out) if fingerprint
                 else state.imports is None):
+        kept = state.imports
         plan = rebuild.plan(state, options=options, keys=keys, cache_dir=cache_dir,
                             paths=rdf_paths)
-    kept = plan.state.imports if plan is not None else None  # the imports, as they were
+        kept = kept if plan is not None else None
     imported, cached = (None, kept.count if kept else 0) if kept or project is None else \
         importcache.run_project(project, datafiles.dataset(files), cache_dir=cache_dir)
     outputs: dict[Path, str | Callable[[], str | Iterable[str]] | export.Direct]
@@ -308,7 +310,8 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
         issues = sort_issues([*issues, *found])
     report = tuple(imported.report_lines() if imported else kept.report if kept else ())
     return BuildResult(files, issues, written, result_stats, imported, plan is not None,
-                       made[0], made[0].graphs, cached, import_report=report)
+                       made[0], made[0].graphs, cached, import_report=report,
+                       imports_kept=kept is not None)
 
 
 def _up_to_date(data_dir: Path, out: Path, inputs: dict[str, str],
