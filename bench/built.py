@@ -142,7 +142,8 @@ def queries(work: Path, env: dict[str, str], repeats: int = 3) -> None:
     for path in sorted((ROOT / "queries").glob("*.rq")):
         walls, cpus = [], []
         for _ in range(repeats):
-            seconds, out = timed(["query", str(path), "--format", "tsv"], work, env)
+            seconds, out = timed(["query", str(path), "--format", "tsv", "--timeout", "600"],
+                                 work, env)  # the default 10 s limit stops a slow one
             walls.append(seconds)
             cpus.append(CPU[-1])
         answered = out.count("\n") - 1  # TSV: a header line, then one line per row
