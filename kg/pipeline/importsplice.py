@@ -69,11 +69,19 @@ def fingerprint(project: Project, inputs: Mapping[str, str], data_dir: Path,
 
 
 def usable(state: ImportState | None, key: str, out: Path) -> bool:
-    """Whether ``state`` was left by a build with these very imports, and its graph.trig
-    and graph.nq are still exactly the files it recorded."""
+    """Whether ``state`` was left by a build with these very imports, its graph.trig
+    and graph.nq are still exactly the files it recorded, and its report is in place."""
     return state is not None and state.fingerprint == key and set(state.named) == set(NAMED) \
         and all(sig is not None and signature(out / name) == sig
-                for name, (_, sig) in state.named.items())
+                for name, (_, sig) in state.named.items()) and _report_kept(state, out)
+
+
+def _report_kept(state: ImportState, out: Path) -> bool:
+    """imports-report.txt is still the report these imports made (it is kept as it is)."""
+    try:
+        return (out / REPORT).read_bytes() == ("\n".join(state.report) + "\n").encode()
+    except OSError:
+        return False
 
 
 def files(imported: Imported, base: list[Triple]) -> tuple[dict[str, str], dict[str, int]]:
