@@ -8,40 +8,27 @@ import stat
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rdflib import Graph
-
-from kg.analysis.stats import format_stats, stats
-from kg.bench.cli import bench
-from kg.cliconv import changed_outputs as _changed
 from kg.cliconv import (
     fit_width,
     infer_format,
-    issues_json,
     non_negative_float,
     output_option,
     port_number,
     positive_float,
     positive_int,
-    stats_json,
 )
-from kg.cliconv import snapshot_outputs as _snapshot
-from kg.cliconv import write_output as _write_output
 from kg.core.errors import DataError, KGError
-from kg.curate.archive import coverage, format_coverage
-from kg.curate.newsource import new_source
-from kg.imports.project import import_sipri
-from kg.pipeline.build import build, check, load_graph
-from kg.pipeline.built import format_graphs, open_built
-from kg.pipeline.cache import cache_problem, default_cache_dir
-from kg.sparql.builtserve import make_built_server
-from kg.sparql.engine import ENGINES
-from kg.sparql.query import MAX_ROWS, RESULT_FORMATS, QueryResult, format_result, query, query_path
-from kg.sparql.serve import make_server
-from kg.sparql.store import DEFAULT_GRAPH, push
-from kg.sparql.store import query as remote_query
-from kg.sparql.vetting import vet
+from kg.sparql.names import DEFAULT_GRAPH, ENGINES, MAX_ROWS, RESULT_FORMATS
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+    from kg.sparql.query import QueryResult
+
+# Each command imports what it needs when it runs: `kg query` over the build never loads
+# the build, the importers or the page (docs/benchmarks.md, "kg query: the whole process").
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -182,6 +169,11 @@ def _reads(p: argparse.ArgumentParser) -> None:
 
 
 def _serve(args: argparse.Namespace, graph: Graph | None) -> int:
+    from kg.pipeline.built import open_built
+    from kg.pipeline.cache import default_cache_dir
+    from kg.sparql.builtserve import make_built_server
+    from kg.sparql.serve import make_server
+
     try:
         if graph is None:
             built = open_built(args.built, args.data, cache_dir=default_cache_dir())
@@ -300,6 +292,8 @@ def _read_regular(arg: str) -> str:
 
 
 def _cache_dir() -> Path:
+    from kg.pipeline.cache import cache_problem, default_cache_dir
+
     cache_dir = default_cache_dir()
     if problem := cache_problem(cache_dir):
         print(f"kg: warning: {problem}", file=sys.stderr)
@@ -307,6 +301,8 @@ def _cache_dir() -> Path:
 
 
 def _formatted(answer: QueryResult, args: argparse.Namespace) -> str:
+    from kg.sparql.query import format_result
+
     return format_result(answer, _result_format(args), protect_formulas=not args.raw_csv)
 
 
@@ -316,7 +312,25 @@ def _print_issues(issues: Sequence[object]) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.command in ("check", "new", "build", "bench", "import"):
+        return _write_command(args)
+    if args.command == "query" and (args.endpoint or args.graph_file):
+        return _query_elsewhere(args)
+    if args.command in _NETWORK:
+        return _network(args)
+    if args.command in ("serve", "stats", "query") and not args.from_data:
+        return _read_built(args)
+    return _from_data(args)
+
+
+def _write_command(args: argparse.Namespace) -> int:
+    """check, new, build, bench and import."""
+    from kg.pipeline.build import check, load_graph
+
     if args.command == "check":
+        from kg.cliconv import issues_json
+        from kg.curate.archive import coverage, format_coverage
+
         issues = check(args.data, config=args.config, sources_dir=args.sources)
         errors = sum(1 for i in issues if i.is_error)
         shown = [i for i in issues if i.is_error] if args.errors_only else issues
@@ -332,62 +346,95 @@ def _run(args: argparse.Namespace) -> int:
                                            args.sources)), end="")
         return 1 if errors else 0
     if args.command == "new":
+        from kg.curate.newsource import new_source
+
         added = new_source(args.path, args.data)
         print(f"added source {added.source_id} to {added.sources_file}")
         print(f"wrote {added.statements_file} ({added.paragraphs} paragraphs mapped)")
         return 0
     if args.command == "build":
-        before = _snapshot(args.out)
-        result = build(args.data, args.out, html_page=not args.no_html, config=args.config,
-                       focus=args.focus, hops=args.hops, lock_wait=args.lock_wait,
-                       sources_dir=args.sources,
-                       cache_dir=None if args.no_cache else _cache_dir())
-        print(format_stats(result.stats), end="")
-        if result.imported:
-            print("\n" + "\n".join(line for line in result.imported.report_lines()
-                                   if not line.startswith("  ")))
-        print(f"\n{len(result.warnings)} warning(s) (run `kg check` to list them)")
-        if result.imports_cached:
-            print(f"{result.imports_cached} import(s) unchanged: taken from the cache")
-        if result.spliced:
-            print("RDF outputs updated from the previous build (only what changed was "
-                  "rewritten)")
-        if result.up_to_date:
-            print(f"{args.out} was built from these very inputs (by content hash) and is "
-                  "intact: nothing written")
-        else:
-            changed = _changed(before, [result.outputs[n] for n in sorted(result.outputs)])
-            for path in changed:
-                print(f"wrote {path}")
-            if not changed:
-                print(f"{args.out}: every output is unchanged")
-        print(format_graphs(result.graphs, args.out))
-        return 0
+        return _build(args)
     if args.command == "bench":
+        from kg.bench.cli import bench
+
         print(bench(args.sizes, args.repeats, args.work, args.stages, args.engines,
                     args.timeout, query_timeout=args.query_timeout,
                     rdflib_memory_gib=args.rdflib_memory_gib), end="")
         return 0
-    if args.command == "import":
-        before = _snapshot(args.out)
-        imp, written = import_sipri(args.path, load_graph(args.data).data, args.out)
-        print("\n".join(imp.report_lines()))
-        for path in _changed(before, [written[n] for n in sorted(written)]):
+    from kg.cliconv import changed_outputs, snapshot_outputs
+    from kg.imports.project import import_sipri
+
+    before = snapshot_outputs(args.out)
+    imp, written = import_sipri(args.path, load_graph(args.data).data, args.out)
+    print("\n".join(imp.report_lines()))
+    for path in changed_outputs(before, [written[n] for n in sorted(written)]):
+        print(f"wrote {path}")
+    return 0
+
+
+def _build(args: argparse.Namespace) -> int:
+    from kg.analysis.stats import format_stats
+    from kg.cliconv import built_outputs
+    from kg.pipeline.build import build
+    from kg.pipeline.built import format_graphs
+
+    before = built_outputs(args.out)
+    result = build(args.data, args.out, html_page=not args.no_html, config=args.config,
+                   focus=args.focus, hops=args.hops, lock_wait=args.lock_wait,
+                   sources_dir=args.sources,
+                   cache_dir=None if args.no_cache else _cache_dir())
+    print(format_stats(result.stats), end="")
+    if result.import_report:
+        print("\n" + "\n".join(line for line in result.import_report
+                               if not line.startswith("  ")))
+    print(f"\n{len(result.warnings)} warning(s) (run `kg check` to list them)")
+    if result.imports_kept:
+        print(f"{result.imports_cached} import(s) unchanged: their graphs kept from the "
+              "previous build, not read again")
+    elif result.imports_cached:
+        print(f"{result.imports_cached} import(s) unchanged: taken from the cache")
+    if result.spliced:
+        print("RDF outputs updated from the previous build (only what changed was "
+              "rewritten)")
+    if result.up_to_date:
+        print(f"{args.out} was built from these very inputs (by content hash) and is "
+              "intact: nothing written")
+    else:
+        changed = [result.outputs[n] for n in sorted(result.outputs)
+                   if result.manifest is None or n not in result.manifest.outputs
+                   or before.get(result.outputs[n]) != result.manifest.outputs[n]]
+        for path in changed:
             print(f"wrote {path}")
-        return 0
-    if args.command == "query" and args.endpoint:
+        if not changed:
+            print(f"{args.out}: every output is unchanged")
+    print(format_graphs(result.graphs, args.out))
+    return 0
+
+
+def _query_elsewhere(args: argparse.Namespace) -> int:
+    """query --endpoint and query --graph-file."""
+    if args.endpoint:
+        from kg.sparql.store import query as remote_query
+
         answer = remote_query(args.endpoint, _query_text(args.sparql),
                               graph_iri=args.graph or None, timeout=args.timeout,
                               max_rows=args.max_rows)
         return _print_result(args, _formatted(answer, args))
-    if args.command == "query" and args.graph_file:
-        answer = query_path(args.graph_file, _query_text(args.sparql), timeout=args.timeout,
-                            max_rows=args.max_rows)
-        return _print_result(args, _formatted(answer, args))
-    if args.command in _NETWORK:
-        return _network(args)
-    if args.command in ("serve", "stats", "query") and not args.from_data:
-        return _read_built(args)
+    from kg.sparql.query import query_path
+
+    answer = query_path(args.graph_file, _query_text(args.sparql), timeout=args.timeout,
+                        max_rows=args.max_rows)
+    return _print_result(args, _formatted(answer, args))
+
+
+def _from_data(args: argparse.Namespace) -> int:
+    """push, and serve, stats and query --from-data: over data/ in memory (rdflib)."""
+    from kg.analysis.stats import format_stats, stats
+    from kg.cliconv import stats_json
+    from kg.pipeline.build import load_graph
+    from kg.sparql.query import query
+    from kg.sparql.store import push
+
     graph = load_graph(args.data).graph
     if args.command == "push":
         pushed = push(graph, endpoint=args.endpoint, update=args.update, graph_iri=args.graph,
@@ -415,9 +462,11 @@ def _print_result(args: argparse.Namespace, text: str) -> int:
     if args.out is None or str(args.out) == "-":
         print(fit_width(text) if _result_format(args) == "table" else text, end="")
         return 0
-    before = _snapshot(args.out)
-    _write_output(args.out, text)
-    for path in _changed(before, [args.out]):
+    from kg.cliconv import changed_outputs, snapshot_outputs, write_output
+
+    before = snapshot_outputs(args.out)
+    write_output(args.out, text)
+    for path in changed_outputs(before, [args.out]):
         print(f"wrote {path}", file=sys.stderr)
     return 0
 
@@ -426,15 +475,25 @@ def _read_built(args: argparse.Namespace) -> int:
     """serve, stats and query over the build (kg.pipeline.built), built first if stale."""
     if args.command == "serve":
         return _serve(args, None)
+    from kg.pipeline.built import open_built
+    from kg.pipeline.cache import default_cache_dir
+
     if args.command == "query":  # a refused query is refused before any build
+        from kg.sparql.vetting import vet
+
         text = _query_text(args.sparql)
         vet(text, args.engine or "oxigraph")
     built = open_built(args.built, args.data, cache_dir=default_cache_dir())
     if args.command == "stats":
+        from kg.analysis.stats import format_stats, stats
+        from kg.cliconv import stats_json
+
         counts = stats(built.triples())
         print(stats_json(counts) if args.format == "json" else fit_width(format_stats(counts)),
               end="")
         return 0
+    from kg.sparql.query import query
+
     over = built.graph() if args.engine == "rdflib" else built.engine()
     answer = query(over, text, timeout=args.timeout, max_rows=args.max_rows,
                    engine=args.engine or "oxigraph")
@@ -447,6 +506,10 @@ _NETWORK = ("path", "neighbors", "central", "communities", "export", "diff")
 def _network(args: argparse.Namespace) -> int:
     from kg.analysis import netexport, netformat, network
     from kg.analysis.diff import diff, format_diff
+    from kg.cliconv import changed_outputs, snapshot_outputs
+    from kg.pipeline.build import load_graph
+    from kg.pipeline.built import open_built
+    from kg.pipeline.cache import default_cache_dir
 
     if args.command == "diff":
         changes = diff(args.old, args.new, data=args.data)
@@ -463,8 +526,8 @@ def _network(args: argparse.Namespace) -> int:
                               "folder, or use -f graphml or gexf for standard output")
             sys.stdout.write(netexport.network_text(graph, fmt)[""])
             return 0
-        before = _snapshot(args.out)
-        for path in _changed(before, netexport.export_network(graph, fmt, args.out)):
+        before = snapshot_outputs(args.out)
+        for path in changed_outputs(before, netexport.export_network(graph, fmt, args.out)):
             print(f"wrote {path}")
         return 0
     result: Sequence[object]

@@ -20,9 +20,12 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from kg.analysis.stats import Stats
 from kg.core.errors import Issue, KGError
+
+if TYPE_CHECKING:
+    from kg.analysis.stats import Stats
 
 
 def _whole(text: str, least: int) -> int:
@@ -150,6 +153,27 @@ def snapshot_outputs(target: Path) -> dict[Path, str]:
     return {p: _digest(p) for p in sorted(target.rglob("*"))
             if p.is_file() and not any(part.startswith(".") for part in
                                        p.relative_to(target).parts)}
+
+
+def built_outputs(out: Path) -> dict[Path, str]:
+    """The content hash of each file the build now in ``out`` wrote, by its manifest (a
+    file whose size or time differs from the manifest's stamp is hashed again); without
+    a usable manifest, every file of ``out`` but the store (:func:`snapshot_outputs`)."""
+    from kg.pipeline.artifact import STORE, previous
+    from kg.pipeline.manifest import stamp
+
+    old = previous(out)
+    if old is None:
+        return {p: h for p, h in snapshot_outputs(out).items()
+                if p.relative_to(out).parts[:1] != (STORE,)} if out.is_dir() else {}
+    found: dict[Path, str] = {}
+    for rel, digest in old.outputs.items():
+        path = out / rel
+        try:
+            found[path] = digest if old.stamps.get(rel) == stamp(path) else _digest(path)
+        except OSError:
+            continue
+    return found
 
 
 def changed_outputs(before: dict[Path, str], written: Sequence[Path]) -> list[Path]:

@@ -11,11 +11,29 @@ from tests.conftest import FIXTURES, ROOT
 
 
 def test_import_does_no_heavy_work() -> None:
-    code = ("import sys, kg; heavy = {'networkx', 'pyvis', 'pyshacl', 'pyoxigraph'}; "
+    code = ("import sys, kg; heavy = {'networkx', 'pyvis', 'pyshacl', 'pyoxigraph', 'rdflib'}; "
             "print(sorted(heavy & set(sys.modules)))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=ROOT, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def loaded_after(statement: str, names: set[str]) -> list[str]:
+    code = f"import sys; {statement}; print(sorted({names!r} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, check=True)
+    return list(eval(done.stdout))  # a list of str printed by Python
+
+
+def test_the_cli_imports_a_command_s_modules_when_it_runs() -> None:
+    heavy = {"rdflib", "pyoxigraph", "kg.pipeline.build", "kg.imports.project", "yaml",
+             "networkx", "pyshacl"}
+    assert loaded_after("import kg.cli; kg.cli._parser().parse_args(['query', 'x'])",
+                        heavy) == []
+    # what `kg query` over the build reads: neither the build nor the importers nor YAML
+    reading = "import kg.pipeline.built, kg.sparql.query, kg.sparql.vetting, kg.cliconv"
+    assert loaded_after(reading, heavy | {"kg.curate.load", "kg.page.render"}) == [
+        "rdflib"]  # (pyoxigraph when the store is opened)
 
 
 def test_public_names_exist() -> None:

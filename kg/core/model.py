@@ -112,3 +112,13 @@ class Dataset:
     entities: tuple[Entity, ...] = ()
     statements: tuple[Statement, ...] = ()
     files: tuple[str, ...] = ()
+
+
+def merge(parts: list[Dataset]) -> Dataset:
+    """The datasets one after another, as one."""
+    return Dataset(
+        tuple(x for p in parts for x in p.sources),
+        tuple(x for p in parts for x in p.entities),
+        tuple(x for p in parts for x in p.statements),
+        tuple(name for p in parts for name in p.files),
+    )

@@ -8,13 +8,14 @@ A data file is a YAML mapping with any of three lists: ``sources``, ``entities``
 from __future__ import annotations
 
 import difflib
-import stat
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from kg.core.errors import Issue, Loc
 from kg.core.model import Amount, Citation, Dataset, Entity, Qualifiers, Quantity, Source, Statement
+from kg.curate.files import data_files as data_files
+from kg.curate.files import file_problem, yaml_named
 from kg.curate.yamlread import MAX_FILE_BYTES, read_yaml
 from kg.curate.ynodes import YMap, YNode, YScalar, YSeq, number_problem
 
@@ -33,43 +34,14 @@ _QUALIFIER_TEXTS = tuple((k, k.replace("-", "_")) for k in (
     "date", "start", "end", "status", "certainty", "location", "according-to", "note"))
 
 
-def _yaml_named(path: Path) -> bool:
-    return path.suffix.lower() in (".yaml", ".yml")  # data.YAML and x.Yml too
-
-
-def _file_problem(root: Path, path: Path) -> tuple[str, str | None] | None:
-    """Why the YAML-named ``path`` under ``root`` is not read as data (the message and
-    the value to show), or None. Nothing of a refused file is read."""
-    try:
-        target = path.resolve(strict=True)
-        inside = target.is_relative_to(root.resolve(strict=True))
-        mode = target.stat().st_mode
-    except (OSError, RuntimeError):  # a dangling or looping link
-        shown = str(path.readlink()) if path.is_symlink() else str(path)
-        return "a broken symbolic link; refused", shown
-    if not inside:
-        return ("a symbolic link leading out of the data folder; refused (not read)",
-                str(target))
-    if not stat.S_ISREG(mode):
-        return "not a regular file (a FIFO, device or folder); refused (not read)", None
-    return None
-
-
-def data_files(root: Path) -> list[Path]:
-    """The YAML files under ``root`` (``.yaml`` or ``.yml``, any case), in a stable order
-    (sorted by relative path), without those :func:`data_file_issues` refuses."""
-    files = [p for p in root.rglob("*") if _yaml_named(p) and _file_problem(root, p) is None]
-    return sorted(files, key=lambda p: p.relative_to(root).as_posix())
-
-
 def data_file_issues(root: Path, base: Path) -> list[Issue]:
     """An error for each YAML-named file under ``root`` that is not read: a symbolic link
     leaving the data folder (its target named, nothing of it read), a broken link, a
     FIFO or another file that is not a regular file."""
     issues = []
     for path in sorted(root.rglob("*")):
-        if _yaml_named(path):
-            problem = _file_problem(root, path)
+        if yaml_named(path):
+            problem = file_problem(root, path)
             if problem is not None:
                 issues.append(Issue(Loc(display_name(path, base, resolve=False)), *problem))
     return issues

@@ -26,10 +26,8 @@ earlier, so no deal or citation ever has two exports' values.
 
 from __future__ import annotations
 
-import re
-import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -39,38 +37,15 @@ from rdflib.term import Node
 from kg.core.errors import DataError, ImportFileError, Issue, Loc, sort_issues
 from kg.core.model import Dataset
 from kg.imports.aligncheck import check_align
+from kg.imports.config import CONFIG_NAME, Project, find_config, read_config
 from kg.imports.pages import page_files
-from kg.imports.quads import nquads_text, trig_text
-from kg.imports.rdf import FORMAT_NAMES, RdfImport, import_rdf
-from kg.imports.rdfnames import import_name
+from kg.imports.rdf import RdfImport, import_rdf
 from kg.imports.sipri import Register, read_register
 from kg.imports.sipri_graph import SipriImport, import_register
-from kg.imports.textfile import MAX_IMPORT_BYTES
 from kg.rdf import export
 from kg.rdf.triples import Triple
 
-CONFIG_NAME = "kg.toml"
-_KEYS = {"imports": {"sipri", "rdf", "max_import_bytes"}, "align": None}
-
 AnyTriple = tuple[Node, Node, Node]
-
-
-@dataclass(frozen=True, slots=True)
-class Project:
-    """What ``kg.toml`` asks for, with paths resolved against its folder."""
-
-    path: Path
-    sipri: tuple[Path, ...] = ()
-    rdf: tuple[Path, ...] = ()
-    align: dict[str, str] = field(default_factory=dict)
-    rdf_formats: dict[Path, str] = field(default_factory=dict)  # path -> format, if named
-    locs: dict[str, Loc] = field(default_factory=dict)  # [align] name -> its value's place
-    names: dict[Path, str] = field(default_factory=dict)  # path -> its name (as written)
-    max_import_bytes: int = MAX_IMPORT_BYTES
-
-    def name(self, path: Path) -> str:
-        """The import's name: its path as kg.toml writes it (kg.imports.rdfnames)."""
-        return self.names.get(path) or import_name(path.name)
 
 
 class Memo(Protocol):
@@ -104,109 +79,6 @@ class Imported:
     def report_lines(self) -> list[str]:
         return ([line for s in self.sipri for line in s.report_lines()]
                 + [line for r in self.rdf for line in r.report_lines()])
-
-
-def find_config(data_dir: Path | str, config: Path | str | None = None) -> Path | None:
-    """``config`` if given (it must exist), else ``kg.toml`` beside ``data_dir`` if any."""
-    if config is not None:
-        path = Path(config)
-        if not path.is_file():
-            raise ImportFileError(Loc(str(path)), "config file not found")
-        return path
-    candidate = Path(data_dir).resolve().parent / CONFIG_NAME
-    if not candidate.is_file():
-        return None
-    here = Path.cwd()  # reports name files as the user would: relative to where kg runs
-    return candidate.relative_to(here) if candidate.is_relative_to(here) else candidate
-
-
-def _key_loc(path: Path, text: str, key: str) -> Loc:
-    m = re.search(rf"^\s*\"?{re.escape(key)}\"?\s*[=\]]", text, re.MULTILINE)
-    if m is None:
-        return Loc(str(path))
-    line = text.count("\n", 0, m.start()) + 1
-    return Loc(str(path), line, m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1)
-
-
-def _value_loc(path: Path, text: str, key: str) -> Loc:
-    """Where the value of ``key = value`` starts (the key's place if not found)."""
-    m = re.search(rf"^[ \t]*(\"{re.escape(key)}\"|'{re.escape(key)}'|{re.escape(key)})"
-                  r"[ \t]*=[ \t]*", text, re.MULTILINE)
-    if m is None:
-        return _key_loc(path, text, key)
-    line = text.count("\n", 0, m.end()) + 1
-    return Loc(str(path), line, m.end() - (text.rfind("\n", 0, m.end()) + 1) + 1)
-
-
-def _paths(path: Path, text: str, table: dict[str, object], key: str, names: dict[Path, str]
-           ) -> tuple[tuple[Path, ...], dict[Path, str]]:
-    value = table.get(key, [])
-    allowed = "file paths" if key == "sipri" else ('file paths or {path = "...", format = '
-                                                    '"..."} tables')
-    if not isinstance(value, list):
-        raise ImportFileError(_key_loc(path, text, key), f"imports.{key} must be a list of "
-                              f"{allowed}", value)
-    paths: list[Path] = []
-    formats: dict[Path, str] = {}
-    for item in value:
-        if isinstance(item, str):
-            paths.append(path.parent / item)
-            names[paths[-1]] = import_name(item)
-            continue
-        if key != "rdf" or not isinstance(item, dict) or not isinstance(item.get("path"), str) \
-                or set(item) - {"path", "format"}:
-            raise ImportFileError(_key_loc(path, text, key), f"imports.{key} must be a list "
-                                  f"of {allowed}", item)
-        fmt = item.get("format")
-        if fmt is not None and fmt not in FORMAT_NAMES:
-            m = re.search(rf"format\s*=\s*[\"']{re.escape(str(fmt))}", text)
-            raise ImportFileError(_key_loc(path, text, key) if m is None else Loc(
-                                  str(path), text.count("\n", 0, m.start()) + 1,
-                                  m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1),
-                                  "unknown RDF format; expected one of "
-                                  + ", ".join(sorted(FORMAT_NAMES)), fmt)
-        paths.append(path.parent / item["path"])
-        names[paths[-1]] = import_name(item["path"])
-        if fmt is not None:
-            formats[paths[-1]] = fmt
-    return tuple(paths), formats
-
-
-def read_config(path: Path | str) -> Project:
-    """Read ``kg.toml``; ImportFileError (file:line:col) on bad TOML or unknown keys."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-        doc = tomllib.loads(text)
-    except OSError as exc:
-        raise ImportFileError(Loc(str(p)), f"cannot read: {exc.strerror}") from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
-        loc = Loc(str(p), int(m.group(1)), int(m.group(2))) if m else Loc(str(p))
-        raise ImportFileError(loc, f"bad TOML: {str(exc).split(' (at line')[0]}") from None
-    for key, value in doc.items():
-        if key not in _KEYS or not isinstance(value, dict):
-            raise ImportFileError(_key_loc(p, text, key), "unknown config table; expected "
-                                  "[imports] and [align]", key)
-        allowed = _KEYS[key]
-        for sub, item in value.items():
-            if allowed is not None and sub not in allowed:
-                raise ImportFileError(_key_loc(p, text, sub), f"unknown key in [{key}]; "
-                                      "expected " + ", ".join(sorted(allowed)), sub)
-            if allowed is None and not isinstance(item, str):
-                raise ImportFileError(_key_loc(p, text, sub), "an [align] value must be a "
-                                      "curated id or a Wikidata id", item)
-    imports = doc.get("imports", {})
-    names: dict[Path, str] = {}
-    sipri, _ = _paths(p, text, imports, "sipri", names)
-    rdf, formats = _paths(p, text, imports, "rdf", names)
-    limit = imports.get("max_import_bytes", MAX_IMPORT_BYTES)
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise ImportFileError(_value_loc(p, text, "max_import_bytes"), "max_import_bytes "
-                              "must be a whole number of bytes, at least 1", limit)
-    align = dict(doc.get("align", {}))
-    return Project(p, sipri, rdf, align, formats,
-                   {name: _value_loc(p, text, name) for name in align}, names, limit)
 
 
 def _registers(project: Project, issues: list[Issue]) -> list[Register]:
@@ -307,14 +179,11 @@ def check_config(data_dir: Path | str, config: Path | str | None,
         return [exc.issue()]
 
 
-def output_files(imported: Imported, base: list[Triple], curated: Dataset, out: Path, *,
+def output_files(imported: Imported, curated: Dataset, out: Path, *,
                  html_page: bool = True) -> dict[Path, str]:
-    """TriG and N-Quads with the named graphs, the import report and the focused pages."""
-    default: list[AnyTriple] = [*base, *imported.default_triples()]
-    graphs = imported.graphs()
-    files = {out / "graph.trig": trig_text(default, graphs),
-             out / "graph.nq": nquads_text(default, graphs),
-             out / "imports-report.txt": "\n".join(imported.report_lines()) + "\n"}
+    """The import report and the focused pages (graph.trig and graph.nq: the build's,
+    kg.imports.quads)."""
+    files = {out / "imports-report.txt": "\n".join(imported.report_lines()) + "\n"}
     if html_page:
         files.update(page_files(out, list(imported.sipri), curated))
     return files
@@ -338,3 +207,8 @@ def import_sipri(path: Path | str, curated: Dataset, out_dir: Path | str, *,
              out / "sipri-report.txt": "\n".join(imp.report_lines()) + "\n"}
     export.write_all(files)
     return imp, {p.name: p for p in files}
+
+
+__all__ = ["CONFIG_NAME", "Imported", "Memo", "Project", "check_config", "check_project",
+           "find_config", "import_sipri", "output_files", "read_config", "run_project",
+           "union_triples"]

@@ -16,8 +16,19 @@ Triples = Iterable[tuple[Node, Node, Node]]
 
 def trig_text(default: Triples, graphs: Mapping[URIRef, Triples]) -> str:
     """The default graph, then each named graph in IRI order, subjects sorted within."""
+    return trig_default(default) + trig_named(graphs)
+
+
+def trig_default(default: Triples) -> str:
+    """TriG's first part: the prefixes and the default graph."""
     parts = [f"@prefix {p}: <{PREFIXES[p]}> .\n" for p in sorted(PREFIXES)]
     parts += [line for line in turtle_lines(default) if not line.startswith("@prefix")]
+    return "".join(parts)
+
+
+def trig_named(graphs: Mapping[URIRef, Triples]) -> str:
+    """TriG's second part: each named graph in IRI order."""
+    parts = []
     for name in sorted(graphs, key=str):
         body = [line for line in turtle_lines(graphs[name]) if not line.startswith("@prefix")]
         parts.append(f"\n{term_text(name, PREFIXES)} {{" + "".join(body).replace("\n", "\n  ")
@@ -27,7 +38,17 @@ def trig_text(default: Triples, graphs: Mapping[URIRef, Triples]) -> str:
 
 def nquads_text(default: Triples, graphs: Mapping[URIRef, Triples]) -> str:
     """N-Quads, sorted: default-graph triples, then every named graph's quads."""
-    lines = list(ntriples_lines(default))
+    return nquads_default(default) + nquads_named(graphs)
+
+
+def nquads_default(default: Triples) -> str:
+    """N-Quads' first part: the default graph's triples (as N-Triples lines, sorted)."""
+    return "".join(ntriples_lines(default))
+
+
+def nquads_named(graphs: Mapping[URIRef, Triples]) -> str:
+    """N-Quads' second part: every named graph's quads, graph by graph in IRI order."""
+    lines: list[str] = []
     for name in sorted(graphs, key=str):
         suffix = f" {term_text(name)} .\n"
         lines += sorted(line[: -len(" .\n")] + suffix for line in ntriples_lines(graphs[name]))

@@ -31,10 +31,11 @@ from rdflib.term import Node
 from kg.core.errors import ImportFileError, Issue, Loc, Severity
 from kg.core.model import Dataset
 from kg.core.vocab import KG
+from kg.imports.config import FORMAT_NAMES, import_name
 from kg.imports.rdfalign import align_resources
 from kg.imports.rdfcheck import refuse_bad_terms, refuse_entities, source_text
 from kg.imports.rdffast import fast_triples
-from kg.imports.rdfnames import base_iri, blank_prefix, import_name
+from kg.imports.rdfnames import base_iri, blank_prefix
 from kg.imports.rdfnames import graph_iri as rdf_graph
 from kg.imports.textfile import MAX_IMPORT_BYTES, read_import_bytes
 from kg.rdf.triples import Triple, entity_iri
@@ -43,11 +44,6 @@ Quad = tuple[Node, Node, Node]
 FORMATS = {".ttl": "turtle", ".turtle": "turtle", ".n3": "turtle", ".nt": "nt",
            ".ntriples": "nt", ".rdf": "xml", ".owl": "xml", ".xml": "xml",
            ".jsonld": "json-ld", ".json": "json-ld"}
-# What kg.toml may name as a file's ``format``: N3 is read as Turtle (the Turtle-compatible
-# N3 of public dumps; N3 rules and formulae are refused as Turtle syntax errors).
-FORMAT_NAMES = {"turtle": "turtle", "n3": "turtle", "nt": "nt", "n-triples": "nt",
-                "ntriples": "nt", "xml": "xml", "rdf/xml": "xml", "rdfxml": "xml",
-                "json-ld": "json-ld", "jsonld": "json-ld"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,6 @@ every checkout, and injective, so two files never share a name:
 from __future__ import annotations
 
 import hashlib
-import posixpath
 from urllib.parse import quote
 
 from rdflib import URIRef
@@ -25,11 +24,6 @@ from rdflib import URIRef
 from kg.imports.sipri_graph import GRAPH
 
 FILE_BASE = "https://w3id.org/kg/file/"
-
-
-def import_name(written: str) -> str:
-    """The name of an import whose path ``kg.toml`` writes as ``written``."""
-    return posixpath.normpath(written.replace("\\", "/"))
 
 
 def _path_iri(name: str) -> str:

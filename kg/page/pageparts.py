@@ -35,6 +35,7 @@ from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any, cast
 
+from kg.core.entries import read_entry, write_entry
 from kg.core.model import Dataset, Entity, Source, Statement
 from kg.page.html import (
     CITATION_FIELDS,
@@ -51,7 +52,6 @@ from kg.page.html import (
     statement_rows,
     vis_options,
 )
-from kg.pipeline.cache import read_entry, write_entry
 
 #: Modules whose code shapes a statement row: a change to any changes the context digest.
 _ROW_MODULES = ("page/html.py", "page/pageparts.py", "core/dates.py", "rdf/triples.py",

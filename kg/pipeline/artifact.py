@@ -74,6 +74,52 @@ def load_generation(out: Path, source: Path) -> tuple[str, dict[str, int]]:
     return name, found
 
 
+def derive_generation(out: Path, old: str, default: str, named: dict[str, int]
+                      ) -> tuple[str, dict[str, int]]:
+    """A fresh generation made from the generation ``old`` (with ``named``, its named
+    graphs' counts): the same named graphs, and the default graph replaced by the
+    N-Triples ``default``. RocksDB's table files never change once written, so they are
+    linked, not copied; the rest (its log and manifest) is copied. ``old`` is only read.
+    On failure the half-made generation is removed and OutputError names it."""
+    import pyoxigraph
+
+    name = f"{STORE}/g-{time.time_ns():x}-{os.getpid()}"
+    folder = out / name
+    try:
+        shutil.copytree(out / old, folder, copy_function=_link_or_copy)
+        store = pyoxigraph.Store(str(folder))
+        try:
+            store.clear_graph(pyoxigraph.DefaultGraph())
+            store.load(default.encode(), format=pyoxigraph.RdfFormat.N_TRIPLES,
+                       to_graph=pyoxigraph.DefaultGraph())
+            store.flush()
+            found = {"": _count_default(store)}
+        finally:
+            del store  # closes the RocksDB database
+    except (OSError, RuntimeError, SyntaxError, ValueError) as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise OutputError(f"{folder}: cannot write the store: {exc}") from None
+    found.update((g, n) for g, n in named.items() if g)
+    return name, found
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    if src.endswith((".sst", ".blob")):
+        try:
+            os.link(src, dst)
+            return
+        except OSError:
+            pass  # another file system, or no links: a copy
+    shutil.copy2(src, dst)
+
+
+def _count_default(store: Any) -> int:
+    import pyoxigraph
+
+    rows = store.query(_COUNT_DEFAULT, default_graph=pyoxigraph.DefaultGraph())
+    return next(int(row["n"].value) for row in rows)
+
+
 def counts(store: Any) -> dict[str, int]:
     """Triples per graph of a pyoxigraph store (``""`` for the default graph)."""
     import pyoxigraph

@@ -7,7 +7,7 @@ temporary file and renamed into place, so ``out/`` always holds a complete build
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from itertools import chain
@@ -25,7 +25,7 @@ from kg.curate import archive
 from kg.curate.passages import page_passages
 from kg.imports import project as imports
 from kg.page import render
-from kg.pipeline import artifact, datafiles, importcache, rebuild
+from kg.pipeline import artifact, datafiles, importcache, importsplice, rebuild
 from kg.pipeline.datafiles import DataFile
 from kg.pipeline.lock import build_lock, remove_stale_temps
 from kg.pipeline.manifest import Manifest, input_hashes, intact
@@ -62,6 +62,8 @@ class BuildResult:
     graphs: dict[str, int] = field(default_factory=dict)  # triples per graph ("" default)
     imports_cached: int = 0  # imports taken unchanged from the cache (kg.pipeline.importcache)
     up_to_date: bool = False  # out/ was built from these very inputs: nothing written
+    import_report: tuple[str, ...] = ()  # the imports' report lines (imports-report.txt)
+    imports_kept: bool = False  # the imports' graphs kept from the previous build, unread
 
     @property
     def data(self) -> Dataset:
@@ -220,31 +222,36 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
     files, issues = _load_checked(data_dir, shacl=False, cache_dir=cache_dir,  # shows later
                                   raise_errors=True, sources_dir=sources_dir)
     keys = datafiles.keys(files)
-    imported, cached = importcache.run_project(
-        imports.read_config(config_path), datafiles.dataset(files),
-        cache_dir=cache_dir) if config_path else (None, 0)
+    project = imports.read_config(config_path) if config_path else None
     rdf_paths = {fmt: out / OUTPUTS[fmt] for fmt in formats}
-    spliced = cache_dir is not None and not imported and not parallel and "nt" in formats
+    spliced = cache_dir is not None and not parallel and "nt" in formats and not (
+        project is not None and html_page and project.sipri)  # country pages need imports
     state_key = rebuild.state_key(data_dir, out)
     options = rebuild.options(formats) if spliced else ""
-    plan = None
-    if spliced and cache_dir is not None and (state := rebuild.read_state(cache_dir, state_key)):
+    fingerprint = importsplice.fingerprint(project, inputs, data_dir, datafiles.dataset(files)) \
+        if project is not None and spliced else None
+    plan, kept = None, None  # kept: the imports, as the previous build left them
+    if spliced and cache_dir is not None and (state := rebuild.read_state(cache_dir, state_key)) \
+            and state.options == options and (
+                importsplice.usable(state.imports, fingerprint, out) if fingerprint
+                else state.imports is None):
+        kept = state.imports
         plan = rebuild.plan(state, options=options, keys=keys, cache_dir=cache_dir,
                             paths=rdf_paths)
+        kept = kept if plan is not None else None
+    imported, cached = (None, kept.count if kept else 0) if kept or project is None else \
+        importcache.run_project(project, datafiles.dataset(files), cache_dir=cache_dir)
     outputs: dict[Path, str | Callable[[], str | Iterable[str]] | export.Direct]
     triples: Iterable[TextTriple] | None = None
+    own = export.Text(_curated(files))  # read when first used
+    named: dict[str, int] = {}
     if plan is not None:
         outputs = {rdf_paths[fmt]: f for fmt, f in plan.files.items() if f is not None}
-        result_stats = plan.stats
+        result_stats = grouped_stats(own.grouped) if project else plan.stats
+        triples = own.distinct() if project else None
     else:
-        curated = chain(data_triples(datafiles.dataset(files), NTTerms()),
-                        from_rdflib(ontology_graph()))
-        if imported:  # stats and SHACL are of the curated graph, the outputs the union
-            own = export.Text(curated)
-            text = export.Text(chain(own.distinct(),
-                                     from_rdflib(imports.union_triples(imported))))
-        else:
-            own = text = export.Text(curated)
+        text = export.Text(chain(own.distinct(), from_rdflib(
+            imports.union_triples(imported)))) if imported else own
         recorders = rebuild.recorders(text, formats) if spliced else {}
         outputs = {path: recorders[fmt].pieces if fmt in recorders
                    else partial(export.chunks, text, fmt) for fmt, path in rdf_paths.items()}
@@ -254,26 +261,44 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
             _ = text.subjects
     outputs.update(_pages(files, out, html_page=html_page, focus=focus, hops=hops,
                            cache_dir=cache_dir, sources_dir=sources_dir))
-    if imported:
+    base: list[Triple] = []
+    if imported or kept:
         data = datafiles.dataset(files)
         base = [*data_triples(data), *ontology_graph()]
-        outputs.update(imports.output_files(imported, base, data, out, html_page=html_page))
+    if kept:
+        quads, named = importsplice.spliced_files(kept, base, out)
+        outputs.update(quads)
+    elif imported:
+        made_files, named = importsplice.files(imported, base)
+        outputs.update({out / name: text for name, text in made_files.items()})
+        outputs.update(imports.output_files(imported, data, out, html_page=html_page))
     validate = partial(_shacl, files, cache_dir=cache_dir, text=triples) if shacl else list
 
     written = {path.relative_to(out).as_posix(): path
                for path in [*rdf_paths.values(), *outputs]}
+    if kept:
+        written[importsplice.REPORT] = out / importsplice.REPORT  # as it was
     made: list[Manifest] = []
     store: list[tuple[str, dict[str, int]]] = []
 
     def prepare(temps: Mapping[Path, str]) -> None:
+        if kept:
+            store.append(_derived_generation(out, temps, importsplice.default_text(kept, base)))
+            return
         unchanged = rdf_paths.get("nt") if not imported else None  # a spliced rebuild's
         store.append(_store_generation(out, files, temps, imported=imported,
                                        unchanged=unchanged))
 
     def committed() -> None:
         if spliced and cache_dir is not None:
-            state = plan.state if plan is not None else \
-                rebuild.new_state(options, keys, recorders, text)
+            state = plan.state if plan is not None else rebuild.new_state(
+                options, keys, recorders, text, also=own.repeats if imported else ())
+            if fingerprint is not None:
+                state.imports = importsplice.new_state(imported, fingerprint, named) \
+                    if imported else kept
+                if state.imports is not None:
+                    state.imports.named = {n: (at, None) for n, at in named.items()}
+                    importsplice.record(state.imports, out)
             rebuild.save_state(cache_dir, state_key, state, rdf_paths)
         made.append(artifact.commit(out, generation=store[0], inputs=inputs, outputs=written,
                                     options=build_options, old=artifact.previous(out),
@@ -283,8 +308,10 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
                                 parallel=parallel, committed=committed, prepare=prepare)
     if found:
         issues = sort_issues([*issues, *found])
+    report = tuple(imported.report_lines() if imported else kept.report if kept else ())
     return BuildResult(files, issues, written, result_stats, imported, plan is not None,
-                       made[0], made[0].graphs, cached)
+                       made[0], made[0].graphs, cached, import_report=report,
+                       imports_kept=kept is not None)
 
 
 def _up_to_date(data_dir: Path, out: Path, inputs: dict[str, str],
@@ -329,6 +356,27 @@ def _store_generation(out: Path, files: list[DataFile], temps: Mapping[Path, str
         raise OutputError(f"{extra}: cannot write: {exc.strerror or exc}") from exc
     finally:
         extra.unlink(missing_ok=True)
+
+
+def _curated(files: list[DataFile]) -> Iterator[TextTriple]:
+    """The curated triples and the ontology (the records are read at the first one)."""
+    yield from data_triples(datafiles.dataset(files), NTTerms())
+    yield from from_rdflib(ontology_graph())
+
+
+def _derived_generation(out: Path, temps: Mapping[Path, str], default: str
+                        ) -> tuple[str, dict[str, int]]:
+    """The store generation of a rebuild that kept the imports: the previous generation
+    with its default graph replaced (kg.pipeline.artifact.derive_generation), or, when
+    that fails, loaded from this build's staged N-Quads."""
+    old = artifact.previous(out)
+    if old is not None and (out / old.generation).is_dir():
+        try:
+            return artifact.derive_generation(out, old.generation, default, old.graphs)
+        except OutputError:
+            pass  # the staged N-Quads have every graph: load them
+    staged = {path.name: Path(temp) for path, temp in temps.items()}
+    return artifact.load_generation(out, staged["graph.nq"])
 
 
 def _pages(files: list[DataFile], out: Path, *, html_page: bool, focus: Sequence[str],

@@ -115,7 +115,7 @@ def read_build(out: Path | str) -> Built:
 
 
 def _config(data_dir: Path, manifest: Manifest | None, config: Path | None) -> Path | None:
-    from kg.imports.project import find_config
+    from kg.imports.config import find_config
 
     if config is None and manifest is not None and manifest.options.get("config"):
         given = Path(str(manifest.options["config"]))

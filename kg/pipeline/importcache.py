@@ -38,7 +38,7 @@ KIND = "import"
 
 
 @cache
-def _code() -> str:
+def code() -> str:
     digest = hashlib.sha256()
     for item in sorted(resources.files("kg").joinpath("imports").iterdir(),
                        key=lambda t: t.name):
@@ -57,7 +57,7 @@ def curated_names(curated: Dataset) -> str:
 
 
 def import_key(kind: str, name: str, data: bytes, align: dict[str, str], names: str) -> str:
-    digest = hashlib.sha256(_code().encode() + b"\0" + kind.encode() + b"\0" +
+    digest = hashlib.sha256(code().encode() + b"\0" + kind.encode() + b"\0" +
                             name.encode() + b"\0")
     digest.update(json.dumps(sorted(align.items()), ensure_ascii=False).encode() + b"\0")
     digest.update(names.encode() + b"\0")

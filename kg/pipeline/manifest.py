@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.core.errors import ImportFileError, KGError
-from kg.curate.load import data_files
+from kg.curate.files import data_files
 from kg.imports.textfile import read_import_bytes
 
 MANIFEST = "manifest.json"
@@ -95,7 +95,7 @@ def input_hashes(data_dir: Path, config: Path | None,
             found[input_name(path, root)] = file_hash(path)
     if config is not None:
         found[input_name(config, root)] = file_hash(config)
-        from kg.imports.project import read_config
+        from kg.imports.config import read_config
 
         project = read_config(config)
         if imports is None:

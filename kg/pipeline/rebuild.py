@@ -33,6 +33,7 @@ from typing import Any
 from kg.analysis.stats import Stats, counted_stats, grouped_counts
 from kg.core.model import Dataset
 from kg.pipeline.cache import cached_entry, code_version, merge, read_entry, write_entry
+from kg.pipeline.importsplice import ImportState
 from kg.pipeline.splice import Changes, Index, Recorder, position, signature, splice, starts
 from kg.rdf import export
 from kg.rdf.ntterms import NTTerms, TextTriple
@@ -51,11 +52,12 @@ class State:
     repeats: dict[TextTriple, int]  # a triple made n > 1 times -> n - 1
     by_predicate: Counter[str] = field(default_factory=Counter)
     kinds: Counter[str] = field(default_factory=Counter)
+    imports: ImportState | None = None  # a build with imports (kg.pipeline.importsplice)
 
 
 _WRITER_MODULES = ("rdf/export.py", "rdf/ntterms.py", "rdf/triples.py", "pipeline/splice.py",
-                   "pipeline/rebuild.py", "analysis/stats.py", "core/vocab.py",
-                   "core/ontology.ttl")
+                   "pipeline/rebuild.py", "pipeline/importsplice.py", "analysis/stats.py",
+                   "core/vocab.py", "core/ontology.ttl")
 
 
 def options(formats: Iterable[str]) -> str:
@@ -78,10 +80,14 @@ def read_state(cache_dir: Path, key: str) -> State | None:
 
 
 def new_state(options: str, inputs: Mapping[str, str], recorders: Mapping[str, Recorder],
-              text: export.Text) -> State:
-    """The state of a full build that wrote ``text`` with ``recorders``."""
+              text: export.Text, *, also: Iterable[TextTriple] = ()) -> State:
+    """The state of a full build that wrote ``text`` with ``recorders`` (``also``: triples
+    made more often than ``text`` shows, as a union of distinct curated triples and the
+    imports' does not show the curated repeats)."""
+    repeats = Counter(text.repeats)
+    repeats.update(also)
     return State(options, dict(inputs), {fmt: r.index() for fmt, r in recorders.items()},
-                 dict(Counter(text.repeats)), *grouped_counts(text.grouped))
+                 dict(repeats), *grouped_counts(text.grouped))
 
 
 def save_state(cache_dir: Path, key: str, state: State, paths: Mapping[str, Path]) -> None:

@@ -139,7 +139,7 @@ class _Copier:
                 self.view = memoryview(self._map)
             if end > len(self.view):
                 raise OSError(f"{self.src.name} is shorter than its index")
-            _write_all(self.out, self.view[start:end])
+            write_all(self.out, self.view[start:end])
 
     def close(self) -> None:
         if self.view is not None:
@@ -148,7 +148,7 @@ class _Copier:
             self._map.close()
 
 
-def _write_all(fd: int, data: bytes | memoryview) -> None:
+def write_all(fd: int, data: bytes | memoryview) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
@@ -177,7 +177,7 @@ def splice(old_path: Path, old: Index, frame: Frame, changes: Changes, dest: Pat
             for at, place in zip(events, starts(old, events), strict=True):
                 if last < at:  # the old blocks last .. at - 1, separators included
                     pending.append(sep if order else b"")
-                    _write_all(fd, b"".join(pending))
+                    write_all(fd, b"".join(pending))
                     pending.clear()
                     copier.copy(begin, place - old.sep)
                     order += old.order[last:at]
@@ -190,7 +190,7 @@ def splice(old_path: Path, old: Index, frame: Frame, changes: Changes, dest: Pat
                     upcoming = next(new, None)
                 last, begin = (at + 1, place + old.lengths[at] + old.sep) if at in dropped \
                     else (at, place)
-            _write_all(fd, b"".join([*pending, frame.tail.encode()]) if order
+            write_all(fd, b"".join([*pending, frame.tail.encode()]) if order
                        else frame.empty.encode())
         finally:
             copier.close()

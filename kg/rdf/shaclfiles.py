@@ -23,10 +23,10 @@ from pathlib import Path
 from rdflib import RDF, Graph, URIRef
 from rdflib.namespace import SH
 
+from kg.core.entries import code_version, read_entry, write_entry
 from kg.core.errors import Issue, Loc
-from kg.core.model import Dataset, Entity, Source, Statement
+from kg.core.model import Dataset, Entity, Source, Statement, merge
 from kg.core.vocab import KG, ontology_graph, ontology_text
-from kg.pipeline.cache import code_version, merge, read_entry, write_entry
 from kg.rdf.ntterms import NTTerms, TextTriple, from_rdflib, nt_iri
 from kg.rdf.shaclfast import Shape, compile_shapes, conforms_text
 from kg.rdf.triples import data_triples, entity_iri, new_graph

@@ -40,12 +40,12 @@ from rdflib.term import Node
 
 from kg.core.errors import QueryError, QueryTimeout, QueryTooLarge
 from kg.core.vocab import PREFIXES
+from kg.sparql.names import ENGINES
 from kg.sparql.vetting import normalize
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyoxigraph
 
-ENGINES = ("rdflib", "oxigraph")
 
 Row = tuple[Node | None, ...]
 Triple = tuple[Node, Node, Node]

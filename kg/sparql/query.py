@@ -26,10 +26,9 @@ from kg.rdf.ntterms import term_text
 from kg.rdf.triples import new_graph
 from kg.sparql.csvsafe import protect
 from kg.sparql.engine import Answer, Engine, evaluate, open_engine
+from kg.sparql.names import MAX_ROWS, RESULT_FORMATS
 from kg.sparql.vetting import vet
 from kg.sparql.worker import QueryWorker
-
-RESULT_FORMATS = ("table", "csv", "tsv", "json", "xml")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +42,6 @@ class QueryResult:
     graph: Graph | None = None
 
 
-MAX_ROWS = 100_000
 
 
 def query(graph: Graph | Engine, sparql: str, *, timeout: float | None = 10.0,

@@ -39,10 +39,10 @@ from kg.core.vocab import PREFIXES
 from kg.rdf.export import serialize
 from kg.sparql.engine import query_kind
 from kg.sparql.httpfetch import FetchTimeout, FetchTooLarge, fetch
+from kg.sparql.names import DEFAULT_GRAPH
 from kg.sparql.query import QueryResult, result_graph
 from kg.sparql.vetting import normalize, prepare
 
-DEFAULT_GRAPH = "https://w3id.org/kg/graph"
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _FAILURE = re.compile(r"cancel|abort|rollback|error|fail|exception", re.IGNORECASE)
 
