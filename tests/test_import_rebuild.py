@@ -22,7 +22,7 @@ from tests.conftest import DATA, FIXTURES, ROOT
 EXTRA = ("@prefix ex: <http://example.org/> .\n@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
          "ex:tokyo owl:sameAs <http://www.wikidata.org/entity/Q17> ; ex:note \"capital\" .\n"
          "ex:base1 ex:note \"a base\" .\n")
-RDF_GRAPH = "https://w3id.org/kg/graph/rdf/extra-bases-ttl"
+RDF_GRAPH = "https://w3id.org/kg/graph/rdf/extra/bases.ttl"
 
 
 def kg(project: Path, *args: str, cache: Path) -> str:

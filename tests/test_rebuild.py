@@ -6,11 +6,15 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import pyoxigraph
 import pytest
+from rdflib import Graph
+from rdflib.compare import isomorphic
 
 from kg.bench.generate import generate
 from kg.core.errors import DataError
 from kg.pipeline.build import BuildResult, build
+from kg.pipeline.manifest import read_manifest
 
 OUTPUTS = ("graph.ttl", "graph.nt", "graph.jsonld", "graph.html")
 NEW_STATEMENT = """\
@@ -27,12 +31,27 @@ def data(tmp_path: Path) -> Path:
     return generate(tmp_path / "data", 400, files=12).root
 
 
+def _quads(out: Path) -> set[str]:
+    """The quads of the store generation out/'s manifest names, as N-Quads lines."""
+    store = pyoxigraph.Store.read_only(str(out / read_manifest(out).generation))
+    return set(store.dump(format=pyoxigraph.RdfFormat.N_QUADS).decode().splitlines())
+
+
 def _same_as_full(data: Path, tmp: Path, result: BuildResult) -> None:
     full = build(data, tmp / "full")
     for name in OUTPUTS:
         assert (tmp / "out" / name).read_bytes() == (tmp / "full" / name).read_bytes(), name
     assert result.stats == full.stats
     assert result.issues == full.issues
+    mine, theirs = _quads(tmp / "out"), _quads(tmp / "full")
+    assert mine == theirs  # the patched store holds what a cold build's loads
+    assert result.graphs == full.graphs == {"": len(theirs)}
+    assert isomorphic(Graph().parse(data="\n".join(mine), format="nt"),
+                      Graph().parse(tmp / "full" / "graph.nt", format="nt"))
+
+
+def _table_files(generation: Path) -> set[int]:
+    return {p.stat().st_ino for p in generation.iterdir() if p.suffix == ".sst"}
 
 
 def _rebuild(data: Path, tmp: Path) -> BuildResult:
@@ -74,9 +93,14 @@ def test_each_edit_in_turn_is_spliced_and_equals_a_full_build(data: Path,
                                                               tmp_path: Path) -> None:
     assert not _rebuild(data, tmp_path).spliced  # the first build has nothing to splice
     for name, edit in EDITS.items():
+        before = tmp_path / "out" / read_manifest(tmp_path / "out").generation
         edit(data)
         result = _rebuild(data, tmp_path)
         assert result.spliced, name
+        after = tmp_path / "out" / read_manifest(tmp_path / "out").generation
+        assert after != before
+        # the store was patched from the previous generation: its table files are linked
+        assert _table_files(before) & _table_files(after), name
         _same_as_full(data, tmp_path, result)
 
 

@@ -28,7 +28,7 @@ from kg.page import render
 from kg.pipeline import artifact, datafiles, importcache, importsplice, rebuild
 from kg.pipeline.datafiles import DataFile
 from kg.pipeline.lock import build_lock, remove_stale_temps
-from kg.pipeline.manifest import Manifest, input_hashes, intact
+from kg.pipeline.manifest import Manifest, file_hash, input_hashes, intact, stamp
 from kg.rdf import export
 from kg.rdf.ntterms import NTTerms, TextTriple, from_rdflib
 from kg.rdf.shaclfiles import validate_parts
@@ -285,6 +285,10 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
         if kept:
             store.append(_derived_generation(out, temps, importsplice.default_text(kept, base)))
             return
+        if plan is not None and project is None and (patched := _patched_generation(
+                out, plan)) is not None:
+            store.append(patched)
+            return
         unchanged = rdf_paths.get("nt") if not imported else None  # a spliced rebuild's
         store.append(_store_generation(out, files, temps, imported=imported,
                                        unchanged=unchanged))
@@ -362,6 +366,26 @@ def _curated(files: list[DataFile]) -> Iterator[TextTriple]:
     """The curated triples and the ontology (the records are read at the first one)."""
     yield from data_triples(datafiles.dataset(files), NTTerms())
     yield from from_rdflib(ontology_graph())
+
+
+def _patched_generation(out: Path, plan: rebuild.Plan) -> tuple[str, dict[str, int]] | None:
+    """The store generation of a curated-only rebuild: the previous generation patched with
+    the plan's removed and added triples (kg.pipeline.artifact.patch_generation), when that
+    generation is the one made from the graph.nt the plan was made from (its manifest's
+    stamp, else hash, of graph.nt); None (load it whole) otherwise."""
+    old = artifact.previous(out)
+    nt = out / OUTPUTS["nt"]
+    if old is None or set(old.graphs) - {""} or not (out / old.generation).is_dir() \
+            or not nt.is_file() or old.outputs.get(OUTPUTS["nt"]) is None:
+        return None
+    if old.stamps.get(OUTPUTS["nt"]) != stamp(nt) and \
+            file_hash(nt) != old.outputs[OUTPUTS["nt"]]:
+        return None
+    try:
+        return artifact.patch_generation(out, old.generation, old.graphs.get("", 0),
+                                         removed=plan.removed, added=plan.added)
+    except OutputError:
+        return None  # loaded whole from this build's graph.nt
 
 
 def _derived_generation(out: Path, temps: Mapping[Path, str], default: str

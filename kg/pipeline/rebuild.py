@@ -116,6 +116,8 @@ class Plan:
     stats: Stats
     state: State
     rewritten: frozenset[str] = frozenset()  # the subjects whose blocks are written anew
+    removed: tuple[TextTriple, ...] = ()  # triples the edit took out of the graph
+    added: tuple[TextTriple, ...] = ()  # and those it put in (for the store's delta)
 
 
 def plan(state: State, *, options: str, keys: Mapping[str, str], cache_dir: Path,
@@ -223,8 +225,10 @@ def _spliced(state: State, before: Touched, after: Touched, *, options: str,
         changes = (places[0], [(at, s, write(s, grouped[s])) for at, s in places[1]])
         files[fmt] = export.Direct(partial(_write, paths[fmt], index, fmt, changes, indexes))
     new = State(options, dict(keys), indexes, state.repeats, state.by_predicate, state.kinds)
+    removed = sorted(t for s, ts in before.items() for t in ts - after[s])
+    added = sorted(t for s, ts in after.items() for t in ts - before[s])
     return Plan(files, counted_stats(state.by_predicate, state.kinds), new,
-                frozenset(after))
+                frozenset(after), tuple(removed), tuple(added))
 
 
 def _places(index: Index, before: Touched, after: Touched, key: Callable[[str], Any]
