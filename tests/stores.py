@@ -35,6 +35,7 @@ class Store:
     update: str
     query: str
     pid: int
+    sql: int = 0  # Virtuoso's SQL port (isql)
 
 
 def free_port() -> int:
@@ -79,6 +80,7 @@ def oxigraph_server(folder: Path) -> Iterator[Store]:
     binary = oxigraph_binary()
     if binary is None:
         raise RuntimeError("the oxigraph server (pip install oxigraph) is needed")
+    folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
     proc = subprocess.Popen([binary, "serve", "--location", str(folder / "store"),
                              "--bind", f"127.0.0.1:{port}"],
@@ -161,7 +163,7 @@ def virtuoso_server(folder: Path, *, memory_mib: int = 512) -> Iterator[Store]:
         isql(sql, 'GRANT SPARQL_UPDATE TO "SPARQL";')
         base = f"http://127.0.0.1:{http}"
         yield Store("virtuoso", base, f"{base}/sparql-graph-crud", f"{base}/sparql",
-                    f"{base}/sparql", proc.pid)
+                    f"{base}/sparql", proc.pid, sql)
     finally:
         _stop(proc)
         log.close()

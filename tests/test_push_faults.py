@@ -103,7 +103,7 @@ def test_refusal_is_one_line_naming_endpoint_and_status(refusing: str, tmp_path:
     code, out, err = _push(refusing, fault, tmp_path)
     assert code == 1 and out == ""
     assert err.count("\n") == 1, err  # one line, no traceback
-    pattern = (rf"kg: error: POST {re.escape(refusing)}/{fault}/store\?{STAGING}: "
+    pattern = (rf"kg: error: POST {re.escape(refusing)}/{fault}/store\?{STAGING}&no_transaction: "
                rf"the store answered {re.escape(status)}\n")
     assert re.fullmatch(pattern, err), err
     assert not list(tmp_path.iterdir())  # nothing written locally
