@@ -219,8 +219,8 @@ def test_connection_cut_mid_upload_leaves_remote_graph(project: Path, store: Sto
     with cutting_proxy(store.base, after_bytes=200_000) as base:
         gsp = store.gsp.replace(store.base, base)
         with pytest.raises(StoreError, match=r"^POST http://127\.0\.0\.1:\d+/.*graph=https%3A"
-                           r"%2F%2Fexample\.org%2Fcut-staging-[0-9a-f]+-0&no_transaction: the connection "
-                           r"failed: "):
+                           r"%2F%2Fexample\.org%2Fcut-staging-[0-9a-f]+-0&no_transaction: "
+                           r"the connection failed: "):
             push_store(big, endpoint=gsp, update=store.update, graph_iri=target,
                        chunk_bytes=1 << 16, timeout=60)
     remote = remote_graph(store, target)
