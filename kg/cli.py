@@ -140,7 +140,8 @@ def _parser() -> argparse.ArgumentParser:
                    f"{DEFAULT_GRAPH}); each import graph keeps its name, or under another "
                    "IRI goes below it")
     p.add_argument("--timeout", type=positive_float, default=60.0,
-                   help="seconds to wait for each request (default: 60)")
+                   help="seconds to wait for each request (default: 60; the final swap: "
+                   "that per chunk staged)")
     p.add_argument("--chunk-mib", type=positive_int, default=8, metavar="MIB",
                    help="the largest request body, in MiB of N-Triples (default: 8)")
     _reads(p)

@@ -140,7 +140,8 @@ def push(graph: Graph, *, endpoint: str, graph_iri: str = DEFAULT_GRAPH,
     ``endpoint`` is the store's Graph Store Protocol URL (Oxigraph: ``.../store``,
     Fuseki: ``.../dataset/data``, Virtuoso: ``.../sparql-graph-crud``); ``update`` its
     SPARQL Update URL (by default the sibling ``update``, or Virtuoso's ``sparql``).
-    ``timeout`` bounds each request. Raises StoreError; the target graph is then as it was.
+    ``timeout`` bounds each request (the swap: once per ``chunk_bytes`` staged). Raises
+    StoreError; the target graph is then as it was.
     """
     def write(path: Path) -> None:
         with open(path, "w", encoding="utf-8", newline="\n") as out:
@@ -186,6 +187,7 @@ def _push(graphs: Sequence[tuple[str, Writer]], *, endpoint: str, update: str | 
     the staging graphs are deleted (best effort) and every target is left as it was."""
     token = uuid.uuid4().hex
     staged: list[tuple[str, str, int]] = []  # (target, staging, triples)
+    sent: list[int] = []  # the size of each request sent
     start = time.perf_counter()
     try:
         with tempfile.TemporaryDirectory(prefix="kg-push-") as tmp:
@@ -201,6 +203,7 @@ def _push(graphs: Sequence[tuple[str, Writer]], *, endpoint: str, update: str | 
                 def send(body: BinaryIO | bytes, size: int, url: str = url) -> None:
                     _request("POST", url, body, timeout=timeout, length=size,
                              content_type="application/n-triples", check_body=True)
+                    sent.append(size)
 
                 count = upload(path, send, chunk_bytes=chunk_bytes)
                 path.unlink()
@@ -208,8 +211,10 @@ def _push(graphs: Sequence[tuple[str, Writer]], *, endpoint: str, update: str | 
         staged_at = time.perf_counter()
         swap = " ;\n".join(f"MOVE GRAPH <{s}> TO GRAPH <{t}>" if n
                            else f"DROP SILENT GRAPH <{t}>" for t, s, n in staged)
+        # The swap rewrites every triple staged: ``timeout`` once per chunk-sized request.
         _request("POST", update or update_url(endpoint), swap.encode("utf-8"),
-                 timeout=timeout, content_type="application/sparql-update", check_body=True)
+                 timeout=timeout * max(1, -(-sum(sent) // chunk_bytes)),
+                 content_type="application/sparql-update", check_body=True)
     except BaseException:
         _discard(endpoint, [s for _, s, _ in staged], timeout)
         raise
