@@ -175,8 +175,10 @@ def test_push_killed_mid_upload_leaves_remote_graph(project: Path, store: Store,
     pushed = push_store(_graph_store(small), endpoint=store.gsp, update=store.update,
                         graph_iri=target, timeout=60)
     assert pushed.triples == before
+    spool = tmp_path_factory.mktemp("spool")  # the killed client's temporary files land here
     proc = subprocess.Popen([sys.executable, "-c", PUSHER, str(big), store.gsp, store.update,
-                             target], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+                             target], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT),
+                                                     "TMPDIR": str(spool)})
     try:
         deadline = time.monotonic() + 120
         while not staging_graphs(store):  # the upload has begun: chunks are arriving
