@@ -96,9 +96,10 @@ def _parser() -> argparse.ArgumentParser:
     _limits(p, MAX_ROWS)
     p.add_argument("--endpoint", metavar="URL",
                    help="query this remote SPARQL endpoint instead of the local graph")
-    p.add_argument("--graph", metavar="IRI", default=DEFAULT_GRAPH,
+    p.add_argument("--graph", metavar="IRI", action="append", default=None,
                    help=f"with --endpoint: the graph to query (default: {DEFAULT_GRAPH}; "
-                   "'' for the store's default graph)")
+                   "'' for the store's default graph); repeat it to query the merge of "
+                   "several, e.g. each import graph `kg push` names, as a build's union")
     p.add_argument("--graph-file", metavar="PATH", type=Path,
                    help="query this graph file (e.g. out/graph.nt, or .trig/.nq with named "
                    "graphs) or Oxigraph store directory instead of the build")
@@ -114,16 +115,23 @@ def _parser() -> argparse.ArgumentParser:
                    "each copies the store pages its queries touch)")
     _limits(p, 10_000)
     _reads(p)
-    p = command("push", "replace a named graph in a SPARQL store with the graph (Graph Store "
-                "Protocol PUT, then an atomic MOVE)")
+    p = command("push", "replace named graphs in a SPARQL store with the built graph, each "
+                "import in its own (Graph Store Protocol POSTs into staging graphs, then one "
+                "atomic MOVE)")
     p.add_argument("--endpoint", metavar="URL", required=True,
                    help="the store's Graph Store Protocol URL, e.g. http://127.0.0.1:7878/store")
     p.add_argument("--update", metavar="URL",
                    help="the store's SPARQL Update URL (default: .../update next to --endpoint)")
     p.add_argument("--graph", metavar="IRI", default=DEFAULT_GRAPH,
-                   help=f"the named graph to replace (default: {DEFAULT_GRAPH})")
+                   help=f"the named graph to replace with the build's default graph (default: "
+                   f"{DEFAULT_GRAPH}); each import graph keeps its name, or under another "
+                   "IRI goes below it")
     p.add_argument("--timeout", type=positive_float, default=60.0,
-                   help="seconds to wait for each answer (default: 60)")
+                   help="seconds to wait for each request (default: 60; the final swap: "
+                   "that per chunk staged)")
+    p.add_argument("--chunk-mib", type=positive_int, default=8, metavar="MIB",
+                   help="the largest request body, in MiB of N-Triples (default: 8)")
+    _reads(p)
     p = command("stats", "print counts of entities by class and facts by predicate")
     _format_arg(p)
     _reads(p)
@@ -318,6 +326,8 @@ def _run(args: argparse.Namespace) -> int:
         return _query_elsewhere(args)
     if args.command in _NETWORK:
         return _network(args)
+    if args.command == "push":
+        return _push(args)
     if args.command in ("serve", "stats", "query") and not args.from_data:
         return _read_built(args)
     return _from_data(args)
@@ -416,8 +426,9 @@ def _query_elsewhere(args: argparse.Namespace) -> int:
     if args.endpoint:
         from kg.sparql.store import query as remote_query
 
+        graphs = [g for g in (args.graph or [DEFAULT_GRAPH]) if g]
         answer = remote_query(args.endpoint, _query_text(args.sparql),
-                              graph_iri=args.graph or None, timeout=args.timeout,
+                              graph_iri=graphs or None, timeout=args.timeout,
                               max_rows=args.max_rows)
         return _print_result(args, _formatted(answer, args))
     from kg.sparql.query import query_path
@@ -428,19 +439,13 @@ def _query_elsewhere(args: argparse.Namespace) -> int:
 
 
 def _from_data(args: argparse.Namespace) -> int:
-    """push, and serve, stats and query --from-data: over data/ in memory (rdflib)."""
+    """serve, stats and query --from-data: over data/ in memory (rdflib)."""
     from kg.analysis.stats import format_stats, stats
     from kg.cliconv import stats_json
     from kg.pipeline.build import load_graph
     from kg.sparql.query import query
-    from kg.sparql.store import push
 
     graph = load_graph(args.data).graph
-    if args.command == "push":
-        pushed = push(graph, endpoint=args.endpoint, update=args.update, graph_iri=args.graph,
-                      timeout=args.timeout)
-        print(f"pushed {pushed.triples} triples into <{pushed.graph}> at {pushed.endpoint}")
-        return 0
     if args.command == "serve":
         return _serve(args, graph)
     if args.command == "stats":
@@ -451,6 +456,27 @@ def _from_data(args: argparse.Namespace) -> int:
     answer = query(graph, _query_text(args.sparql), timeout=args.timeout,
                    max_rows=args.max_rows, engine=args.engine or "rdflib")
     return _print_result(args, _formatted(answer, args))
+
+
+def _push(args: argparse.Namespace) -> int:
+    """kg push: the build's graphs (or data/'s graph with --from-data), streamed."""
+    from kg.sparql.store import push, push_store
+
+    options = {"endpoint": args.endpoint, "update": args.update, "graph_iri": args.graph,
+               "timeout": args.timeout, "chunk_bytes": args.chunk_mib << 20}
+    if args.from_data:
+        from kg.pipeline.build import load_graph
+
+        pushed = push(load_graph(args.data).graph, **options)
+    else:
+        from kg.pipeline.built import open_built
+        from kg.pipeline.cache import default_cache_dir
+
+        built = open_built(args.built, args.data, cache_dir=default_cache_dir())
+        pushed = push_store(built.store, **options)
+    for graph, triples in pushed.graphs:
+        print(f"pushed {triples} triples into <{graph}> at {pushed.endpoint}")
+    return 0
 
 
 def _result_format(args: argparse.Namespace) -> str:

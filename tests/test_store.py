@@ -187,7 +187,7 @@ def faulty() -> Iterator[str]:
 
 
 @pytest.mark.parametrize(("fault", "message"), [
-    ("500", r"PUT .*answered 500 Internal Server Error: Internal error: the disk is full"),
+    ("500", r"POST .*answered 500 Internal Server Error: Internal error: the disk is full"),
     ("400", r"answered 400 Bad Request: Bad request: invalid N-Triples at line 3"),
     ("cancel", r"answered 200 but reports a failure: Transaction cancelled"),
     ("slow", r"no answer within 0.5 s"),

@@ -16,6 +16,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 #: The largest answer read from a store (bytes): beyond it the request fails.
@@ -38,16 +39,17 @@ class Fetched:
     body: bytes
 
 
-def fetch(method: str, url: str, body: bytes | None, *, headers: dict[str, str],
+def fetch(method: str, url: str, body: bytes | BinaryIO | None, *, headers: dict[str, str],
           timeout: float, max_bytes: int = MAX_ANSWER) -> Fetched:
     """Send the request and read the whole answer within ``timeout`` seconds in all
-    (FetchTimeout otherwise); OSError and http.client.HTTPException for the rest."""
+    (FetchTimeout otherwise); OSError and http.client.HTTPException for the rest. A file
+    ``body`` is streamed in 64 KiB blocks and needs a ``Content-Length`` header."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise OSError(f"not an http(s) URL: {url!r}")
     kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     deadline = time.monotonic() + timeout
-    conn = kind(parts.hostname, parts.port, timeout=timeout)
+    conn = kind(parts.hostname, parts.port, timeout=timeout, blocksize=1 << 16)
     expired = threading.Event()
 
     def expire() -> None:
