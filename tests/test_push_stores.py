@@ -36,7 +36,7 @@ ex:misawa ex:hosts [ ex:unit "35th Fighter Wing" ; ex:since 1985 ] ;
     ex:near [ ex:name "Hachinohe" ; ex:note "a _: inside a literal" ] .
 """
 SIPRI_GRAPH = f"{DEFAULT_GRAPH}/sipri-trade-register-2025-02-03"
-RDF_GRAPH = f"{DEFAULT_GRAPH}/rdf/extra-bases-ttl"
+RDF_GRAPH = f"{DEFAULT_GRAPH}/rdf/extra/bases.ttl"
 QUERIES = [
     "SELECT ?s ?l WHERE { ?s a kg:Country ; rdfs:label ?l } ORDER BY ?s",
     "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g",
@@ -133,11 +133,11 @@ def test_blank_nodes_stay_one_node_across_small_chunks(project: Path, store: Sto
                         graph_iri=target, chunk_bytes=4096, timeout=120)
     local = local_graphs(project / "out")
     assert pushed.graphs == ((target, len(local[DEFAULT_GRAPH])),
-                             (f"{target}/rdf/extra-bases-ttl", len(local[RDF_GRAPH])),
+                             (f"{target}/rdf/extra/bases.ttl", len(local[RDF_GRAPH])),
                              (f"{target}/sipri-trade-register-2025-02-03",
                               len(local[SIPRI_GRAPH])))
     assert isomorphic(remote_graph(store, target), local[DEFAULT_GRAPH])
-    assert isomorphic(remote_graph(store, f"{target}/rdf/extra-bases-ttl"), local[RDF_GRAPH])
+    assert isomorphic(remote_graph(store, f"{target}/rdf/extra/bases.ttl"), local[RDF_GRAPH])
     assert isomorphic(remote_graph(store, f"{target}/sipri-trade-register-2025-02-03"),
                       local[SIPRI_GRAPH])
 
