@@ -1,6 +1,7 @@
 """Real SPARQL stores on free 127.0.0.1 ports, for the tests and bench/push.py.
 
 - :func:`oxigraph_server`: Oxigraph's server (``pip install oxigraph``, the test extra).
+- :func:`http_server`: a small server of the test's own (a handler class) in a thread.
 - :func:`virtuoso_server`: Virtuoso from Debian (``apt-get install virtuoso-opensource``:
   ``virtuoso-t`` and ``isql-vt``), in the foreground with its own ``virtuoso.ini`` in a
   folder of its own, the ``SPARQL_UPDATE`` role granted to the ``SPARQL`` user (what the
@@ -17,9 +18,11 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 VIRTUOSO, ISQL = "virtuoso-t", "isql-vt"
@@ -73,6 +76,19 @@ def oxigraph_binary() -> str | None:
     """The oxigraph CLI installed beside this Python (found even when the venv is not active)."""
     return shutil.which("oxigraph", path=f"{Path(sys.executable).parent}{os.pathsep}"
                         f"{os.environ.get('PATH', '')}")
+
+
+@contextlib.contextmanager
+def http_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """``handler`` served on a free 127.0.0.1 port in a thread; yields its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @contextlib.contextmanager

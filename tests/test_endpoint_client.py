@@ -7,7 +7,7 @@ import json
 import socket
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ import pytest
 from kg.core.errors import QueryTooLarge, StoreError
 from kg.sparql.store import query
 from tests.conftest import run_kg
+from tests.stores import http_server
 
 ROWS = 300
 
@@ -39,12 +40,8 @@ class _Many(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def many() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Many)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/sparql"
-    server.shutdown()
-    server.server_close()
+    with http_server(_Many) as url:
+        yield f"{url}/sparql"
 
 
 def test_max_rows_holds_for_a_remote_store(many: str, tmp_path: Path) -> None:

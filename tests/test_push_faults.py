@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import ClassVar
 
 import pytest
 
 from tests.conftest import DATA, run_kg
+from tests.stores import http_server
 
 SECRET = "s3cret-Pa55"
 GOOD = "Basic " + base64.b64encode(f"analyst:{SECRET}".encode()).decode()
@@ -62,13 +62,8 @@ class _Refusing(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def refusing() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Refusing)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with http_server(_Refusing) as url:
+        yield url
 
 
 @pytest.fixture(autouse=True)

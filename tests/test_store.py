@@ -9,11 +9,10 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -25,6 +24,7 @@ from kg.sparql.query import format_result
 from kg.sparql.query import query as local_query
 from kg.sparql.store import DEFAULT_GRAPH, push, query, update_url
 from tests.conftest import DATA, run_kg, tree_snapshot
+from tests.stores import http_server
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 GRAPHS = "SELECT ?g WHERE { GRAPH ?g { } }"
@@ -177,13 +177,8 @@ class _Faulty(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def faulty() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Faulty)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with http_server(_Faulty) as url:
+        yield url
 
 
 @pytest.mark.parametrize(("fault", "message"), [
