@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -80,29 +80,16 @@ def derive_generation(out: Path, old: str, default: str, named: dict[str, int]
                       ) -> tuple[str, dict[str, int]]:
     """A fresh generation made from the generation ``old`` (with ``named``, its named
     graphs' counts): the same named graphs, and the default graph replaced by the
-    N-Triples ``default``. RocksDB's table files never change once written, so they are
-    linked, not copied; the rest (its log and manifest) is copied. ``old`` is only read.
-    On failure the half-made generation is removed and OutputError names it."""
+    N-Triples ``default`` (:func:`_from_generation`)."""
     import pyoxigraph
 
-    name = f"{STORE}/g-{time.time_ns():x}-{os.getpid()}"
-    folder = out / name
-    try:
-        shutil.copytree(out / old, folder, copy_function=_link_or_copy)
-        store = pyoxigraph.Store(str(folder))
-        try:
-            store.clear_graph(pyoxigraph.DefaultGraph())
-            store.load(default.encode(), format=pyoxigraph.RdfFormat.N_TRIPLES,
-                       to_graph=pyoxigraph.DefaultGraph())
-            store.flush()
-            found = {"": _count_default(store)}
-        finally:
-            del store  # closes the RocksDB database
-    except (OSError, RuntimeError, SyntaxError, ValueError) as exc:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise OutputError(f"{folder}: cannot write the store: {exc}") from None
-    found.update((g, n) for g, n in named.items() if g)
-    return name, found
+    def replace(store: Any) -> dict[str, int]:
+        store.clear_graph(pyoxigraph.DefaultGraph())
+        store.load(default.encode(), format=pyoxigraph.RdfFormat.N_TRIPLES,
+                   to_graph=pyoxigraph.DefaultGraph())
+        return {"": _count_default(store), **{g: n for g, n in named.items() if g}}
+
+    return _from_generation(out, old, replace)
 
 
 def patch_generation(out: Path, old: str, count: int, *, removed: Iterable[TextTriple],
@@ -110,33 +97,48 @@ def patch_generation(out: Path, old: str, count: int, *, removed: Iterable[TextT
     """A fresh generation made from the generation ``old`` (a curated graph of ``count``
     triples, no named graphs) with the triples an edit ``removed`` taken out of its
     default graph and those it ``added`` put in: what a rebuild after one edit changes
-    of a graph of millions of triples is a few dozen, so the store is linked as in
-    :func:`derive_generation` and patched, not loaded again. Each quad is looked up
-    before it is removed or added, so the count stays exact. ``old`` is only read; on
-    failure the half-made generation is removed and OutputError names it."""
+    of a graph of millions of triples is a few dozen, so the store is linked and
+    patched (:func:`_from_generation`), not loaded again. Each quad is looked up before
+    it is removed or added, so the count stays exact."""
+    import pyoxigraph
+
+    def patch(store: Any) -> dict[str, int]:
+        n = count
+        for sign, triples in ((-1, removed), (1, added)):
+            text = "".join(f"{s} {p} {o} .\n" for s, p, o in triples).encode()
+            for t in pyoxigraph.parse(text, format=pyoxigraph.RdfFormat.N_TRIPLES):
+                quad = pyoxigraph.Quad(t.subject, t.predicate, t.object,
+                                       pyoxigraph.DefaultGraph())
+                if (quad in store) == (sign < 0):
+                    (store.remove if sign < 0 else store.add)(quad)
+                    n += sign
+        return {"": n}
+
+    return _from_generation(out, old, patch)
+
+
+def _from_generation(out: Path, old: str, change: Callable[[Any], dict[str, int]]
+                     ) -> tuple[str, dict[str, int]]:
+    """A fresh generation: a copy of the generation ``old`` changed by ``change`` (which
+    returns the triples per graph). RocksDB's table files never change once written, so
+    they are linked, not copied; the rest (its log and manifest) is copied. ``old`` is
+    only read. On failure the half-made generation is removed and OutputError names it."""
     import pyoxigraph
 
     name = f"{STORE}/g-{time.time_ns():x}-{os.getpid()}"
     folder = out / name
-    graph = pyoxigraph.DefaultGraph()
     try:
         shutil.copytree(out / old, folder, copy_function=_link_or_copy)
         store = pyoxigraph.Store(str(folder))
         try:
-            for sign, triples in ((-1, removed), (1, added)):
-                text = "".join(f"{s} {p} {o} .\n" for s, p, o in triples).encode()
-                for t in pyoxigraph.parse(text, format=pyoxigraph.RdfFormat.N_TRIPLES):
-                    quad = pyoxigraph.Quad(t.subject, t.predicate, t.object, graph)
-                    if (quad in store) == (sign < 0):
-                        (store.remove if sign < 0 else store.add)(quad)
-                        count += sign
+            found = change(store)
             store.flush()
         finally:
             del store  # closes the RocksDB database
     except (OSError, RuntimeError, SyntaxError, ValueError) as exc:
         shutil.rmtree(folder, ignore_errors=True)
         raise OutputError(f"{folder}: cannot write the store: {exc}") from None
-    return name, {"": count}
+    return name, found
 
 
 def _link_or_copy(src: str, dst: str) -> None:
