@@ -122,6 +122,22 @@ def test_build_killed_at_many_points_leaves_previous_out_complete(
     assert staged_temps(out) == []
 
 
+def test_rebuild_that_keeps_the_rdf_files_removes_their_stale_temporaries(
+        project: Path) -> None:
+    """A rebuild that finds the RDF files still right does not rewrite them; the temporaries a
+    killed build left beside them must go all the same (once found left by CI's kill loop)."""
+    out = project / "out"
+    assert run_kg("build", cwd=project).returncode == 0
+    (out / "manifest.json").unlink()  # not up to date: the rebuild plan runs, nothing changed
+    stale = [out / f".{name}.k1ll3d.tmp" for name in sorted(OUTPUT_NAMES)]
+    for path in stale:
+        path.write_text("partial", encoding="utf-8")
+    done = run_kg("build", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert "only what changed was rewritten" in done.stdout
+    assert staged_temps(out) == []
+
+
 def test_next_build_removes_stale_temporaries(project: Path) -> None:
     out = project / "out"
     stale = [out / ".graph.ttl.abc123.tmp", out / ".graph.html.x_y.tmp"]

@@ -138,11 +138,13 @@ def load_graph(data_dir: Path | str = "data", *, shacl: bool = True,
 def _validate_and_write(files: export.Texts, out: Path,
                         validate: Callable[[], list[Issue]], *, lock_wait: float,
                         parallel: bool, committed: Callable[[], None] = lambda: None,
-                        prepare: Callable[[Mapping[Path, str]], None] = lambda temps: None
-                        ) -> list[Issue]:
+                        prepare: Callable[[Mapping[Path, str]], None] = lambda temps: None,
+                        kept: Iterable[Path] = ()) -> list[Issue]:
     """SHACL and writing at once on two cores (kg.core.fork): a child validates, then writes the
     Turtle and N-Triples; this process writes the rest. Every file is staged, and renamed
-    into place only when SHACL found no error and every file was written."""
+    into place only when SHACL found no error and every file was written. ``kept``: outputs
+    this build leaves as they are (a rebuild's unchanged files), whose temporaries a killed
+    build may also have left."""
     names = [OUTPUTS["ttl"], OUTPUTS["nt"]]
     theirs = {path: text for path, text in files.items() if path.name in names}
     mine = {path: text for path, text in files.items() if path not in theirs}
@@ -154,7 +156,7 @@ def _validate_and_write(files: export.Texts, out: Path,
         return found
 
     with build_lock(out, wait=lock_wait):
-        remove_stale_temps(files)
+        remove_stale_temps([*files, *kept])
         temps = export.stage(files)
         try:
             try:
@@ -309,7 +311,8 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
                                     summary=asdict(result_stats)))
 
     found = _validate_and_write(outputs, out, validate, lock_wait=lock_wait,
-                                parallel=parallel, committed=committed, prepare=prepare)
+                                parallel=parallel, committed=committed, prepare=prepare,
+                                kept=[p for p in written.values() if p not in outputs])
     if found:
         issues = sort_issues([*issues, *found])
     report = tuple(imported.report_lines() if imported else kept.report if kept else ())
