@@ -130,7 +130,7 @@ def queries(work: Path, env: dict[str, str], repeats: int = 3) -> None:
     import pyoxigraph
 
     sys.path.insert(0, str(ROOT))
-    from kg.core.vocab import PREFIXES
+    from kg.core.prefixes import PREFIXES
     from kg.pipeline.built import read_build
     from kg.sparql.query import query
 

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from kg.bench.baselines import row_digest
 from kg.bench.generate import generate
 from kg.bench.ntriples import write_ntriples
-from kg.core.vocab import PREFIXES
+from kg.core.prefixes import PREFIXES
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "tests" / "fixtures" / "query_reference"

@@ -34,7 +34,8 @@ if TYPE_CHECKING:
     from kg.pipeline.build import BuildResult, Checked, build, check, load_graph
     from kg.rdf.export import serialize, write_all
     from kg.rdf.triples import to_graph
-    from kg.sparql.query import QueryResult, Session, format_result, query, session
+    from kg.sparql.query import Session, query, session
+    from kg.sparql.results import QueryResult, format_result
 
 _MODULES = {
     "diff_graphs": "kg.analysis.diff",
@@ -69,9 +70,9 @@ _MODULES = {
     "serialize": "kg.rdf.export",
     "write_all": "kg.rdf.export",
     "to_graph": "kg.rdf.triples",
-    "QueryResult": "kg.sparql.query",
+    "QueryResult": "kg.sparql.results",
     "Session": "kg.sparql.query",
-    "format_result": "kg.sparql.query",
+    "format_result": "kg.sparql.results",
     "query": "kg.sparql.query",
     "session": "kg.sparql.query",
 }

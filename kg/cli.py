@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kg._version import __version__
 from kg.cliconv import (
     fit_width,
     infer_format,
@@ -25,7 +26,7 @@ from kg.sparql.names import DEFAULT_GRAPH, ENGINES, MAX_ROWS, RESULT_FORMATS
 if TYPE_CHECKING:
     from rdflib import Graph
 
-    from kg.sparql.query import QueryResult
+    from kg.sparql.results import QueryResult
 
 # Each command imports what it needs when it runs: `kg query` over the build never loads
 # the build, the importers or the page (docs/benchmarks.md, "kg query: the whole process").
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kg", description="Build, check and query a sourced "
                                      "knowledge graph of defence and security news.")
-    parser.add_argument("--version", action="version", version=f"kg {_version()}")
+    parser.add_argument("--version", action="version", version=f"kg {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -263,15 +264,6 @@ def _filters(p: argparse.ArgumentParser) -> None:
                    "before DATE (YYYY, YYYY-MM, YYYY-MM-DD: its first day)")
 
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("kg")
-    except PackageNotFoundError:  # run from a checkout that was never installed
-        return "(not installed)"
-
-
 def _query_text(arg: str) -> str:
     if arg == "-":
         return sys.stdin.read()
@@ -309,7 +301,7 @@ def _cache_dir() -> Path:
 
 
 def _formatted(answer: QueryResult, args: argparse.Namespace) -> str:
-    from kg.sparql.query import format_result
+    from kg.sparql.results import format_result
 
     return format_result(answer, _result_format(args), protect_formulas=not args.raw_csv)
 
@@ -501,14 +493,14 @@ def _read_built(args: argparse.Namespace) -> int:
     """serve, stats and query over the build (kg.pipeline.built), built first if stale."""
     if args.command == "serve":
         return _serve(args, None)
+    from kg.core.entries import default_cache_dir
     from kg.pipeline.built import open_built
-    from kg.pipeline.cache import default_cache_dir
 
     if args.command == "query":  # a refused query is refused before any build
         from kg.sparql.vetting import vet
 
         text = _query_text(args.sparql)
-        vet(text, args.engine or "oxigraph")
+        prepared = vet(text, args.engine or "oxigraph")
     built = open_built(args.built, args.data, cache_dir=default_cache_dir())
     if args.command == "stats":
         from kg.analysis.stats import format_stats, stats
@@ -518,12 +510,21 @@ def _read_built(args: argparse.Namespace) -> int:
         print(stats_json(counts) if args.format == "json" else fit_width(format_stats(counts)),
               end="")
         return 0
-    from kg.sparql.query import query
+    if args.engine == "rdflib":
+        from kg.sparql.query import query
 
-    over = built.graph() if args.engine == "rdflib" else built.engine()
-    answer = query(over, text, timeout=args.timeout, max_rows=args.max_rows,
-                   engine=args.engine or "oxigraph")
-    return _print_result(args, _formatted(answer, args))
+        answer = query(built.graph(), text, timeout=args.timeout, max_rows=args.max_rows)
+        return _print_result(args, _formatted(answer, args))
+    from kg.sparql.oneshot import evaluate_here  # this process answers, then ends
+    from kg.sparql.results import from_answer
+
+    found = evaluate_here(built.engine(), text, prepared, timeout=args.timeout,
+                          max_rows=args.max_rows, expired=_expired)
+    return _print_result(args, _formatted(from_answer(found), args))
+
+
+def _expired(error: KGError) -> None:
+    print(f"kg: error: {error}", file=sys.stderr, flush=True)
 
 
 _NETWORK = ("path", "neighbors", "central", "communities", "export", "diff")

@@ -30,10 +30,38 @@ def test_the_cli_imports_a_command_s_modules_when_it_runs() -> None:
              "networkx", "pyshacl"}
     assert loaded_after("import kg.cli; kg.cli._parser().parse_args(['query', 'x'])",
                         heavy) == []
-    # what `kg query` over the build reads: neither the build nor the importers nor YAML
-    reading = "import kg.pipeline.built, kg.sparql.query, kg.sparql.vetting, kg.cliconv"
-    assert loaded_after(reading, heavy | {"kg.curate.load", "kg.page.render"}) == [
-        "rdflib"]  # (pyoxigraph when the store is opened)
+    # what `kg query` over the build reads: neither the build nor the importers nor YAML,
+    # nor rdflib (a SELECT or ASK is vetted, answered and printed without it)
+    reading = ("import kg.pipeline.built, kg.sparql.oneshot, kg.sparql.results, "
+               "kg.sparql.vetting, kg.cliconv, kg.core.entries")
+    assert loaded_after(reading, heavy | {"kg.curate.load", "kg.page.render", "pyparsing"}) \
+        == []  # (pyoxigraph when the store is opened)
+
+
+def test_the_version_is_written_once() -> None:
+    from importlib.metadata import version
+
+    from kg._version import __version__
+
+    assert version("kg") == __version__  # pyproject.toml reads kg/_version.py
+    done = subprocess.run([sys.executable, "-m", "kg", "--version"], capture_output=True,
+                          text=True, cwd=ROOT, check=True)
+    assert done.stdout == f"kg {__version__}\n"
+
+
+def test_the_plain_prefixes_are_rdflib_s_namespaces() -> None:
+    from rdflib import OWL, RDF, RDFS, XSD
+    from rdflib.namespace import DCTERMS, PROV, SKOS
+
+    from kg.core import vocab
+    from kg.core.prefixes import PREFIXES
+
+    assert {"kg": str(vocab.KG), "kgr": str(vocab.KGR), "kgs": str(vocab.KGS),
+                        "wd": str(vocab.WD), "rdf": str(RDF), "rdfs": str(RDFS),
+                        "owl": str(OWL), "xsd": str(XSD), "skos": str(SKOS),
+                        "prov": str(PROV), "dcterms": str(DCTERMS),
+                        "schema": str(vocab.SCHEMA)} == PREFIXES
+    assert str(vocab.KG) == "https://w3id.org/kg/ontology/"
 
 
 def test_public_names_exist() -> None:

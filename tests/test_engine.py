@@ -14,7 +14,8 @@ from rdflib.term import Node
 from kg.core.errors import QueryError, QueryTimeout, QueryTooLarge
 from kg.pipeline.build import load_graph
 from kg.sparql.engine import Engine, open_engine
-from kg.sparql.query import QueryResult, query
+from kg.sparql.query import query
+from kg.sparql.results import QueryResult
 from tests.conftest import DATA, ROOT, run_kg
 
 CARTESIAN = "SELECT * WHERE { ?a ?p ?b . ?c ?q ?d . ?e ?r ?f . ?g ?h ?i }"

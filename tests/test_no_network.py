@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 import threading
 import urllib.error
 import urllib.request
@@ -18,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import DATA, run_kg
+from conftest import DATA, ROOT, run_kg
 from rdflib import Graph
 
 from kg.core.errors import QueryError
@@ -144,6 +146,37 @@ def test_unvetted_text_cannot_connect_in_worker(listener: Listener, graph: Graph
         # the worker goes on answering ordinary queries
         answer = worker.evaluate("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", None, timeout=10)
         assert int(answer.rows[0][0]) > 1000  # type: ignore[arg-type]
+
+
+ONESHOT = """
+import json, sys
+from kg.core.errors import QueryError
+from kg.pipeline.build import load_graph
+from kg.sparql.engine import OxigraphEngine
+from kg.sparql.oneshot import evaluate_here
+engine = OxigraphEngine.from_graph(load_graph(sys.argv[1]).graph)
+engine.store.query("ASK {}")  # the store's own threads run before the guard
+try:
+    answer = evaluate_here(engine, sys.stdin.read(), None, timeout=10, max_rows=None,
+                           expired=print)
+    print(json.dumps(["answer", answer.kind]))
+except QueryError as exc:
+    print(json.dumps(["error", str(exc)]))
+"""
+
+
+@pytest.mark.parametrize("name", ["bare-cr-ends-comment", "lower-case", "no-space"])
+def test_unvetted_text_cannot_connect_in_a_one_shot_process(listener: Listener,
+                                                             name: str) -> None:
+    """Depth two for `kg query` over the build, which evaluates in its own process
+    (kg.sparql.oneshot): the vetting skipped on purpose, Oxigraph tries the SERVICE call
+    and the kernel refuses its socket (a child process: the guard is for good)."""
+    text = payloads(listener.port)[name]
+    done = subprocess.run([sys.executable, "-c", ONESHOT, str(DATA)], input=text,
+                          capture_output=True, text=True, cwd=ROOT, check=False)
+    assert done.returncode == 0, done.stderr
+    kind, said = json.loads(done.stdout.splitlines()[-1])
+    assert (kind, "Permission denied" in said) == ("error", True), said
 
 
 def test_rdflib_engine_unvetted_still_limited_to_the_parse(graph: Graph) -> None:

@@ -20,8 +20,8 @@ from rdflib import Graph, URIRef
 
 from kg.core.errors import QueryError, StoreError
 from kg.pipeline.build import load_graph
-from kg.sparql.query import format_result
 from kg.sparql.query import query as local_query
+from kg.sparql.results import format_result
 from kg.sparql.store import DEFAULT_GRAPH, push, query, update_url
 from tests.conftest import DATA, run_kg, tree_snapshot
 from tests.stores import http_server

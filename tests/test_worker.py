@@ -17,7 +17,8 @@ from rdflib.compare import to_isomorphic
 from kg.core.errors import QueryError, QueryTimeout, QueryTooLarge, ReadOnlyError
 from kg.pipeline.build import load_graph
 from kg.sparql.engine import Engine, open_engine
-from kg.sparql.query import QueryResult, query, session
+from kg.sparql.query import query, session
+from kg.sparql.results import QueryResult
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 

@@ -135,7 +135,7 @@ def query_runner(engine: str, nt_file: Path, *,
     queries have more rows than the interactive default).
     ``rdflib``: ``Graph.parse`` then ``Graph.query``, stopped at ``timeout`` by SIGALRM.
     """
-    from kg.core.vocab import PREFIXES
+    from kg.core.prefixes import PREFIXES
 
     if engine == "pyoxigraph":
         from pyoxigraph import RdfFormat, Store

@@ -6,31 +6,17 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from rdflib import OWL, RDF, RDFS, XSD, Graph, Namespace, URIRef
-from rdflib.namespace import DCTERMS, PROV, SKOS
+from rdflib import OWL, RDF, RDFS, Graph, Namespace, URIRef
 from rdflib.term import Node
 
-KG = Namespace("https://w3id.org/kg/ontology/")
-KGR = Namespace("https://w3id.org/kg/resource/")
-KGS = Namespace("https://w3id.org/kg/statement/")
-WD = Namespace("http://www.wikidata.org/entity/")
-SCHEMA = Namespace("https://schema.org/")
+from kg.core.prefixes import PREFIXES
 
-#: Prefixes written in every output and predeclared for every query.
-PREFIXES: dict[str, str] = {
-    "kg": str(KG),
-    "kgr": str(KGR),
-    "kgs": str(KGS),
-    "wd": str(WD),
-    "rdf": str(RDF),
-    "rdfs": str(RDFS),
-    "owl": str(OWL),
-    "xsd": str(XSD),
-    "skos": str(SKOS),
-    "prov": str(PROV),
-    "dcterms": str(DCTERMS),
-    "schema": str(SCHEMA),
-}
+KG = Namespace(PREFIXES["kg"])
+KGR = Namespace(PREFIXES["kgr"])
+KGS = Namespace(PREFIXES["kgs"])
+WD = Namespace(PREFIXES["wd"])
+SCHEMA = Namespace(PREFIXES["schema"])
+# (kg.core.prefixes spells every prefix out; tests/test_api.py checks them against rdflib's)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from rdflib import URIRef
 from rdflib.term import Node
 
-from kg.core.vocab import PREFIXES
+from kg.core.prefixes import PREFIXES
 from kg.rdf.export import ntriples_lines, turtle_lines
 from kg.rdf.ntterms import term_text
 

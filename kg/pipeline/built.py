@@ -25,10 +25,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from rdflib import Graph
-from rdflib.term import Node
+from typing import TYPE_CHECKING, Any
 
 from kg.core.errors import KGError, OutputError
 from kg.pipeline.lock import build_lock
@@ -41,6 +38,10 @@ from kg.pipeline.manifest import (
     read_manifest,
 )
 from kg.sparql.engine import OxigraphEngine, _Terms
+
+if TYPE_CHECKING:  # pragma: no cover  (a query over the build prints without rdflib)
+    from rdflib import Graph
+    from rdflib.term import Node
 
 DEFAULT_GRAPH_NAME = "default graph (curated, ontology, links)"
 

@@ -27,10 +27,10 @@ import os
 import re
 import tempfile
 from dataclasses import asdict, dataclass, field
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from kg._version import __version__
 from kg.core.errors import ImportFileError, KGError
 from kg.curate.files import data_files
 from kg.imports.textfile import read_import_bytes
@@ -45,10 +45,7 @@ class ManifestError(KGError):
 
 
 def kg_version() -> str:
-    try:
-        return version("kg")
-    except PackageNotFoundError:  # pragma: no cover - run from a source tree
-        return "0+unknown"
+    return __version__
 
 
 @dataclass(frozen=True, slots=True)

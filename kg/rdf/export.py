@@ -18,15 +18,9 @@ from rdflib import RDF, XSD, Literal, URIRef
 from rdflib.term import Node
 
 from kg.core.errors import OutputError
-from kg.core.vocab import PREFIXES
-from kg.rdf.ntterms import (
-    PN_LOCAL,
-    Memo,
-    TextTriple,
-    from_rdflib,
-    parts,
-    term_text,
-)
+from kg.core.prefixes import PREFIXES
+from kg.rdf.ntterms import Memo, TextTriple, from_rdflib, parts, term_text
+from kg.rdf.termtext import PN_LOCAL
 
 _XSD_STRING = str(XSD.string)
 _FILE_MODE = 0o644  # rw-r--r--, what a plain open() gives under the usual umask

@@ -19,26 +19,20 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import TypeVar
 
-from rdflib import XSD, BNode, Literal, URIRef
+from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
+from kg.rdf import termtext
+from kg.rdf.termtext import SHORT, iri_text, nt_iri, nt_literal
 from kg.rdf.triples import Terms
 
 TextTriple = tuple[str, str, str]
 
-#: A Turtle local name kg writes as a prefixed name (a subset of PN_LOCAL).
-PN_LOCAL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_\-])?")
-def iri_ref(iri: str) -> str:
-    return "<" + _IRI_ESCAPE.sub(lambda m: f"\\u{ord(m.group()):04X}", iri) + ">"
 
 
 def literal_text(lit: Literal, prefixes: Mapping[str, str] | None = None) -> str:
-    body = '"' + _STRING_ESCAPE.sub(_escape_char, str(lit)) + '"'
-    if lit.language:
-        return f"{body}@{lit.language}"
-    if lit.datatype is not None and lit.datatype != XSD.string:
-        return f"{body}^^{term_text(lit.datatype, prefixes)}"
-    return body
+    return termtext.literal_text(str(lit), lang=lit.language, prefixes=prefixes,
+                                 datatype=None if lit.datatype is None else str(lit.datatype))
 
 
 def term_text(term: Node, prefixes: Mapping[str, str] | None = None) -> str:
@@ -47,46 +41,13 @@ def term_text(term: Node, prefixes: Mapping[str, str] | None = None) -> str:
         return literal_text(term, prefixes)
     if isinstance(term, BNode):
         return f"_:{term}"
-    text = str(term)
-    if prefixes:
-        for prefix, ns in prefixes.items():
-            if text.startswith(ns) and PN_LOCAL.fullmatch(text[len(ns):]):
-                return f"{prefix}:{text[len(ns):]}"
-    return iri_ref(text)
+    return iri_text(str(term), prefixes)
 
 
 V = TypeVar("V")
 
-_XSD_STRING = str(XSD.string)
-_IRI_ESCAPE = re.compile(r'[\x00-\x20<>"{}|^`\\]')
-_STRING_ESCAPE = re.compile(r'[\x00-\x1f\\"\x7f]')
-_SHORT = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b",
-          "\f": "\\f"}
-_UNSHORT = {v[1]: k for k, v in _SHORT.items()}
+_UNSHORT = {v[1]: k for k, v in SHORT.items()}
 _UNESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))")
-
-
-def _escape_char(match: re.Match[str]) -> str:
-    char = match.group()
-    return _SHORT.get(char) or f"\\u{ord(char):04X}"
-
-
-def nt_iri(iri: str) -> str:
-    iri = str(iri)  # an rdflib URIRef would turn "<" + iri into a URIRef
-    if _IRI_ESCAPE.search(iri):
-        iri = _IRI_ESCAPE.sub(lambda m: f"\\u{ord(m.group()):04X}", iri)
-    return "<" + iri + ">"
-
-
-def nt_literal(lexical: str, *, lang: str | None = None, datatype: str | None = None) -> str:
-    lexical = str(lexical)
-    if _STRING_ESCAPE.search(lexical):
-        lexical = _STRING_ESCAPE.sub(_escape_char, lexical)
-    if lang:
-        return '"' + lexical + '"@' + lang
-    if datatype and datatype != _XSD_STRING:
-        return '"' + lexical + '"^^' + nt_iri(datatype)
-    return '"' + lexical + '"'
 
 
 class NTTerms(Terms[str]):

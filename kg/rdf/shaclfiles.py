@@ -27,8 +27,9 @@ from kg.core.entries import code_version, read_entry, write_entry
 from kg.core.errors import Issue, Loc
 from kg.core.model import Dataset, Entity, Source, Statement, merge
 from kg.core.vocab import KG, ontology_graph, ontology_text
-from kg.rdf.ntterms import NTTerms, TextTriple, from_rdflib, nt_iri
+from kg.rdf.ntterms import NTTerms, TextTriple, from_rdflib
 from kg.rdf.shaclfast import Shape, compile_shapes, conforms_text
+from kg.rdf.termtext import nt_iri
 from kg.rdf.triples import data_triples, entity_iri, new_graph
 from kg.rdf.validate import locations, shapes_graph
 

@@ -20,7 +20,8 @@ from rdflib.term import Node
 
 from kg.core.dates import Precision, parse_date
 from kg.core.model import Amount, Citation, Dataset, Entity, Source, Statement
-from kg.core.vocab import KG, KGR, KGS, PREFIXES, SCHEMA, WD, ontology_graph
+from kg.core.prefixes import PREFIXES
+from kg.core.vocab import KG, KGR, KGS, SCHEMA, WD, ontology_graph
 
 T = TypeVar("T")
 

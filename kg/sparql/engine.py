@@ -33,22 +33,20 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from rdflib import XSD, BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF
-from rdflib.plugins.sparql.sparql import Query
-from rdflib.term import Node
-
 from kg.core.errors import QueryError, QueryTimeout, QueryTooLarge
-from kg.core.vocab import PREFIXES
+from kg.core.prefixes import PREFIXES
 from kg.sparql.names import ENGINES
 from kg.sparql.vetting import normalize
 
-if TYPE_CHECKING:  # pragma: no cover
+if TYPE_CHECKING:  # pragma: no cover  (rdflib is imported where it is used: see below)
     import pyoxigraph
+    from rdflib import Graph
+    from rdflib.plugins.sparql.sparql import Query
+    from rdflib.term import Node
 
 
-Row = tuple[Node | None, ...]
-Triple = tuple[Node, Node, Node]
+Row = tuple["Node | None", ...]
+Triple = tuple["Node", "Node", "Node"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +144,9 @@ class OxigraphEngine:
         return cls(store)
 
     def evaluate(self, sparql: str, prepared: Query | None, *,
-                 max_rows: int | None) -> Answer:
+                 max_rows: int | None, raw: bool = False) -> Answer:
+        """The answer, its terms as rdflib terms; with ``raw``, as pyoxigraph's own terms
+        (kg.sparql.results prints either; kg.sparql.oneshot keeps rdflib off that path)."""
         import pyoxigraph
 
         # The text was vetted (no SERVICE, FROM, update: see kg.sparql.vetting.vet);
@@ -163,7 +163,7 @@ class OxigraphEngine:
             raise QueryError(f"Oxigraph cannot parse the query: {exc}") from None
         if isinstance(result, pyoxigraph.QueryBoolean):
             return Answer("ASK", boolean=bool(result))
-        term = _Terms()
+        term: Callable[[Any], Any] = _same if raw else _Terms()
         if isinstance(result, pyoxigraph.QuerySolutions):
             names = tuple(v.value for v in result.variables)
             rows = _limited((tuple(map(term, s)) for s in result), max_rows)
@@ -186,13 +186,18 @@ class _Terms(dict[Any, "Node | None"]):
             return node
 
 
-_STRING = str(XSD.string)
-_LANG_STRING = str(RDF.langString)
+def _same(term: Any) -> Any:
+    return term
+
+
+_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 
 def _term(term: Any) -> Node | None:
     """A pyoxigraph term as the rdflib term rdflib's own engine would give."""
     import pyoxigraph
+    from rdflib import BNode, Literal, URIRef
 
     if term is None:
         return None

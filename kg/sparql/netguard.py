@@ -21,11 +21,11 @@ to evaluate: a query runs guarded or not at all.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import errno
 import platform
 import struct
 import sys
+from typing import NoReturn
 
 from kg.core.errors import QueryError
 
@@ -46,11 +46,16 @@ _PR_SET_SECCOMP = 22
 _SECCOMP_MODE_FILTER = 2
 _X32_SYSCALL_BIT = 0x40000000
 
+_SECCOMP_SET_MODE_FILTER = 1
+_SECCOMP_FILTER_FLAG_TSYNC = 1
+
 #: machine -> (AUDIT_ARCH_*, the number of the socket system call)
 _ARCHES = {
     "x86_64": (0xC000003E, 41),
     "aarch64": (0xC00000B7, 198),
 }
+#: machine -> the number of the seccomp system call (for the filter on every thread)
+_SECCOMP_NR = {"x86_64": 317, "aarch64": 277}
 
 
 def _program(arch: int, socket_nr: int) -> bytes:
@@ -73,8 +78,13 @@ class _SockFprog(ctypes.Structure):
     _fields_ = (("len", ctypes.c_ushort), ("filter", ctypes.c_void_p))
 
 
-def deny_network() -> None:
-    """Make this process (and what it forks) unable to create any socket, for good."""
+def deny_network(*, every_thread: bool = False) -> None:
+    """Make this process (and what it forks) unable to create any socket, for good.
+
+    The filter holds for the calling thread and the threads it starts later; with
+    ``every_thread`` also for the threads already running (seccomp's TSYNC: a process
+    that evaluates in itself, kg.sparql.oneshot, has the store's threads and a watchdog).
+    """
     machine = platform.machine().lower()
     if not sys.platform.startswith("linux") or machine not in _ARCHES:
         raise NetworkGuardError(f"queries are evaluated only where kg can deny them the "
@@ -83,9 +93,21 @@ def deny_network() -> None:
     program = _program(*_ARCHES[machine])
     buffer = ctypes.create_string_buffer(program, len(program))
     fprog = _SockFprog(len(program) // 8, ctypes.cast(buffer, ctypes.c_void_p))
-    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-    if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 or libc.prctl(
-            _PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) != 0:
-        code = ctypes.get_errno()
-        raise NetworkGuardError("cannot deny the query process the network (seccomp: "
-                                f"{errno.errorcode.get(code, code)}); the query is not run")
+    libc = ctypes.CDLL(None, use_errno=True)  # the C library this process runs on
+    if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+        _refused(ctypes.get_errno())
+    if every_thread:
+        done = libc.syscall(_SECCOMP_NR[machine], _SECCOMP_SET_MODE_FILTER,
+                            _SECCOMP_FILTER_FLAG_TSYNC, ctypes.byref(fprog))
+        if done > 0:  # the id of a thread that could not take the filter
+            raise NetworkGuardError(f"cannot deny thread {done} of the query process the "
+                                    "network (seccomp); the query is not run")
+    else:
+        done = libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0)
+    if done != 0:
+        _refused(ctypes.get_errno())
+
+
+def _refused(code: int) -> NoReturn:
+    raise NetworkGuardError("cannot deny the query process the network (seccomp: "
+                            f"{errno.errorcode.get(code, code)}); the query is not run")

@@ -3,45 +3,24 @@
 Queries run on rdflib or Oxigraph with kg's prefixes predeclared. Nothing a query says
 may reach the network or the file system: SERVICE (kg.sparql.vetting), FROM / FROM NAMED and
 updates (LOAD among them) are refused before evaluation, and the process that evaluates
-is denied the network by the kernel (kg.sparql.netguard).
+is denied the network by the kernel (kg.sparql.netguard). The answer's text is made by
+kg.sparql.results.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import escape, quoteattr
 
-from rdflib import Graph, Literal
-from rdflib.term import BNode, Node, URIRef
+from rdflib import Graph
+from rdflib.term import Node
 
-from kg.core.errors import QueryError
-from kg.core.vocab import PREFIXES
-from kg.rdf.export import serialize
-from kg.rdf.ntterms import term_text
 from kg.rdf.triples import new_graph
-from kg.sparql.csvsafe import protect
-from kg.sparql.engine import Answer, Engine, evaluate, open_engine
-from kg.sparql.names import MAX_ROWS, RESULT_FORMATS
+from kg.sparql.engine import Engine, evaluate, open_engine
+from kg.sparql.names import MAX_ROWS
+from kg.sparql.results import QueryResult, from_answer
 from kg.sparql.vetting import vet
 from kg.sparql.worker import QueryWorker
-
-
-@dataclass(frozen=True, slots=True)
-class QueryResult:
-    """A query's answer: rows for SELECT, a boolean for ASK, a graph for CONSTRUCT/DESCRIBE."""
-
-    kind: str  # "SELECT", "ASK", "CONSTRUCT" or "DESCRIBE"
-    variables: tuple[str, ...] = ()
-    rows: tuple[tuple[Node | None, ...], ...] = ()
-    boolean: bool | None = None
-    graph: Graph | None = None
-
-
 
 
 def query(graph: Graph | Engine, sparql: str, *, timeout: float | None = 10.0,
@@ -116,127 +95,6 @@ def query_path(path: Path, sparql: str, *, timeout: float | None = 10.0,
                  max_rows=max_rows)
 
 
-def from_answer(answer: Answer) -> QueryResult:
-    """The QueryResult of an engine's answer."""
-    if answer.kind == "SELECT":
-        return QueryResult("SELECT", answer.variables, answer.rows)
-    if answer.kind == "ASK":
-        return QueryResult("ASK", boolean=answer.boolean)
-    return QueryResult(answer.kind, graph=result_graph(answer.triples))
-
-
 def result_graph(triples: Iterable[tuple[Node, Node, Node]]) -> Graph:
     """A graph holding ``triples`` with kg's prefixes bound."""
     return new_graph(triples)
-
-
-def _cell(term: Node | None) -> str:
-    if term is None:
-        return ""
-    if isinstance(term, Literal):
-        return str(term)
-    if isinstance(term, URIRef):
-        return term_text(term, PREFIXES)
-    return f"_:{term}"
-
-
-def _json_term(term: Node) -> dict[str, str]:
-    if isinstance(term, URIRef):
-        return {"type": "uri", "value": str(term)}
-    if isinstance(term, BNode):
-        return {"type": "bnode", "value": str(term)}
-    assert isinstance(term, Literal)
-    value = {"type": "literal", "value": str(term)}
-    if term.language:
-        value["xml:lang"] = term.language
-    elif term.datatype is not None:
-        value["datatype"] = str(term.datatype)
-    return value
-
-
-def _tsv_term(term: Node | None) -> str:
-    return "" if term is None else term_text(term)
-
-
-def format_result(result: QueryResult, fmt: str = "table", *,
-                  protect_formulas: bool = False) -> str:
-    """The result as text: a readable table, or SPARQL results CSV, TSV, JSON or XML.
-    ``protect_formulas``: CSV cells a spreadsheet would run get a leading apostrophe
-    (kg.sparql.csvsafe)."""
-    if fmt not in RESULT_FORMATS:
-        raise QueryError(f"unknown format {fmt!r}; allowed: " + ", ".join(RESULT_FORMATS))
-    if result.graph is not None:
-        return serialize(result.graph, "ttl")
-    if fmt == "xml":
-        return _xml(result)
-    if result.kind == "ASK":
-        if fmt == "json":
-            return json.dumps({"head": {}, "boolean": result.boolean}) + "\n"
-        return ("true" if result.boolean else "false") + "\n"
-    if fmt == "json":
-        bindings = [{v: _json_term(t) for v, t in zip(result.variables, row, strict=True)
-                     if t is not None} for row in result.rows]
-        doc = {"head": {"vars": list(result.variables)}, "results": {"bindings": bindings}}
-        return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
-    if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\r\n")
-        writer.writerow(result.variables)
-        cells = ([_cell(t) if not isinstance(t, URIRef) else str(t) for t in row]
-                 for row in result.rows)
-        writer.writerows([protect(c) for c in row] if protect_formulas else row
-                         for row in cells)
-        return buf.getvalue()
-    if fmt == "tsv":
-        lines = ["\t".join("?" + v for v in result.variables)]
-        lines += ["\t".join(_tsv_term(t) for t in row) for row in result.rows]
-        return "\n".join(lines) + "\n"
-    return _table(result)
-
-
-def _table(result: QueryResult) -> str:
-    header = [f"?{v}" for v in result.variables]
-    body = [[_cell(t).replace("\n", " ") for t in row] for row in result.rows]
-    widths = [max([len(h)] + [len(r[i]) for r in body]) for i, h in enumerate(header)]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True))
-
-    rule = "  ".join("-" * w for w in widths)
-    text = [line(header), rule] + [line(r) for r in body]
-    text.append(f"({len(body)} row{'s' if len(body) != 1 else ''})")
-    return "\n".join(t.rstrip() for t in text) + "\n"
-
-
-def _xml_term(term: Node) -> str:
-    if isinstance(term, URIRef):
-        return f"<uri>{escape(str(term))}</uri>"
-    if isinstance(term, BNode):
-        return f"<bnode>{escape(str(term))}</bnode>"
-    assert isinstance(term, Literal)
-    attrs = ""
-    if term.language:
-        attrs = f" xml:lang={quoteattr(term.language)}"
-    elif term.datatype is not None:
-        attrs = f" datatype={quoteattr(str(term.datatype))}"
-    return f"<literal{attrs}>{escape(str(term))}</literal>"
-
-
-def _xml(result: QueryResult) -> str:
-    """SPARQL Query Results XML Format."""
-    lines = ['<?xml version="1.0" encoding="utf-8"?>',
-             '<sparql xmlns="http://www.w3.org/2005/sparql-results#">', "<head>"]
-    lines += [f"<variable name={quoteattr(v)}/>" for v in result.variables]
-    lines.append("</head>")
-    if result.kind == "ASK":
-        lines.append(f"<boolean>{'true' if result.boolean else 'false'}</boolean>")
-    else:
-        lines.append("<results>")
-        for row in result.rows:
-            lines.append("<result>")
-            lines += [f"<binding name={quoteattr(v)}>{_xml_term(t)}</binding>"
-                      for v, t in zip(result.variables, row, strict=True) if t is not None]
-            lines.append("</result>")
-        lines.append("</results>")
-    lines.append("</sparql>")
-    return "\n".join(lines) + "\n"

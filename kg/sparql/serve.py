@@ -45,7 +45,7 @@ from kg.core.errors import QueryError, QueryTimeout, QueryTooLarge, ReadOnlyErro
 from kg.rdf.export import serialize
 from kg.sparql.admission import Pool, Refused, WaitedTooLong
 from kg.sparql.engine import Answer, Engine, open_engine
-from kg.sparql.query import QueryResult, format_result, from_answer
+from kg.sparql.results import QueryResult, format_result, from_answer
 from kg.sparql.vetting import vet
 
 MAX_BODY = 1 << 20

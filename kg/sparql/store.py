@@ -46,12 +46,13 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.core.errors import QueryTooLarge, StoreError
-from kg.core.vocab import PREFIXES
+from kg.core.prefixes import PREFIXES
 from kg.rdf.export import ntriples_lines
 from kg.sparql.engine import query_kind
 from kg.sparql.httpfetch import FetchTimeout, FetchTooLarge, fetch
 from kg.sparql.names import DEFAULT_GRAPH
-from kg.sparql.query import QueryResult, result_graph
+from kg.sparql.query import result_graph
+from kg.sparql.results import QueryResult
 from kg.sparql.upload import CHUNK_BYTES, credentials, upload
 from kg.sparql.vetting import normalize, prepare
 

@@ -19,15 +19,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
-
-from pyparsing import ParseException
-from rdflib.plugins.sparql import prepareQuery
-from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
-from rdflib.plugins.sparql.sparql import Query
+from typing import TYPE_CHECKING, Any
 
 from kg.core.errors import QueryError, ReadOnlyError
-from kg.core.vocab import PREFIXES
+from kg.core.prefixes import PREFIXES
+
+if TYPE_CHECKING:  # pragma: no cover  (rdflib's parser is imported by prepare, when used)
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql.sparql import Query
 
 #: SERVICE, optionally SILENT, then what names an endpoint: an IRI, a variable or a
 #: prefixed name.
@@ -75,6 +74,10 @@ def prepare(sparql: str) -> Query:
 
     The text is vetted and parsed with its line ends normalised
     (:func:`kg.sparql.vetting.normalize`), as every engine runs it."""
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql import prepareQuery
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+
     refuse_service(sparql)
     sparql = normalize(sparql)
     try:
