@@ -12,15 +12,17 @@ that file. Then, each as a whole `kg build` process, in one run:
 3. rebuild after editing one curated file (a source's title: no curated name changes);
 
 and each saved query (queries/*.rq) through `kg query` (the whole process: start, check
-the inputs, open the built store, answer: wall and CPU seconds), beside the same query in
-process through kg's engine and on pyoxigraph alone on the same store. Prints the times
-and the ratios the issue asks for (``--queries-only``: the queries over the build in
-``--work``).
+the inputs, open the built store, answer: wall and CPU seconds), beside, in one other
+process, the query itself as `kg query` runs it once the store is open (kg.sparql.oneshot)
+and on pyoxigraph alone on the same store, and through the library's forked ``kg.query``.
+Prints the times and the ratios the issue asks for (``--queries-only``: the queries over
+the build in ``--work``).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import shutil
@@ -74,8 +76,13 @@ def main() -> None:
     parser.add_argument("--triples", type=int, default=65_000)
     parser.add_argument("--queries-only", action="store_true",
                         help="only the queries, over the build already in --work")
+    parser.add_argument("--in-process", type=int, metavar="REPEATS",
+                        help=argparse.SUPPRESS)  # the child of queries()
     args = parser.parse_args()
     work: Path = args.work.resolve()
+    if args.in_process:
+        print(json.dumps(in_process(work, args.in_process)))
+        return
     if args.queries_only:
         queries(work, dict(os.environ, PYTHONPATH=str(ROOT), KG_CACHE_DIR=str(work / "cache")))
         return
@@ -122,24 +129,18 @@ def best(run: Callable[[], object], repeats: int) -> tuple[float, float, object]
 
 def queries(work: Path, env: dict[str, str], repeats: int = 3) -> None:
     """Each saved query: ``kg query`` as a whole process (start, check the inputs by hash,
-    open the built store, answer; the least of ``repeats`` runs), the query itself in
-    process through kg (vetting, the engine under limits, the answer as kg returns it)
-    and pyoxigraph alone on the same store (the least of ``repeats`` runs each)."""
-    import json
-
-    import pyoxigraph
-
-    sys.path.insert(0, str(ROOT))
-    from kg.core.prefixes import PREFIXES
-    from kg.pipeline.built import read_build
-    from kg.sparql.query import query
-
-    manifest = json.loads((work / "out" / "manifest.json").read_text(encoding="utf-8"))
-    store = pyoxigraph.Store.read_only(str(work / "out" / manifest["generation"]))
-    engine = read_build(work / "out").engine()
+    open the built store, answer; the least of ``repeats`` runs, after one run that writes
+    the bytecode as any user's first run does), and, measured in one other process (see
+    :func:`in_process`), the query itself through kg and on pyoxigraph alone."""
+    env = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    paths = sorted((ROOT / "queries").glob("*.rq"))
+    timed(["query", str(paths[0]), "--format", "tsv"], work, env)  # writes the bytecode
+    done = subprocess.run([sys.executable, __file__, "--work", str(work), "--in-process",
+                           str(repeats)], env=env, capture_output=True, text=True, check=True)
+    inside = json.loads(done.stdout)
     print(f"\n{'saved query':<26} {'rows':>5} {'kg query process':>17} {'CPU':>7}   "
-          f"{'in process: kg':>14} {'pyoxigraph':>10} {'ratio':>6}")
-    for path in sorted((ROOT / "queries").glob("*.rq")):
+          f"{'in process: kg':>14} {'pyoxigraph':>10} {'ratio':>6} {'kg.query()':>10}")
+    for path in paths:
         walls, cpus = [], []
         for _ in range(repeats):
             seconds, out = timed(["query", str(path), "--format", "tsv", "--timeout", "600"],
@@ -147,6 +148,33 @@ def queries(work: Path, env: dict[str, str], repeats: int = 3) -> None:
             walls.append(seconds)
             cpus.append(CPU[-1])
         answered = out.count("\n") - 1  # TSV: a header line, then one line per row
+        rows, mine, ox, library = inside[path.name]
+        assert rows == answered, (path.name, rows, answered)
+        print(f"{path.name:<26} {rows:>5} {min(walls):>15.2f} s {min(cpus):>5.2f} s   "
+              f"{mine:>12.3f} s {ox:>8.3f} s {mine / ox if ox else 0:>6.2f} {library:>8.3f} s")
+
+
+def in_process(work: Path, repeats: int) -> dict[str, tuple[int, float, float, float]]:
+    """In this process (which kg's one-shot evaluation denies the network for good), each
+    saved query, the least of ``repeats`` runs of: what ``kg query`` does once the store
+    is open (vetting, kg.sparql.oneshot's guarded evaluation, the TSV text), pyoxigraph
+    alone on the same store (the query, every row read), and the library's
+    :func:`kg.query` (a forked, guarded child per query; the answer as rdflib terms)."""
+    import pyoxigraph
+
+    sys.path.insert(0, str(ROOT))
+    from kg.core.prefixes import PREFIXES
+    from kg.pipeline.built import read_build
+    from kg.sparql.oneshot import evaluate_here
+    from kg.sparql.query import query
+    from kg.sparql.results import format_result, from_answer
+    from kg.sparql.vetting import vet
+
+    manifest = json.loads((work / "out" / "manifest.json").read_text(encoding="utf-8"))
+    store = pyoxigraph.Store.read_only(str(work / "out" / manifest["generation"]))
+    engine = read_build(work / "out").engine()
+    found = {}
+    for path in sorted((ROOT / "queries").glob("*.rq")):
         text = path.read_text(encoding="utf-8")
 
         def oxigraph(text: str = text) -> int:
@@ -156,13 +184,19 @@ def queries(work: Path, env: dict[str, str], repeats: int = 3) -> None:
                 else 1
 
         def through_kg(text: str = text) -> int:
+            answer = evaluate_here(engine, text, vet(text, "oxigraph"), timeout=600,
+                                   max_rows=None, expired=print)
+            return format_result(from_answer(answer), "tsv").count("\n") - 1
+
+        def library(text: str = text) -> int:
             return len(query(engine, text, timeout=None, max_rows=None).rows)
 
         ox, _, rows = best(oxigraph, repeats)
         mine, _, kg_rows = best(through_kg, repeats)
-        assert rows == answered == kg_rows, (path.name, rows, answered, kg_rows)
-        print(f"{path.name:<26} {rows:>5} {min(walls):>15.2f} s {min(cpus):>5.2f} s   "
-              f"{mine:>12.3f} s {ox:>8.3f} s {mine / ox if ox else 0:>6.2f}")
+        lib, _, lib_rows = best(library, repeats)
+        assert rows == kg_rows == lib_rows, (path.name, rows, kg_rows, lib_rows)
+        found[path.name] = (int(rows), mine, ox, lib)  # type: ignore[call-overload]
+    return found
 
 
 if __name__ == "__main__":

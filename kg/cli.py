@@ -10,7 +10,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kg._version import __version__
 from kg.cliconv import (
     fit_width,
     infer_format,
@@ -21,6 +20,7 @@ from kg.cliconv import (
     positive_int,
 )
 from kg.core.errors import DataError, KGError
+from kg.core.version import __version__
 from kg.sparql.names import DEFAULT_GRAPH, ENGINES, MAX_ROWS, RESULT_FORMATS
 
 if TYPE_CHECKING:
@@ -493,7 +493,7 @@ def _read_built(args: argparse.Namespace) -> int:
     """serve, stats and query over the build (kg.pipeline.built), built first if stale."""
     if args.command == "serve":
         return _serve(args, None)
-    from kg.core.entries import default_cache_dir
+    from kg.core.cachedir import default_cache_dir
     from kg.pipeline.built import open_built
 
     if args.command == "query":  # a refused query is refused before any build

@@ -33,7 +33,7 @@ def test_the_cli_imports_a_command_s_modules_when_it_runs() -> None:
     # what `kg query` over the build reads: neither the build nor the importers nor YAML,
     # nor rdflib (a SELECT or ASK is vetted, answered and printed without it)
     reading = ("import kg.pipeline.built, kg.sparql.oneshot, kg.sparql.results, "
-               "kg.sparql.vetting, kg.cliconv, kg.core.entries")
+               "kg.sparql.vetting, kg.cliconv, kg.core.cachedir")
     assert loaded_after(reading, heavy | {"kg.curate.load", "kg.page.render", "pyparsing"}) \
         == []  # (pyoxigraph when the store is opened)
 
@@ -41,9 +41,9 @@ def test_the_cli_imports_a_command_s_modules_when_it_runs() -> None:
 def test_the_version_is_written_once() -> None:
     from importlib.metadata import version
 
-    from kg._version import __version__
+    from kg.core.version import __version__
 
-    assert version("kg") == __version__  # pyproject.toml reads kg/_version.py
+    assert version("kg") == __version__  # pyproject.toml reads kg/core/version.py
     done = subprocess.run([sys.executable, "-m", "kg", "--version"], capture_output=True,
                           text=True, cwd=ROOT, check=True)
     assert done.stdout == f"kg {__version__}\n"

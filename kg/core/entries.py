@@ -29,19 +29,12 @@ from pathlib import Path
 from typing import Any
 
 from kg.core import model
+from kg.core.cachedir import default_cache_dir as default_cache_dir
 from kg.core.errors import Issue, Loc
 
 _READER_MODULES = ("curate/load.py", "curate/yamlread.py", "curate/yamlfast.py", "curate/ynodes.py",
                    "core/model.py", "core/errors.py", "core/dates.py", "core/entries.py",
                    "pipeline/cache.py")
-
-
-def default_cache_dir() -> Path:
-    """``$KG_CACHE_DIR``, else ``$XDG_CACHE_HOME/kg``, else ``~/.cache/kg``."""
-    if env := os.environ.get("KG_CACHE_DIR"):
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "kg"
 
 
 @cache

@@ -30,8 +30,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kg._version import __version__
 from kg.core.errors import ImportFileError, KGError
+from kg.core.version import __version__
 from kg.curate.files import data_files
 from kg.imports.textfile import read_import_bytes
 

@@ -26,10 +26,8 @@ kernel's filter holds whatever the text says.
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -39,6 +37,8 @@ from kg.sparql.names import ENGINES
 from kg.sparql.vetting import normalize
 
 if TYPE_CHECKING:  # pragma: no cover  (rdflib is imported where it is used: see below)
+    from multiprocessing.connection import Connection
+
     import pyoxigraph
     from rdflib import Graph
     from rdflib.plugins.sparql.sparql import Query
@@ -282,6 +282,8 @@ def evaluate(engine: Engine, sparql: str, prepared: Query | None, *, timeout: fl
             raise QueryError(f"query failed: {type(exc).__name__}: {exc}") from exc
     if timeout is not None and timeout <= 0:
         raise QueryError(f"the time limit must be positive, got {timeout}")
+    import multiprocessing  # (here: kg.sparql.oneshot evaluates without a child)
+
     ctx = multiprocessing.get_context("fork")
     reader, writer = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_worker, args=(writer, engine, sparql, prepared, max_rows),

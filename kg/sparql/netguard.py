@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
-import platform
+import os
 import struct
 import sys
 from typing import NoReturn
@@ -85,7 +85,7 @@ def deny_network(*, every_thread: bool = False) -> None:
     ``every_thread`` also for the threads already running (seccomp's TSYNC: a process
     that evaluates in itself, kg.sparql.oneshot, has the store's threads and a watchdog).
     """
-    machine = platform.machine().lower()
+    machine = os.uname().machine.lower()
     if not sys.platform.startswith("linux") or machine not in _ARCHES:
         raise NetworkGuardError(f"queries are evaluated only where kg can deny them the "
                                 f"network (Linux on x86_64 or aarch64), not {sys.platform} "

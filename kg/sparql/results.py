@@ -15,7 +15,6 @@ import io
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from xml.sax.saxutils import escape, quoteattr
 
 from kg.core.errors import QueryError
 from kg.core.prefixes import PREFIXES
@@ -164,6 +163,8 @@ def _table(result: QueryResult) -> str:
 
 
 def _xml_term(term: Any) -> str:
+    from xml.sax.saxutils import escape, quoteattr  # (it imports urllib.request: 0.1 s)
+
     kind, value, lang, datatype = term_parts(term)
     if kind != "literal":
         return f"<{kind}>{escape(value)}</{kind}>"
@@ -177,6 +178,8 @@ def _xml_term(term: Any) -> str:
 
 def _xml(result: QueryResult) -> str:
     """SPARQL Query Results XML Format."""
+    from xml.sax.saxutils import quoteattr
+
     lines = ['<?xml version="1.0" encoding="utf-8"?>',
              '<sparql xmlns="http://www.w3.org/2005/sparql-results#">', "<head>"]
     lines += [f"<variable name={quoteattr(v)}/>" for v in result.variables]
