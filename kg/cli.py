@@ -25,7 +25,9 @@ from kg.sparql.names import DEFAULT_GRAPH, ENGINES, MAX_ROWS, RESULT_FORMATS
 
 if TYPE_CHECKING:
     from rdflib import Graph
+    from rdflib.plugins.sparql.sparql import Query
 
+    from kg.sparql.engine import OxigraphEngine
     from kg.sparql.results import QueryResult
 
 # Each command imports what it needs when it runs: `kg query` over the build never loads
@@ -423,11 +425,13 @@ def _query_elsewhere(args: argparse.Namespace) -> int:
                               graph_iri=graphs or None, timeout=args.timeout,
                               max_rows=args.max_rows)
         return _print_result(args, _formatted(answer, args))
-    from kg.sparql.query import query_path
+    from kg.pipeline.built import union
+    from kg.sparql.engine import OxigraphEngine
+    from kg.sparql.vetting import vet
 
-    answer = query_path(args.graph_file, _query_text(args.sparql), timeout=args.timeout,
-                        max_rows=args.max_rows)
-    return _print_result(args, _formatted(answer, args))
+    text = _query_text(args.sparql)
+    prepared = vet(text, "oxigraph")  # refused before a big file is loaded
+    return _answer_here(args, union(OxigraphEngine.from_path(args.graph_file)), text, prepared)
 
 
 def _from_data(args: argparse.Namespace) -> int:
@@ -515,10 +519,16 @@ def _read_built(args: argparse.Namespace) -> int:
 
         answer = query(built.graph(), text, timeout=args.timeout, max_rows=args.max_rows)
         return _print_result(args, _formatted(answer, args))
-    from kg.sparql.oneshot import evaluate_here  # this process answers, then ends
+    return _answer_here(args, built.engine(), text, prepared)
+
+
+def _answer_here(args: argparse.Namespace, engine: OxigraphEngine, text: str,
+                 prepared: Query | None) -> int:
+    """Evaluate in this process, which answers and ends (kg.sparql.oneshot), and print."""
+    from kg.sparql.oneshot import evaluate_here
     from kg.sparql.results import from_answer
 
-    found = evaluate_here(built.engine(), text, prepared, timeout=args.timeout,
+    found = evaluate_here(engine, text, prepared, timeout=args.timeout,
                           max_rows=args.max_rows, expired=_expired)
     return _print_result(args, _formatted(from_answer(found), args))
 
