@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pyoxigraph
@@ -128,6 +130,33 @@ def test_kg_query_stops_at_the_time_limit(project: Path) -> None:
     assert done.stdout == ""
     assert done.stderr == ("kg: error: the query ran longer than the 1 s time limit and was "
                            "stopped; narrow it, add a LIMIT, or raise --timeout\n")
+
+
+def test_ctrl_c_ends_a_running_query_at_once(project: Path) -> None:
+    """SIGINT while Oxigraph evaluates ends the process (its default action), without
+    waiting for the query or its time limit, and without a traceback."""
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    proc = subprocess.Popen([sys.executable, "-m", "kg", "query", slow, "--timeout", "300"],
+                            cwd=project, env=_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    _wait_until_guarded(proc.pid)  # the filter goes on just before the query runs
+    time.sleep(0.5)
+    assert proc.poll() is None
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)  # not the 300 s limit
+    assert proc.returncode == -signal.SIGINT
+    assert (out, err) == ("", "")
+
+
+def _wait_until_guarded(pid: int) -> None:
+    """Until the process has its seccomp filter (``Seccomp: 2`` in /proc/PID/status)."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+        if "\nSeccomp:\t2\n" in status:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the query process never installed its network filter")
 
 
 def test_kg_query_refuses_past_the_row_limit(project: Path) -> None:

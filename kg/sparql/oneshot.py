@@ -15,7 +15,10 @@ child guaranteed, the process keeps:
 - **the time limit**: a watchdog thread ends the process at the deadline with the same
   error a stopped query gives (pyoxigraph releases the GIL while it evaluates, so the
   watchdog runs on time; ``os._exit`` frees everything the query held);
-- **the row limit**, enforced while the answer is read (kg.sparql.engine).
+- **the row limit**, enforced while the answer is read (kg.sparql.engine);
+- **Ctrl-C stops it at once**: Python runs its SIGINT handler only when the evaluating
+  thread returns from Oxigraph, so while the query runs SIGINT has its default action
+  (the process ends, as the forked child's parent did when interrupted).
 
 The library's :func:`kg.query` never evaluates this way: it must neither take the network
 from its caller's process nor end it.
@@ -24,9 +27,10 @@ from its caller's process nor end it.
 from __future__ import annotations
 
 import os
+import signal
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kg.core.errors import QueryError, QueryTimeout
 from kg.sparql.engine import Answer, OxigraphEngine, answer_of, outcome, query_kind, timeout_error
@@ -67,6 +71,7 @@ def evaluate_here(engine: OxigraphEngine, sparql: str, prepared: Query | None, *
     if watchdog is not None:
         watchdog.daemon = True
         watchdog.start()
+    interrupt = _default_sigint()
     try:
         status, payload = outcome(lambda: engine.evaluate(sparql, prepared, max_rows=max_rows,
                                                           raw=raw))
@@ -75,4 +80,14 @@ def evaluate_here(engine: OxigraphEngine, sparql: str, prepared: Query | None, *
             answered.set()
         if watchdog is not None:
             watchdog.cancel()
+        if interrupt is not None:
+            signal.signal(signal.SIGINT, interrupt)
     return answer_of(status, payload)
+
+
+def _default_sigint() -> Any:
+    """SIGINT's default action (the process ends) for now; the handler it replaced, or None
+    where it cannot be set (not the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGINT, signal.SIG_DFL)
