@@ -10,6 +10,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from kg.core.version import __version__
+
 if TYPE_CHECKING:
     from kg.analysis.diff import diff_graphs
     from kg.analysis.netexport import export_network
@@ -106,6 +108,7 @@ __all__ = [
     "Severity",
     "Stats",
     "StoreError",
+    "__version__",
     "build",
     "central",
     "check",

@@ -43,7 +43,7 @@ def test_the_version_is_written_once() -> None:
 
     from kg.core.version import __version__
 
-    assert version("kg") == __version__  # pyproject.toml reads kg/core/version.py
+    assert version("kg") == __version__ == kg.__version__  # pyproject.toml reads it
     done = subprocess.run([sys.executable, "-m", "kg", "--version"], capture_output=True,
                           text=True, cwd=ROOT, check=True)
     assert done.stdout == f"kg {__version__}\n"
