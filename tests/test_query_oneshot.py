@@ -8,6 +8,7 @@ term; the time and row limits and the refusals hold as in the forked child.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import signal
 import subprocess
@@ -179,3 +180,49 @@ def test_a_time_limit_must_be_positive(engine: OxigraphEngine) -> None:
 
     with pytest.raises(QueryError, match="must be positive, got 0"):
         evaluate_here(engine, "ASK {}", None, timeout=0, max_rows=None, expired=print)
+
+
+@pytest.mark.parametrize("engine_name", ["oxigraph", "rdflib"])
+def test_nesting_deeper_than_the_engines_parse_is_refused_with_its_position(
+        engine_name: str) -> None:
+    """Oxigraph's parser overflows the stack of the process at about 3,000 nested groups (a
+    crash: in `kg query`'s own process, no message at all), so kg refuses past 100 levels."""
+    from kg.sparql.vetting import MAX_NESTING, vet
+
+    assert MAX_NESTING == 100
+    if engine_name == "oxigraph":  # (rdflib's own parser gives up at about 30 parentheses)
+        assert vet("SELECT * WHERE " + "{" * 100 + "}" * 100, engine_name) is None
+    with pytest.raises(QueryError) as caught:
+        vet("SELECT * WHERE {\n  # (((( a comment line is not counted\n  FILTER("
+            + "(" * 99 + "1" + ")" * 99 + ") }", engine_name)
+    assert str(caught.value) == ("the query is nested too deeply to parse: more than 100 "
+                                 "levels of brackets (kg's limit) at line 3, column 108")
+
+
+def test_kg_query_refuses_a_query_that_would_crash_oxigraph(project: Path) -> None:
+    done = run_kg("query", "SELECT * WHERE " + "{" * 3000 + "}" * 3000, cwd=project)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == ("kg: error: the query is nested too deeply to parse: more than 100 "
+                           "levels of brackets (kg's limit) at line 1, column 116\n")
+
+
+def test_a_query_that_overflows_a_main_thread_s_stack_is_answered(project: Path) -> None:
+    """12,000 nested negations overflow Oxigraph's recursion on a process's main thread
+    (SIGSEGV, measured); `kg query` evaluates on a thread with a 256 MiB stack."""
+    from kg.sparql.oneshot import IN_PROCESS_MAX_BYTES
+
+    text = "ASK { FILTER(" + "!" * 12_000 + "true) }"
+    assert len(text) < IN_PROCESS_MAX_BYTES
+    done = run_kg("query", text, cwd=project)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "true\n", "")
+
+
+def test_a_longer_query_that_crashes_the_engine_is_an_error(project: Path) -> None:
+    """Past IN_PROCESS_MAX_BYTES the text goes to a forked child: its crash (the sum of
+    20,000 ones overflows Oxigraph's stack) is a one-line error naming the signal."""
+    text = "SELECT (" + "+".join(["1"] * 20_000) + " AS ?x) WHERE {}"
+    done = run_kg("query", text, cwd=project)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert re.fullmatch(r"kg: error: the query worker \(pid \d+\) died without an answer "
+                        r"\(signal 11, SIGSEGV; a query this long or nested this deep can "
+                        r"overflow the engine's stack\)\n", done.stderr), done.stderr

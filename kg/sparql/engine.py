@@ -292,11 +292,28 @@ def evaluate(engine: Engine, sparql: str, prepared: Query | None, *, timeout: fl
     writer.close()
     try:
         return _receive(reader, timeout, proc.pid)
+    except QueryError as exc:
+        if "died without an answer" not in str(exc):
+            raise
+        proc.join()
+        raise QueryError(f"{exc} ({_ended(proc.exitcode)})") from None
     finally:
         if proc.is_alive():
             proc.kill()
         proc.join()
         reader.close()
+
+
+def _ended(code: int | None) -> str:
+    """How a worker ended, for the error that says it died."""
+    if code is not None and code < 0:
+        import signal
+
+        name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
+        crash = "; a query this long or nested this deep can overflow the engine's stack" \
+            if -code == signal.SIGSEGV else ""
+        return f"signal {-code}, {name}{crash}"
+    return f"exit status {code}"
 
 
 def _receive(reader: Connection, timeout: float | None, pid: int | None) -> Answer:

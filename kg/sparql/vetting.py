@@ -1,7 +1,8 @@
 """The vetting of a user's query: what is refused before any engine evaluates it.
 
 Nothing a query says may reach the network or the file system: SERVICE, FROM / FROM
-NAMED and updates (LOAD among them) are refused here, with the line and column.
+NAMED and updates (LOAD among them) are refused here, with the line and column; and so
+is a query nested deeper than either engine can parse (:func:`refuse_deep`).
 
 The text as kg vets it is the text every engine runs (:func:`normalize`).
 Two engines tokenize the same text, and a vetting is worth only as much as their
@@ -65,6 +66,28 @@ def refuse_service(sparql: str) -> None:
                          "and strings too)")
 
 
+#: The deepest nesting of brackets a query may have: rdflib's parser runs out of Python's
+#: recursion limit at about 200 nested groups, and Oxigraph's overflows the stack of the
+#: process at about 3,000 (a crash, not an error); queries people write nest a few deep.
+MAX_NESTING = 100
+_BRACKET = re.compile(r"[{}()\[\]]")
+
+
+def refuse_deep(sparql: str) -> None:
+    """Raise QueryError, with the line and column, where brackets (``{ ( [``, counted in
+    strings too; comment lines aside) nest more than :data:`MAX_NESTING` deep."""
+    depth = 0
+    for number, line in enumerate(normalize(sparql).split("\n"), start=1):
+        if line.lstrip(" \t").startswith("#"):
+            continue
+        for match in _BRACKET.finditer(line):
+            depth += 1 if match.group() in "{([" else -1
+            if depth > MAX_NESTING:
+                raise QueryError(f"the query is nested too deeply to parse: more than "
+                                 f"{MAX_NESTING} levels of brackets (kg's limit) at line "
+                                 f"{number}, column {match.start() + 1}")
+
+
 def _position(text: str, exc: ParseException) -> str:
     return f"line {exc.lineno}, column {exc.col}"
 
@@ -119,6 +142,7 @@ def vet(sparql: str, engine: str) -> Query | None:
     hold what :func:`prepare` refuses. Any such word, even in a string or inside another
     word, means the full vetting. (This matters: Oxigraph would call a SERVICE.)
     """
+    refuse_deep(sparql)
     if engine != "oxigraph":
         return prepare(sparql)
     refuse_service(sparql)
