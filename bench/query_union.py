@@ -9,9 +9,12 @@ queries its default graph as the union of all graphs (as ``kg query`` does). The
 bulk-loads a generated graph (``kg.bench.generate``, seed 1, as bench/query_scaling.py
 does, reusing its files under ``--work``). Every ``queries/*.rq`` runs as it is now and, with
 ``--before REV``, as it was at git revision REV (``git show REV:queries/NAME.rq``),
-``--repeats`` times each, alternating; the fastest run counts (the machine is shared).
-Prints a Markdown table: seconds before and now, rows, and whether both gave the same rows
-(the multiset, ``row_digest``, and the order where the query has ORDER BY).
+``--repeats`` times each, alternating; the fastest run counts (the machine is shared), in
+wall-clock seconds and in CPU seconds of this process (pyoxigraph evaluates in the calling
+thread; the CPU figure is the less disturbed by other loads). ``--only`` picks queries by
+name. Prints a Markdown table: seconds before and now, rows, and whether both gave the same
+rows: the multiset (``row_digest``) and, where the query has ORDER BY, the sequence of its
+sort keys ("same order"); rows that tie on every key may come in another order.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import subprocess
 import sys
 import time
@@ -32,7 +36,9 @@ from kg.bench.baselines import row_digest
 from kg.core.vocab import PREFIXES
 
 ROOT = Path(__file__).resolve().parent.parent
-Runner = Callable[[str], list[tuple[Any, ...]]]
+Rows = list[tuple[Any, ...]]
+Runner = Callable[[str], tuple[list[str], Rows]]
+Result = dict[tuple[str, str], tuple[float, float, list[str], Rows]]
 
 
 def built_store(out: Path) -> Runner:
@@ -41,8 +47,8 @@ def built_store(out: Path) -> Runner:
     generation = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["generation"]
     store = Store.read_only(str(out / generation))
     prefixes = dict(PREFIXES)
-    return lambda text: [tuple(row) for row in
-                         store.query(text, use_default_graph_as_union=True, prefixes=prefixes)]
+    return lambda text: _rows(store.query(text, use_default_graph_as_union=True,
+                                          prefixes=prefixes))
 
 
 def generated_store(facts: int, work: Path) -> Runner:
@@ -53,12 +59,19 @@ def generated_store(facts: int, work: Path) -> Runner:
     store = Store()
     store.bulk_load(path=str(graph_file(work, facts)), format=RdfFormat.N_TRIPLES)
     prefixes = dict(PREFIXES)
-    return lambda text: [tuple(row) for row in store.query(text, prefixes=prefixes)]
+    return lambda text: _rows(store.query(text, prefixes=prefixes))
 
 
-def saved_queries(before: str | None) -> dict[tuple[str, str], str]:
+def _rows(solutions: Any) -> tuple[list[str], Rows]:
+    """The variable names and the rows, every term read (as any reader of the answer does)."""
+    return [v.value for v in solutions.variables], [tuple(row) for row in solutions]
+
+
+def saved_queries(before: str | None, only: set[str]) -> dict[tuple[str, str], str]:
     texts: dict[tuple[str, str], str] = {}
     for path in sorted((ROOT / "queries").glob("*.rq")):
+        if only and path.stem not in only:
+            continue
         texts[(path.stem, "now")] = path.read_text(encoding="utf-8")
         if before:
             texts[(path.stem, "before")] = subprocess.run(
@@ -67,38 +80,48 @@ def saved_queries(before: str | None) -> dict[tuple[str, str], str]:
     return texts
 
 
-def measure(run: Runner, texts: dict[tuple[str, str], str],
-            repeats: int) -> dict[tuple[str, str], tuple[float, list[tuple[Any, ...]]]]:
-    out: dict[tuple[str, str], tuple[float, list[tuple[Any, ...]]]] = {}
+def measure(run: Runner, texts: dict[tuple[str, str], str], repeats: int) -> Result:
+    out: Result = {}
     for _ in range(repeats):
         for key, text in texts.items():
-            start = time.perf_counter()
-            rows = run(text)
-            seconds = time.perf_counter() - start
-            out[key] = (min(seconds, out.get(key, (math.inf, []))[0]), rows)
+            wall, cpu = time.perf_counter(), time.process_time()
+            names, rows = run(text)
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            old = out.get(key, (math.inf, math.inf, [], []))
+            out[key] = (min(wall, old[0]), min(cpu, old[1]), names, rows)
     return out
 
 
-def _same(texts: dict[tuple[str, str], str], name: str,
-          res: dict[tuple[str, str], tuple[float, list[tuple[Any, ...]]]]) -> str:
-    old, new = res[(name, "before")][1], res[(name, "now")][1]
-    if row_digest(old) != row_digest(new):
+def sort_keys(text: str, names: list[str], rows: Rows) -> list[list[str]]:
+    """Each row's values of the ORDER BY variables (the query's last ORDER BY clause)."""
+    clause = re.findall(r"ORDER BY([^\n]*)", text)[-1]
+    keys = [names.index(v) for v in re.findall(r"\?(\w+)", clause) if v in names]
+    return [[str(row[i]) for i in keys] for row in rows]
+
+
+def _same(texts: dict[tuple[str, str], str], name: str, res: Result) -> str:
+    (_, _, old_names, old), (_, _, names, new) = res[(name, "before")], res[(name, "now")]
+    if old_names != names or row_digest(old) != row_digest(new):
         return "NO"
-    if "ORDER BY" in texts[(name, "now")]:
-        return "yes, same order" if [str(r) for r in old] == [str(r) for r in new] else "ORDER NO"
-    return "yes"
+    text = texts[(name, "now")]
+    if "ORDER BY" not in text:
+        return "yes"
+    if sort_keys(text, names, old) != sort_keys(text, names, new):
+        return "ORDER NO"
+    return "yes, same order" + ("" if old == new else " (ties in another order)")
 
 
-def table(texts: dict[tuple[str, str], str],
-          res: dict[tuple[str, str], tuple[float, list[tuple[Any, ...]]]]) -> str:
-    lines = ["| query | before s | now s | rows | same rows |", "|---|---|---|---|---|"]
+def table(texts: dict[tuple[str, str], str], res: Result) -> str:
+    lines = ["| query | before s | now s | before CPU s | now CPU s | rows | same rows |",
+             "|---|---|---|---|---|---|---|"]
     for name in sorted({name for name, _ in texts}):
-        seconds, rows = res[(name, "now")]
+        wall, cpu, _, rows = res[(name, "now")]
         if (name, "before") in res:
-            lines.append(f"| {name} | {res[(name, 'before')][0]:.4f} | {seconds:.4f} | "
+            old_wall, old_cpu, _, _ = res[(name, "before")]
+            lines.append(f"| {name} | {old_wall:.4f} | {wall:.4f} | {old_cpu:.4f} | {cpu:.4f} | "
                          f"{len(rows)} | {_same(texts, name, res)} |")
         else:
-            lines.append(f"| {name} | | {seconds:.4f} | {len(rows)} | |")
+            lines.append(f"| {name} | | {wall:.4f} | | {cpu:.4f} | {len(rows)} | |")
     return "\n".join(lines)
 
 
@@ -109,11 +132,12 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("bench-work/query-scaling"))
     parser.add_argument("--before", help="git revision of the queries to compare with")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--only", default="", help="query names, comma-separated")
     args = parser.parse_args()
     if (args.out is None) == (args.facts is None):
         parser.error("give either a built out/ folder or --facts")
     run = built_store(args.out) if args.out else generated_store(args.facts, args.work)
-    texts = saved_queries(args.before)
+    texts = saved_queries(args.before, {n for n in args.only.split(",") if n})
     print(table(texts, measure(run, texts, args.repeats)))
 
 
