@@ -57,23 +57,15 @@ def load_generation(out: Path, source: Path) -> tuple[str, dict[str, int]]:
     On failure the half-written generation is removed and OutputError names it."""
     import pyoxigraph
 
-    name = f"{STORE}/g-{time.time_ns():x}-{os.getpid()}"
-    folder = out / name
     fmt = pyoxigraph.RdfFormat.N_QUADS if ".nq" in source.name \
         else pyoxigraph.RdfFormat.N_TRIPLES
-    try:
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        store = pyoxigraph.Store(str(folder))
-        try:
-            bulkload.load(store, source, fmt=fmt)  # in slices: bounded memory
-            store.flush()
-            found = counts(store)
-        finally:
-            del store  # closes the RocksDB database
-    except (OSError, RuntimeError, SyntaxError, ValueError) as exc:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise OutputError(f"{folder}: cannot write the store: {exc}") from None
-    return name, found
+
+    def fill(store: Any) -> dict[str, int]:
+        bulkload.load(store, source, fmt=fmt)  # in slices: bounded memory
+        return counts(store)
+
+    return _new_generation(out, lambda folder: folder.parent.mkdir(parents=True,
+                                                                    exist_ok=True), fill)
 
 
 def derive_generation(out: Path, old: str, default: str, named: dict[str, int]
@@ -123,15 +115,24 @@ def _from_generation(out: Path, old: str, change: Callable[[Any], dict[str, int]
     returns the triples per graph). RocksDB's table files never change once written, so
     they are linked, not copied; the rest (its log and manifest) is copied. ``old`` is
     only read. On failure the half-made generation is removed and OutputError names it."""
+    return _new_generation(out, lambda folder: shutil.copytree(
+        out / old, folder, copy_function=_link_or_copy), change)
+
+
+def _new_generation(out: Path, start: Callable[[Path], object],
+                    fill: Callable[[Any], dict[str, int]]) -> tuple[str, dict[str, int]]:
+    """A new generation folder, begun by ``start``, opened as a store, filled by ``fill``
+    (which returns the triples per graph) and closed; its name and those counts. On
+    failure the half-made generation is removed and OutputError names it."""
     import pyoxigraph
 
     name = f"{STORE}/g-{time.time_ns():x}-{os.getpid()}"
     folder = out / name
     try:
-        shutil.copytree(out / old, folder, copy_function=_link_or_copy)
+        start(folder)
         store = pyoxigraph.Store(str(folder))
         try:
-            found = change(store)
+            found = fill(store)
             store.flush()
         finally:
             del store  # closes the RocksDB database
