@@ -51,21 +51,29 @@ def previous(out: Path) -> Manifest | None:
         return None
 
 
-def load_generation(out: Path, source: Path) -> tuple[str, dict[str, int]]:
+def new_generation_name() -> str:
+    """A fresh generation's name, relative to ``out``: ``store/g-<time>-<pid>``."""
+    return f"{STORE}/g-{time.time_ns():x}-{os.getpid()}"
+
+
+def load_generation(out: Path, source: Path, *, name: str | None = None,
+                    chunk_bytes: int = bulkload.CHUNK_BYTES) -> tuple[str, dict[str, int]]:
     """Bulk-load ``source`` (N-Quads or N-Triples, by the name's suffix) into a fresh
-    store generation; return its name (relative to ``out``) and its triples per graph.
-    On failure the half-written generation is removed and OutputError names it."""
+    store generation (``name``, or a new one) in slices of ``chunk_bytes``
+    (kg.pipeline.bulkload); return its name (relative to ``out``) and its triples per
+    graph. On failure the half-written generation is removed and OutputError names it."""
     import pyoxigraph
 
     fmt = pyoxigraph.RdfFormat.N_QUADS if ".nq" in source.name \
         else pyoxigraph.RdfFormat.N_TRIPLES
 
     def fill(store: Any) -> dict[str, int]:
-        bulkload.load(store, source, fmt=fmt)  # in slices: bounded memory
+        bulkload.load(store, source, fmt=fmt, chunk_bytes=chunk_bytes)  # bounded memory
         return counts(store)
 
     return _new_generation(out, lambda folder: folder.parent.mkdir(parents=True,
-                                                                    exist_ok=True), fill)
+                                                                    exist_ok=True), fill,
+                           name=name)
 
 
 def derive_generation(out: Path, old: str, default: str, named: dict[str, int]
@@ -120,13 +128,14 @@ def _from_generation(out: Path, old: str, change: Callable[[Any], dict[str, int]
 
 
 def _new_generation(out: Path, start: Callable[[Path], object],
-                    fill: Callable[[Any], dict[str, int]]) -> tuple[str, dict[str, int]]:
+                    fill: Callable[[Any], dict[str, int]], *, name: str | None = None
+                    ) -> tuple[str, dict[str, int]]:
     """A new generation folder, begun by ``start``, opened as a store, filled by ``fill``
     (which returns the triples per graph) and closed; its name and those counts. On
     failure the half-made generation is removed and OutputError names it."""
     import pyoxigraph
 
-    name = f"{STORE}/g-{time.time_ns():x}-{os.getpid()}"
+    name = name or new_generation_name()
     folder = out / name
     try:
         start(folder)

@@ -25,7 +25,7 @@ from kg.curate import archive
 from kg.curate.passages import page_passages
 from kg.imports import project as imports
 from kg.page import render
-from kg.pipeline import artifact, datafiles, importcache, importsplice, rebuild
+from kg.pipeline import artifact, datafiles, importcache, importsplice, rebuild, storeload
 from kg.pipeline.datafiles import DataFile
 from kg.pipeline.lock import build_lock, remove_stale_temps
 from kg.pipeline.manifest import Manifest, file_hash, input_hashes, intact, stamp
@@ -139,12 +139,18 @@ def _validate_and_write(files: export.Texts, out: Path,
                         validate: Callable[[], list[Issue]], *, lock_wait: float,
                         parallel: bool, committed: Callable[[], None] = lambda: None,
                         prepare: Callable[[Mapping[Path, str]], None] = lambda temps: None,
-                        kept: Iterable[Path] = ()) -> list[Issue]:
+                        kept: Iterable[Path] = (), first: Path | None = None,
+                        written_first: Callable[[Mapping[Path, str]], None] = lambda t: None
+                        ) -> list[Issue]:
     """SHACL and writing at once on two cores (kg.core.fork): a child validates, then writes the
     Turtle and N-Triples; this process writes the rest. Every file is staged, and renamed
     into place only when SHACL found no error and every file was written. ``kept``: outputs
     this build leaves as they are (a rebuild's unchanged files), whose temporaries a killed
-    build may also have left."""
+    build may also have left.
+
+    Without ``parallel``, ``first`` (the store's source) is written before anything else
+    and ``written_first`` told, so that the store can load beside SHACL and the other
+    files (kg.pipeline.storeload)."""
     names = [OUTPUTS["ttl"], OUTPUTS["nt"]]
     theirs = {path: text for path, text in files.items() if path.name in names}
     mine = {path: text for path, text in files.items() if path not in theirs}
@@ -159,6 +165,11 @@ def _validate_and_write(files: export.Texts, out: Path,
         remove_stale_temps([*files, *kept])
         temps = export.stage(files)
         try:
+            if not parallel and first is not None and first in files:
+                export.write_staged({first: files[first]}, temps)
+                written_first(temps)
+                theirs.pop(first, None)
+                mine.pop(first, None)
             try:
                 found, _ = both(child, partial(export.write_staged, mine, temps),
                                 parallel=parallel)
@@ -283,7 +294,20 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
     made: list[Manifest] = []
     store: list[tuple[str, dict[str, int]]] = []
 
+    loading: list[storeload.Loading] = []  # the store, loading beside the writers
+    source = None  # a full build's store source, loaded as soon as it is staged
+    if plan is None and not kept:
+        source = out / "graph.nq" if imported else rdf_paths.get("nt")
+        source = source if source in outputs else None
+
+    def load_early(temps: Mapping[Path, str]) -> None:
+        if source is not None:
+            loading.append(storeload.start(out, Path(temps[source])))
+
     def prepare(temps: Mapping[Path, str]) -> None:
+        if loading:
+            store.append(loading[0].result())
+            return
         if kept:
             store.append(_derived_generation(out, temps, importsplice.default_text(kept, base)))
             return
@@ -310,9 +334,14 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
                                     options=build_options, old=artifact.previous(out),
                                     summary=asdict(result_stats)))
 
-    found = _validate_and_write(outputs, out, validate, lock_wait=lock_wait,
-                                parallel=parallel, committed=committed, prepare=prepare,
-                                kept=[p for p in written.values() if p not in outputs])
+    try:
+        found = _validate_and_write(outputs, out, validate, lock_wait=lock_wait,
+                                    parallel=parallel, committed=committed, prepare=prepare,
+                                    kept=[p for p in written.values() if p not in outputs],
+                                    first=source, written_first=load_early)
+    finally:
+        for started in loading:
+            started.cancel()  # a build that failed: the loader stopped, its generation gone
     if found:
         issues = sort_issues([*issues, *found])
     report = tuple(imported.report_lines() if imported else kept.report if kept else ())

@@ -14,15 +14,14 @@ from functools import cached_property
 from json.encoder import encode_basestring
 from pathlib import Path
 
-from rdflib import RDF, XSD, Literal, URIRef
+from rdflib import RDF
 from rdflib.term import Node
 
 from kg.core.errors import OutputError
 from kg.core.prefixes import PREFIXES
-from kg.rdf.ntterms import Memo, TextTriple, from_rdflib, parts, term_text
-from kg.rdf.termtext import PN_LOCAL
+from kg.rdf.ntterms import Memo, TextTriple, from_rdflib, parts
+from kg.rdf.termtext import STRING_ESCAPE, XSD_STRING, Prefixer, escape_char
 
-_XSD_STRING = str(XSD.string)
 _FILE_MODE = 0o644  # rw-r--r--, what a plain open() gives under the usual umask
 
 FORMATS = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld"}
@@ -105,17 +104,24 @@ class Text:
         return sorted(self.grouped)
 
 
-def _turtle_term(term: str, prefixes: Mapping[str, str],
+def _turtle_term(term: str, short: Prefixer, datatypes: Memo[str],
                  keys: Memo[tuple[int, str, str, str]]) -> str:
+    """A term's Turtle text from its N-Triples text, by string operations: the very text
+    :func:`kg.rdf.ntterms.term_text` gives for the rdflib term (tests/test_writer_terms.py
+    compares them), without making that term."""
     if term.startswith('"') and term.endswith('"'):  # a plain string: the same text
         return term
     kind, value, datatype, lang = keys[term]
     if kind == 0:
-        return term_text(URIRef(value), prefixes)
+        return short.text(value)
     if kind == 1:
         return term
-    return term_text(Literal(value, lang=lang or None, datatype=URIRef(datatype)
-                             if datatype else None, normalize=False), prefixes)
+    body = '"' + STRING_ESCAPE.sub(escape_char, value) + '"'
+    if lang:
+        return body + "@" + lang
+    if datatype and datatype != XSD_STRING:
+        return body + "^^" + datatypes[datatype]
+    return body
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +186,9 @@ def order(text: Text, fmt: str) -> list[str]:
 
 def _turtle_writer(keys: Memo[tuple[int, str, str, str]],
                    prefixes: Mapping[str, str]) -> BlockWriter:
-    ttl = Memo(lambda term: _turtle_term(term, prefixes, keys))
+    short = Prefixer(prefixes)
+    datatypes = Memo(short.text)
+    ttl = Memo(lambda term: _turtle_term(term, short, datatypes, keys))
     ttl[_RDF_TYPE] = "a"
 
     def write(s: str, preds: Mapping[str, Sequence[str]]) -> str:
@@ -221,27 +229,21 @@ def ntriples_lines(triples: Triples) -> Iterator[str]:
     return iter(ntriples_text(from_rdflib(triples)))
 
 
-def _jsonld_value(term: str, prefixes: Mapping[str, str],
+def _jsonld_value(term: str, short: Prefixer,
                   keys: Memo[tuple[int, str, str, str]]) -> str:
+    """``_indented(node, 4)`` of the term's JSON-LD node object, written out directly
+    (one per distinct term of the graph)."""
     kind, value, datatype, lang = keys[term]
     if kind == 0:
-        return _indented({"@id": _compact(value, prefixes)}, 4)
+        return '{\n     "@id": ' + encode_basestring(short.short(value) or value) + "\n    }"
     if kind == 1:
-        return _indented({"@id": f"_:{value}"}, 4)
-    doc = {"@value": value}
+        return '{\n     "@id": ' + encode_basestring(f"_:{value}") + "\n    }"
+    text = '{\n     "@value": ' + encode_basestring(value)
     if lang:
-        doc["@language"] = lang
-    elif datatype and datatype != _XSD_STRING:
-        doc["@type"] = _compact(datatype, prefixes)
-    return _indented(doc, 4)
-
-
-def _compact(iri: str, prefixes: Mapping[str, str]) -> str:
-    for prefix, ns in prefixes.items():
-        local = iri[len(ns):]
-        if iri.startswith(ns) and local and PN_LOCAL.fullmatch(local) and "/" not in local:
-            return f"{prefix}:{local}"
-    return iri
+        text += ',\n     "@language": ' + encode_basestring(lang)
+    elif datatype and datatype != XSD_STRING:
+        text += ',\n     "@type": ' + encode_basestring(short.short(datatype) or datatype)
+    return text + "\n    }"
 
 
 def _indented(value: object, level: int = 0) -> str:
@@ -268,12 +270,14 @@ def _indented(value: object, level: int = 0) -> str:
 
 def _jsonld_writer(keys: Memo[tuple[int, str, str, str]],
                    prefixes: Mapping[str, str]) -> BlockWriter:
+    short = Prefixer(prefixes)
+
     def make_key(term: str) -> str:
         kind, value, _, _ = keys[term]
-        return encode_basestring(f"_:{value}" if kind == 1 else _compact(value, prefixes))
+        return encode_basestring(f"_:{value}" if kind == 1 else short.short(value) or value)
 
     names = Memo(make_key)
-    values = Memo(lambda term: _jsonld_value(term, prefixes, keys))
+    values = Memo(lambda term: _jsonld_value(term, short, keys))
 
     def write(s: str, preds: Mapping[str, Sequence[str]]) -> str:
         entries = ['"@id": ' + names[s]]

@@ -48,6 +48,43 @@ def nt_literal(lexical: str, *, lang: str | None = None, datatype: str | None = 
     return '"' + lexical + '"'
 
 
+class Prefixer:
+    """:func:`iri_text`'s choice of prefix, found by one dict lookup instead of a loop over
+    the prefixes (the writers shorten every distinct IRI of a graph: at 100k facts, a
+    million of them).
+
+    A prefixed name's local part matches :data:`PN_LOCAL`, which has no ``/`` and no
+    ``#``; so a namespace ending in ``/`` or ``#`` can only be the IRI up to its last
+    ``/`` or ``#``. Namespaces ending otherwise are tried one by one, and of several that
+    fit, the first in the mapping's order wins, as in :func:`iri_text`.
+    """
+
+    def __init__(self, prefixes: Mapping[str, str]) -> None:
+        self._by_ns: dict[str, tuple[int, str]] = {}
+        self._other: list[tuple[int, str, str]] = []
+        for rank, (prefix, ns) in enumerate(prefixes.items()):
+            if ns.endswith(("/", "#")):
+                self._by_ns.setdefault(ns, (rank, prefix))
+            else:
+                self._other.append((rank, prefix, ns))
+
+    def short(self, iri: str) -> str | None:
+        """``prefix:local`` for ``iri``, or None when no prefix fits."""
+        cut = max(iri.rfind("/"), iri.rfind("#")) + 1
+        found = self._by_ns.get(iri[:cut]) if cut else None
+        best = found if found is not None and PN_LOCAL.fullmatch(iri, cut) else None
+        for rank, prefix, ns in self._other:
+            if (best is None or rank < best[0]) and iri.startswith(ns) and \
+                    PN_LOCAL.fullmatch(iri, len(ns)):
+                best, cut = (rank, prefix), len(ns)
+        return None if best is None else f"{best[1]}:{iri[cut:]}"
+
+    def text(self, iri: str) -> str:
+        """:func:`iri_text` of ``iri`` with these prefixes."""
+        found = self.short(iri)
+        return iri_ref(iri) if found is None else found
+
+
 def iri_text(iri: str, prefixes: Mapping[str, str] | None = None) -> str:
     """An IRI as a prefixed name when one of ``prefixes`` fits, else ``<iri>``."""
     if prefixes:
