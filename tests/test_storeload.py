@@ -95,7 +95,7 @@ def loader_of(build):
             parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
         except (OSError, ValueError):
             continue
-        if b"kg.pipeline.storeload" in cmdline and parent == build:
+        if any(b"kg.pipeline.storeload" in part for part in cmdline) and parent == build:
             out, name = cmdline[-5:-3]  # ... OUT NAME SOURCE PARENT
             return int(entry.name), Path(out.decode(), name.decode())
     return None

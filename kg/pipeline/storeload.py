@@ -29,6 +29,10 @@ from pathlib import Path
 from kg.core.errors import OutputError
 
 _SLICE = 8 << 20  # bytes of N-Triples per bulk_load call: the loader's memory (about 100 MiB)
+# The loader's program: kg is imported as the build imported it (the folder holding this
+# kg is appended to the path, so an installed kg still comes first).
+_RUN = ("import sys; sys.path.append(sys.argv[1]); "
+        "from kg.pipeline.storeload import _main; sys.exit(_main(sys.argv[2:]))")
 
 
 @dataclass(slots=True)
@@ -69,15 +73,11 @@ def start(out: Path, source: Path) -> Loading:
     from kg.pipeline.artifact import new_generation_name
 
     name = new_generation_name()
-    package_root = str(Path(__file__).resolve().parents[2])  # kg importable as it is here
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH"))
-                                        if p)
-    command = [sys.executable, "-m", "kg.pipeline.storeload", str(out), name, str(source),
-               str(os.getpid())]
+    command = [sys.executable, "-c", _RUN, str(Path(__file__).resolve().parents[2]),
+               str(out), name, str(source), str(os.getpid())]
     try:
         proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                stdin=subprocess.DEVNULL, text=True, env=env)
+                                stdin=subprocess.DEVNULL, text=True)
     except OSError as exc:
         raise OutputError(f"{out / name}: cannot start the store loader: "
                           f"{exc.strerror or exc}") from None
@@ -100,7 +100,3 @@ def _main(argv: list[str]) -> int:
         return 1
     print(json.dumps({"generation": generation, "graphs": graphs}))
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(_main(sys.argv[1:]))
