@@ -45,7 +45,9 @@ def test_loader_gives_the_generation_a_load_in_process_gives(tmp_path: Path) -> 
     source = tmp_path / "graph.nt"
     source.write_bytes(_nt_lines(5000))
     out = tmp_path / "out"
-    name, graphs = storeload.start(out, source).result()
+    with storeload.Loader() as loader:
+        assert loader.load(out, source)
+        name, graphs = loader.result()
     assert name.startswith("store/g-") and graphs == {"": 5000}
     here, here_graphs = artifact.load_generation(tmp_path / "here", source)
     assert here_graphs == graphs
@@ -58,27 +60,37 @@ def test_loader_gives_the_generation_a_load_in_process_gives(tmp_path: Path) -> 
 def test_loader_failure_is_one_line_naming_the_generation(tmp_path: Path) -> None:
     source = tmp_path / "graph.nt"
     source.write_bytes(_nt_lines(10) + b"<not an iri .\n")
-    loading = storeload.start(tmp_path / "out", source)
-    with pytest.raises(OutputError) as caught:
-        loading.result()
+    with storeload.Loader() as loader:
+        assert loader.load(tmp_path / "out", source) and loader.folder is not None
+        with pytest.raises(OutputError) as caught:
+            loader.result()
     message = str(caught.value)
-    assert message.startswith(f"{loading.folder}: cannot write the store: ")
+    assert message.startswith(f"{loader.folder}: cannot write the store: ")
     assert "\n" not in message and "Traceback" not in message
-    assert not loading.folder.exists()
+    assert not loader.folder.exists()
 
 
 def test_cancelled_loader_is_stopped_and_its_generation_removed(tmp_path: Path) -> None:
     source = tmp_path / "graph.nt"
     source.write_bytes(_nt_lines(400_000))  # about 40 MB: several seconds of loading
-    loading = storeload.start(tmp_path / "out", source)
+    loader = storeload.Loader()
+    assert loader.load(tmp_path / "out", source) and loader.folder is not None
     deadline = time.monotonic() + 60
-    while not loading.folder.is_dir() and loading.proc.poll() is None:
+    while not loader.folder.is_dir() and loader.proc is not None and loader.proc.poll() is None:
         assert time.monotonic() < deadline
         time.sleep(0.01)
-    loading.cancel()
-    assert loading.proc.returncode == -signal.SIGKILL
-    assert not loading.folder.exists()
-    loading.cancel()  # twice is harmless
+    loader.close()
+    assert loader.proc is not None and loader.proc.returncode == -signal.SIGKILL
+    assert not loader.folder.exists()
+    loader.close()  # twice is harmless
+
+
+def test_idle_loader_ends_on_its_own(tmp_path: Path) -> None:
+    """A build that needs no loader (a rebuild that patches the store) lets it go."""
+    loader = storeload.Loader()
+    loader.close()
+    assert loader.proc is not None and loader.proc.returncode == 0
+    assert not loader.started and not (tmp_path / "out").exists()
 
 
 KILL_BUILD_AT_LOADER = """
@@ -96,18 +108,21 @@ def loader_of(build):
         except (OSError, ValueError):
             continue
         if any(b"kg.pipeline.storeload" in part for part in cmdline) and parent == build:
-            out, name = cmdline[-5:-3]  # ... OUT NAME SOURCE PARENT
-            return int(entry.name), Path(out.decode(), name.decode())
+            return int(entry.name)
     return None
 
 
+def generations():
+    return {p for p in os.listdir("out/store") if p.startswith("g-")}
+
+
+before = generations()
 build = subprocess.Popen([sys.executable, "-m", "kg", "build", "--no-cache"],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-found = None
-while found is None and build.poll() is None:
-    found = loader_of(build.pid)
-loader = found and found[0]
-while found is not None and not found[1].is_dir() and build.poll() is None:
+loader = None
+while loader is None and build.poll() is None:
+    loader = loader_of(build.pid)
+while loader is not None and not generations() - before and build.poll() is None:
     pass  # until the loader has opened its store: it is loading
 build.kill()
 build.wait()

@@ -232,6 +232,21 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
     if cache_dir is not None and (same := _up_to_date(data_dir, out, inputs, build_options,
                                                       cache_dir=cache_dir, lock_wait=lock_wait)):
         return same
+    with storeload.Loader() as loader:  # started while this process is small
+        return _fresh(data_dir, out, loader, config_path=config_path, inputs=inputs,
+                      build_options=build_options, formats=formats, html_page=html_page,
+                      shacl=shacl, focus=focus, hops=hops, lock_wait=lock_wait,
+                      cache_dir=cache_dir, parallel=parallel, sources_dir=sources_dir)
+
+
+def _fresh(data_dir: Path, out: Path, loader: storeload.Loader, *, config_path: Path | None,
+           inputs: dict[str, str], build_options: dict[str, object],
+           formats: tuple[str, ...], html_page: bool, shacl: bool, focus: Sequence[str],
+           hops: int, lock_wait: float, cache_dir: Path | None, parallel: bool,
+           sources_dir: Path | None) -> BuildResult:
+    """A build that writes: the data loaded and checked, the imports read, the outputs
+    (spliced from the previous ones when the cache allows) and the store generation,
+    which ``loader`` loads beside the writers in a full build."""
     files, issues = _load_checked(data_dir, shacl=False, cache_dir=cache_dir,  # shows later
                                   raise_errors=True, sources_dir=sources_dir)
     keys = datafiles.keys(files)
@@ -294,7 +309,6 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
     made: list[Manifest] = []
     store: list[tuple[str, dict[str, int]]] = []
 
-    loading: list[storeload.Loading] = []  # the store, loading beside the writers
     source = None  # a full build's store source, loaded as soon as it is staged
     if plan is None and not kept:
         source = out / "graph.nq" if imported else rdf_paths.get("nt")
@@ -302,11 +316,11 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
 
     def load_early(temps: Mapping[Path, str]) -> None:
         if source is not None:
-            loading.append(storeload.start(out, Path(temps[source])))
+            loader.load(out, Path(temps[source]))  # False: prepare() loads it here
 
     def prepare(temps: Mapping[Path, str]) -> None:
-        if loading:
-            store.append(loading[0].result())
+        if loader.started:
+            store.append(loader.result())
             return
         if kept:
             store.append(_derived_generation(out, temps, importsplice.default_text(kept, base)))
@@ -334,14 +348,10 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
                                     options=build_options, old=artifact.previous(out),
                                     summary=asdict(result_stats)))
 
-    try:
-        found = _validate_and_write(outputs, out, validate, lock_wait=lock_wait,
-                                    parallel=parallel, committed=committed, prepare=prepare,
-                                    kept=[p for p in written.values() if p not in outputs],
-                                    first=source, written_first=load_early)
-    finally:
-        for started in loading:
-            started.cancel()  # a build that failed: the loader stopped, its generation gone
+    found = _validate_and_write(outputs, out, validate, lock_wait=lock_wait,
+                                parallel=parallel, committed=committed, prepare=prepare,
+                                kept=[p for p in written.values() if p not in outputs],
+                                first=source, written_first=load_early)
     if found:
         issues = sort_issues([*issues, *found])
     report = tuple(imported.report_lines() if imported else kept.report if kept else ())
