@@ -895,3 +895,65 @@ def test_entities_with_one_label_are_told_apart(tmp_path: Path, open_page: Opene
     assert {"Georgia (Country)", "Georgia (Place)"} <= drawn
     page.evaluate("() => kgChoose('tbilisi', {animate: false})")
     assert page.inner_text("#panel .fact") == "Georgia (Country)"  # what Tbilisi is located in
+
+
+@pytest.fixture(scope="module")
+def crowded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A country page over ``LARGE_GRAPH`` nodes: the fixture register plus 45 deals with
+    Japan from the United Kingdom, each of its own weapon (3 descriptions)."""
+    from conftest import FIXTURES
+
+    root = tmp_path_factory.mktemp("crowded")
+    shutil.copytree(DATA, root / "data")
+    rows = "".join(f"Japan,United Kingdom,{1960 + i},,2,,Widget-{i},test widget {i % 3},2,,"
+                   f"{1961 + i},New,,5,10,10\n" for i in range(45))
+    register = (FIXTURES / "sipri-register.csv").read_bytes()
+    (root / "sipri.csv").write_bytes(register + rows.encode())
+    (root / "kg.toml").write_text('[imports]\nsipri = ["sipri.csv"]\n', encoding="utf-8")
+    result = run_kg("build", cwd=root)
+    assert result.returncode == 0, result.stderr
+    return root / "out" / "countries" / "japan.html"
+
+
+def _symbols(page: Any) -> dict[str, tuple[float, float, float]]:
+    """Each shown node's centre and radius on the canvas."""
+    return {k: tuple(v) for k, v in page.evaluate("""() => Object.fromEntries(kgNodes.getIds()
+      .map(id => { const n = kgNetwork.body.nodes[id];
+                   return [id, [n.x, n.y, n.options.size]]; }))""").items()}
+
+
+def test_a_big_country_page_lays_out_what_it_shows(crowded: Path, open_page: Opener) -> None:
+    from kg.page.html import LARGE_GRAPH
+
+    page = open_page(crowded)
+    total = int(page.inner_text("#count").split(" of ")[1].split()[0])
+    assert total > LARGE_GRAPH  # the page comes laid out by kg.page.layout ...
+    shown = _symbols(page)
+    assert len(shown) < total // 2  # ... and shows far fewer: the deals are bundled
+    # Those shown are laid out as a small page is: symbols no bigger than a 49-link hub's
+    # (Japan has 45 deals more), and hardly any on top of another.
+    assert max(r for _, _, r in shown.values()) == 40
+    ids = sorted(shown)
+    covered = [(a, b) for i, a in enumerate(ids) for b in ids[i + 1:]
+               if ((shown[a][0] - shown[b][0]) ** 2 + (shown[a][1] - shown[b][1]) ** 2) ** 0.5
+               < 0.5 * (shown[a][2] + shown[b][2])]
+    assert len(covered) <= 2, covered
+    # The hubs are named, however crowded the first view.
+    named = {x["id"] for x in _labels(page, "node")}
+    assert {"japan", "usa", "sipri:party/united-kingdom"} <= named
+    # The bundle's deals, once drawn, sit along its link, not where the layout left them.
+    uk = "bundle:sipri:party/united-kingdom>japan"
+    page.evaluate("() => kgChoose('japan', {animate: false})")
+    page.click(f"#panel [data-bundle='{uk}'] button")
+    assert page.inner_text("#panel h2") == "United Kingdom \u2192 Japan: 45 deals"
+    page.click("text=Draw these 45 deals")
+    now = _symbols(page)
+    deals = [i for i in now if "/deal/japan.united-kingdom." in i]
+    assert len(deals) == 45
+    (ax, ay, _), (bx, by, _) = now["sipri:party/united-kingdom"], now["japan"]
+    length = ((bx - ax) ** 2 + (by - ay) ** 2) ** 0.5
+    for d in deals:
+        x, y, _ = now[d]
+        t = ((x - ax) * (bx - ax) + (y - ay) * (by - ay)) / length ** 2
+        off = abs((bx - ax) * (ay - y) - (ax - x) * (by - ay)) / length
+        assert 0 < t < 1 and off <= 41, (d, t, off)
