@@ -189,6 +189,17 @@ def test_click_on_node_shows_its_facts_and_sources(shipped: tuple[Path, Dataset]
     whens = page.eval_on_selector_all(
         "#panel h3 ~ .fact", "els => els.map(e => e.querySelector('.when')?.textContent)")
     assert whens  # some facts are dated
+    # A brief: status and certainty on the fact's own line, each citation on one line, so
+    # a fact with one citation and no note takes two lines.
+    first = page.evaluate("""() => { const f = document.querySelector('#panel h3 + .fact');
+      return {rows: [...f.children].map(c => c.textContent),
+              height: f.getBoundingClientRect().height}; }""")
+    assert first["rows"] == ["United States2023-05 ongoing",
+                             "Islam Times 2023 C2 · para 10 · other-outlet"]
+    assert first["height"] < 3 * 14 * 1.4
+    pac3 = page.eval_on_selector("#panel .fact:has(.certainty)",
+                                 "e => e.firstElementChild.textContent")
+    assert pac3 == "Japanese Aegis destroyers2018-01 ongoing likely"
     page.wait_for_timeout(600)  # the click's 300 ms centring animation
     _screenshot(page, tmp_path)
 

@@ -782,19 +782,19 @@
     line.append(name, " ", grade);
     const rest = [c.locator, c.attribution].filter((x) => x);
     if (later) rest.push("published after the as-of date");
-    if (rest.length) line.append(el("span", ` \u00b7 ${rest.join(" \u00b7 ")}`));
+    if (rest.length) line.append(el("span", ` \u00b7 ${rest.join(" \u00b7 ")}`, "where"));
+    // Without the archived paragraph, where to read it is the line's tooltip (not a line
+    // of its own under every citation).
+    if (!c.passage && (c.locator || src.file)) {
+      line.title = `passage: ${[c.locator, src.file && `of ${src.file}`].filter(Boolean).join(" ")} (not in this page)`;
+    }
     const out = [line];
     if (c.note) out.push(el("div", `note: ${c.note}`, "cite-note muted"));
-    const passage = passageBox(c, src);
-    if (passage.textContent) out.push(passage);
+    if (c.passage) out.push(passageBox(c));
     return out;
   }
-  // The cited paragraph with the entities it names marked (text only), or where to find it.
-  function passageBox(c, src) {
-    if (!c.passage) {
-      const where = [c.locator, src.file && `of ${src.file}`].filter(Boolean).join(" ");
-      return el("div", where ? `passage: ${where} (not in this page)` : "", "muted passage-ref");
-    }
+  // The cited paragraph with the entities it names marked (text only).
+  function passageBox(c) {
     if (typeof c.passage === "string") return el("div", `\u201c${c.passage}\u201d`, "passage");
     const quote = el("blockquote", null, "passage");
     for (const [text, id] of c.passage) {
@@ -822,12 +822,13 @@
       head.append(entityLink(s.s));
     }
     if (s.when) head.append(el("span", s.when.text, "when"));
+    // Status and certainty on the fact's own line; other terms (amount, who said so) below.
+    if (s.status) head.append(" ", el("span", s.status, "status"));
+    const certainty = qual(s, "certainty");
+    if (certainty) head.append(el("span", ` ${certainty}`, "certainty"));
     box.append(head);
     const meta = el("div", null, "q");
     const bits = [];
-    if (s.status) bits.push(el("span", s.status, "status"));
-    const certainty = qual(s, "certainty");
-    if (certainty) bits.push(el("span", certainty));
     for (const q of s.q) {
       if (QSKIP.has(q[0])) continue;
       if (q[2] && byId.has(q[2])) bits.push([el("span", `${q[0]} `), entityLink(q[2])]);
