@@ -750,6 +750,10 @@ def test_imported_weapons_are_grouped_by_description(helicopters: Path,
     assert edges[f"bundle:{uk}>japan"] == [uk, "japan"]
     # Counts are of the data's own nodes and links, not the groups drawn for them.
     assert "of 82 nodes" in page.inner_text("#count")
+    # The register's parties not in the curated data (France, the United Kingdom) are
+    # agents, not bare entities.
+    legend = page.eval_on_selector_all("#legend .item", "els => els.map(e => e.textContent)")
+    assert "\u25cfAgent 2" in legend and not [x for x in legend if "Entity" in x], legend
     page.evaluate("(id) => kgChoose(id, {animate: false})", HELI_GROUP)
     assert page.inner_text("#panel h2") == "transport helicopter: 3 weapons"
     rows = page.eval_on_selector_all("#panel [data-weapon]", "els => els.map(e => e.textContent)")

@@ -56,6 +56,7 @@ CLASS_STYLES = (
     ("Event", "#76b7b2", "hexagon", "\u2b22"),
     ("Claim", "#6f6a8f", "dot", "\u25cf"),
     ("Place", "#9c755f", "dot", "\u25cf"),
+    ("Agent", "#9fb3c8", "dot", "\u25cf"),  # an importer's party (SIPRI's "Iraq", "ANC")
     ("Entity", "#bab0ac", "dot", "\u25cf"),
 )
 #: Above this many nodes the page trades layout quality for speed.
