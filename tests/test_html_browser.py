@@ -759,15 +759,33 @@ def test_imported_weapons_are_grouped_by_description(helicopters: Path,
     rows = page.eval_on_selector_all("#panel [data-weapon]", "els => els.map(e => e.textContent)")
     assert rows == ["AS-332 Super Puma \u00b7 1 deal(s)", "EH-101 \u00b7 1 deal(s)",
                     "Super Lynx \u00b7 1 deal(s)"]
+    # Every deal for the group's weapons, by date: the United Kingdom's two (inside their
+    # bundle, not drawn) too.
     facts = page.eval_on_selector_all("#panel .fact", "els => els.map(e => e.textContent)")
-    assert len(facts) == 1 and facts[0].startswith(
+    assert [f.split(" \u2014 ")[0] for f in facts] == [
+        "Super Lynx (1995): United Kingdom \u2192 Japan",
+        "AS-332 Super Puma (2001): France \u2192 Japan",
+        "EH-101 (2003): United Kingdom \u2192 Japan"]
+    assert facts[1].startswith(
         "AS-332 Super Puma (2001): France \u2192 Japan \u2014 concerns \u2014 AS-332 Super Puma")
+    assert "more fact(s) hidden" not in page.inner_text("#panel")
     page.click("text=Draw these 3 weapons")
     shown = _shown_nodes(page)
     assert HELI_GROUP not in shown and "sipri:weapon/as-332-super-puma" in shown
     assert page.inner_text("#panel h2") == "AS-332 Super Puma"
-    # The two bundled deals' weapons wait inside the bundle until it is drawn.
+    # The two bundled deals' weapons wait inside the bundle until it is drawn; their
+    # panels list their deals all the same, and name the bundle that holds them.
     assert "sipri:weapon/eh-101" not in shown
+    page.evaluate("() => kgChoose('sipri:weapon/eh-101', {animate: false})")
+    assert page.eval_on_selector_all("#panel .fact", "els => els.map(e => e.textContent)")[0] \
+        .startswith("EH-101 (2003): United Kingdom \u2192 Japan2003")
+    deal = "sipri:2025-02-03/deal/japan.united-kingdom.2003.eh-101"
+    page.evaluate("(id) => kgChoose(id, {animate: false})", deal)
+    assert page.inner_text("#panel .bundled") == "inside the bundle United Kingdom \u2192 Japan"
+    rows = page.eval_on_selector_all("#panel .fact", "els => els.map(e => e.textContent)")
+    assert len(rows) == 3 and any("amount TIV 168" in r for r in rows), rows
+    page.click("#panel .bundled button")
+    assert page.inner_text("#panel h2") == "United Kingdom \u2192 Japan: 2 deals"
 
 
 def test_a_grouped_weapon_found_by_search_opens_its_group(helicopters: Path,

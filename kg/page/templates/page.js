@@ -921,10 +921,7 @@
       for (const [bid, b] of mine) {
         const row = el("div");
         row.dataset.bundle = bid;
-        const open = el("button", `${byId.get(b.from).label} \u2192 ${byId.get(b.to).label}`, "link");
-        open.type = "button";
-        open.addEventListener("click", () => showBundle(bid));
-        row.append(open, el("span", `: ${bundleInfo(b).label}`));
+        row.append(bundleLink(bid), el("span", `: ${bundleInfo(b).label}`));
         box.append(row);
       }
       extra.push(box);
@@ -939,9 +936,25 @@
     }
     const list = [...groups.keys()].sort().map((k) => groups.get(k));
     if (quotedBy.has(id)) list.push(["quoted as the source of", quotedBy.get(id), "quoted"]);
-    showGroups(e.label, list, extra);
+    if (dealOf.has(id) && !expanded.has(dealOf.get(id))) {
+      const row = el("div", "inside the bundle ", "muted bundled");
+      row.append(bundleLink(dealOf.get(id)));
+      extra.push(row);
+    }
+    // A weapon lists every deal for it, those inside a closed bundle too (a bundle's ends
+    // have the bundle's summary instead).
+    showGroups(e.label, list, extra, mine.length ? undefined : (s) => visible(s) || (inBundle(s) && factOk(s)));
     state.selectedFacts = new Set(factsOf.get(id).map((s) => s.id));
     timeline.draw();
+  }
+  // A fact of a deal inside a closed bundle (not drawn until the bundle is).
+  const inBundle = (s) => dealOf.has(s.s) && !expanded.has(dealOf.get(s.s));
+  function bundleLink(bid) {
+    const b = bundles.get(bid);
+    const open = el("button", `${byId.get(b.from).label} \u2192 ${byId.get(b.to).label}`, "link");
+    open.type = "button";
+    open.addEventListener("click", () => showBundle(bid));
+    return open;
   }
   function showWeaponGroup(id) {
     const g = wgroups.get(id);
@@ -962,14 +975,13 @@
     extra.push(list);
     const deals = factsOf.get(id);
     showGroups(`${g.desc}: ${g.weapons.length} weapons`, [["deals", deals.map((d) => facts.get(d.twin)), "triple"]],
-      extra, (s) => shownFacts.has(twins.get(s.id)));
+      extra, (s) => shownFacts.has(twins.get(s.id)) || (inBundle(s) && factOk(facts.get(twins.get(s.id)))));
     state.selectedFacts = new Set(deals.map((d) => d.id));
     timeline.draw();
   }
-  // Made deals (and their weapons) start between the bundle's two ends, the deals spread
-  // along the link and each weapon beside its first deal.
   // Puts a bundle's deals along its link, each deal's weapon beside it (a weapon already
-  // on screen, in ``keep``, stays where it is; without ``keep``, one already placed).
+  // on screen, in ``keep``, stays where it is; without ``keep``, one already placed):
+  // made deals start there, and so do a page's own deals once their bundle is drawn.
   function place(b, keep) {
     const pos = network.getPositions([b.from, b.to]);
     const at = (id) => pos[id] || { x: byId.get(id).x || 0, y: byId.get(id).y || 0 };
