@@ -990,3 +990,29 @@ def test_a_big_country_page_lays_out_what_it_shows(crowded: Path, open_page: Ope
         t = ((x - ax) * (bx - ax) + (y - ay) * (by - ay)) / length ** 2
         off = abs((bx - ax) * (ay - y) - (ax - x) * (by - ay)) / length
         assert 0 < t < 1 and off <= 41, (d, t, off)
+
+
+def test_hovering_an_edge_labels_it(shipped: tuple[Path, Dataset], open_page: Opener) -> None:
+    out, _ = shipped
+    page = open_page(out / "graph.html")  # the first view: no edge labelled
+    assert _labels(page, "edge") == []
+    at = page.evaluate("""() => {
+      for (const id of kgEdges.getIds()) {
+        const c = kgNetwork.canvasToDOM(kgNetwork.body.edges[id].edgeType.getPoint(0.5));
+        if (kgNetwork.getEdgeAt(c) === id && kgNetwork.getNodeAt(c) === undefined)
+          return {id, x: c.x, y: c.y};
+      }
+      return null;
+    }""")
+    assert at is not None
+    box = page.locator("#graph").bounding_box()
+    page.mouse.move(box["x"] + at["x"] - 3, box["y"] + at["y"] - 3)
+    page.mouse.move(box["x"] + at["x"], box["y"] + at["y"])
+    page.wait_for_function("(id) => (window.kgLabels || []).some(l => l.id === id)", arg=at["id"],
+                           timeout=10_000)
+    label = next(x for x in _labels(page, "edge") if x["id"] == at["id"])
+    expected = page.evaluate("(id) => kgEdges.get(id).label", at["id"])
+    assert label["text"].startswith(expected)
+    page.mouse.move(box["x"] + 2, box["y"] + 2)  # away: the label goes
+    page.wait_for_function("(id) => !window.kgLabels.some(l => l.id === id)", arg=at["id"],
+                           timeout=10_000)
