@@ -594,6 +594,17 @@ def test_timeline_shows_dated_facts_linked_with_graph_and_as_of(
     later = {k for k, s in zip(keys, data.statements, strict=True) if s.object
              and (_since(data, s) or date.min) > date.fromisoformat(day)}
     assert later and not later & _ids(page, "kgEdges")
+    # ... and the other way: the date box moves the timeline's "as of" line.
+    page.click("#asof-clear")
+    assert page.evaluate("() => kgTimeline.at") is None
+    page.fill("#asof", "2020-01-01")
+    page.dispatch_event("#asof", "change")
+    at = page.evaluate("() => kgTimeline.at")
+    ends = {k: parse_date(s.qualifiers.date).latest for k, s in dated.items()
+            if s.qualifiers.date and marks[k]["precision"] in ("day", "month", "year")}
+    before = {k for k, d in ends.items() if d < date(2020, 1, 1)}
+    assert {k for k in ends if marks[k]["x1"] <= at + 1} == before
+    assert before and before != set(ends)
 
 
 def test_big_graph_opens_on_an_overview_and_draws_on_demand(tmp_path: Path,
