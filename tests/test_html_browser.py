@@ -161,6 +161,9 @@ def test_click_on_node_shows_its_facts_and_sources(shipped: tuple[Path, Dataset]
     page = open_page(out / "graph.html")
     _click_node(page, "japan")
     assert page.inner_text("#panel h2") == "Japan"
+    # The facts start near the top: the filters are closed lists over the panel.
+    assert page.locator("#panel h2").bounding_box()["y"] < 250
+    assert page.eval_on_selector_all("#filters details[open]", "els => els.length") == 0
     facts = [s for s in data.statements if "japan" in (s.subject, s.object)]
     shown = page.eval_on_selector_all("#panel .fact", "els => els.length")
     assert shown == len(facts)
