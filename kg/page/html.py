@@ -236,12 +236,12 @@ def _placed(entities: list[dict[str, object]], data: Dataset) -> list[dict[str, 
     return entities
 
 
-def small_physics() -> dict[str, object]:
+def small_physics(*, avoid_overlap: float = 0.1) -> dict[str, object]:
     """vis-network's physics for a graph of at most ``LARGE_GRAPH`` nodes on screen:
     400 steps before the page shows it (then physics stops)."""
     return {"enabled": True, "solver": "barnesHut",
             "barnesHut": {"gravitationalConstant": -3500, "springLength": 110,
-                          "avoidOverlap": 0.1, "theta": 0.5},
+                          "avoidOverlap": avoid_overlap, "theta": 0.5},
             "stabilization": {"enabled": True, "iterations": 400, "updateInterval": 50,
                               "fit": True}}
 
@@ -301,8 +301,10 @@ def page_meta(node_count: int, *, focus: str | None, hops: int) -> dict[str, obj
     overview = OVERVIEW_NODES if node_count > OVERVIEW_ABOVE else None
     # A big page that shows few nodes at first (a country page: its imported deals
     # bundled) lays those few out by physics in the browser, as a small graph is.
-    settle = {"upTo": SETTLE_UP_TO, "physics": small_physics()} if large and not overview \
-        else None
+    # Its hubs (the country and its suppliers) are big and share many neighbours: they
+    # are kept apart harder.
+    settle = {"upTo": SETTLE_UP_TO, "physics": small_physics(avoid_overlap=0.6)} \
+        if large and not overview else None
     return {"focus": focus, "hops": hops, "large": large, "overview": overview,
             "settle": settle}
 
