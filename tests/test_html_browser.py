@@ -161,6 +161,9 @@ def test_click_on_node_shows_its_facts_and_sources(shipped: tuple[Path, Dataset]
     page = open_page(out / "graph.html")
     _click_node(page, "japan")
     assert page.inner_text("#panel h2") == "Japan"
+    # The facts start near the top: the filters are closed lists over the panel.
+    assert page.locator("#panel h2").bounding_box()["y"] < 250
+    assert page.eval_on_selector_all("#filters details[open]", "els => els.length") == 0
     facts = [s for s in data.statements if "japan" in (s.subject, s.object)]
     shown = page.eval_on_selector_all("#panel .fact", "els => els.length")
     assert shown == len(facts)
@@ -189,6 +192,17 @@ def test_click_on_node_shows_its_facts_and_sources(shipped: tuple[Path, Dataset]
     whens = page.eval_on_selector_all(
         "#panel h3 ~ .fact", "els => els.map(e => e.querySelector('.when')?.textContent)")
     assert whens  # some facts are dated
+    # A brief: status and certainty on the fact's own line, each citation on one line, so
+    # a fact with one citation and no note takes two lines.
+    first = page.evaluate("""() => { const f = document.querySelector('#panel h3 + .fact');
+      return {rows: [...f.children].map(c => c.textContent),
+              height: f.getBoundingClientRect().height}; }""")
+    assert first["rows"] == ["United States2023-05 ongoing",
+                             "Islam Times 2023 C2 · para 10 · other-outlet"]
+    assert first["height"] < 3 * 14 * 1.4
+    pac3 = page.eval_on_selector("#panel .fact:has(.certainty)",
+                                 "e => e.firstElementChild.textContent")
+    assert pac3 == "Japanese Aegis destroyers2018-01 ongoing likely"
     page.wait_for_timeout(600)  # the click's 300 ms centring animation
     _screenshot(page, tmp_path)
 
@@ -583,6 +597,17 @@ def test_timeline_shows_dated_facts_linked_with_graph_and_as_of(
     later = {k for k, s in zip(keys, data.statements, strict=True) if s.object
              and (_since(data, s) or date.min) > date.fromisoformat(day)}
     assert later and not later & _ids(page, "kgEdges")
+    # ... and the other way: the date box moves the timeline's "as of" line.
+    page.click("#asof-clear")
+    assert page.evaluate("() => kgTimeline.at") is None
+    page.fill("#asof", "2020-01-01")
+    page.dispatch_event("#asof", "change")
+    at = page.evaluate("() => kgTimeline.at")
+    ends = {k: parse_date(s.qualifiers.date).latest for k, s in dated.items()
+            if s.qualifiers.date and marks[k]["precision"] in ("day", "month", "year")}
+    before = {k for k, d in ends.items() if d < date(2020, 1, 1)}
+    assert {k for k in ends if marks[k]["x1"] <= at + 1} == before
+    assert before and before != set(ends)
 
 
 def test_big_graph_opens_on_an_overview_and_draws_on_demand(tmp_path: Path,
@@ -739,20 +764,42 @@ def test_imported_weapons_are_grouped_by_description(helicopters: Path,
     assert edges[f"bundle:{uk}>japan"] == [uk, "japan"]
     # Counts are of the data's own nodes and links, not the groups drawn for them.
     assert "of 82 nodes" in page.inner_text("#count")
+    # The register's parties not in the curated data (France, the United Kingdom) are
+    # agents, not bare entities.
+    legend = page.eval_on_selector_all("#legend .item", "els => els.map(e => e.textContent)")
+    assert "\u25cfAgent 2" in legend and not [x for x in legend if "Entity" in x], legend
     page.evaluate("(id) => kgChoose(id, {animate: false})", HELI_GROUP)
     assert page.inner_text("#panel h2") == "transport helicopter: 3 weapons"
     rows = page.eval_on_selector_all("#panel [data-weapon]", "els => els.map(e => e.textContent)")
     assert rows == ["AS-332 Super Puma \u00b7 1 deal(s)", "EH-101 \u00b7 1 deal(s)",
                     "Super Lynx \u00b7 1 deal(s)"]
+    # Every deal for the group's weapons, by date: the United Kingdom's two (inside their
+    # bundle, not drawn) too.
     facts = page.eval_on_selector_all("#panel .fact", "els => els.map(e => e.textContent)")
-    assert len(facts) == 1 and facts[0].startswith(
+    assert [f.split(" \u2014 ")[0] for f in facts] == [
+        "Super Lynx (1995): United Kingdom \u2192 Japan",
+        "AS-332 Super Puma (2001): France \u2192 Japan",
+        "EH-101 (2003): United Kingdom \u2192 Japan"]
+    assert facts[1].startswith(
         "AS-332 Super Puma (2001): France \u2192 Japan \u2014 concerns \u2014 AS-332 Super Puma")
+    assert "more fact(s) hidden" not in page.inner_text("#panel")
     page.click("text=Draw these 3 weapons")
     shown = _shown_nodes(page)
     assert HELI_GROUP not in shown and "sipri:weapon/as-332-super-puma" in shown
     assert page.inner_text("#panel h2") == "AS-332 Super Puma"
-    # The two bundled deals' weapons wait inside the bundle until it is drawn.
+    # The two bundled deals' weapons wait inside the bundle until it is drawn; their
+    # panels list their deals all the same, and name the bundle that holds them.
     assert "sipri:weapon/eh-101" not in shown
+    page.evaluate("() => kgChoose('sipri:weapon/eh-101', {animate: false})")
+    assert page.eval_on_selector_all("#panel .fact", "els => els.map(e => e.textContent)")[0] \
+        .startswith("EH-101 (2003): United Kingdom \u2192 Japan2003")
+    deal = "sipri:2025-02-03/deal/japan.united-kingdom.2003.eh-101"
+    page.evaluate("(id) => kgChoose(id, {animate: false})", deal)
+    assert page.inner_text("#panel .bundled") == "inside the bundle United Kingdom \u2192 Japan"
+    rows = page.eval_on_selector_all("#panel .fact", "els => els.map(e => e.textContent)")
+    assert len(rows) == 3 and any("amount TIV 168" in r for r in rows), rows
+    page.click("#panel .bundled button")
+    assert page.inner_text("#panel h2") == "United Kingdom \u2192 Japan: 2 deals"
 
 
 def test_a_grouped_weapon_found_by_search_opens_its_group(helicopters: Path,
@@ -895,3 +942,91 @@ def test_entities_with_one_label_are_told_apart(tmp_path: Path, open_page: Opene
     assert {"Georgia (Country)", "Georgia (Place)"} <= drawn
     page.evaluate("() => kgChoose('tbilisi', {animate: false})")
     assert page.inner_text("#panel .fact") == "Georgia (Country)"  # what Tbilisi is located in
+
+
+@pytest.fixture(scope="module")
+def crowded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A country page over ``LARGE_GRAPH`` nodes: the fixture register plus 45 deals with
+    Japan from the United Kingdom, each of its own weapon (3 descriptions)."""
+    from conftest import FIXTURES
+
+    root = tmp_path_factory.mktemp("crowded")
+    shutil.copytree(DATA, root / "data")
+    rows = "".join(f"Japan,United Kingdom,{1960 + i},,2,,Widget-{i},test widget {i % 3},2,,"
+                   f"{1961 + i},New,,5,10,10\n" for i in range(45))
+    register = (FIXTURES / "sipri-register.csv").read_bytes()
+    (root / "sipri.csv").write_bytes(register + rows.encode())
+    (root / "kg.toml").write_text('[imports]\nsipri = ["sipri.csv"]\n', encoding="utf-8")
+    result = run_kg("build", cwd=root)
+    assert result.returncode == 0, result.stderr
+    return root / "out" / "countries" / "japan.html"
+
+
+def _symbols(page: Any) -> dict[str, tuple[float, float, float]]:
+    """Each shown node's centre and radius on the canvas."""
+    return {k: tuple(v) for k, v in page.evaluate("""() => Object.fromEntries(kgNodes.getIds()
+      .map(id => { const n = kgNetwork.body.nodes[id];
+                   return [id, [n.x, n.y, n.options.size]]; }))""").items()}
+
+
+def test_a_big_country_page_lays_out_what_it_shows(crowded: Path, open_page: Opener) -> None:
+    from kg.page.html import LARGE_GRAPH
+
+    page = open_page(crowded)
+    total = int(page.inner_text("#count").split(" of ")[1].split()[0])
+    assert total > LARGE_GRAPH  # the page comes laid out by kg.page.layout ...
+    shown = _symbols(page)
+    assert len(shown) < total // 2  # ... and shows far fewer: the deals are bundled
+    # Those shown are laid out as a small page is: symbols no bigger than a 49-link hub's
+    # (Japan has 45 deals more), and hardly any on top of another.
+    assert max(r for _, _, r in shown.values()) == 40
+    ids = sorted(shown)
+    covered = [(a, b) for i, a in enumerate(ids) for b in ids[i + 1:]
+               if ((shown[a][0] - shown[b][0]) ** 2 + (shown[a][1] - shown[b][1]) ** 2) ** 0.5
+               < 0.5 * (shown[a][2] + shown[b][2])]
+    assert len(covered) <= 2, covered
+    # The hubs are named, however crowded the first view.
+    named = {x["id"] for x in _labels(page, "node")}
+    assert {"japan", "usa", "sipri:party/united-kingdom"} <= named
+    # The bundle's deals, once drawn, sit along its link, not where the layout left them.
+    uk = "bundle:sipri:party/united-kingdom>japan"
+    page.evaluate("() => kgChoose('japan', {animate: false})")
+    page.click(f"#panel [data-bundle='{uk}'] button")
+    assert page.inner_text("#panel h2") == "United Kingdom \u2192 Japan: 45 deals"
+    page.click("text=Draw these 45 deals")
+    now = _symbols(page)
+    deals = [i for i in now if "/deal/japan.united-kingdom." in i]
+    assert len(deals) == 45
+    (ax, ay, _), (bx, by, _) = now["sipri:party/united-kingdom"], now["japan"]
+    length = ((bx - ax) ** 2 + (by - ay) ** 2) ** 0.5
+    for d in deals:
+        x, y, _ = now[d]
+        t = ((x - ax) * (bx - ax) + (y - ay) * (by - ay)) / length ** 2
+        off = abs((bx - ax) * (ay - y) - (ax - x) * (by - ay)) / length
+        assert 0 < t < 1 and off <= 41, (d, t, off)
+
+
+def test_hovering_an_edge_labels_it(shipped: tuple[Path, Dataset], open_page: Opener) -> None:
+    out, _ = shipped
+    page = open_page(out / "graph.html")  # the first view: no edge labelled
+    assert _labels(page, "edge") == []
+    at = page.evaluate("""() => {
+      for (const id of kgEdges.getIds()) {
+        const c = kgNetwork.canvasToDOM(kgNetwork.body.edges[id].edgeType.getPoint(0.5));
+        if (kgNetwork.getEdgeAt(c) === id && kgNetwork.getNodeAt(c) === undefined)
+          return {id, x: c.x, y: c.y};
+      }
+      return null;
+    }""")
+    assert at is not None
+    box = page.locator("#graph").bounding_box()
+    page.mouse.move(box["x"] + at["x"] - 3, box["y"] + at["y"] - 3)
+    page.mouse.move(box["x"] + at["x"], box["y"] + at["y"])
+    page.wait_for_function("(id) => (window.kgLabels || []).some(l => l.id === id)", arg=at["id"],
+                           timeout=10_000)
+    label = next(x for x in _labels(page, "edge") if x["id"] == at["id"])
+    expected = page.evaluate("(id) => kgEdges.get(id).label", at["id"])
+    assert label["text"].startswith(expected)
+    page.mouse.move(box["x"] + 2, box["y"] + 2)  # away: the label goes
+    page.wait_for_function("(id) => !window.kgLabels.some(l => l.id === id)", arg=at["id"],
+                           timeout=10_000)

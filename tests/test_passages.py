@@ -97,5 +97,7 @@ def test_page_shows_marked_passage_as_text(write_data: Callable[..., Path], tmp_
     p = page(without / "graph.html")
     _panel_of(p, "Alphaland")
     assert p.locator("#panel blockquote.passage").count() == 0
-    assert p.locator("#panel .passage-ref").first.inner_text() == \
+    # Where to read it: the citation line's tooltip, not a line under every citation.
+    assert p.locator("#panel .cite").first.get_attribute("title") == \
         "passage: para 2 of a.txt (not in this page)"
+    assert p.locator("#panel .fact").first.evaluate("e => e.children.length") == 2

@@ -56,6 +56,7 @@ CLASS_STYLES = (
     ("Event", "#76b7b2", "hexagon", "\u2b22"),
     ("Claim", "#6f6a8f", "dot", "\u25cf"),
     ("Place", "#9c755f", "dot", "\u25cf"),
+    ("Agent", "#9fb3c8", "dot", "\u25cf"),  # an importer's party (SIPRI's "Iraq", "ANC")
     ("Entity", "#bab0ac", "dot", "\u25cf"),
 )
 #: Above this many nodes the page trades layout quality for speed.
@@ -68,6 +69,9 @@ LARGE_GRAPH = 100
 #: drawn whole takes 20 s before it answers; the overview answers within seconds.
 OVERVIEW_ABOVE = 3000
 OVERVIEW_NODES = 1500
+#: A page of more than ``LARGE_GRAPH`` nodes showing at most this many at first (the rest
+#: inside bundles and groups) lays out the ones shown by physics in the browser.
+SETTLE_UP_TO = 200
 #: The page's statements travel as rows of these fields (see :func:`statement_records`),
 #: each citation as a row of ``CITATION_FIELDS``: at 100k facts a third less JSON to write
 #: and parse than one object per statement.
@@ -204,7 +208,17 @@ def statement_records(page: dict[str, object]) -> list[dict[str, object]]:
 def _entity(e: Entity, degree: int, group: str) -> dict[str, object]:
     return {"id": e.id, "label": e.label, "type": e.type, "group": group,
             "aliases": list(e.aliases), "description": e.description, "note": e.note,
-            "degree": degree, "size": round(12 + 4 * math.sqrt(degree), 1)}
+            "degree": degree, "size": node_size(degree)}
+
+
+#: A node's symbol grows with its degree up to this many links; past it, a hub with
+#: hundreds of imported deals would cover its neighbours.
+SIZE_DEGREE_CAP = 49
+
+
+def node_size(degree: int) -> float:
+    """A node's radius in canvas pixels (page.js ``nodeSize`` is the same)."""
+    return round(12 + 4 * math.sqrt(min(degree, SIZE_DEGREE_CAP)), 1)
 
 
 def _placed(entities: list[dict[str, object]], data: Dataset) -> list[dict[str, object]]:
@@ -222,6 +236,16 @@ def _placed(entities: list[dict[str, object]], data: Dataset) -> list[dict[str, 
     return entities
 
 
+def small_physics(*, avoid_overlap: float = 0.1) -> dict[str, object]:
+    """vis-network's physics for a graph of at most ``LARGE_GRAPH`` nodes on screen:
+    400 steps before the page shows it (then physics stops)."""
+    return {"enabled": True, "solver": "barnesHut",
+            "barnesHut": {"gravitationalConstant": -3500, "springLength": 110,
+                          "avoidOverlap": avoid_overlap, "theta": 0.5},
+            "stabilization": {"enabled": True, "iterations": 400, "updateInterval": 50,
+                              "fit": True}}
+
+
 def vis_options(node_count: int) -> dict[str, object]:
     """vis-network options; big graphs run no physics, no hover and no curved edges.
 
@@ -230,12 +254,7 @@ def vis_options(node_count: int) -> dict[str, object]:
     by :mod:`kg.page.layout` when the page is written, so the browser draws them at once.
     """
     large = node_count > LARGE_GRAPH
-    physics: dict[str, object] = {"enabled": False} if large else {
-        "solver": "barnesHut",
-        "barnesHut": {"gravitationalConstant": -3500, "springLength": 110,
-                      "avoidOverlap": 0.1, "theta": 0.5},
-        "stabilization": {"enabled": True, "iterations": 400, "updateInterval": 50,
-                          "fit": True}}
+    physics: dict[str, object] = {"enabled": False} if large else small_physics()
     return {
         "autoResize": True,
         "layout": {"improvedLayout": not large, "randomSeed": 7},
@@ -278,8 +297,16 @@ def page_data(data: Dataset, *, focus: str | None = None, hops: int = 1) -> dict
 
 
 def page_meta(node_count: int, *, focus: str | None, hops: int) -> dict[str, object]:
-    return {"focus": focus, "hops": hops, "large": node_count > LARGE_GRAPH,
-            "overview": OVERVIEW_NODES if node_count > OVERVIEW_ABOVE else None}
+    large = node_count > LARGE_GRAPH
+    overview = OVERVIEW_NODES if node_count > OVERVIEW_ABOVE else None
+    # A big page that shows few nodes at first (a country page: its imported deals
+    # bundled) lays those few out by physics in the browser, as a small graph is.
+    # Its hubs (the country and its suppliers) are big and share many neighbours: they
+    # are kept apart harder.
+    settle = {"upTo": SETTLE_UP_TO, "physics": small_physics(avoid_overlap=0.6)} \
+        if large and not overview else None
+    return {"focus": focus, "hops": hops, "large": large, "overview": overview,
+            "settle": settle}
 
 
 def page_classes() -> list[dict[str, str]]:

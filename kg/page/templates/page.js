@@ -187,13 +187,15 @@
   const twins = new Map();  // a deal's concerns fact id -> its derived fact to the group
   const openGroups = new Set();
   const groupId = (e) => `weapons:${e.graph}>${e.description}`;
+  // A node's radius grows with its degree, up to 49 links (kg.page.html.node_size).
+  const nodeSize = (degree) => Math.round((12 + 4 * Math.sqrt(Math.min(degree, 49))) * 10) / 10;
   function addFact(s) {
     D.statements.push(s);
     facts.set(s.id, s);
     for (const ref of [s.s, s.o]) if (factsOf.has(ref)) factsOf.get(ref).push(s);
   }
   function addEntity(e) {
-    e.size = Math.round((12 + 4 * Math.sqrt(e.degree)) * 10) / 10;
+    e.size = nodeSize(e.degree);
     D.entities.push(e);
     byId.set(e.id, e);
     factsOf.set(e.id, []);
@@ -218,7 +220,7 @@
       addFact(d);
       node.degree += 1;
     }
-    node.size = Math.round((12 + 4 * Math.sqrt(node.degree)) * 10) / 10;
+    node.size = nodeSize(node.degree);
   }
   (function () {
     const members = new Map();
@@ -604,8 +606,9 @@
       ctx.font = `${special ? "600 " : ""}${px}px ${FONT}`;
       const h = px + 2;
       // Selected and path labels are always drawn: over other nodes' symbols if need be,
-      // over another label only when no spot is free.
-      const tries = special ? [[false, 0], [true, 0], [true, 1]] : [[false, 0]];
+      // over another label only when no spot is free. The eight hubs' labels may cover
+      // other nodes' symbols too (never a label): a crowded hub is still named.
+      const tries = special ? [[false, 0], [true, 0], [true, 1]] : rank.get(id) < 8 ? [[false, 0], [true, 0]] : [[false, 0]];
       let found = null, text = null;
       for (const t of texts) {
         const w = textWidth(ctx, t);
@@ -744,7 +747,7 @@
     network.body.emitter.emit("_requestRedraw");
   }
   // Big graphs come laid out (no physics): ready once this script has run.
-  const settled = D.options.physics.enabled === false;
+  let settled = D.options.physics.enabled === false;
   network.once("stabilizationIterationsDone", markReady);
   network.once("stabilized", markReady);
   if (D.entities.length === 0) setTimeout(markReady, 0);
@@ -779,19 +782,19 @@
     line.append(name, " ", grade);
     const rest = [c.locator, c.attribution].filter((x) => x);
     if (later) rest.push("published after the as-of date");
-    if (rest.length) line.append(el("span", ` \u00b7 ${rest.join(" \u00b7 ")}`));
+    if (rest.length) line.append(el("span", ` \u00b7 ${rest.join(" \u00b7 ")}`, "where"));
+    // Without the archived paragraph, where to read it is the line's tooltip (not a line
+    // of its own under every citation).
+    if (!c.passage && (c.locator || src.file)) {
+      line.title = `passage: ${[c.locator, src.file && `of ${src.file}`].filter(Boolean).join(" ")} (not in this page)`;
+    }
     const out = [line];
     if (c.note) out.push(el("div", `note: ${c.note}`, "cite-note muted"));
-    const passage = passageBox(c, src);
-    if (passage.textContent) out.push(passage);
+    if (c.passage) out.push(passageBox(c));
     return out;
   }
-  // The cited paragraph with the entities it names marked (text only), or where to find it.
-  function passageBox(c, src) {
-    if (!c.passage) {
-      const where = [c.locator, src.file && `of ${src.file}`].filter(Boolean).join(" ");
-      return el("div", where ? `passage: ${where} (not in this page)` : "", "muted passage-ref");
-    }
+  // The cited paragraph with the entities it names marked (text only).
+  function passageBox(c) {
     if (typeof c.passage === "string") return el("div", `\u201c${c.passage}\u201d`, "passage");
     const quote = el("blockquote", null, "passage");
     for (const [text, id] of c.passage) {
@@ -819,12 +822,13 @@
       head.append(entityLink(s.s));
     }
     if (s.when) head.append(el("span", s.when.text, "when"));
+    // Status and certainty on the fact's own line; other terms (amount, who said so) below.
+    if (s.status) head.append(" ", el("span", s.status, "status"));
+    const certainty = qual(s, "certainty");
+    if (certainty) head.append(el("span", ` ${certainty}`, "certainty"));
     box.append(head);
     const meta = el("div", null, "q");
     const bits = [];
-    if (s.status) bits.push(el("span", s.status, "status"));
-    const certainty = qual(s, "certainty");
-    if (certainty) bits.push(el("span", certainty));
     for (const q of s.q) {
       if (QSKIP.has(q[0])) continue;
       if (q[2] && byId.has(q[2])) bits.push([el("span", `${q[0]} `), entityLink(q[2])]);
@@ -917,10 +921,7 @@
       for (const [bid, b] of mine) {
         const row = el("div");
         row.dataset.bundle = bid;
-        const open = el("button", `${byId.get(b.from).label} \u2192 ${byId.get(b.to).label}`, "link");
-        open.type = "button";
-        open.addEventListener("click", () => showBundle(bid));
-        row.append(open, el("span", `: ${bundleInfo(b).label}`));
+        row.append(bundleLink(bid), el("span", `: ${bundleInfo(b).label}`));
         box.append(row);
       }
       extra.push(box);
@@ -935,9 +936,25 @@
     }
     const list = [...groups.keys()].sort().map((k) => groups.get(k));
     if (quotedBy.has(id)) list.push(["quoted as the source of", quotedBy.get(id), "quoted"]);
-    showGroups(e.label, list, extra);
+    if (dealOf.has(id) && !expanded.has(dealOf.get(id))) {
+      const row = el("div", "inside the bundle ", "muted bundled");
+      row.append(bundleLink(dealOf.get(id)));
+      extra.push(row);
+    }
+    // A weapon lists every deal for it, those inside a closed bundle too (a bundle's ends
+    // have the bundle's summary instead).
+    showGroups(e.label, list, extra, mine.length ? undefined : (s) => visible(s) || (inBundle(s) && factOk(s)));
     state.selectedFacts = new Set(factsOf.get(id).map((s) => s.id));
     timeline.draw();
+  }
+  // A fact of a deal inside a closed bundle (not drawn until the bundle is).
+  const inBundle = (s) => dealOf.has(s.s) && !expanded.has(dealOf.get(s.s));
+  function bundleLink(bid) {
+    const b = bundles.get(bid);
+    const open = el("button", `${byId.get(b.from).label} \u2192 ${byId.get(b.to).label}`, "link");
+    open.type = "button";
+    open.addEventListener("click", () => showBundle(bid));
+    return open;
   }
   function showWeaponGroup(id) {
     const g = wgroups.get(id);
@@ -958,13 +975,14 @@
     extra.push(list);
     const deals = factsOf.get(id);
     showGroups(`${g.desc}: ${g.weapons.length} weapons`, [["deals", deals.map((d) => facts.get(d.twin)), "triple"]],
-      extra, (s) => shownFacts.has(twins.get(s.id)));
+      extra, (s) => shownFacts.has(twins.get(s.id)) || (inBundle(s) && factOk(facts.get(twins.get(s.id)))));
     state.selectedFacts = new Set(deals.map((d) => d.id));
     timeline.draw();
   }
-  // Made deals (and their weapons) start between the bundle's two ends, the deals spread
-  // along the link and each weapon beside its first deal.
-  function place(b) {
+  // Puts a bundle's deals along its link, each deal's weapon beside it (a weapon already
+  // on screen, in ``keep``, stays where it is; without ``keep``, one already placed):
+  // made deals start there, and so do a page's own deals once their bundle is drawn.
+  function place(b, keep) {
     const pos = network.getPositions([b.from, b.to]);
     const at = (id) => pos[id] || { x: byId.get(id).x || 0, y: byId.get(id).y || 0 };
     const A = at(b.from), B = at(b.to);
@@ -976,11 +994,11 @@
       e.y = Math.round(A.y + (B.y - A.y) * f + side * ny * 40);
       for (const s of factsOf.get(id)) {
         const w = byId.get(s.o);
-        if (s.p !== "concerns" || !w || w.x !== undefined) continue;
+        if (s.p !== "concerns" || !w || (keep ? keep.has(w.id) : w.x !== undefined)) continue;
         w.x = Math.round(e.x + side * nx * 60); w.y = Math.round(e.y + side * ny * 60);
       }
     });
-    for (const id of b.fresh) {
+    for (const id of b.fresh || []) {
       const g = byId.get(id);
       if (g.agg && g.x === undefined) { const w = byId.get(wgroups.get(id).weapons[0]); g.x = w.x; g.y = w.y; }
     }
@@ -996,7 +1014,15 @@
     extra.push(box);
     const acts = el("div", null, "actions");
     acts.append(button(`Draw these ${b.deals.length} deal${b.deals.length === 1 ? "" : "s"}`, () => {
-      expanded.add(id); retuck(); recompute(); reveal(b.fresh || []); showEntity(b.to);
+      expanded.add(id); retuck();
+      if (!b.rows) {  // deals of the page's own data: moved from where the layout left them
+        const before = new Set(shownNodes);
+        place(b, before);
+        const moved = b.deals.flatMap((d) => [d, ...factsOf.get(d).filter((s) => s.p === "concerns").map((s) => s.o)]);
+        nodes.update([...new Set(moved)].filter((m) => !before.has(m) && nodes.get(m))
+          .map((m) => ({ id: m, x: byId.get(m).x, y: byId.get(m).y })));
+      }
+      recompute(); reveal(b.fresh || []); showEntity(b.to);
     }));
     extra.push(acts);
     const groups = new Map();
@@ -1400,5 +1426,16 @@
   window.kgChoose = choose;
   window.kgTimeline = timeline;
   window.kgSelectFact = selectFact;
+  // A big page showing few nodes at first (a country page: its deals in bundles) lays
+  // those out by physics as a small page is; the nodes not shown wait where they are.
+  if (settled && D.meta.settle && !overview && shownNodes.size <= D.meta.settle.upTo) {
+    settled = false;
+    batch(() => {
+      nodes.update(nodes.getIds().filter((id) => !shownNodes.has(id)).map((id) => ({ id, physics: false })));
+      edges.update([...hiddenEdges].map((id) => ({ id, physics: false })));
+    });
+    network.setOptions({ physics: D.meta.settle.physics });
+    network.stabilize(D.meta.settle.physics.stabilization.iterations);
+  }
   if (settled) markReady();
 })();
