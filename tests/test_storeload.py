@@ -93,6 +93,19 @@ def test_idle_loader_ends_on_its_own(tmp_path: Path) -> None:
     assert not loader.started and not (tmp_path / "out").exists()
 
 
+def test_a_loader_not_started_at_once_starts_when_told_to_load(tmp_path: Path) -> None:
+    """A rebuild (a previous state to splice from) starts no loader unless it must load
+    a whole generation after all."""
+    source = tmp_path / "graph.nt"
+    source.write_bytes(_nt_lines(10))
+    with storeload.Loader(now=False) as idle:
+        assert idle.proc is None
+    with storeload.Loader(now=False) as loader:
+        assert loader.proc is None
+        assert loader.load(tmp_path / "out", source) and loader.proc is not None
+        assert loader.result()[1] == {"": 10}
+
+
 KILL_BUILD_AT_LOADER = """
 import ctypes, os, subprocess, sys
 from pathlib import Path

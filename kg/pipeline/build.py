@@ -232,7 +232,12 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
     if cache_dir is not None and (same := _up_to_date(data_dir, out, inputs, build_options,
                                                       cache_dir=cache_dir, lock_wait=lock_wait)):
         return same
-    with storeload.Loader() as loader:  # started while this process is small
+    # The store's loader is started now, while this process is small, when this build
+    # will most likely load a whole generation: no previous state to splice from
+    # (kg.pipeline.storeload); a rebuild starts one only if it needs one after all.
+    whole = cache_dir is None or parallel or \
+        not rebuild.has_state(cache_dir, rebuild.state_key(data_dir, out))
+    with storeload.Loader(now=whole) as loader:
         return _fresh(data_dir, out, loader, config_path=config_path, inputs=inputs,
                       build_options=build_options, formats=formats, html_page=html_page,
                       shacl=shacl, focus=focus, hops=hops, lock_wait=lock_wait,

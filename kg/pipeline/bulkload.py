@@ -26,10 +26,11 @@ BATCH = 200_000  # quads per bulk_extend once blank nodes are met
 
 
 def load(store: Any, source: Path, *, fmt: Any, chunk_bytes: int = CHUNK_BYTES,
-         batch: int = BATCH) -> None:
+         batch: int = BATCH, lenient: bool = False) -> None:
     """Add the triples (or quads) of the line-based file ``source`` in format ``fmt``
-    (a ``pyoxigraph.RdfFormat``) to ``store``, holding about one slice at a time.
-    Raises what pyoxigraph raises (SyntaxError, OSError, ...)."""
+    (a ``pyoxigraph.RdfFormat``) to ``store``, holding about one slice at a time;
+    ``lenient`` skips Oxigraph's validation of IRIs (for kg's own output, whose every
+    IRI kg made or checked). Raises what pyoxigraph raises (SyntaxError, OSError, ...)."""
     with open(source, "rb") as handle:
         while True:
             start = handle.tell()
@@ -38,9 +39,9 @@ def load(store: Any, source: Path, *, fmt: Any, chunk_bytes: int = CHUNK_BYTES,
                 return
             if b"_:" in block:
                 handle.seek(start)
-                _extend(store, handle, fmt=fmt, batch=batch)
+                _extend(store, handle, fmt=fmt, batch=batch, lenient=lenient)
                 return
-            store.bulk_load(input=block, format=fmt)
+            store.bulk_load(input=block, format=fmt, lenient=lenient)
 
 
 def _slice(handle: BinaryIO, size: int) -> bytes:
@@ -51,11 +52,11 @@ def _slice(handle: BinaryIO, size: int) -> bytes:
     return block
 
 
-def _extend(store: Any, handle: BinaryIO, *, fmt: Any, batch: int) -> None:
+def _extend(store: Any, handle: BinaryIO, *, fmt: Any, batch: int, lenient: bool) -> None:
     """The rest of ``handle``, parsed as one document (blank node labels kept), added
     ``batch`` quads at a time."""
     import pyoxigraph
 
-    quads = pyoxigraph.parse(input=handle, format=fmt)
+    quads = pyoxigraph.parse(input=handle, format=fmt, lenient=lenient)
     while chunk := list(itertools.islice(quads, batch)):
         store.bulk_extend(chunk)

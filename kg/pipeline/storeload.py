@@ -41,17 +41,23 @@ _RUN = ("import sys; sys.path.append(sys.argv[1]); "
 class Loader:
     """A loader process, started early, that loads one store generation when told to."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, now: bool = True) -> None:
+        """Start the loader ``now`` (a build that will most likely load a whole
+        generation), else only when :meth:`load` is called."""
+        self.proc: subprocess.Popen[str] | None = None
+        self.folder: Path | None = None  # the generation being loaded, once told
+        self._taken = False
+        if now:
+            self._spawn()
+
+    def _spawn(self) -> None:
         command = [sys.executable, "-c", _RUN, str(Path(__file__).resolve().parents[2]),
                    str(os.getpid())]
         try:
-            self.proc: subprocess.Popen[str] | None = subprocess.Popen(
-                command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, text=True)
+            self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=subprocess.PIPE, text=True)
         except OSError:
             self.proc = None  # no second process: the build loads the store itself
-        self.folder: Path | None = None  # the generation being loaded, once told
-        self._taken = False
 
     def __enter__(self) -> Loader:
         return self
@@ -70,6 +76,8 @@ class Loader:
         the build loads the store itself)."""
         from kg.pipeline.artifact import new_generation_name
 
+        if self.proc is None and not self._taken:
+            self._spawn()
         if self.proc is None or self.proc.stdin is None or self.started:
             return False
         name = new_generation_name()
