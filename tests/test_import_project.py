@@ -76,6 +76,30 @@ def test_two_vintages_give_two_deals_each_with_one_value_and_source(tmp_path: Pa
     assert all(len(set(ds.objects(s, delivered))) <= 1 for s in every_deal)
 
 
+def test_report_names_each_export_as_kg_toml_writes_it(tmp_path: Path) -> None:
+    """out/imports-report.txt is the same bytes wherever kg runs from: the export and its
+    repaired rows are named by the path kg.toml writes, as RDF files are."""
+    root = project(tmp_path / "p", '[imports]\nsipri = ["exports/split.csv"]\n',
+                   exports__split_dot_csv=FIXTURES / "sipri-split-rows.csv")
+    here = run_kg("build", "--no-html", cwd=root)
+    assert here.returncode == 0, here.stderr
+    report = (root / "out" / "imports-report.txt").read_bytes()
+    elsewhere = run_kg("build", "--no-html", "--config", str(root / "kg.toml"), "--data",
+                       str(root / "data"), "--out", str(root / "out2"), cwd=tmp_path)
+    assert elsewhere.returncode == 0, elsewhere.stderr
+    assert (root / "out2" / "imports-report.txt").read_bytes() == report
+    lines = report.decode("utf-8").splitlines()
+    assert lines[:3] == [
+        "exports/split.csv: 4 deals read (SIPRI trade register (one row per deal), Latin-1, "
+        "generated 2025-02-03T09:05:07) into graph <https://w3id.org/kg/graph/sipri-trade-"
+        "register-2025-02-03>",
+        "exports/split.csv:13:1: warning: row split by a line break inside Comments (after "
+        "line 13): joined as one deal, cited as lines 13-14",
+        "exports/split.csv:16:1: warning: row split by a line break inside Comments (after "
+        "line 16, 17): joined as one deal, cited as lines 16-18"]
+    assert str(tmp_path) not in report.decode("utf-8")
+
+
 def test_two_exports_of_one_day_refused(tmp_path: Path) -> None:
     root = project(tmp_path, '[imports]\nsipri = ["a.csv", "b.csv"]\n', a_dot_csv=SIPRI_2025,
                    b_dot_csv=SIPRI_2025)

@@ -194,6 +194,50 @@ def test_entity_declaration_without_doctype_subset_refused(tmp_path: Path) -> No
                                       "subset or entity declarations is refused")
 
 
+@pytest.mark.parametrize(("encoding", "declared"), [
+    ("utf-16-le", "utf-16"), ("utf-16-be", "utf-16"), ("utf-16-le", "utf-8")])
+def test_billion_laughs_in_utf16_without_bom_refused(tmp_path: Path, encoding: str,
+                                                      declared: str) -> None:
+    """Without a byte-order mark, expat still reads UTF-16 (from the first bytes ``<\\0?\\0``),
+    whatever the declaration says: the declarations are found by expat itself."""
+    text = (FIXTURES / "billion-laughs.rdf").read_text(encoding="utf-8").replace(
+        'encoding="utf-8"', f'encoding="{declared}"')
+    root = make(tmp_path, '[imports]\nrdf = ["laughs.rdf"]\n',
+                **{"laughs.rdf": text.encode(encoding)})
+    assert errors(root) == [
+        "laughs.rdf:2:19: error: RDF/XML with a DOCTYPE internal subset or entity declarations "
+        "is refused (entity expansion and external entities); remove the DOCTYPE: "
+        "'<!DOCTYPE rdf:RDF ['", "1 error(s); nothing written"]
+
+
+def test_bad_xml_prolog_named_at_its_place(tmp_path: Path) -> None:
+    text = '<?xml version="1.0"?>\n<!-- never closed\n<rdf:RDF/>\n'.encode("utf-16-le")
+    root = make(tmp_path, '[imports]\nrdf = ["x.rdf"]\n', **{"x.rdf": text})
+    assert errors(root) == ["x.rdf:2:1: error: bad RDF/XML: unclosed token",
+                            "1 error(s); nothing written"]
+
+
+# --- one file, one name: listed once --------------------------------------------------------
+
+def test_a_file_listed_twice_refused_at_its_second_place(tmp_path: Path) -> None:
+    root = make(tmp_path, '[imports]\nrdf = [\n  "dumps/ab.ttl",\n  "./dumps/x/../ab.ttl",\n]\n')
+    assert errors(root) == [
+        "kg: error: kg.toml:4:3: the import 'dumps/ab.ttl' is listed twice (first at line 3); "
+        "list each file once: './dumps/x/../ab.ttl'"]
+    (root / "kg.toml").write_text('[imports]\nrdf = ["dumps/ab.ttl", {path = "dumps/ab.ttl", '
+                                  'format = "nt"}]\n', encoding="utf-8")
+    assert errors(root) == [
+        "kg: error: kg.toml:2:32: the import 'dumps/ab.ttl' is listed twice (first at line 2); "
+        "list each file once: 'dumps/ab.ttl'"]
+    (root / "kg.toml").write_text('[imports]\nsipri = ["r.csv", "r.csv"]\n', encoding="utf-8")
+    result = run_kg("check", cwd=root)
+    assert result.returncode == 1
+    assert [line for line in result.stderr.splitlines() if not line.startswith("data/")] == [
+        "kg.toml:2:19: error: the import 'r.csv' is listed twice (first at line 2); list each "
+        "file once: 'r.csv'", result.stderr.splitlines()[-1]]
+    assert result.stderr.splitlines()[-1].startswith("1 error(s), ")
+
+
 # --- the size limit --------------------------------------------------------------------------
 
 def test_size_limit_set_in_kg_toml_and_named(tmp_path: Path) -> None:

@@ -63,6 +63,7 @@ class Imported:
 
     sipri: tuple[SipriImport, ...]
     rdf: tuple[RdfImport, ...]
+    sipri_names: tuple[str, ...] = ()  # each export's path as kg.toml writes it
 
     def graphs(self) -> dict[URIRef, list[AnyTriple]]:
         out: dict[URIRef, list[AnyTriple]] = {}
@@ -77,7 +78,9 @@ class Imported:
         return [t for r in self.rdf for t in r.meta]
 
     def report_lines(self) -> list[str]:
-        return ([line for s in self.sipri for line in s.report_lines()]
+        names = self.sipri_names or (None,) * len(self.sipri)
+        return ([line for s, n in zip(self.sipri, names, strict=True)
+                 for line in s.report_lines(n)]
                 + [line for r in self.rdf for line in r.report_lines()])
 
 
@@ -154,7 +157,8 @@ def check_project(project: Project, curated: Dataset, *, memo: Memo | None = Non
                 memo.put("sipri", Path(r.path), extra, got)
         sipri[r.path] = got
         previous = got.source
-    return Imported(tuple(sipri[r.path] for r in registers), tuple(rdf)), issues
+    return Imported(tuple(sipri[r.path] for r in registers), tuple(rdf),
+                    tuple(project.name(Path(r.path)) for r in registers)), issues
 
 
 def run_project(project: Project, curated: Dataset, *, memo: Memo | None = None) -> Imported:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -62,11 +62,14 @@ class SipriImport:
     parties: Report
     weapons: Report
 
-    def report_lines(self) -> list[str]:
+    def report_lines(self, name: str | None = None) -> list[str]:
+        """The report; ``name`` (the export's path as kg.toml writes it) replaces the path
+        it was read from, so a build's report does not depend on where kg runs."""
         r = self.register
-        head = [f"{r.path}: {len(r.deals)} deals read ({r.layout}, {r.encoding}, generated "
+        name = name or r.path
+        head = [f"{name}: {len(r.deals)} deals read ({r.layout}, {r.encoding}, generated "
                 f"{r.generated.isoformat()}) into graph <{self.graph}>"]
-        head += [str(w) for w in r.warnings]
+        head += [str(replace(w, loc=replace(w.loc, file=name))) for w in r.warnings]
         return head + self.parties.lines("parties") + self.weapons.lines("weapons")
 
 
