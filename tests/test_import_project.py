@@ -147,6 +147,26 @@ def test_near_matches_shown_with_their_reason_and_fixed_by_align(tmp_path: Path)
     assert "close    'Dingo-2'" not in report and "close    'RIM-161D" not in report
 
 
+def test_kg_import_sipri_follows_kg_toml_align(tmp_path: Path) -> None:
+    """The hint `kg import sipri` prints (map it in kg.toml's [align]) works for it too."""
+    root = project(tmp_path, '[align]\n"RIM-161D SM-3 Block-2" = "sm-3"\n"Atlantis" = "japan"\n')
+    run = run_kg("import", "sipri", str(SIPRI_2026), "--out", "imp", cwd=root)
+    assert run.returncode == 0, run.stderr
+    assert "  matched  'RIM-161D SM-3 Block-2' -> kgr:sm-3 (by [align])" in run.stdout
+    assert "close    'RIM-161D" not in run.stdout and "Atlantis" not in run.stdout + run.stderr
+    ttl = (root / "imp" / "sipri.ttl").read_text("utf-8")
+    assert "kg:concerns kgr:sm-3" in ttl
+    (root / "other.toml").write_text('[align]\n"Japan" = "Japan"\n', encoding="utf-8")
+    before = tree_snapshot(root)
+    run = run_kg("import", "sipri", str(SIPRI_2026), "--out", "imp", "--config", "other.toml",
+                 cwd=root)
+    assert run.returncode == 1 and run.stdout == ""
+    assert run.stderr.splitlines() == [
+        "other.toml:2:11: error: [align] 'Japan': curated ids are lower case: did you mean "
+        "'japan'?: 'Japan'", "1 error(s); nothing written"]
+    assert tree_snapshot(root) == before
+
+
 BAD_ALIGN = """\
 [imports]
 sipri = ["r.csv"]
