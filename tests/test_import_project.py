@@ -229,6 +229,19 @@ def test_n3_read_as_turtle_and_format_named_per_file(tmp_path: Path) -> None:
     assert "<http://example.org/edo> -> kgr:japan" in report
 
 
+def test_n3_beyond_turtle_refused_saying_so(tmp_path: Path) -> None:
+    rules = N3 + "{ ex:tokyo ex:note ?x } => { ex:edo ex:note ?x } .\n"
+    root = project(tmp_path, '[imports]\nrdf = ["rules.n3", {path = "same.txt", format = "n3"}]\n',
+                   rules_dot_n3=rules, same_dot_txt=N3 + "ex:tokyo = ex:edo .\n")
+    result = run_kg("build", "--no-html", cwd=root)
+    assert result.returncode == 1
+    why = "bad Turtle (N3 is read as Turtle: formulae {...}, rules => and = are not read)"
+    assert result.stderr.splitlines() == [
+        f"rules.n3:4:1: error: {why}: expected directive or statement",
+        f"same.txt:4:10: error: {why}: Found '=' in Turtle mode",
+        "2 error(s); nothing written"]
+
+
 def test_unknown_format_and_suffix_refused(tmp_path: Path) -> None:
     root = project(tmp_path, '[imports]\nrdf = [\n  {path = "geo.txt", format = "trig"},\n]\n',
                    geo_dot_txt=N3)

@@ -65,6 +65,9 @@ class RdfImport:
                 f"{len(self.links)} resource(s) aligned", *self.alignment]
 
 
+_N3 = " (N3 is read as Turtle: formulae {...}, rules => and = are not read)"
+
+
 def _loc(name: str, text: str, offset: int) -> Loc:
     line = text.count("\n", 0, offset) + 1
     return Loc(name, line, offset - (text.rfind("\n", 0, offset) + 1) + 1)
@@ -175,7 +178,9 @@ def parse_file(path: Path | str, *, base: str | None = None, format: str | None 
         loc = _loc(name, text, int(getattr(exc, "_i", 0)))
         line = loc.line if exc.lines is None else exc.lines + 1
         why = getattr(exc, "_why", str(exc))
-        raise ImportFileError(Loc(name, line, loc.col), f"bad Turtle: {why}") from None
+        n3 = (format or p.suffix.lstrip(".")).lower() == "n3"
+        raise ImportFileError(Loc(name, line, loc.col), f"bad Turtle{_N3 if n3 else ''}: "
+                              f"{why}") from None
     except (ParserError, ValueError) as exc:
         if fmt == "nt":
             raise _nt_error(name, text, exc) from None
