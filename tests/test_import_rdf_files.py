@@ -134,6 +134,40 @@ def test_same_file_twice_in_two_folders_isomorphic(tmp_path: Path) -> None:
     assert isomorphic(gx, gy) and not set(gx) & set(gy)
 
 
+def _nested(n: int) -> tuple[str, str]:
+    """An RDF/XML and a JSON-LD file of ``n`` resources with three blank nodes each."""
+    rdfxml = "".join(
+        f'<rdf:Description rdf:about="http://example.org/b{i}">' + "".join(
+            f"<ex:near><rdf:Description><ex:name>s{i}-{j}</ex:name><ex:in rdf:parseType="
+            f'"Resource"><ex:n>{j}</ex:n></ex:in></rdf:Description></ex:near>'
+            for j in range(3)) + "</rdf:Description>\n" for i in range(n))
+    items = [{"@id": f"http://example.org/b{i}", "http://example.org/near": [
+        {"http://example.org/name": f"s{i}-{j}", "http://example.org/in": {
+            "http://example.org/n": j}} for j in range(3)]} for i in range(n)]
+    return ('<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-'
+            'syntax-ns#" xmlns:ex="http://example.org/">\n' + rdfxml + "</rdf:RDF>\n",
+            json.dumps({"@graph": items}, indent=1))
+
+
+def test_rdfxml_and_jsonld_blank_nodes_same_bytes_every_run(tmp_path: Path) -> None:
+    """rdflib's blank nodes are random per process: kg renames them in document order, so
+    two builds (two processes, two hash seeds) write the same bytes, and each file's graph
+    is the file's own (isomorphic to rdflib's reading of it)."""
+    rdfxml, jsonld = _nested(20)
+    toml = '[imports]\nrdf = ["many.rdf", "many.jsonld"]\n'
+    roots = [make(tmp_path / n, toml, **{"many.rdf": rdfxml, "many.jsonld": jsonld})
+             for n in ("one", "two")]
+    sets = [built(r) for r in roots]
+    for name in ("graph.nq", "graph.nt", "graph.trig", "graph.ttl", "graph.jsonld"):
+        assert (roots[0] / "out" / name).read_bytes() == (roots[1] / "out" / name).read_bytes()
+    for name, text, fmt in (("many.rdf", rdfxml, "xml"), ("many.jsonld", jsonld, "json-ld")):
+        ours = Graph()
+        for t in sets[0].graph(URIRef(GRAPH + name)):
+            ours.add(t)
+        assert len(ours) == 20 * 12  # per resource, 3 x (near, name, in, n)
+        assert isomorphic(ours, Graph().parse(data=text, format=fmt))
+
+
 # --- what N-Triples cannot hold, and what an XML parser should never expand ---------------
 
 BAD = {
