@@ -207,6 +207,21 @@ def test_terms_ntriples_cannot_hold_refused_at_their_place(tmp_path: Path, name:
                             "1 error(s); nothing written"]
 
 
+@pytest.mark.parametrize(("name", "text", "where", "kind"), [
+    ("lang.rdf", '<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-'
+     'syntax-ns#" xmlns:ex="http://example.org/">\n  <rdf:Description rdf:about="http://example'
+     '.org/a"><ex:p xml:lang="en_US">colour</ex:p></rdf:Description>\n</rdf:RDF>\n', "3:69",
+     "RDF/XML"),
+    ("lang.jsonld", '{"@id": "http://example.org/a",\n "http://example.org/p": {"@value": "x", '
+     '"@language": "en_US"}}\n', "2:56", "json-ld"),
+])
+def test_bad_language_tag_refused_at_its_place(tmp_path: Path, name: str, text: str,
+                                                where: str, kind: str) -> None:
+    root = make(tmp_path, f'[imports]\nrdf = ["{name}"]\n', **{name: text})
+    assert errors(root) == [f"{name}:{where}: error: bad {kind}: 'en_US' is not a valid "
+                            "language tag!", "1 error(s); nothing written"]
+
+
 def test_encoded_iris_accepted_and_read_back_by_oxigraph(tmp_path: Path) -> None:
     text = ("@prefix ex: <http://example.org/> .\n"
             "ex:a ex:b <http://example.org/x%7By%7D>, <http://example.org/caf\u00e9> ;\n"
