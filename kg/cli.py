@@ -68,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("kind", choices=("sipri",), help="the dataset's format")
     p.add_argument("path", type=Path, help="the export to read")
     output_option(p, default="out", help_text="output folder (default: out)")
+    p.add_argument("--config", type=Path, default=None,
+                   help="project config whose [align] maps names by hand (default: kg.toml "
+                   "beside --data, if any)")
     p = command("check", "check data/ (and kg.toml's imports) and print every problem; "
                 "write nothing")
     p.add_argument("--config", type=Path, default=None,
@@ -366,10 +369,13 @@ def _write_command(args: argparse.Namespace) -> int:
                     rdflib_memory_gib=args.rdflib_memory_gib), end="")
         return 0
     from kg.cliconv import changed_outputs, snapshot_outputs
-    from kg.imports.project import import_sipri
+    from kg.imports.project import find_config, import_sipri, read_config
 
+    config = find_config(args.data, args.config)
+    project = read_config(config) if config is not None else None
     before = snapshot_outputs(args.out)
-    imp, written = import_sipri(args.path, load_graph(args.data).data, args.out)
+    imp, written = import_sipri(args.path, load_graph(args.data).data, args.out,
+                                project=project)
     print("\n".join(imp.report_lines()))
     for path in changed_outputs(before, [written[n] for n in sorted(written)]):
         print(f"wrote {path}")

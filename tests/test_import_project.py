@@ -76,6 +76,30 @@ def test_two_vintages_give_two_deals_each_with_one_value_and_source(tmp_path: Pa
     assert all(len(set(ds.objects(s, delivered))) <= 1 for s in every_deal)
 
 
+def test_report_names_each_export_as_kg_toml_writes_it(tmp_path: Path) -> None:
+    """out/imports-report.txt is the same bytes wherever kg runs from: the export and its
+    repaired rows are named by the path kg.toml writes, as RDF files are."""
+    root = project(tmp_path / "p", '[imports]\nsipri = ["exports/split.csv"]\n',
+                   exports__split_dot_csv=FIXTURES / "sipri-split-rows.csv")
+    here = run_kg("build", "--no-html", cwd=root)
+    assert here.returncode == 0, here.stderr
+    report = (root / "out" / "imports-report.txt").read_bytes()
+    elsewhere = run_kg("build", "--no-html", "--config", str(root / "kg.toml"), "--data",
+                       str(root / "data"), "--out", str(root / "out2"), cwd=tmp_path)
+    assert elsewhere.returncode == 0, elsewhere.stderr
+    assert (root / "out2" / "imports-report.txt").read_bytes() == report
+    lines = report.decode("utf-8").splitlines()
+    assert lines[:3] == [
+        "exports/split.csv: 4 deals read (SIPRI trade register (one row per deal), Latin-1, "
+        "generated 2025-02-03T09:05:07) into graph <https://w3id.org/kg/graph/sipri-trade-"
+        "register-2025-02-03>",
+        "exports/split.csv:13:1: warning: row split by a line break inside Comments (after "
+        "line 13): joined as one deal, cited as lines 13-14",
+        "exports/split.csv:16:1: warning: row split by a line break inside Comments (after "
+        "line 16, 17): joined as one deal, cited as lines 16-18"]
+    assert str(tmp_path) not in report.decode("utf-8")
+
+
 def test_two_exports_of_one_day_refused(tmp_path: Path) -> None:
     root = project(tmp_path, '[imports]\nsipri = ["a.csv", "b.csv"]\n', a_dot_csv=SIPRI_2025,
                    b_dot_csv=SIPRI_2025)
@@ -121,6 +145,26 @@ def test_near_matches_shown_with_their_reason_and_fixed_by_align(tmp_path: Path)
     assert "  matched  'RIM-161D SM-3 Block-2' -> kgr:sm-3 (by [align])" in report
     assert "  matched  'Dingo-2' -> kgr:dingo-2-apc (by [align])" in report
     assert "close    'Dingo-2'" not in report and "close    'RIM-161D" not in report
+
+
+def test_kg_import_sipri_follows_kg_toml_align(tmp_path: Path) -> None:
+    """The hint `kg import sipri` prints (map it in kg.toml's [align]) works for it too."""
+    root = project(tmp_path, '[align]\n"RIM-161D SM-3 Block-2" = "sm-3"\n"Atlantis" = "japan"\n')
+    run = run_kg("import", "sipri", str(SIPRI_2026), "--out", "imp", cwd=root)
+    assert run.returncode == 0, run.stderr
+    assert "  matched  'RIM-161D SM-3 Block-2' -> kgr:sm-3 (by [align])" in run.stdout
+    assert "close    'RIM-161D" not in run.stdout and "Atlantis" not in run.stdout + run.stderr
+    ttl = (root / "imp" / "sipri.ttl").read_text("utf-8")
+    assert "kg:concerns kgr:sm-3" in ttl
+    (root / "other.toml").write_text('[align]\n"Japan" = "Japan"\n', encoding="utf-8")
+    before = tree_snapshot(root)
+    run = run_kg("import", "sipri", str(SIPRI_2026), "--out", "imp", "--config", "other.toml",
+                 cwd=root)
+    assert run.returncode == 1 and run.stdout == ""
+    assert run.stderr.splitlines() == [
+        "other.toml:2:11: error: [align] 'Japan': curated ids are lower case: did you mean "
+        "'japan'?: 'Japan'", "1 error(s); nothing written"]
+    assert tree_snapshot(root) == before
 
 
 BAD_ALIGN = """\
@@ -183,6 +227,19 @@ def test_n3_read_as_turtle_and_format_named_per_file(tmp_path: Path) -> None:
     report = (root / "out" / "imports-report.txt").read_text("utf-8")
     assert "<http://example.org/tokyo> -> kgr:japan" in report
     assert "<http://example.org/edo> -> kgr:japan" in report
+
+
+def test_n3_beyond_turtle_refused_saying_so(tmp_path: Path) -> None:
+    rules = N3 + "{ ex:tokyo ex:note ?x } => { ex:edo ex:note ?x } .\n"
+    root = project(tmp_path, '[imports]\nrdf = ["rules.n3", {path = "same.txt", format = "n3"}]\n',
+                   rules_dot_n3=rules, same_dot_txt=N3 + "ex:tokyo = ex:edo .\n")
+    result = run_kg("build", "--no-html", cwd=root)
+    assert result.returncode == 1
+    why = "bad Turtle (N3 is read as Turtle: formulae {...}, rules => and = are not read)"
+    assert result.stderr.splitlines() == [
+        f"rules.n3:4:1: error: {why}: expected directive or statement",
+        f"same.txt:4:10: error: {why}: Found '=' in Turtle mode",
+        "2 error(s); nothing written"]
 
 
 def test_unknown_format_and_suffix_refused(tmp_path: Path) -> None:

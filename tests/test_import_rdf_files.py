@@ -134,6 +134,40 @@ def test_same_file_twice_in_two_folders_isomorphic(tmp_path: Path) -> None:
     assert isomorphic(gx, gy) and not set(gx) & set(gy)
 
 
+def _nested(n: int) -> tuple[str, str]:
+    """An RDF/XML and a JSON-LD file of ``n`` resources with three blank nodes each."""
+    rdfxml = "".join(
+        f'<rdf:Description rdf:about="http://example.org/b{i}">' + "".join(
+            f"<ex:near><rdf:Description><ex:name>s{i}-{j}</ex:name><ex:in rdf:parseType="
+            f'"Resource"><ex:n>{j}</ex:n></ex:in></rdf:Description></ex:near>'
+            for j in range(3)) + "</rdf:Description>\n" for i in range(n))
+    items = [{"@id": f"http://example.org/b{i}", "http://example.org/near": [
+        {"http://example.org/name": f"s{i}-{j}", "http://example.org/in": {
+            "http://example.org/n": j}} for j in range(3)]} for i in range(n)]
+    return ('<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-'
+            'syntax-ns#" xmlns:ex="http://example.org/">\n' + rdfxml + "</rdf:RDF>\n",
+            json.dumps({"@graph": items}, indent=1))
+
+
+def test_rdfxml_and_jsonld_blank_nodes_same_bytes_every_run(tmp_path: Path) -> None:
+    """rdflib's blank nodes are random per process: kg renames them in document order, so
+    two builds (two processes, two hash seeds) write the same bytes, and each file's graph
+    is the file's own (isomorphic to rdflib's reading of it)."""
+    rdfxml, jsonld = _nested(20)
+    toml = '[imports]\nrdf = ["many.rdf", "many.jsonld"]\n'
+    roots = [make(tmp_path / n, toml, **{"many.rdf": rdfxml, "many.jsonld": jsonld})
+             for n in ("one", "two")]
+    sets = [built(r) for r in roots]
+    for name in ("graph.nq", "graph.nt", "graph.trig", "graph.ttl", "graph.jsonld"):
+        assert (roots[0] / "out" / name).read_bytes() == (roots[1] / "out" / name).read_bytes()
+    for name, text, fmt in (("many.rdf", rdfxml, "xml"), ("many.jsonld", jsonld, "json-ld")):
+        ours = Graph()
+        for t in sets[0].graph(URIRef(GRAPH + name)):
+            ours.add(t)
+        assert len(ours) == 20 * 12  # per resource, 3 x (near, name, in, n)
+        assert isomorphic(ours, Graph().parse(data=text, format=fmt))
+
+
 # --- what N-Triples cannot hold, and what an XML parser should never expand ---------------
 
 BAD = {
@@ -143,6 +177,12 @@ BAD = {
                   " .\n", "2:32", "IRI", "Invalid IRI code point ' '", "'http://example.org/x y'"),
     "tick.ttl": ("@prefix ex: <http://example.org/> .\nex:a ex:b <rel`tick> .\n", "2:15", "IRI",
                  "Invalid IRI code point '`'", "'https://w3id.org/kg/file/bad/rel`tick'"),
+    "close.ttl": ("@prefix ex: <http://example.org/> .\nex:a ex:b <http://example.org/x}y> .\n",
+                  "2:32", "IRI", "Invalid IRI code point '}'", "'http://example.org/x}y'"),
+    "lit.ttl": ('@prefix ex: <http://example.org/> .\nex:a ex:b "x\\uD800y" .\n', "2:13",
+                "literal", "a lone surrogate in a literal", "'x\\ud800y'"),
+    "lit.jsonld": ('{"@id": "http://example.org/a",\n "http://example.org/p": "x\\ud800y"}\n',
+                   "2:28", "literal", "a lone surrogate in a literal", "'x\\ud800y'"),
     "lit.nt": ('<http://example.org/a> <http://example.org/b> "x\\uD800y" .\n', "1:49",
                "literal", "a lone surrogate in a literal", "'x\\ud800y'"),
     "iri.nt": ("<http://example.org/a> <http://example.org/b> <http://example.org/\\uD800> .\n",
@@ -165,6 +205,21 @@ def test_terms_ntriples_cannot_hold_refused_at_their_place(tmp_path: Path, name:
     assert errors(root) == [f"bad/{name}:{where}: error: {kind} that N-Triples and Oxigraph "
                             f"cannot hold ({why}); {fix}: {value}",
                             "1 error(s); nothing written"]
+
+
+@pytest.mark.parametrize(("name", "text", "where", "kind"), [
+    ("lang.rdf", '<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-'
+     'syntax-ns#" xmlns:ex="http://example.org/">\n  <rdf:Description rdf:about="http://example'
+     '.org/a"><ex:p xml:lang="en_US">colour</ex:p></rdf:Description>\n</rdf:RDF>\n', "3:69",
+     "RDF/XML"),
+    ("lang.jsonld", '{"@id": "http://example.org/a",\n "http://example.org/p": {"@value": "x", '
+     '"@language": "en_US"}}\n', "2:56", "json-ld"),
+])
+def test_bad_language_tag_refused_at_its_place(tmp_path: Path, name: str, text: str,
+                                                where: str, kind: str) -> None:
+    root = make(tmp_path, f'[imports]\nrdf = ["{name}"]\n', **{name: text})
+    assert errors(root) == [f"{name}:{where}: error: bad {kind}: 'en_US' is not a valid "
+                            "language tag!", "1 error(s); nothing written"]
 
 
 def test_encoded_iris_accepted_and_read_back_by_oxigraph(tmp_path: Path) -> None:
@@ -192,6 +247,50 @@ def test_entity_declaration_without_doctype_subset_refused(tmp_path: Path) -> No
     root = make(tmp_path, '[imports]\nrdf = ["x.rdf"]\n', **{"x.rdf": text})
     assert errors(root)[0].startswith("x.rdf:3:3: error: RDF/XML with a DOCTYPE internal "
                                       "subset or entity declarations is refused")
+
+
+@pytest.mark.parametrize(("encoding", "declared"), [
+    ("utf-16-le", "utf-16"), ("utf-16-be", "utf-16"), ("utf-16-le", "utf-8")])
+def test_billion_laughs_in_utf16_without_bom_refused(tmp_path: Path, encoding: str,
+                                                      declared: str) -> None:
+    """Without a byte-order mark, expat still reads UTF-16 (from the first bytes ``<\\0?\\0``),
+    whatever the declaration says: the declarations are found by expat itself."""
+    text = (FIXTURES / "billion-laughs.rdf").read_text(encoding="utf-8").replace(
+        'encoding="utf-8"', f'encoding="{declared}"')
+    root = make(tmp_path, '[imports]\nrdf = ["laughs.rdf"]\n',
+                **{"laughs.rdf": text.encode(encoding)})
+    assert errors(root) == [
+        "laughs.rdf:2:19: error: RDF/XML with a DOCTYPE internal subset or entity declarations "
+        "is refused (entity expansion and external entities); remove the DOCTYPE: "
+        "'<!DOCTYPE rdf:RDF ['", "1 error(s); nothing written"]
+
+
+def test_bad_xml_prolog_named_at_its_place(tmp_path: Path) -> None:
+    text = '<?xml version="1.0"?>\n<!-- never closed\n<rdf:RDF/>\n'.encode("utf-16-le")
+    root = make(tmp_path, '[imports]\nrdf = ["x.rdf"]\n', **{"x.rdf": text})
+    assert errors(root) == ["x.rdf:2:1: error: bad RDF/XML: unclosed token",
+                            "1 error(s); nothing written"]
+
+
+# --- one file, one name: listed once --------------------------------------------------------
+
+def test_a_file_listed_twice_refused_at_its_second_place(tmp_path: Path) -> None:
+    root = make(tmp_path, '[imports]\nrdf = [\n  "dumps/ab.ttl",\n  "./dumps/x/../ab.ttl",\n]\n')
+    assert errors(root) == [
+        "kg: error: kg.toml:4:3: the import 'dumps/ab.ttl' is listed twice (first at line 3); "
+        "list each file once: './dumps/x/../ab.ttl'"]
+    (root / "kg.toml").write_text('[imports]\nrdf = ["dumps/ab.ttl", {path = "dumps/ab.ttl", '
+                                  'format = "nt"}]\n', encoding="utf-8")
+    assert errors(root) == [
+        "kg: error: kg.toml:2:32: the import 'dumps/ab.ttl' is listed twice (first at line 2); "
+        "list each file once: 'dumps/ab.ttl'"]
+    (root / "kg.toml").write_text('[imports]\nsipri = ["r.csv", "r.csv"]\n', encoding="utf-8")
+    result = run_kg("check", cwd=root)
+    assert result.returncode == 1
+    assert [line for line in result.stderr.splitlines() if not line.startswith("data/")] == [
+        "kg.toml:2:19: error: the import 'r.csv' is listed twice (first at line 2); list each "
+        "file once: 'r.csv'", result.stderr.splitlines()[-1]]
+    assert result.stderr.splitlines()[-1].startswith("1 error(s), ")
 
 
 # --- the size limit --------------------------------------------------------------------------

@@ -82,6 +82,29 @@ def _value_loc(path: Path, text: str, key: str) -> Loc:
     return Loc(str(path), line, m.end() - (text.rfind("\n", 0, m.end()) + 1) + 1)
 
 
+def _written_loc(path: Path, text: str, written: str, nth: int) -> Loc:
+    """Where the ``nth`` (0-based) quoted ``written`` of kg.toml starts."""
+    found = list(re.finditer(rf"([\"']){re.escape(written)}\1", text))
+    if not found:
+        return Loc(str(path))
+    at = found[min(nth, len(found) - 1)].start()
+    return Loc(str(path), text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1)
+
+
+def _refuse_twice(path: Path, text: str, written: str, first: dict[str, str]) -> None:
+    """ImportFileError when ``written`` names an import already listed: one file, one name
+    (its graph, source and blank nodes), so it is listed once."""
+    name = import_name(written)
+    if name not in first:
+        first[name] = written
+        return
+    earlier = _written_loc(path, text, first[name], 0)
+    nth = 1 if first[name] == written else 0
+    raise ImportFileError(_written_loc(path, text, written, nth), f"the import {name!r} is "
+                          f"listed twice (first at line {earlier.line}); list each file once",
+                          written)
+
+
 def _paths(path: Path, text: str, table: dict[str, object], key: str, names: dict[Path, str]
            ) -> tuple[tuple[Path, ...], dict[Path, str]]:
     value = table.get(key, [])
@@ -92,7 +115,12 @@ def _paths(path: Path, text: str, table: dict[str, object], key: str, names: dic
                               f"{allowed}", value)
     paths: list[Path] = []
     formats: dict[Path, str] = {}
+    first: dict[str, str] = {}  # an import's name -> how kg.toml first writes it
     for item in value:
+        written = item if isinstance(item, str) else item.get("path") \
+            if isinstance(item, dict) else None
+        if isinstance(written, str):
+            _refuse_twice(path, text, written, first)
         if isinstance(item, str):
             paths.append(path.parent / item)
             names[paths[-1]] = import_name(item)

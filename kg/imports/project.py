@@ -42,6 +42,7 @@ from kg.imports.pages import page_files
 from kg.imports.rdf import RdfImport, import_rdf
 from kg.imports.sipri import Register, read_register
 from kg.imports.sipri_graph import SipriImport, import_register
+from kg.imports.textfile import MAX_IMPORT_BYTES
 from kg.rdf import export
 from kg.rdf.triples import Triple
 
@@ -63,6 +64,7 @@ class Imported:
 
     sipri: tuple[SipriImport, ...]
     rdf: tuple[RdfImport, ...]
+    sipri_names: tuple[str, ...] = ()  # each export's path as kg.toml writes it
 
     def graphs(self) -> dict[URIRef, list[AnyTriple]]:
         out: dict[URIRef, list[AnyTriple]] = {}
@@ -77,7 +79,9 @@ class Imported:
         return [t for r in self.rdf for t in r.meta]
 
     def report_lines(self) -> list[str]:
-        return ([line for s in self.sipri for line in s.report_lines()]
+        names = self.sipri_names or (None,) * len(self.sipri)
+        return ([line for s, n in zip(self.sipri, names, strict=True)
+                 for line in s.report_lines(n)]
                 + [line for r in self.rdf for line in r.report_lines()])
 
 
@@ -154,7 +158,8 @@ def check_project(project: Project, curated: Dataset, *, memo: Memo | None = Non
                 memo.put("sipri", Path(r.path), extra, got)
         sipri[r.path] = got
         previous = got.source
-    return Imported(tuple(sipri[r.path] for r in registers), tuple(rdf)), issues
+    return Imported(tuple(sipri[r.path] for r in registers), tuple(rdf),
+                    tuple(project.name(Path(r.path)) for r in registers)), issues
 
 
 def run_project(project: Project, curated: Dataset, *, memo: Memo | None = None) -> Imported:
@@ -198,9 +203,20 @@ def union_triples(imported: Imported) -> list[AnyTriple]:
 
 
 def import_sipri(path: Path | str, curated: Dataset, out_dir: Path | str, *,
-                 align: dict[str, str] | None = None) -> tuple[SipriImport, dict[str, Path]]:
-    """``kg import sipri``: write ``sipri.ttl`` and ``sipri-report.txt`` into ``out_dir``."""
-    register = read_register(path)
+                 project: Project | None = None) -> tuple[SipriImport, dict[str, Path]]:
+    """``kg import sipri``: write ``sipri.ttl`` and ``sipri-report.txt`` into ``out_dir``.
+
+    With ``project`` (kg.toml), its ``[align]`` maps names by hand, as in a build; every
+    bad target is an error at its place in kg.toml (DataError, nothing written). Names
+    this export does not have are left alone: they may be another import's."""
+    register = read_register(path, limit=project.max_import_bytes if project else
+                             MAX_IMPORT_BYTES)
+    align = dict(project.align) if project is not None else {}
+    if project is not None:
+        errors = [i for i in check_align(align, project.locs, str(project.path), curated,
+                                         [register]) if i.is_error]
+        if errors:
+            raise DataError(sort_issues(errors))
     imp = import_register(register, curated, digest=register.sha256, manual=align)
     out = Path(out_dir)
     files = {out / "sipri.ttl": export.serialize(imp.triples, "ttl"),

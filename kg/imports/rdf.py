@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import warnings
 import xml.sax
 from collections.abc import Iterable, Iterator, Mapping
@@ -65,9 +66,24 @@ class RdfImport:
                 f"{len(self.links)} resource(s) aligned", *self.alignment]
 
 
+_N3 = " (N3 is read as Turtle: formulae {...}, rules => and = are not read)"
+
+
 def _loc(name: str, text: str, offset: int) -> Loc:
     line = text.count("\n", 0, offset) + 1
     return Loc(name, line, offset - (text.rfind("\n", 0, offset) + 1) + 1)
+
+
+def _quoted_loc(name: str, text: str, message: str) -> Loc:
+    """Where the value an error message quotes (``'en_US' is not a valid language tag``)
+    is first written in the file, as a ``"value"`` or ``'value'``; the file alone if not."""
+    m = re.match(r"'([^']+)'", message)
+    if m is not None:
+        for quote in ('"', "'"):
+            at = text.find(f"{quote}{m.group(1)}{quote}")
+            if at >= 0:
+                return _loc(name, text, at + 1)
+    return Loc(name)
 
 
 def _decode(name: str, raw: bytes) -> str:
@@ -163,7 +179,8 @@ def parse_file(path: Path | str, *, base: str | None = None, format: str | None 
             raise ImportFileError(Loc(name, line, col + 1),
                                   f"bad RDF/XML: {exc.getMessage()}") from None
         except (ParserError, ValueError) as exc:
-            raise ImportFileError(Loc(name), f"bad RDF/XML: {exc}") from None
+            raise ImportFileError(_quoted_loc(name, source_text(raw), str(exc)),
+                                  f"bad RDF/XML: {exc}") from None
     text = _decode(name, raw)
     if fmt == "json-ld":
         _check_jsonld(name, text)
@@ -175,11 +192,13 @@ def parse_file(path: Path | str, *, base: str | None = None, format: str | None 
         loc = _loc(name, text, int(getattr(exc, "_i", 0)))
         line = loc.line if exc.lines is None else exc.lines + 1
         why = getattr(exc, "_why", str(exc))
-        raise ImportFileError(Loc(name, line, loc.col), f"bad Turtle: {why}") from None
+        n3 = (format or p.suffix.lstrip(".")).lower() == "n3"
+        raise ImportFileError(Loc(name, line, loc.col), f"bad Turtle{_N3 if n3 else ''}: "
+                              f"{why}") from None
     except (ParserError, ValueError) as exc:
         if fmt == "nt":
             raise _nt_error(name, text, exc) from None
-        raise ImportFileError(Loc(name), f"bad {fmt}: {exc}") from None
+        raise ImportFileError(_quoted_loc(name, text, str(exc)), f"bad {fmt}: {exc}") from None
 
 
 def _skolemized(graph: Iterable[tuple[Node, Node, Node]], prefix: str

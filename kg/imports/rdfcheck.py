@@ -2,7 +2,10 @@
 
 - RDF/XML with a DOCTYPE internal subset or an ``<!ENTITY`` declaration is refused before
   parsing: nested entities (billion laughs) would tie the build up for minutes, and an
-  external entity names a file or URL to read.
+  external entity names a file or URL to read. The text is searched first; then the
+  prolog (up to the root element) is read by expat set up as rdflib's parser sets it up,
+  so a declaration in any encoding expat reads (UTF-16 without a byte-order mark, a
+  single-byte encoding named in the XML declaration) is refused too.
 - Every IRI must be one that N-Triples and Oxigraph can hold: rdflib accepts ``{ } | ^``,
   backquote, spaces, ``<>"\\`` and lone surrogates (``\\uD800``) in IRIs and writes outputs
   that Oxigraph cannot read back; a literal must not hold a lone surrogate either. The
@@ -12,6 +15,7 @@
 from __future__ import annotations
 
 import re
+import xml.parsers.expat
 from collections.abc import Iterable
 
 from rdflib import Literal, URIRef
@@ -37,16 +41,56 @@ def source_text(raw: bytes) -> str:
     return raw.decode("utf-8", "replace")
 
 
+_REFUSED = ("RDF/XML with a DOCTYPE internal subset or entity declarations is refused "
+            "(entity expansion and external entities); remove the DOCTYPE")
+
+
+class _Prolog(Exception):
+    """Raised from expat's handlers: the prolog is over, or holds what is refused."""
+
+    def __init__(self, line: int = 0, col: int = 0, value: str = "") -> None:
+        super().__init__(value)
+        self.line, self.col, self.value = line, col, value
+
+
+def _refuse_in_prolog(name: str, raw: bytes) -> None:
+    """Read the prolog with expat as rdflib's RDF/XML parser creates it (UTF-8 unless the
+    document says otherwise, namespaces on) and stop at the root element."""
+    parser = xml.parsers.expat.ParserCreate("utf-8", " ")
+
+    def here(value: str) -> _Prolog:
+        return _Prolog(parser.CurrentLineNumber, parser.CurrentColumnNumber + 1, value)
+
+    def doctype(doctype: str, system: str | None, public: str | None, subset: int) -> None:
+        if subset:
+            raise here(f"<!DOCTYPE {doctype} [")
+
+    def entity(entity: str, *_: object) -> None:
+        raise here(f"<!ENTITY {entity}")
+
+    def element(*_: object) -> None:
+        raise _Prolog()
+
+    parser.StartDoctypeDeclHandler = doctype
+    parser.EntityDeclHandler = entity
+    parser.StartElementHandler = element
+    try:
+        parser.Parse(raw, True)
+    except _Prolog as stop:
+        if stop.value:
+            raise ImportFileError(Loc(name, stop.line, stop.col), _REFUSED, stop.value) from None
+    except xml.parsers.expat.ExpatError as exc:
+        raise ImportFileError(Loc(name, exc.lineno, exc.offset + 1), "bad RDF/XML: "
+                              + xml.parsers.expat.ErrorString(exc.code)) from None
+
+
 def refuse_entities(name: str, raw: bytes) -> None:
     """ImportFileError at the first entity declaration or DOCTYPE internal subset."""
     text = source_text(raw)
     m = _ENTITY.search(text)
-    if m is None:
-        return
-    raise ImportFileError(loc_at(name, text, m.start()), "RDF/XML with a DOCTYPE internal "
-                          "subset or entity declarations is refused (entity expansion and "
-                          "external entities); remove the DOCTYPE",
-                          m.group())
+    if m is not None:
+        raise ImportFileError(loc_at(name, text, m.start()), _REFUSED, m.group())
+    _refuse_in_prolog(name, raw)
 
 
 def _iri_problem(iri: str) -> str | None:

@@ -18,6 +18,8 @@ from typing import Any
 from rdflib import RDF, XSD, BNode, Literal, URIRef
 from rdflib.term import Node
 
+from kg.imports.literals import plain_literal
+
 _FORMATS = {"turtle": "TURTLE", "nt": "N_TRIPLES"}  # pyoxigraph.RdfFormat's names
 _PLAIN = {str(XSD.string), str(RDF.langString)}
 
@@ -41,9 +43,9 @@ def _converter(blank_prefix: str) -> Callable[[Any], Node]:
         elif isinstance(t, blank):  # named in order of appearance, as kg.imports.rdf does
             node = BNode(f"{blank_prefix}b{next(blanks)}")
         elif t.language:
-            node = Literal(t.value, lang=t.language)
+            node = plain_literal(t.value, t.language)
         elif t.datatype.value in _PLAIN:
-            node = Literal(t.value)
+            node = plain_literal(t.value)
         else:
             node = Literal(t.value, datatype=URIRef(t.datatype.value))
         made[t] = node

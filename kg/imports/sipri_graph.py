@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -29,6 +29,7 @@ from rdflib.namespace import DCTERMS, PROV
 from kg.core.model import Dataset
 from kg.core.vocab import KG, SCHEMA
 from kg.imports.align import Aligner, Report, slug
+from kg.imports.literals import plain_literal
 from kg.imports.sipri import Deal, Register
 from kg.rdf.triples import Triple, decimal_text, entity_iri
 
@@ -62,11 +63,14 @@ class SipriImport:
     parties: Report
     weapons: Report
 
-    def report_lines(self) -> list[str]:
+    def report_lines(self, name: str | None = None) -> list[str]:
+        """The report; ``name`` (the export's path as kg.toml writes it) replaces the path
+        it was read from, so a build's report does not depend on where kg runs."""
         r = self.register
-        head = [f"{r.path}: {len(r.deals)} deals read ({r.layout}, {r.encoding}, generated "
+        name = name or r.path
+        head = [f"{name}: {len(r.deals)} deals read ({r.layout}, {r.encoding}, generated "
                 f"{r.generated.isoformat()}) into graph <{self.graph}>"]
-        head += [str(w) for w in r.warnings]
+        head += [str(replace(w, loc=replace(w.loc, file=name))) for w in r.warnings]
         return head + self.parties.lines("parties") + self.weapons.lines("weapons")
 
 
@@ -134,44 +138,11 @@ def source_triples(register: Register, source: URIRef, digest: str) -> Iterator[
     yield source, DCTERMS.rights, Literal("Source: SIPRI Arms Transfers Database (c) SIPRI.")
 
 
-def _fast_literal(text: str, lang: str | None = None) -> Literal:
-    """A plain (or language-tagged) string literal, equal to ``Literal(text, lang=lang)``.
-
-    rdflib's constructor costs about 10 us per literal, mostly casting and checks that a
-    plain string does not need; the register has 180,000 such literals. The result is
-    checked against rdflib's own once (:data:`_FAST`), and rdflib's is used if they differ.
-    """
-    lit = str.__new__(Literal, text)
-    lit._language = lang
-    lit._datatype = None
-    lit._value = text
-    lit._ill_typed = None
-    return lit
-
-
-def _fast_ok() -> bool:
-    try:
-        pairs = [(_fast_literal("a b", "en"), Literal("a b", lang="en")),
-                 (_fast_literal("x"), Literal("x"))]
-        return all(a == b and hash(a) == hash(b) and a.n3() == b.n3() and a.value == b.value
-                   and a.language == b.language and a.datatype == b.datatype
-                   and a.ill_typed == b.ill_typed for a, b in pairs)
-    except (AttributeError, TypeError):  # another rdflib with other slots
-        return False
-
-
-_FAST = _fast_ok()
-
-
-def _plain(text: str, lang: str | None = None) -> Literal:
-    return _fast_literal(text, lang) if _FAST else Literal(text, lang=lang)
-
-
 class _Literals(dict[tuple[str, str], Literal]):
     """Repeated plain strings (designations, descriptions, statuses) made once."""
 
     def __missing__(self, key: tuple[str, str]) -> Literal:
-        value = self[key] = _plain(key[0])
+        value = self[key] = plain_literal(key[0])
         return value
 
 
@@ -240,7 +211,8 @@ def deal_triples(t: Transfer, source: URIRef,
     cite = URIRef(f"{iri}.cites.sipri")
     out: list[Triple] = [
         (iri, TYPE, ARMS_TRANSFER),
-        (iri, LABEL, _plain(f"{d.designation} from {d.supplier} to {d.recipient}{year}", "en")),
+        (iri, LABEL, plain_literal(f"{d.designation} from {d.supplier} to {d.recipient}{year}",
+                                   "en")),
         (iri, SUPPLIER, t.supplier), (iri, RECIPIENT, t.recipient), (iri, CONCERNS, t.weapon),
         (iri, P_DESIGNATION, words[d.designation, ""])]
     add = out.append
@@ -267,7 +239,7 @@ def deal_triples(t: Transfer, source: URIRef,
     if d.status:
         add((iri, P_STATUS, words[d.status, ""]))
     if d.comments:
-        add((iri, P_COMMENTS, _plain(d.comments)))
+        add((iri, P_COMMENTS, plain_literal(d.comments)))
     if d.tiv_per_unit is not None:
         add((iri, P_TIV_UNIT, _decimal(d.tiv_per_unit)))
     if d.tiv_total is not None:
@@ -275,7 +247,7 @@ def deal_triples(t: Transfer, source: URIRef,
     if d.tiv_delivered is not None:
         add((iri, P_TIV_DELIVERED, _decimal(d.tiv_delivered)))
     out += ((iri, DERIVED, source), (iri, QUALIFIED, cite), (cite, TYPE, CITATION),
-            (cite, ENTITY, source), (cite, LOCATOR, _plain(d.lines)))
+            (cite, ENTITY, source), (cite, LOCATOR, plain_literal(d.lines)))
     return out
 
 
