@@ -118,11 +118,6 @@ def _mac(secret: bytes, key: str, payload: bytes) -> bytes:
     return hmac.new(secret, key.encode() + b"\0" + payload, hashlib.sha256).digest()
 
 
-def has_entry(cache_dir: Path, kind: str, key: str) -> bool:
-    """Whether an entry is stored under ``key`` (not whether it is readable)."""
-    return (cache_dir / kind / key[:2] / key).is_file()
-
-
 def read_entry(cache_dir: Path, kind: str, key: str) -> object | None:
     """The value stored under ``key``, or None when absent, unreadable or not made by kg
     with this cache's secret key (its MAC does not match: nothing of it is unpickled)."""

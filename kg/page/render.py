@@ -62,6 +62,20 @@ def render_page_parts(entities: Sequence[Entity], sources: Sequence[Source],
     """:func:`render_page` of the dataset whose statements are those of ``files``, each
     file's ``(FilePage, rows JSON)`` from :mod:`kg.page.pageparts` (``cache_dir``: where the
     layout of big graphs is cached; ``passages``: the cited paragraphs, kg.curate.passages)."""
+    return "".join(page_pieces(entities, sources, files, title=title, focus=focus, hops=hops,
+                               cache_dir=cache_dir, passages=passages, graphs=graphs,
+                               deals=deals))
+
+
+def page_pieces(entities: Sequence[Entity], sources: Sequence[Source],
+                files: Sequence[tuple[FilePage, str]], *,
+                title: str = "kg — knowledge graph", focus: str | None = None,
+                hops: int = 1, cache_dir: Path | None = None,
+                passages: dict[str, Any] | None = None, graphs: Sequence[GraphSpan] = (),
+                deals: Sequence[dict[str, Any]] = ()) -> list[str]:
+    """:func:`render_page_parts` as the pieces its text is joined from: a big page is
+    written piece by piece, never held twice (joined, its data would also be widened
+    to the title's character width: two bytes a character for "kg — ...")."""
 
     vis_js = vis_network_js().replace("</script", "<\\/script")
     app_js = _template("page.js")
@@ -76,8 +90,10 @@ def render_page_parts(entities: Sequence[Entity], sources: Sequence[Source],
         "VIS": vis_js,
         "APP": app_js,
     }
-    # One pass, so a placeholder spelled inside the data is never substituted.
-    return re.sub(r"__KG_([A-Z]+)__", lambda m: parts[m.group(1)], _template("page.html"))
+    # One pass over the template, so a placeholder spelled inside the data is never
+    # substituted: the template's text alternates with the placeholders' names.
+    pieces = re.split(r"__KG_([A-Z]+)__", _template("page.html"))
+    return [parts[piece] if i % 2 else piece for i, piece in enumerate(pieces)]
 
 
 def render_focus_page(data: Dataset, entity: str, *, hops: int = 2) -> tuple[str, str]:

@@ -24,6 +24,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from threading import Event
 from typing import Any
 
 from kg.core.errors import OutputError
@@ -57,11 +58,13 @@ def new_generation_name() -> str:
 
 
 def load_generation(out: Path, source: Path, *, name: str | None = None,
-                    chunk_bytes: int = bulkload.CHUNK_BYTES) -> tuple[str, dict[str, int]]:
+                    chunk_bytes: int = bulkload.CHUNK_BYTES,
+                    stop: Event | None = None) -> tuple[str, dict[str, int]]:
     """Bulk-load ``source`` (N-Quads or N-Triples, by the name's suffix) into a fresh
     store generation (``name``, or a new one) in slices of ``chunk_bytes``
     (kg.pipeline.bulkload); return its name (relative to ``out``) and its triples per
-    graph. On failure the half-written generation is removed and OutputError names it."""
+    graph. On failure (or when ``stop`` is set) the half-written generation is removed
+    and OutputError names it."""
     import pyoxigraph
 
     fmt = pyoxigraph.RdfFormat.N_QUADS if ".nq" in source.name \
@@ -70,7 +73,8 @@ def load_generation(out: Path, source: Path, *, name: str | None = None,
     def fill(store: Any) -> dict[str, int]:
         # bounded memory; lenient: the file is the build's own output, every IRI in it
         # made by kg or checked by its importers (a fifth less CPU, measured)
-        bulkload.load(store, source, fmt=fmt, chunk_bytes=chunk_bytes, lenient=True)
+        bulkload.load(store, source, fmt=fmt, chunk_bytes=chunk_bytes, lenient=True,
+                      stop=stop)
         return counts(store)
 
     return _new_generation(out, lambda folder: folder.parent.mkdir(parents=True,

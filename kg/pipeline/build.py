@@ -232,12 +232,7 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
     if cache_dir is not None and (same := _up_to_date(data_dir, out, inputs, build_options,
                                                       cache_dir=cache_dir, lock_wait=lock_wait)):
         return same
-    # The store's loader is started now, while this process is small, when this build
-    # will most likely load a whole generation: no previous state to splice from
-    # (kg.pipeline.storeload); a rebuild starts one only if it needs one after all.
-    whole = cache_dir is None or parallel or \
-        not rebuild.has_state(cache_dir, rebuild.state_key(data_dir, out))
-    with storeload.Loader(now=whole) as loader:
+    with storeload.Loader() as loader:  # loads the store beside the writers (full builds)
         return _fresh(data_dir, out, loader, config_path=config_path, inputs=inputs,
                       build_options=build_options, formats=formats, html_page=html_page,
                       shacl=shacl, focus=focus, hops=hops, lock_wait=lock_wait,
@@ -321,7 +316,7 @@ def _fresh(data_dir: Path, out: Path, loader: storeload.Loader, *, config_path: 
 
     def load_early(temps: Mapping[Path, str]) -> None:
         if source is not None:
-            loader.load(out, Path(temps[source]))  # False: prepare() loads it here
+            loader.load(out, Path(temps[source]))
 
     def prepare(temps: Mapping[Path, str]) -> None:
         if loader.started:
@@ -452,11 +447,11 @@ def _derived_generation(out: Path, temps: Mapping[Path, str], default: str
 
 def _pages(files: list[DataFile], out: Path, *, html_page: bool, focus: Sequence[str],
            hops: int, cache_dir: Path | None,
-           sources_dir: Path | None = None) -> dict[Path, str | Callable[[], str]]:
+           sources_dir: Path | None = None) -> dict[Path, str | Callable[[], str | list[str]]]:
     """The HTML page (from the files' parts: kg.page.pageparts) and the focus pages."""
-    pages: dict[Path, str | Callable[[], str]] = {}
+    pages: dict[Path, str | Callable[[], str | list[str]]] = {}
     if html_page:
-        pages[out / "graph.html"] = lambda: render.render_page_parts(
+        pages[out / "graph.html"] = lambda: render.page_pieces(
             *datafiles.page_parts(files), cache_dir=cache_dir,
             passages=page_passages(datafiles.dataset(files), sources_dir)
             if sources_dir is not None else None)

@@ -19,20 +19,29 @@ from __future__ import annotations
 
 import itertools
 from pathlib import Path
+from threading import Event
 from typing import Any, BinaryIO
+
+
+class Stopped(OSError):
+    """Loading was stopped before the file's end (the build no longer wants it)."""
+
 
 CHUNK_BYTES = 16 << 20  # 16 MiB of N-Triples: about 100,000 triples per slice
 BATCH = 200_000  # quads per bulk_extend once blank nodes are met
 
 
 def load(store: Any, source: Path, *, fmt: Any, chunk_bytes: int = CHUNK_BYTES,
-         batch: int = BATCH, lenient: bool = False) -> None:
+         batch: int = BATCH, lenient: bool = False, stop: Event | None = None) -> None:
     """Add the triples (or quads) of the line-based file ``source`` in format ``fmt``
     (a ``pyoxigraph.RdfFormat``) to ``store``, holding about one slice at a time;
     ``lenient`` skips Oxigraph's validation of IRIs (for kg's own output, whose every
-    IRI kg made or checked). Raises what pyoxigraph raises (SyntaxError, OSError, ...)."""
+    IRI kg made or checked). Raises what pyoxigraph raises (SyntaxError, OSError, ...),
+    and Stopped when ``stop`` is set (checked before each slice)."""
     with open(source, "rb") as handle:
         while True:
+            if stop is not None and stop.is_set():
+                raise Stopped(f"{source}: loading stopped")
             start = handle.tell()
             block = _slice(handle, chunk_bytes)
             if not block:

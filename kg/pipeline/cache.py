@@ -22,7 +22,6 @@ from kg.core.entries import KEY_FILE as KEY_FILE
 from kg.core.entries import cache_problem as cache_problem
 from kg.core.entries import code_version as code_version
 from kg.core.entries import default_cache_dir as default_cache_dir
-from kg.core.entries import has_entry as has_entry
 from kg.core.entries import read_entry as read_entry
 from kg.core.entries import write_entry as write_entry
 from kg.core.errors import Issue, Loc

@@ -32,7 +32,7 @@ from typing import Any
 
 from kg.analysis.stats import Stats, counted_stats, grouped_counts
 from kg.core.model import Dataset
-from kg.pipeline.cache import cached_entry, code_version, has_entry, merge, read_entry, write_entry
+from kg.pipeline.cache import cached_entry, code_version, merge, read_entry, write_entry
 from kg.pipeline.importsplice import ImportState
 from kg.pipeline.splice import Changes, Index, Recorder, position, signature, splice, starts
 from kg.rdf import export
@@ -72,11 +72,6 @@ def options(formats: Iterable[str]) -> str:
 def state_key(data_dir: Path, out: Path) -> str:
     text = f"{data_dir.resolve()}\0{out.resolve()}"
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def has_state(cache_dir: Path, key: str) -> bool:
-    """Whether a previous build left a state to plan a rebuild from (cheap: unread)."""
-    return has_entry(cache_dir, KIND, key)
 
 
 def read_state(cache_dir: Path, key: str) -> State | None:
