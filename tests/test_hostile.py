@@ -209,7 +209,7 @@ def test_guard_refuses_name_lookups_during_build(tmp_path: Path,
     shutil.copytree(DATA, tmp_path / "data")
     monkeypatch.setattr(build_module, "grouped_stats", phoning_stats)
     with pytest.raises(RuntimeError, match=r"network access during build/check/query "
-                                           r"\(build\.py:_build\)"):
+                                           r"\(build\.py:_fresh\)"):
         build_module.build(tmp_path / "data", tmp_path / "out", html_page=False)
 
 

@@ -57,7 +57,8 @@ def _child(args: list[str], timeout: float) -> tuple[dict[str, Any] | None, str]
     lines = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
     final = [line for line in lines if "partial" not in line]
     if done.returncode != 0 or not final:
-        last = (done.stderr.strip().splitlines() or ["?"])[-1]
+        last = (done.stderr.strip().splitlines() or [  # killed (a signal) or silent
+            f"the measuring process ended with status {done.returncode} and no message"])[-1]
         return None, last if last.startswith("not available") else "failed: " + last
     return final[-1], ""
 

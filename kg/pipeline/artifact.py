@@ -32,7 +32,7 @@ from kg.pipeline import bulkload
 from kg.pipeline.manifest import (
     Manifest,
     ManifestError,
-    file_hash,
+    file_hashes,
     read_manifest,
     stamp,
     write_manifest,
@@ -191,7 +191,7 @@ def commit(out: Path, *, generation: tuple[str, dict[str, int]], inputs: dict[st
            summary: dict[str, Any]) -> Manifest:
     """Write the manifest naming ``generation`` (the commit point), then remove what is no
     longer built. Call it under the build lock, once the outputs are in place."""
-    hashes = {rel: file_hash(path) for rel, path in sorted(outputs.items())}
+    hashes = file_hashes(outputs)
     manifest = Manifest(generation=generation[0], inputs=inputs, outputs=hashes,
                         graphs=generation[1], options=options, summary=summary,
                         stamps={rel: stamp(path) for rel, path in sorted(outputs.items())})
