@@ -96,6 +96,30 @@ def test_a_stopped_load_ends_before_its_next_slice(tmp_path: Path) -> None:
     assert len(store) == 1000
 
 
+def test_a_stopped_load_of_blank_nodes_ends_between_two_batches(tmp_path: Path) -> None:
+    """From the first slice with a blank node the rest is added in batches: the stop is
+    seen between two of them."""
+    import threading
+
+    from kg.pipeline import bulkload
+
+    class SetAfterFirstLook(threading.Event):  # not set when the first slice is read
+        looks = 0
+
+        def is_set(self) -> bool:
+            self.looks += 1
+            return self.looks > 1
+
+    source = tmp_path / "graph.nt"
+    source.write_bytes(b"".join(b"_:b%d <http://ex.org/p> \"%d\" .\n" % (i, i)
+                                for i in range(100)))
+    store = pyoxigraph.Store()
+    with pytest.raises(bulkload.Stopped):
+        bulkload.load(store, source, fmt=pyoxigraph.RdfFormat.N_TRIPLES, batch=10,
+                      stop=SetAfterFirstLook())
+    assert len(store) == 10  # one batch, then the stop
+
+
 def test_loader_thread_runs_below_the_build_priority(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The loading thread's nice value is raised (Linux keeps one per thread), so the

@@ -37,9 +37,7 @@ class ChildFailed(Exception):
         return f"{self.kind}: {self.message}"
 
 
-def die_with_parent(parent: int) -> bool:
-    """Have Linux kill this process when its parent dies; False when that cannot be
-    arranged or the parent ``parent`` is already gone."""
+def _die_with_parent(parent: int) -> bool:
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
@@ -71,7 +69,7 @@ def both(child: Callable[[], A], here: Callable[[], B], *, parallel: bool = True
         os.close(read_fd)
         code = 0
         try:
-            if not die_with_parent(parent):
+            if not _die_with_parent(parent):
                 os._exit(3)
             try:
                 payload = pickle.dumps(("ok", child()), protocol=pickle.HIGHEST_PROTOCOL)

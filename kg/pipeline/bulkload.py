@@ -48,7 +48,7 @@ def load(store: Any, source: Path, *, fmt: Any, chunk_bytes: int = CHUNK_BYTES,
                 return
             if b"_:" in block:
                 handle.seek(start)
-                _extend(store, handle, fmt=fmt, batch=batch, lenient=lenient)
+                _extend(store, handle, fmt=fmt, batch=batch, lenient=lenient, stop=stop)
                 return
             store.bulk_load(input=block, format=fmt, lenient=lenient)
 
@@ -61,11 +61,14 @@ def _slice(handle: BinaryIO, size: int) -> bytes:
     return block
 
 
-def _extend(store: Any, handle: BinaryIO, *, fmt: Any, batch: int, lenient: bool) -> None:
+def _extend(store: Any, handle: BinaryIO, *, fmt: Any, batch: int, lenient: bool,
+            stop: Event | None) -> None:
     """The rest of ``handle``, parsed as one document (blank node labels kept), added
-    ``batch`` quads at a time."""
+    ``batch`` quads at a time (Stopped when ``stop`` is set between two batches)."""
     import pyoxigraph
 
     quads = pyoxigraph.parse(input=handle, format=fmt, lenient=lenient)
     while chunk := list(itertools.islice(quads, batch)):
         store.bulk_extend(chunk)
+        if stop is not None and stop.is_set():
+            raise Stopped(f"{handle.name}: loading stopped")

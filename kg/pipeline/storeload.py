@@ -28,8 +28,6 @@ import sys
 import threading
 from pathlib import Path
 
-from kg.core.errors import OutputError
-
 SLICE = 4 << 20  # bytes of N-Triples per bulk_load call: what the load adds to the build
 _NICE = 10  # the loader's priority below the build's (Linux only)
 
@@ -42,7 +40,7 @@ class Loader:
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._found: tuple[str, dict[str, int]] | None = None
-        self._error: OutputError | None = None
+        self._error: BaseException | None = None
         self._taken = False
 
     def __enter__(self) -> Loader:
@@ -76,14 +74,15 @@ class Loader:
         try:
             self._found = load_generation(out, source, name=name, chunk_bytes=SLICE,
                                           stop=self._stop)
-        except OutputError as exc:
+        except BaseException as exc:  # raised again in the build's thread (result)
             self._error = exc
         finally:
             _give_back_memory()
 
     def result(self) -> tuple[str, dict[str, int]]:
         """The generation's name (relative to ``out``) and its triples per graph, once
-        loaded; OutputError (one line naming the generation) when loading failed."""
+        loaded; OutputError (one line naming the generation) when loading failed, or
+        whatever else the loading thread raised, raised here."""
         assert self._thread is not None
         self._thread.join()
         self._taken = True
