@@ -87,6 +87,8 @@ class Loader:
         self._thread.join()
         self._taken = True
         if self._error is not None:
+            if self.folder is not None:  # (load_generation removes it on its own errors)
+                shutil.rmtree(self.folder, ignore_errors=True)
             raise self._error
         assert self._found is not None
         return self._found

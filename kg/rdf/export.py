@@ -20,7 +20,7 @@ from rdflib.term import Node
 from kg.core.errors import OutputError
 from kg.core.prefixes import PREFIXES
 from kg.rdf.ntterms import Memo, TextTriple, from_rdflib, parts
-from kg.rdf.termtext import STRING_ESCAPE, XSD_STRING, Prefixer, escape_char
+from kg.rdf.termtext import XSD_STRING, Prefixer, literal_text
 
 _FILE_MODE = 0o644  # rw-r--r--, what a plain open() gives under the usual umask
 
@@ -116,10 +116,8 @@ def _turtle_term(term: str, short: Prefixer, datatypes: Memo[str],
         return short.text(value)
     if kind == 1:
         return term
-    body = '"' + STRING_ESCAPE.sub(escape_char, value) + '"'
-    if lang:
-        return body + "@" + lang
-    if datatype and datatype != XSD_STRING:
+    body = literal_text(value, lang=lang or None, datatype=None)
+    if not lang and datatype and datatype != XSD_STRING:
         return body + "^^" + datatypes[datatype]
     return body
 

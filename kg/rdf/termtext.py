@@ -25,12 +25,8 @@ def escape_char(match: re.Match[str]) -> str:
     return SHORT.get(char) or f"\\u{ord(char):04X}"
 
 
-def iri_ref(iri: str) -> str:
-    """``<iri>``, with the characters N-Triples forbids in an IRI escaped."""
-    return "<" + IRI_ESCAPE.sub(lambda m: f"\\u{ord(m.group()):04X}", iri) + ">"
-
-
 def nt_iri(iri: str) -> str:
+    """``<iri>``, with the characters N-Triples forbids in an IRI escaped."""
     iri = str(iri)  # an rdflib URIRef would turn "<" + iri into a URIRef
     if IRI_ESCAPE.search(iri):
         iri = IRI_ESCAPE.sub(lambda m: f"\\u{ord(m.group()):04X}", iri)
@@ -82,7 +78,7 @@ class Prefixer:
     def text(self, iri: str) -> str:
         """:func:`iri_text` of ``iri`` with these prefixes."""
         found = self.short(iri)
-        return iri_ref(iri) if found is None else found
+        return nt_iri(iri) if found is None else found
 
 
 def iri_text(iri: str, prefixes: Mapping[str, str] | None = None) -> str:
@@ -91,7 +87,7 @@ def iri_text(iri: str, prefixes: Mapping[str, str] | None = None) -> str:
         for prefix, ns in prefixes.items():
             if iri.startswith(ns) and PN_LOCAL.fullmatch(iri[len(ns):]):
                 return f"{prefix}:{iri[len(ns):]}"
-    return iri_ref(iri)
+    return nt_iri(iri)
 
 
 def literal_text(lexical: str, *, lang: str | None, datatype: str | None,
