@@ -108,8 +108,8 @@ def stage(name: str, data: Path, work: Path) -> Info:
     if name == "validate":
         from kg.rdf.shaclfiles import validate_files
 
-        triples = _text_triples(loaded)
-        return _timed(lambda: {"issues": len(validate_files(loaded, text=triples))})
+        grouped = export.Text(_text_triples(loaded)).grouped  # the writers' (shared)
+        return _timed(lambda: {"issues": len(validate_files(loaded, grouped=lambda: grouped))})
     if name == "html":
         from kg.page.render import render_page
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from threading import Event
 from typing import Any
@@ -188,10 +188,15 @@ def counts(store: Any) -> dict[str, int]:
 
 def commit(out: Path, *, generation: tuple[str, dict[str, int]], inputs: dict[str, str],
            outputs: dict[str, Path], options: dict[str, Any], old: Manifest | None,
-           summary: dict[str, Any]) -> Manifest:
+           summary: dict[str, Any], hashes: Mapping[str, str] | None = None) -> Manifest:
     """Write the manifest naming ``generation`` (the commit point), then remove what is no
-    longer built. Call it under the build lock, once the outputs are in place."""
-    hashes = file_hashes(outputs)
+    longer built. Call it under the build lock, once the outputs are in place.
+    ``hashes``: the SHA-256 of outputs already known (kg.pipeline.finisher), by name;
+    the others are read and hashed here."""
+    known = dict(hashes or {})
+    hashes = {**file_hashes({rel: path for rel, path in outputs.items() if rel not in known}),
+              **{rel: known[rel] for rel in outputs if rel in known}}
+    hashes = dict(sorted(hashes.items()))
     manifest = Manifest(generation=generation[0], inputs=inputs, outputs=hashes,
                         graphs=generation[1], options=options, summary=summary,
                         stamps={rel: stamp(path) for rel, path in sorted(outputs.items())})

@@ -27,10 +27,12 @@ from kg.imports import project as imports
 from kg.page import render
 from kg.pipeline import artifact, datafiles, importcache, importsplice, rebuild, storeload
 from kg.pipeline.datafiles import DataFile
+from kg.pipeline.finisher import Finisher
 from kg.pipeline.lock import build_lock, remove_stale_temps
 from kg.pipeline.manifest import Manifest, file_hash, input_hashes, intact, stamp
 from kg.rdf import export
 from kg.rdf.ntterms import NTTerms, TextTriple, from_rdflib
+from kg.rdf.shaclfast import Grouped
 from kg.rdf.shaclfiles import validate_parts
 from kg.rdf.triples import Triple, data_triples, to_graph
 
@@ -106,9 +108,9 @@ def _load_checked(data_dir: Path | str, *, shacl: bool, cache_dir: Path | None,
 
 
 def _shacl(files: list[DataFile], *, cache_dir: Path | None,
-           text: Iterable[TextTriple] | None = None) -> list[Issue]:
+           grouped: Callable[[], Grouped] | None = None) -> list[Issue]:
     return validate_parts({f.name: f.records for f in files}, cache_dir=cache_dir,
-                          text=text, file_keys=datafiles.keys(files))
+                          grouped=grouped, file_keys=datafiles.keys(files))
 
 
 def check(data_dir: Path | str = "data", *, shacl: bool = True,
@@ -137,20 +139,75 @@ def load_graph(data_dir: Path | str = "data", *, shacl: bool = True,
 
 def _validate_and_write(files: export.Texts, out: Path,
                         validate: Callable[[], list[Issue]], *, lock_wait: float,
-                        parallel: bool, committed: Callable[[], None] = lambda: None,
+                        parallel: bool,
+                        committed: Callable[[Mapping[Path, str]], None] = lambda hashes: None,
                         prepare: Callable[[Mapping[Path, str]], None] = lambda temps: None,
-                        kept: Iterable[Path] = (), first: Path | None = None,
-                        written_first: Callable[[Mapping[Path, str]], None] = lambda t: None
+                        kept: Iterable[Path] = (), order: Written | None = None
                         ) -> list[Issue]:
-    """SHACL and writing at once on two cores (kg.core.fork): a child validates, then writes the
-    Turtle and N-Triples; this process writes the rest. Every file is staged, and renamed
-    into place only when SHACL found no error and every file was written. ``kept``: outputs
-    this build leaves as they are (a rebuild's unchanged files), whose temporaries a killed
-    build may also have left.
+    """SHACL, then every file staged, and renamed into place only when SHACL found no
+    error and every file was written. ``kept``: outputs this build leaves as they are
+    (a rebuild's unchanged files), whose temporaries a killed build may also have left.
 
-    Without ``parallel``, ``first`` (the store's source) is written before anything else
-    and ``written_first`` told, so that the store can load beside SHACL and the other
-    files (kg.pipeline.storeload)."""
+    With ``parallel`` (kg.core.fork), a child validates, then writes the Turtle and
+    N-Triples, while this process writes the rest; without it, the files are written
+    one after another in ``order`` (:class:`Written`). Each file this process writes is
+    flushed and hashed while the next is written (kg.pipeline.finisher); ``committed``
+    is given those hashes, by path."""
+    with build_lock(out, wait=lock_wait):
+        remove_stale_temps([*files, *kept])
+        temps = export.stage(files)
+        try:
+            with Finisher() as finisher:
+                found = _in_two(files, temps, validate, finisher) if parallel else \
+                    _in_turn(files, temps, validate, order or Written(), finisher)
+                if any(i.is_error for i in found):
+                    raise DataError(sort_issues(found))
+                hashes = finisher.hashes()  # every file on disk before any is renamed
+            prepare(temps)  # from the staged files, before any is renamed into place
+            export.commit(temps)
+            committed(hashes)  # still under the lock: no other build has touched the outputs
+        finally:
+            export.discard(temps)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """The order of a build's writing on one core. SHACL runs first, while only the
+    build's own data is in memory; then ``first`` (the store's source) is written and
+    ``written_first`` told, so that the store loads beside the rest
+    (kg.pipeline.storeload); then the other writers of the text triples (``text``), then
+    ``text_done`` (which frees them: kg.rdf.export.Text.release), then the pages: the
+    page, the largest step, never has the text triples beside it (docs/benchmarks.md,
+    "The store loaded beside the writers")."""
+
+    first: Path | None = None
+    written_first: Callable[[Mapping[Path, str]], None] = lambda temps: None
+    text: frozenset[Path] = frozenset()
+    text_done: Callable[[], None] = lambda: None
+
+
+def _in_turn(files: export.Texts, temps: Mapping[Path, str],
+             validate: Callable[[], list[Issue]], order: Written,
+             finisher: Finisher) -> list[Issue]:
+    if order.first is not None and order.first in files:
+        export.write_staged({order.first: files[order.first]}, temps, written=finisher)
+        order.written_first(temps)
+    found = validate()
+    if any(i.is_error for i in found):
+        return found
+    rest = {path: text for path, text in files.items() if path != order.first}
+    export.write_staged({p: t for p, t in rest.items() if p in order.text}, temps,
+                        written=finisher)
+    order.text_done()
+    export.write_staged({p: t for p, t in rest.items() if p not in order.text}, temps,
+                        written=finisher)
+    return found
+
+
+def _in_two(files: export.Texts, temps: Mapping[Path, str],
+            validate: Callable[[], list[Issue]], finisher: Finisher) -> list[Issue]:
+    """A forked child validates, then writes (and flushes) the Turtle and N-Triples."""
     names = [OUTPUTS["ttl"], OUTPUTS["nt"]]
     theirs = {path: text for path, text in files.items() if path.name in names}
     mine = {path: text for path, text in files.items() if path not in theirs}
@@ -161,29 +218,12 @@ def _validate_and_write(files: export.Texts, out: Path,
             export.write_staged(theirs, temps)
         return found
 
-    with build_lock(out, wait=lock_wait):
-        remove_stale_temps([*files, *kept])
-        temps = export.stage(files)
-        try:
-            if not parallel and first is not None and first in files:
-                export.write_staged({first: files[first]}, temps)
-                written_first(temps)
-                theirs.pop(first, None)
-                mine.pop(first, None)
-            try:
-                found, _ = both(child, partial(export.write_staged, mine, temps),
-                                parallel=parallel)
-            except ChildFailed as exc:
-                if exc.kind == "OutputError":
-                    raise OutputError(exc.message) from None
-                raise
-            if any(i.is_error for i in found):
-                raise DataError(sort_issues(found))
-            prepare(temps)  # from the staged files, before any is renamed into place
-            export.commit(temps)
-            committed()  # still under the lock: no other build has touched the outputs
-        finally:
-            export.discard(temps)
+    try:
+        found, _ = both(child, partial(export.write_staged, mine, temps, written=finisher))
+    except ChildFailed as exc:
+        if exc.kind == "OutputError":
+            raise OutputError(exc.message) from None
+        raise
     return found
 
 
@@ -270,13 +310,14 @@ def _fresh(data_dir: Path, out: Path, loader: storeload.Loader, *, config_path: 
     imported, cached = (None, kept.count if kept else 0) if kept or project is None else \
         importcache.run_project(project, datafiles.dataset(files), cache_dir=cache_dir)
     outputs: dict[Path, str | Callable[[], str | Iterable[str]] | export.Direct]
-    triples: Iterable[TextTriple] | None = None
+    grouped: Callable[[], Grouped] | None = None  # what SHACL reads: the writers' grouping
     own = export.Text(_curated(files))  # read when first used
+    text = own  # what the RDF writers write: the curated triples, and the imports' if read
     named: dict[str, int] = {}
     if plan is not None:
         outputs = {rdf_paths[fmt]: f for fmt, f in plan.files.items() if f is not None}
         result_stats = grouped_stats(own.grouped) if project else plan.stats
-        triples = own.distinct() if project else None
+        grouped = partial(getattr, own, "grouped") if project else None
     else:
         text = export.Text(chain(own.distinct(), from_rdflib(
             imports.union_triples(imported)))) if imported else own
@@ -284,7 +325,7 @@ def _fresh(data_dir: Path, out: Path, loader: storeload.Loader, *, config_path: 
         outputs = {path: recorders[fmt].pieces if fmt in recorders
                    else partial(export.chunks, text, fmt) for fmt, path in rdf_paths.items()}
         result_stats = grouped_stats(own.grouped)
-        triples = own.distinct()
+        grouped = partial(getattr, own, "grouped")
         if parallel:  # sorted here once, so that the forked writer shares the order
             _ = text.subjects
     outputs.update(_pages(files, out, html_page=html_page, focus=focus, hops=hops,
@@ -300,7 +341,7 @@ def _fresh(data_dir: Path, out: Path, loader: storeload.Loader, *, config_path: 
         made_files, named = importsplice.files(imported, base)
         outputs.update({out / name: text for name, text in made_files.items()})
         outputs.update(imports.output_files(imported, data, out, html_page=html_page))
-    validate = partial(_shacl, files, cache_dir=cache_dir, text=triples) if shacl else list
+    validate = partial(_shacl, files, cache_dir=cache_dir, grouped=grouped) if shacl else list
 
     written = {path.relative_to(out).as_posix(): path
                for path in [*rdf_paths.values(), *outputs]}
@@ -308,6 +349,7 @@ def _fresh(data_dir: Path, out: Path, loader: storeload.Loader, *, config_path: 
         written[importsplice.REPORT] = out / importsplice.REPORT  # as it was
     made: list[Manifest] = []
     store: list[tuple[str, dict[str, int]]] = []
+    new: list[rebuild.State] = []  # a full build's rebuild state, made before the pages
 
     source = None  # a full build's store source, loaded as soon as it is staged
     if plan is None and not kept:
@@ -333,10 +375,9 @@ def _fresh(data_dir: Path, out: Path, loader: storeload.Loader, *, config_path: 
         store.append(_store_generation(out, files, temps, imported=imported,
                                        unchanged=unchanged))
 
-    def committed() -> None:
+    def committed(hashes: Mapping[Path, str]) -> None:
         if spliced and cache_dir is not None:
-            state = plan.state if plan is not None else rebuild.new_state(
-                options, keys, recorders, text, also=own.repeats if imported else ())
+            state = plan.state if plan is not None else new[0]
             if fingerprint is not None:
                 state.imports = importsplice.new_state(imported, fingerprint, named) \
                     if imported else kept
@@ -346,12 +387,23 @@ def _fresh(data_dir: Path, out: Path, loader: storeload.Loader, *, config_path: 
             rebuild.save_state(cache_dir, state_key, state, rdf_paths)
         made.append(artifact.commit(out, generation=store[0], inputs=inputs, outputs=written,
                                     options=build_options, old=artifact.previous(out),
-                                    summary=asdict(result_stats)))
+                                    summary=asdict(result_stats), hashes={
+                                        p.relative_to(out).as_posix(): h
+                                        for p, h in hashes.items()}))
+
+    def text_done() -> None:
+        if spliced and cache_dir is not None and plan is None:  # what the state needs of it
+            new.append(rebuild.new_state(options, keys, recorders, text,
+                                         also=own.repeats if imported else ()))
+        own.release()
+        if text is not own:
+            text.release()
 
     found = _validate_and_write(outputs, out, validate, lock_wait=lock_wait,
                                 parallel=parallel, committed=committed, prepare=prepare,
                                 kept=[p for p in written.values() if p not in outputs],
-                                first=source, written_first=load_early)
+                                order=Written(source, load_early, frozenset(rdf_paths.values()),
+                                              text_done))
     if found:
         issues = sort_issues([*issues, *found])
     report = tuple(imported.report_lines() if imported else kept.report if kept else ())

@@ -141,7 +141,6 @@ def tail_writer(old: Path, named: tuple[int, Signature | None], head: bytes,
             src.seek(start)
             while chunk := src.read(1 << 22):
                 _write_all(dest.fileno(), chunk)
-        os.fsync(dest.fileno())
 
 
 def record(state: ImportState, out: Path) -> None:

@@ -194,5 +194,4 @@ def splice(old_path: Path, old: Index, frame: Frame, changes: Changes, dest: Pat
                        else frame.empty.encode())
         finally:
             copier.close()
-        os.fsync(fd)
     return Index(order, lengths, nbytes(frame.head), nbytes(frame.sep))

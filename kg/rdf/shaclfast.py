@@ -17,7 +17,8 @@ value) is pyshacl's own. A test checks both agree on graphs breaking each constr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Collection as AbcCollection
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,28 +106,48 @@ def compile_shapes(g: Graph) -> tuple[Shape, ...] | None:
     return tuple(shapes) if not standalone else None
 
 
+Grouped = Mapping[Any, Mapping[Any, AbcCollection[Any]]]  # subject -> predicate -> objects
+
+
+def _group(triples: Iterable[tuple[Any, Any, Any]], paths: set[Any]) -> Grouped:
+    """The triples whose predicate the checks read, grouped by subject and predicate."""
+    grouped: dict[Any, dict[Any, set[Any]]] = {}
+    for s, p, o in triples:
+        if p in paths:
+            grouped.setdefault(s, {}).setdefault(p, set()).add(o)
+    return grouped
+
+
 class _Index:
-    def __init__(self, triples: Iterable[tuple[Any, Any, Any]], paths: set[Any], *,
-                 rdf_type: Any = RDF.type, sub_class_of: Any = RDFS.subClassOf) -> None:
+    """The graph as the checks read it: a grouping by subject and predicate, read in
+    place (the build passes the writers' own, kg.rdf.export.Text.grouped: no copy of the
+    graph is made for SHACL), and the class hierarchy through ``rdfs:subClassOf``."""
+
+    def __init__(self, grouped: Grouped, *, rdf_type: Any = RDF.type,
+                 sub_class_of: Any = RDFS.subClassOf) -> None:
         # Terms are rdflib nodes or (conforms_text) their N-Triples text.
-        self.types: dict[Any, set[Any]] = {}
-        self.parents: dict[Any, set[Any]] = {}
-        self.values: dict[tuple[Any, Any], set[Any]] = {}
+        self.grouped = grouped
+        self.rdf_type, self.sub_class_of = rdf_type, sub_class_of
         self.supers: dict[Any, frozenset[Any]] = {}
-        for s, p, o in triples:
-            if p == rdf_type:
-                self.types.setdefault(s, set()).add(o)
-            elif p == sub_class_of:
-                self.parents.setdefault(s, set()).add(o)
-            if p in paths:
-                self.values.setdefault((s, p), set()).add(o)
+
+    def typed(self) -> Iterator[tuple[Any, AbcCollection[Any]]]:
+        """Each subject that has a type, with its types."""
+        rdf_type = self.rdf_type
+        for node, preds in self.grouped.items():
+            types = preds.get(rdf_type)
+            if types:
+                yield node, types
+
+    def values(self, node: Any, path: Any) -> AbcCollection[Any]:
+        preds = self.grouped.get(node)
+        return preds.get(path, ()) if preds is not None else ()
 
     def ancestors(self, cls: Any) -> frozenset[Any]:
         found = self.supers.get(cls)
         if found is None:
             seen, todo = {cls}, [cls]
             while todo:
-                for parent in self.parents.get(todo.pop(), ()):
+                for parent in self.values(todo.pop(), self.sub_class_of):
                     if parent not in seen:
                         seen.add(parent)
                         todo.append(parent)
@@ -134,7 +155,7 @@ class _Index:
         return found
 
     def is_a(self, node: Any, cls: Any) -> bool:
-        return any(cls in self.ancestors(t) for t in self.types.get(node, ()))
+        return any(cls in self.ancestors(t) for t in self.values(node, self.rdf_type))
 
 
 def _kind_ok(value: Node, kind: URIRef) -> bool:
@@ -181,7 +202,8 @@ def _value_ok(index: _Index, rule: Rule, value: Node) -> bool:
 
 def conforms(triples: Iterable[tuple[Node, Node, Node]], shapes: tuple[Shape, ...]) -> bool:
     """Whether the graph of ``triples`` violates none of ``shapes`` (one pass, no rdflib Graph)."""
-    index = _Index(triples, {r.path for shape in shapes for r in shape.rules})
+    paths = {RDF.type, RDFS.subClassOf} | {r.path for shape in shapes for r in shape.rules}
+    index = _Index(_group(triples, paths))
     return _holds(index, shapes, lambda rule, value: _value_ok(index, rule, value))
 
 
@@ -190,11 +212,11 @@ def _holds(index: _Index, shapes: tuple[Shape, ...], ok: Callable[[Rule, Any], b
     """Every focus node (but those in ``skip``) meets every rule of its shapes."""
     for shape in shapes:
         targets = set(shape.target_classes)
-        for node, types in index.types.items():
+        for node, types in index.typed():
             if node in skip or not any(targets & index.ancestors(t) for t in types):
                 continue
             for rule in shape.rules:
-                values = index.values.get((node, rule.path), set())
+                values = index.values(node, rule.path)
                 if rule.min_count is not None and len(values) < rule.min_count:
                     return False
                 if rule.max_count is not None and len(values) > rule.max_count:
@@ -282,9 +304,26 @@ def conforms_text(triples: Iterable[tuple[str, str, str]], shapes: tuple[Shape, 
     Focus nodes in ``skip`` are not checked (their triples still count for the others):
     kg.rdf.shaclfiles borrows the type of sources defined in other files this way.
     """
-    text_shapes = tuple(Shape(tuple(_as_text(c) for c in s.target_classes),  # type: ignore[misc]
-                              tuple(_text_rule(r) for r in s.rules)) for s in shapes)
-    rdf_type, sub_class_of = _as_text(RDF.type), _as_text(RDFS.subClassOf)
-    index = _Index(triples, {r.path for shape in text_shapes for r in shape.rules},
-                   rdf_type=rdf_type, sub_class_of=sub_class_of)
+    text_shapes = _text_shapes(shapes)
+    paths = {_as_text(RDF.type), _as_text(RDFS.subClassOf)} | \
+        {r.path for shape in text_shapes for r in shape.rules}
+    return _conforms_index(_group(triples, paths), text_shapes, skip)
+
+
+def conforms_grouped(grouped: Grouped, shapes: tuple[Shape, ...], *,
+                     skip: frozenset[str] = frozenset()) -> bool:
+    """:func:`conforms_text` for text triples already grouped by subject and predicate
+    (kg.rdf.export.Text.grouped), read as they are."""
+    return _conforms_index(grouped, _text_shapes(shapes), skip)
+
+
+def _text_shapes(shapes: tuple[Shape, ...]) -> tuple[Shape, ...]:
+    return tuple(Shape(tuple(_as_text(c) for c in s.target_classes),  # type: ignore[misc]
+                       tuple(_text_rule(r) for r in s.rules)) for s in shapes)
+
+
+def _conforms_index(grouped: Grouped, text_shapes: tuple[Shape, ...],
+                    skip: frozenset[str]) -> bool:
+    index = _Index(grouped, rdf_type=_as_text(RDF.type),
+                   sub_class_of=_as_text(RDFS.subClassOf))
     return _holds(index, text_shapes, _TextCheck(index).ok, skip)

@@ -16,7 +16,7 @@ found no error (ids are unique and statements distinct, so no focus node spans t
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 
@@ -27,8 +27,8 @@ from kg.core.entries import code_version, read_entry, write_entry
 from kg.core.errors import Issue, Loc
 from kg.core.model import Dataset, Entity, Source, Statement, merge
 from kg.core.vocab import KG, ontology_graph, ontology_text
-from kg.rdf.ntterms import NTTerms, TextTriple, from_rdflib
-from kg.rdf.shaclfast import Shape, compile_shapes, conforms_text
+from kg.rdf.ntterms import NTTerms, from_rdflib
+from kg.rdf.shaclfast import Grouped, Shape, compile_shapes, conforms_grouped, conforms_text
 from kg.rdf.termtext import nt_iri
 from kg.rdf.triples import data_triples, entity_iri, new_graph
 from kg.rdf.validate import locations, shapes_graph
@@ -105,22 +105,24 @@ def _key(part: Callable[[], Dataset], file_key: str | None) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _run(parts: dict[str, Dataset], text: Iterable[TextTriple] | None) -> \
+def _run(parts: dict[str, Dataset], grouped: Callable[[], Grouped] | None) -> \
         dict[str, list[Result]]:
     """One pyshacl run over the given files; its results split back by file.
 
-    ``text``: the N-Triples text triples of exactly these files and the ontology, when the
-    caller has them already (the fast test then reads them instead of making its own).
+    ``grouped``: the N-Triples text triples of exactly these files and the ontology,
+    grouped by subject and predicate, when the caller has them already (the writers'
+    kg.rdf.export.Text.grouped): the fast test then reads them in place instead of making
+    its own copy of the graph.
     """
     combined = merge(list(parts.values()))
     borrowed = {str(src) for src in _cited_elsewhere(combined)}
     extra = [(URIRef(src), RDF.type, KG.Source) for src in borrowed]
     rules = compiled_shapes()
     if rules is not None:
-        if text is None:
-            text = [*data_triples(combined, NTTerms()), *from_rdflib(ontology_graph())]
         skip = frozenset(nt_iri(src) for src in borrowed)  # pyshacl's results on them are dropped
-        if conforms_text([*text, *from_rdflib(extra)] if extra else text, rules, skip=skip):
+        if conforms_grouped(grouped(), rules, skip=skip) if grouped is not None and not extra \
+                else conforms_text([*data_triples(combined, NTTerms()),
+                                    *from_rdflib([*ontology_graph(), *extra])], rules, skip=skip):
             return {name: [] for name in parts}  # pyshacl would report nothing we keep
     graph = new_graph([*data_triples(combined), *ontology_graph(), *extra])
     where = locations(combined)
@@ -155,26 +157,27 @@ def _issues(found: Mapping[str, list[Result]],
 
 
 def validate_files(data: Dataset, *, cache_dir: Path | None = None,
-                   text: Iterable[TextTriple] | None = None,
+                   grouped: Callable[[], Grouped] | None = None,
                    file_keys: Mapping[str, str] | None = None) -> list[Issue]:
     """The SHACL issues of ``data``; with ``cache_dir``, unchanged files reuse their results.
 
-    ``text``, when given, is ``data``'s N-Triples text triples with the ontology's (as
-    the build makes them; read at most once). ``file_keys``: each file's content key
+    ``grouped``, when given, gives ``data``'s N-Triples text triples with the ontology's,
+    grouped by subject and predicate (kg.rdf.export.Text.grouped, as the build has them;
+    called at most once). ``file_keys``: each file's content key
     (kg.pipeline.datafiles), which spares hashing its records.
     """
     parts = {name: (lambda part=part: part) for name, part in by_file(data).items()}
-    return validate_parts(parts, cache_dir=cache_dir, text=text, file_keys=file_keys)
+    return validate_parts(parts, cache_dir=cache_dir, grouped=grouped, file_keys=file_keys)
 
 
 def validate_parts(parts: Mapping[str, Callable[[], Dataset]], *,
-                   cache_dir: Path | None = None, text: Iterable[TextTriple] | None = None,
+                   cache_dir: Path | None = None, grouped: Callable[[], Grouped] | None = None,
                    file_keys: Mapping[str, str] | None = None) -> list[Issue]:
     """:func:`validate_files` of the files ``parts`` (name -> its records, read only when
     needed: to validate a file without a cached result, or to place a result).
 
-    The files without a cached result are validated together in one run; ``text`` is
-    used when every file has to be.
+    The files without a cached result are validated together in one run; ``grouped``
+    is used when every file has to be.
     """
     given = file_keys or {}
     keys = {name: _key(part, given.get(name)) for name, part in parts.items()} \
@@ -187,7 +190,7 @@ def validate_parts(parts: Mapping[str, Callable[[], Dataset]], *,
                 found[name] = entry
     missing = {name: part() for name, part in parts.items() if name not in found}
     if missing:
-        fresh = _run(missing, text if len(missing) == len(parts) else None)
+        fresh = _run(missing, grouped if len(missing) == len(parts) else None)
         found.update(fresh)
         if cache_dir is not None:
             for name, results in fresh.items():
