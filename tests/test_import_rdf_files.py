@@ -222,6 +222,21 @@ def test_bad_language_tag_refused_at_its_place(tmp_path: Path, name: str, text: 
                             "language tag!", "1 error(s); nothing written"]
 
 
+@pytest.mark.parametrize(("text", "where"), [
+    ('{"@id": "http://example.org/a",\n "http://example.org/p": {"@value": "colour", '
+     '"@language": "en US"}}\n', "2:61"),
+    ('{"@context": {"@language": "en US"},\n "@id": "http://example.org/a",\n'
+     ' "http://example.org/p": "colour"}\n', "1:29"),
+])
+def test_language_tag_with_a_space_refused_not_dropped(tmp_path: Path, text: str,
+                                                      where: str) -> None:
+    """rdflib's JSON-LD reader drops a value whose language tag holds a space, without a
+    word: kg refuses the file at the tag instead of importing a graph missing it."""
+    root = make(tmp_path, '[imports]\nrdf = ["lang.jsonld"]\n', **{"lang.jsonld": text})
+    assert errors(root) == [f"lang.jsonld:{where}: error: bad json-ld: 'en US' is not a "
+                            "valid language tag!", "1 error(s); nothing written"]
+
+
 def test_encoded_iris_accepted_and_read_back_by_oxigraph(tmp_path: Path) -> None:
     text = ("@prefix ex: <http://example.org/> .\n"
             "ex:a ex:b <http://example.org/x%7By%7D>, <http://example.org/caf\u00e9> ;\n"

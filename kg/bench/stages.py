@@ -126,8 +126,10 @@ def _rebuild(data: Path, work: Path) -> Info:
     from kg.pipeline.build import build
 
     copy, cache = work / "rebuild-data", work / "rebuild-cache"
-    shutil.rmtree(copy, ignore_errors=True)
-    shutil.rmtree(cache, ignore_errors=True)
+    # out/ too: one left up to date beside the emptied cache is not built again, so no
+    # rebuild state would be written and the timed edit would make a full build
+    for folder in (copy, cache, work / "rebuild-out"):
+        shutil.rmtree(folder, ignore_errors=True)
     shutil.copytree(data, copy)
     build(copy, work / "rebuild-out", cache_dir=cache)
     target = sorted(copy.glob("article-*.yaml"))[0]

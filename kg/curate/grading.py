@@ -186,18 +186,25 @@ def alias_issues(entities: Sequence[tuple[Entity, tuple[Loc, ...]]]) -> Iterator
     """An alias that is also another entity's label or alias is an error, unless the
     entity declares it under ``ambiguous`` with a reason; a declared alias that is not
     among the entity's aliases is an error too."""
-    owners: dict[str, set[str]] = {}
+    first: dict[str, str] = {}  # a name (casefolded) -> the first entity it names
+    shared: dict[str, set[str]] = {}  # a name -> every entity it names, if more than one
     for e, _ in entities:
         for name in (e.label, *e.aliases):
-            owners.setdefault(name.casefold(), set()).add(e.id)
+            key = name.casefold()
+            owner = first.setdefault(key, e.id)
+            if owner != e.id:
+                shared.setdefault(key, {owner}).add(e.id)
     for e, locs in entities:
-        declared = {name.casefold() for name, _ in e.ambiguous}
-        for alias, loc in zip(e.aliases, locs, strict=False):
-            others = sorted(owners.get(alias.casefold(), set()) - {e.id})
-            if others and alias.casefold() not in declared:
-                yield _error(loc, "alias is also the name of " + ", ".join(others)
-                             + ": remove it, or declare it under 'ambiguous' with a reason",
-                             alias, "ambiguous-alias")
+        if shared and e.aliases:
+            declared = {name.casefold() for name, _ in e.ambiguous}
+            for alias, loc in zip(e.aliases, locs, strict=False):
+                others = sorted(shared.get(alias.casefold(), set()) - {e.id})
+                if others and alias.casefold() not in declared:
+                    yield _error(loc, "alias is also the name of " + ", ".join(others)
+                                 + ": remove it, or declare it under 'ambiguous' with a "
+                                 "reason", alias, "ambiguous-alias")
+        if not e.ambiguous:
+            continue
         own = {a.casefold() for a in e.aliases}
         for name, _ in e.ambiguous:
             if name.casefold() not in own:

@@ -108,6 +108,21 @@ def _remote_contexts(value: object) -> Iterator[str]:
             yield from _remote_contexts(item)
 
 
+_LANGUAGE_TAG = re.compile(r"[a-zA-Z]+(?:-[a-zA-Z0-9]+)*")  # what rdflib's Literal accepts
+
+
+def _languages(value: object) -> Iterator[str]:
+    """Every string given as an ``@language`` (of a value, a context or a term)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "@language" and isinstance(item, str):
+                yield item
+            yield from _languages(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _languages(item)
+
+
 def _check_jsonld(name: str, text: str) -> None:
     try:
         doc = json.loads(text)
@@ -117,6 +132,11 @@ def _check_jsonld(name: str, text: str) -> None:
         offset = max(text.find(json.dumps(url)), 0)
         raise ImportFileError(_loc(name, text, offset), "remote JSON-LD context refused "
                               "(kg never fetches; inline the context)", url)
+    for tag in _languages(doc):  # rdflib drops a value whose tag holds a space, unsaid
+        if not _LANGUAGE_TAG.fullmatch(tag):
+            offset = max(text.find(json.dumps(tag)) + 1, 0)
+            raise ImportFileError(_loc(name, text, offset),
+                                  f"bad json-ld: {tag!r} is not a valid language tag!")
 
 
 def _nt_error(name: str, text: str, exc: Exception) -> ImportFileError:
