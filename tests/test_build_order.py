@@ -1,4 +1,4 @@
-"""The order of a build's writing (kg.pipeline.build.Written) and the finisher that
+"""The order of a build's writing (kg.pipeline.staged.Written) and the finisher that
 flushes and hashes each output beside it (kg.pipeline.finisher): graph.nt first and the
 store loaded from it beside SHACL and the other writers, the text triples freed before
 the page, every file on disk before any is renamed into place, and the manifest's hashes

@@ -1,7 +1,8 @@
 """The one orchestration: load -> check -> rdf -> validate -> export.
 
 Nothing is written unless the data has no errors; then every output is staged in a
-temporary file and renamed into place, so ``out/`` always holds a complete build.
+temporary file and renamed into place (kg.pipeline.staged), so ``out/`` always holds a
+complete build.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from rdflib import Graph
 
 from kg.analysis.stats import Stats, grouped_stats
 from kg.core.errors import DataError, Issue, OutputError, sort_issues
-from kg.core.fork import ChildFailed, both
 from kg.core.gcpause import paused_gc
 from kg.core.model import Dataset
 from kg.core.vocab import ontology_graph
@@ -25,9 +25,16 @@ from kg.curate import archive
 from kg.curate.passages import page_passages
 from kg.imports import project as imports
 from kg.page import render
-from kg.pipeline import artifact, datafiles, importcache, importsplice, rebuild, storeload
+from kg.pipeline import (
+    artifact,
+    datafiles,
+    importcache,
+    importsplice,
+    rebuild,
+    staged,
+    storeload,
+)
 from kg.pipeline.datafiles import DataFile
-from kg.pipeline.finisher import Finisher
 from kg.pipeline.lock import build_lock, remove_stale_temps
 from kg.pipeline.manifest import Manifest, file_hash, input_hashes, intact, stamp
 from kg.rdf import export
@@ -135,96 +142,6 @@ def load_graph(data_dir: Path | str = "data", *, shacl: bool = True,
                                   raise_errors=True)
     data = datafiles.dataset(files)
     return Checked(data, to_graph(data), issues)
-
-
-def _validate_and_write(files: export.Texts, out: Path,
-                        validate: Callable[[], list[Issue]], *, lock_wait: float,
-                        parallel: bool,
-                        committed: Callable[[Mapping[Path, str]], None] = lambda hashes: None,
-                        prepare: Callable[[Mapping[Path, str]], None] = lambda temps: None,
-                        kept: Iterable[Path] = (), order: Written | None = None
-                        ) -> list[Issue]:
-    """SHACL, then every file staged, and renamed into place only when SHACL found no
-    error and every file was written. ``kept``: outputs this build leaves as they are
-    (a rebuild's unchanged files), whose temporaries a killed build may also have left.
-
-    With ``parallel`` (kg.core.fork), a child validates, then writes the Turtle and
-    N-Triples, while this process writes the rest; without it, the files are written
-    one after another in ``order`` (:class:`Written`). Each file this process writes is
-    flushed and hashed while the next is written (kg.pipeline.finisher); ``committed``
-    is given those hashes, by path."""
-    with build_lock(out, wait=lock_wait):
-        remove_stale_temps([*files, *kept])
-        temps = export.stage(files)
-        try:
-            with Finisher() as finisher:
-                found = _in_two(files, temps, validate, finisher) if parallel else \
-                    _in_turn(files, temps, validate, order or Written(), finisher)
-                if any(i.is_error for i in found):
-                    raise DataError(sort_issues(found))
-                hashes = finisher.hashes()  # every file on disk before any is renamed
-            prepare(temps)  # from the staged files, before any is renamed into place
-            export.commit(temps)
-            committed(hashes)  # still under the lock: no other build has touched the outputs
-        finally:
-            export.discard(temps)
-    return found
-
-
-@dataclass(frozen=True, slots=True)
-class Written:
-    """The order of a build's writing on one core. SHACL runs first, while only the
-    build's own data is in memory; then ``first`` (the store's source) is written and
-    ``written_first`` told, so that the store loads beside the rest
-    (kg.pipeline.storeload); then the other writers of the text triples (``text``), then
-    ``text_done`` (which frees them: kg.rdf.export.Text.release), then the pages: the
-    page, the largest step, never has the text triples beside it (docs/benchmarks.md,
-    "The store loaded beside the writers")."""
-
-    first: Path | None = None
-    written_first: Callable[[Mapping[Path, str]], None] = lambda temps: None
-    text: frozenset[Path] = frozenset()
-    text_done: Callable[[], None] = lambda: None
-
-
-def _in_turn(files: export.Texts, temps: Mapping[Path, str],
-             validate: Callable[[], list[Issue]], order: Written,
-             finisher: Finisher) -> list[Issue]:
-    if order.first is not None and order.first in files:
-        export.write_staged({order.first: files[order.first]}, temps, written=finisher)
-        order.written_first(temps)
-    found = validate()
-    if any(i.is_error for i in found):
-        return found
-    rest = {path: text for path, text in files.items() if path != order.first}
-    export.write_staged({p: t for p, t in rest.items() if p in order.text}, temps,
-                        written=finisher)
-    order.text_done()
-    export.write_staged({p: t for p, t in rest.items() if p not in order.text}, temps,
-                        written=finisher)
-    return found
-
-
-def _in_two(files: export.Texts, temps: Mapping[Path, str],
-            validate: Callable[[], list[Issue]], finisher: Finisher) -> list[Issue]:
-    """A forked child validates, then writes (and flushes) the Turtle and N-Triples."""
-    names = [OUTPUTS["ttl"], OUTPUTS["nt"]]
-    theirs = {path: text for path, text in files.items() if path.name in names}
-    mine = {path: text for path, text in files.items() if path not in theirs}
-
-    def child() -> list[Issue]:
-        found = validate()
-        if not any(i.is_error for i in found):
-            export.write_staged(theirs, temps)
-        return found
-
-    try:
-        found, _ = both(child, partial(export.write_staged, mine, temps, written=finisher))
-    except ChildFailed as exc:
-        if exc.kind == "OutputError":
-            raise OutputError(exc.message) from None
-        raise
-    return found
 
 
 def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
@@ -399,11 +316,11 @@ def _fresh(data_dir: Path, out: Path, loader: storeload.Loader, *, config_path: 
         if text is not own:
             text.release()
 
-    found = _validate_and_write(outputs, out, validate, lock_wait=lock_wait,
-                                parallel=parallel, committed=committed, prepare=prepare,
-                                kept=[p for p in written.values() if p not in outputs],
-                                order=Written(source, load_early, frozenset(rdf_paths.values()),
-                                              text_done))
+    order = staged.Written(source, load_early, frozenset(rdf_paths.values()), text_done)
+    found = staged.validate_and_write(outputs, out, validate, lock_wait=lock_wait,
+                                      parallel=parallel, committed=committed, prepare=prepare,
+                                      kept=[p for p in written.values() if p not in outputs],
+                                      order=order)
     if found:
         issues = sort_issues([*issues, *found])
     report = tuple(imported.report_lines() if imported else kept.report if kept else ())
