@@ -12,8 +12,9 @@ from rdflib.namespace import DCTERMS, PROV, SH
 from kg.bench.generate import generate
 from kg.core.vocab import KG, KGR
 from kg.curate.load import load
+from kg.rdf.export import Text
 from kg.rdf.ntterms import from_rdflib
-from kg.rdf.shaclfast import compile_shapes, conforms, conforms_text
+from kg.rdf.shaclfast import compile_shapes, conforms, conforms_grouped, conforms_text
 from kg.rdf.shaclfiles import compiled_shapes
 from kg.rdf.triples import to_graph
 from kg.rdf.validate import shapes_graph
@@ -84,6 +85,7 @@ def test_valid_graph_conforms_on_both(graph: Graph) -> None:
     assert shapes is not None
     assert conforms(graph, shapes) is True
     assert conforms_text(from_rdflib(graph), shapes) is True
+    assert conforms_grouped(Text(from_rdflib(graph)).grouped, shapes) is True
     assert _pyshacl_conforms(graph) is True
 
 
@@ -98,6 +100,8 @@ def test_each_violation_is_seen_by_both(graph: Graph, name: str) -> None:
     assert _pyshacl_conforms(broken) is False, "the mutation must break a shape"
     assert conforms(broken, shapes) is False
     assert conforms_text(from_rdflib(broken), shapes) is False
+    # as the build reads it: the writers' grouping, in place
+    assert conforms_grouped(Text(from_rdflib(broken)).grouped, shapes) is False
 
 
 def test_shapes_beyond_the_subset_fall_back(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""A build's outputs written: SHACL, every file staged, flushed, then renamed into place.
+"""A build's outputs written: staged, validated (SHACL), flushed, then renamed into place.
 
 Nothing is renamed unless SHACL found no error and every file was written and flushed
 (kg.pipeline.finisher), so ``out/`` always holds a complete build. On one core the files
@@ -25,15 +25,17 @@ _FORKED = ("graph.ttl", "graph.nt")  # what the forked child writes, after SHACL
 
 
 def validate_and_write(files: export.Texts, out: Path,
-                        validate: Callable[[], list[Issue]], *, lock_wait: float,
-                        parallel: bool,
-                        committed: Callable[[Mapping[Path, str]], None] = lambda hashes: None,
-                        prepare: Callable[[Mapping[Path, str]], None] = lambda temps: None,
-                        kept: Iterable[Path] = (), order: Written | None = None
-                        ) -> list[Issue]:
-    """SHACL, then every file staged, and renamed into place only when SHACL found no
-    error and every file was written. ``kept``: outputs this build leaves as they are
-    (a rebuild's unchanged files), whose temporaries a killed build may also have left.
+                       validate: Callable[[], list[Issue]], *, lock_wait: float,
+                       parallel: bool,
+                       committed: Callable[[Mapping[Path, str]], None] = lambda hashes: None,
+                       prepare: Callable[[Mapping[Path, str]], None] = lambda temps: None,
+                       kept: Iterable[Path] = (), order: Written | None = None
+                       ) -> list[Issue]:
+    """Every file staged and written, SHACL run (``validate``), then ``prepare`` given
+    the staged files, every file renamed into place, and ``committed`` told, only when
+    SHACL found no error and every file was written and flushed. ``kept``: outputs this
+    build leaves as they are (a rebuild's unchanged files), whose temporaries a killed
+    build may also have left.
 
     With ``parallel`` (kg.core.fork), a child validates, then writes the Turtle and
     N-Triples, while this process writes the rest; without it, the files are written
@@ -60,13 +62,14 @@ def validate_and_write(files: export.Texts, out: Path,
 
 @dataclass(frozen=True, slots=True)
 class Written:
-    """The order of a build's writing on one core. SHACL runs first, while only the
-    build's own data is in memory; then ``first`` (the store's source) is written and
-    ``written_first`` told, so that the store loads beside the rest
-    (kg.pipeline.storeload); then the other writers of the text triples (``text``), then
-    ``text_done`` (which frees them: kg.rdf.export.Text.release), then the pages: the
-    page, the largest step, never has the text triples beside it (docs/benchmarks.md,
-    "The store loaded beside the writers")."""
+    """The order of a build's writing on one core. ``first`` (the store's source) is
+    written and ``written_first`` told, so that the store loads beside the rest
+    (kg.pipeline.storeload); then SHACL runs (it reads the writers' grouping in place,
+    so it adds no copy of the graph beside the load); then the other writers of the text
+    triples (``text``), then ``text_done`` (which frees them: kg.rdf.export.Text.release),
+    then the rest: the page, the largest step, never has the text triples beside it
+    (docs/benchmarks.md, "The text triples freed before the page, SHACL on the writers'
+    grouping")."""
 
     first: Path | None = None
     written_first: Callable[[Mapping[Path, str]], None] = lambda temps: None
