@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -154,24 +155,17 @@ def across(summaries: Sequence[Summary],
 
 def _sharing(summaries: Sequence[Summary]) -> list[int]:
     """The files (by index) with a statement print that is not unique, in file order."""
-    prints = [part.statement_prints[at:at + _PRINT] for part in summaries
-              for at in range(0, len(part.statement_prints), _PRINT)]
-    if len(set(prints)) == len(prints):
+    prints = [_prints_of(part) for part in summaries]
+    everything = [one for part in prints for one in part]
+    if len(set(everything)) == len(everything):
         return []  # the usual case, told by one set built in C
-    seen: set[bytes] = set()
-    shared: set[bytes] = set()
-    for part in summaries:
-        data = part.statement_prints
-        for at in range(0, len(data), _PRINT):
-            one = data[at:at + _PRINT]
-            if one in seen:
-                shared.add(one)
-            seen.add(one)
-    if not shared:
-        return []
-    return [i for i, part in enumerate(summaries) if any(
-        part.statement_prints[at:at + _PRINT] in shared
-        for at in range(0, len(part.statement_prints), _PRINT))]
+    shared = {one for one, n in Counter(everything).items() if n > 1}
+    return [i for i, part in enumerate(prints) if not shared.isdisjoint(part)]
+
+
+def _prints_of(part: Summary) -> list[bytes]:
+    data = part.statement_prints
+    return [data[at:at + _PRINT] for at in range(0, len(data), _PRINT)]
 
 
 def _records(data: Dataset) -> list[Source | Entity]:

@@ -95,32 +95,32 @@ def _decode(name: str, raw: bytes) -> str:
     return text.removeprefix("\ufeff")
 
 
-def _remote_contexts(value: object) -> Iterator[str]:
-    """Every URL that JSON-LD processing would fetch: string contexts and @import."""
+def _entries(value: object) -> Iterator[tuple[str, object]]:
+    """Every (key, value) of every object in a JSON document, in document order."""
     if isinstance(value, dict):
         for key, item in value.items():
-            if key in ("@context", "@import"):
-                items = item if isinstance(item, list) else [item]
-                yield from (i for i in items if isinstance(i, str))
-            yield from _remote_contexts(item)
+            yield key, item
+            yield from _entries(item)
     elif isinstance(value, list):
         for item in value:
-            yield from _remote_contexts(item)
+            yield from _entries(item)
+
+
+def _remote_contexts(doc: object) -> Iterator[str]:
+    """Every URL that JSON-LD processing would fetch: string contexts and @import."""
+    for key, item in _entries(doc):
+        if key in ("@context", "@import"):
+            items = item if isinstance(item, list) else [item]
+            yield from (i for i in items if isinstance(i, str))
 
 
 _LANGUAGE_TAG = re.compile(r"[a-zA-Z]+(?:-[a-zA-Z0-9]+)*")  # what rdflib's Literal accepts
 
 
-def _languages(value: object) -> Iterator[str]:
+def _languages(doc: object) -> Iterator[str]:
     """Every string given as an ``@language`` (of a value, a context or a term)."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key == "@language" and isinstance(item, str):
-                yield item
-            yield from _languages(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _languages(item)
+    return (item for key, item in _entries(doc)
+            if key == "@language" and isinstance(item, str))
 
 
 def _check_jsonld(name: str, text: str) -> None:
