@@ -16,7 +16,8 @@ the inputs, open the built store, answer: wall and CPU seconds), beside, in one 
 process, the query itself as `kg query` runs it once the store is open (kg.sparql.oneshot)
 and on pyoxigraph alone on the same store, and through the library's forked ``kg.query``.
 Prints the times and the ratios the issue asks for (``--queries-only``: the queries over
-the build in ``--work``).
+the build in ``--work``, or over any build with ``--built OUT --data DATA``: the 1M-fact
+benchmark's, say; ``--repeats`` and ``--no-library`` shorten a run at that size).
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, cast
 
 ROOT = Path(__file__).resolve().parent.parent
 SIPRI = (ROOT.parent / "shared" / "data" / "sipri" / "trade-register.csv",
@@ -52,6 +54,7 @@ def external(path: Path, triples: int) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+Rows = list[tuple[Any, ...]]
 CPU: list[float] = []  # the last timed process's user + system CPU seconds
 
 
@@ -76,15 +79,26 @@ def main() -> None:
     parser.add_argument("--triples", type=int, default=65_000)
     parser.add_argument("--queries-only", action="store_true",
                         help="only the queries, over the build already in --work")
+    parser.add_argument("--built", type=Path, default=None,
+                        help="with --queries-only: the build's out/ (default: --work/out)")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="with --built: the data folder it was built from")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--no-library", action="store_true",
+                        help="leave out the library's forked kg.query()")
     parser.add_argument("--in-process", type=int, metavar="REPEATS",
                         help=argparse.SUPPRESS)  # the child of queries()
     args = parser.parse_args()
     work: Path = args.work.resolve()
+    built = (args.built or work / "out").resolve()
     if args.in_process:
-        print(json.dumps(in_process(work, args.in_process)))
+        print(json.dumps(in_process(built, args.in_process, use_library=not args.no_library)))
         return
     if args.queries_only:
-        queries(work, dict(os.environ, PYTHONPATH=str(ROOT), KG_CACHE_DIR=str(work / "cache")))
+        where = ["--built", str(built)] + (["--data", str(args.data.resolve())]
+                                           if args.data else [])
+        queries(work, dict(os.environ, PYTHONPATH=str(ROOT), KG_CACHE_DIR=str(work / "cache")),
+                args.repeats, where=where, library=not args.no_library)
         return
     sipri = args.sipri or next((p for p in SIPRI if p.is_file()), None)
     if sipri is None or not sipri.is_file():
@@ -113,7 +127,7 @@ def main() -> None:
           f"{same / cold:6.1%} {same_cpu / cold_cpu:6.1%} (target <= 5%)")
     print(f"rebuild, one curated file edited   {edited:7.2f} s {edited_cpu:7.2f} s  "
           f"{edited / cold:6.1%} {edited_cpu / cold_cpu:6.1%} (target <= 10%)")
-    queries(work, env)
+    queries(work, env, args.repeats)
 
 
 def best(run: Callable[[], object], repeats: int) -> tuple[float, float, object]:
@@ -127,34 +141,41 @@ def best(run: Callable[[], object], repeats: int) -> tuple[float, float, object]
     return min(walls), min(cpus), answer
 
 
-def queries(work: Path, env: dict[str, str], repeats: int = 3) -> None:
+def queries(work: Path, env: dict[str, str], repeats: int = 3, *, where: Sequence[str] = (),
+            library: bool = True) -> None:
     """Each saved query: ``kg query`` as a whole process (start, check the inputs by hash,
     open the built store, answer; the least of ``repeats`` runs, after one run that writes
     the bytecode as any user's first run does), and, measured in one other process (see
     :func:`in_process`), the query itself through kg and on pyoxigraph alone."""
     env = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
     paths = sorted((ROOT / "queries").glob("*.rq"))
-    timed(["query", str(paths[0]), "--format", "tsv"], work, env)  # writes the bytecode
-    done = subprocess.run([sys.executable, __file__, "--work", str(work), "--in-process",
-                           str(repeats)], env=env, capture_output=True, text=True, check=True)
+    options = ["--format", "tsv", "--timeout", "600", "--max-rows", "10000000", *where]
+    timed(["query", str(paths[0]), *options], work, env)  # writes the bytecode
+    built = where[1] if where else str(work / "out")
+    done = subprocess.run([sys.executable, __file__, "--work", str(work), "--built", built,
+                           "--in-process", str(repeats),
+                           *([] if library else ["--no-library"])],
+                          env=env, capture_output=True, text=True, check=True)
     inside = json.loads(done.stdout)
     print(f"\n{'saved query':<26} {'rows':>5} {'kg query process':>17} {'CPU':>7}   "
-          f"{'in process: kg':>14} {'pyoxigraph':>10} {'ratio':>6} {'kg.query()':>10}")
+          f"{'in process: kg':>14} {'pyoxigraph':>10} {'ratio':>6} {'kg.query()':>10} same rows")
     for path in paths:
         walls, cpus = [], []
         for _ in range(repeats):
-            seconds, out = timed(["query", str(path), "--format", "tsv", "--timeout", "600"],
+            seconds, out = timed(["query", str(path), *options],
                                  work, env)  # the default 10 s limit stops a slow one
             walls.append(seconds)
             cpus.append(CPU[-1])
         answered = out.count("\n") - 1  # TSV: a header line, then one line per row
-        rows, mine, ox, library = inside[path.name]
+        rows, mine, ox, forked, same = inside[path.name]
         assert rows == answered, (path.name, rows, answered)
         print(f"{path.name:<26} {rows:>5} {min(walls):>15.2f} s {min(cpus):>5.2f} s   "
-              f"{mine:>12.3f} s {ox:>8.3f} s {mine / ox if ox else 0:>6.2f} {library:>8.3f} s")
+              f"{mine:>12.3f} s {ox:>8.3f} s {mine / ox if ox else 0:>6.2f} {forked:>8.3f} s "
+              f"{'yes' if same else 'NO'}")
 
 
-def in_process(work: Path, repeats: int) -> dict[str, tuple[int, float, float, float]]:
+def in_process(built: Path, repeats: int, *, use_library: bool = True
+               ) -> dict[str, tuple[int, float, float, float, bool]]:
     """In this process (which kg's one-shot evaluation denies the network for good), each
     saved query, the least of ``repeats`` runs of: what ``kg query`` does once the store
     is open (vetting, kg.sparql.oneshot's guarded evaluation, the TSV text), pyoxigraph
@@ -163,6 +184,7 @@ def in_process(work: Path, repeats: int) -> dict[str, tuple[int, float, float, f
     import pyoxigraph
 
     sys.path.insert(0, str(ROOT))
+    from kg.bench.baselines import row_digest
     from kg.core.prefixes import PREFIXES
     from kg.pipeline.built import read_build
     from kg.sparql.oneshot import evaluate_here
@@ -170,32 +192,36 @@ def in_process(work: Path, repeats: int) -> dict[str, tuple[int, float, float, f
     from kg.sparql.results import format_result, from_answer
     from kg.sparql.vetting import vet
 
-    manifest = json.loads((work / "out" / "manifest.json").read_text(encoding="utf-8"))
-    store = pyoxigraph.Store.read_only(str(work / "out" / manifest["generation"]))
-    engine = read_build(work / "out").engine()
+    manifest = json.loads((built / "manifest.json").read_text(encoding="utf-8"))
+    store = pyoxigraph.Store.read_only(str(built / manifest["generation"]))
+    engine = read_build(built).engine()
     found = {}
     for path in sorted((ROOT / "queries").glob("*.rq")):
         text = path.read_text(encoding="utf-8")
 
-        def oxigraph(text: str = text) -> int:
+        def oxigraph(text: str = text) -> list[tuple[Any, ...]]:
             result = store.query(text, prefixes=dict(PREFIXES),
                                  use_default_graph_as_union=True)
-            return sum(1 for _ in result) if isinstance(result, pyoxigraph.QuerySolutions) \
-                else 1
+            return [tuple(row) for row in result] \
+                if isinstance(result, pyoxigraph.QuerySolutions) else [(bool(result),)]
 
-        def through_kg(text: str = text) -> int:
+        def through_kg(text: str = text) -> list[tuple[Any, ...]]:
             answer = evaluate_here(engine, text, vet(text, "oxigraph"), timeout=600,
                                    max_rows=None, expired=print)
-            return format_result(from_answer(answer), "tsv").count("\n") - 1
+            format_result(from_answer(answer), "tsv")
+            return list(answer.rows) if answer.kind == "SELECT" else [(answer.boolean,)]
 
         def library(text: str = text) -> int:
             return len(query(engine, text, timeout=None, max_rows=None).rows)
 
-        ox, _, rows = best(oxigraph, repeats)
-        mine, _, kg_rows = best(through_kg, repeats)
-        lib, _, lib_rows = best(library, repeats)
-        assert rows == kg_rows == lib_rows, (path.name, rows, kg_rows, lib_rows)
-        found[path.name] = (int(rows), mine, ox, lib)  # type: ignore[call-overload]
+        ox, _, ox_answer = best(oxigraph, repeats)
+        mine, _, kg_answer = best(through_kg, repeats)
+        ox_rows, kg_rows = cast(Rows, ox_answer), cast(Rows, kg_answer)
+        rows = len(ox_rows)
+        lib, _, lib_rows = best(library, repeats) if use_library else (0.0, 0.0, rows)
+        same = row_digest(ox_rows) == row_digest(kg_rows)  # the rows as multisets
+        assert rows == len(kg_rows) == lib_rows, (path.name, rows, len(kg_rows), lib_rows)
+        found[path.name] = (rows, mine, ox, lib, same)
     return found
 
 

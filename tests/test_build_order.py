@@ -181,3 +181,57 @@ def test_a_failed_flush_fails_the_build_and_leaves_out_as_it_was(
         build(data, out)
     assert str(caught.value) == f"{out / 'graph.ttl'}: cannot write: No space left on device"
     assert tree_snapshot(out) == before
+
+
+def test_open_staged_writes_from_the_start_without_o_trunc(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No O_TRUNC (on ext4 it makes close start writing the whole file); a file with
+    content is still emptied, and a missing one made."""
+    flags: list[int] = []
+    real = export.os.open
+
+    def recording(path: str, flag: int, *args: int) -> int:
+        flags.append(flag)
+        return real(path, flag, *args)
+
+    monkeypatch.setattr(export.os, "open", recording)
+    full, missing = tmp_path / "full.tmp", tmp_path / "missing.tmp"
+    full.write_bytes(b"old content, longer than the new")
+    for path in (full, missing):
+        with open(export.open_staged(str(path)), "wb") as handle:
+            handle.write(b"new")
+        assert path.read_bytes() == b"new"
+    assert len(flags) == 2 and not any(f & export.os.O_TRUNC for f in flags)
+
+
+def test_every_staged_output_is_opened_by_open_staged(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full build and a spliced rebuild write each staged file through
+    kg.rdf.export.open_staged, never with ``open(temp, "w")``."""
+    from kg.pipeline import importsplice, splice
+
+    staged, by_name = [], []
+    real_staged = export.open_staged
+
+    def on_staged(temp: str) -> int:
+        staged.append(Path(temp).name)
+        return real_staged(temp)
+
+    def on_open(file: object, mode: str = "r", *args: object, **kwargs: object) -> object:
+        if "w" in mode and not isinstance(file, int):
+            by_name.append(str(file))
+        return open(file, mode, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(export, "open_staged", on_staged)
+    for module in (export, splice, importsplice):
+        monkeypatch.setattr(module, "open", on_open, raising=False)
+    monkeypatch.setattr(splice, "open_staged", on_staged)
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    build(data, tmp_path / "out", cache_dir=tmp_path / "cache")
+    _edit(data)
+    assert build(data, tmp_path / "out", cache_dir=tmp_path / "cache").spliced
+    assert by_name == []
+    names = {name.split(".tmp")[0].rsplit(".", 1)[0] for name in staged}
+    assert {".graph.nt", ".graph.ttl", ".graph.jsonld", ".graph.html"} <= names
+    assert sum(name.startswith(".graph.nt.") for name in staged) == 2  # built, spliced

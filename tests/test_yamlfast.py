@@ -401,3 +401,28 @@ def test_positions_count_characters_not_bytes() -> None:
     assert isinstance(value, YSeq)
     assert [item.loc.col for item in value.items] == [5, 9, 12]
     assert same_as_strict(text)
+
+
+def test_issue_shortcut_and_cache_entries_give_real_records(tmp_path: Path) -> None:
+    """kg.core.errors.make_issue, and the cache's entries, which pickle positions and
+    issues as calls of the two makers: the same values, frozen and hashable as ever."""
+    import dataclasses
+
+    from kg.core.entries import read_entry, write_entry
+    from kg.core.errors import Issue, Severity, make_issue
+
+    made = make_issue(Loc("a.yaml", 2, 5), "claim rests on a single source", "src-1",
+                      Severity.WARNING, "single-source")
+    assert type(made) is Issue and made == Issue(
+        Loc("a.yaml", 2, 5), "claim rests on a single source", "src-1", Severity.WARNING,
+        "single-source")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.message = "changed"  # type: ignore[misc]
+    issues = [made, Issue(Loc("b.yaml"), "data folder not found"),
+              Issue(Loc("c.yaml", 9, 1), "bad", {"x": [1]}, Severity.ERROR, "invalid")]
+    write_entry(tmp_path, "checked", "ab" * 32, (issues, _loc("d.yaml", 1, 1)))
+    back = read_entry(tmp_path, "checked", "ab" * 32)
+    assert back == (issues, Loc("d.yaml", 1, 1))
+    assert isinstance(back, tuple) and [type(i) for i in back[0]] == [Issue] * 3
+    assert [type(i.loc) for i in back[0]] == [Loc] * 3
+    assert {*back[0][:2]} == {*issues[:2]} and back[0][2].is_error

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 
 from kg.core.errors import Loc
+from kg.core.errors import make_loc as _loc
 from kg.curate.ynodes import Scalar, YMap, YNode, YScalar, YSeq, resolve_plain
 
 # Anywhere in the file: characters the strict reader reports (controls, bidirectional
@@ -465,21 +466,6 @@ class _Lines:
 
 def _unescape(match: re.Match[str]) -> str:
     return _ESCAPES[match.group(1)]
-
-
-_new = object.__new__
-_LOC_SLOTS = tuple(Loc.__dict__[name] for name in ("file", "line", "col"))
-_set_file, _set_line, _set_col = (slot.__set__ for slot in _LOC_SLOTS)
-
-
-def _loc(file: str, line: int, col: int) -> Loc:
-    """``Loc(file, line, col)``, twice as fast: the slots are set without the frozen
-    dataclass's ``__init__`` (tests check the result equals the constructor's)."""
-    loc: Loc = _new(Loc)
-    _set_file(loc, file)
-    _set_line(loc, line)
-    _set_col(loc, col)
-    return loc
 
 
 def _skip(line: str, pos: int) -> int:

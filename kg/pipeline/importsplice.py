@@ -125,7 +125,7 @@ def tail_writer(old: Path, named: tuple[int, Signature | None], head: bytes,
     at, sig = named
     if signature(old) != sig:
         raise OSError(f"{old} changed while this build ran; build again")
-    with open(old, "rb") as src, open(temp, "wb", buffering=0) as dest:
+    with open(old, "rb") as src, open(export.open_staged(temp), "wb", buffering=0) as dest:
         _write_all(dest.fileno(), head)
         size = os.fstat(src.fileno()).st_size
         start = at

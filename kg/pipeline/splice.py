@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from kg.rdf.export import BlockWriter, Frame
+from kg.rdf.export import BlockWriter, Frame, open_staged
 
 Signature = tuple[int, int, int, int]
 
@@ -166,7 +166,7 @@ def splice(old_path: Path, old: Index, frame: Frame, changes: Changes, dest: Pat
     order: list[str] = []
     lengths: array[int] = array("q")
     sep = frame.sep.encode()
-    with open(old_path, "rb") as src, open(dest, "wb", buffering=0) as out:
+    with open(old_path, "rb") as src, open(open_staged(str(dest)), "wb", buffering=0) as out:
         fd = out.fileno()
         copier = _Copier(src, fd, kernel_copy and hasattr(os, "copy_file_range"))
         pending = [frame.head.encode()]  # small pieces, written at once before a copy

@@ -370,6 +370,24 @@ def stage(paths: Iterable[Path]) -> dict[Path, str]:
     return temps
 
 
+def open_staged(temp: str) -> int:
+    """A descriptor writing ``temp`` from its start: a file :func:`stage` made (empty),
+    or made here; one with content is emptied.
+
+    Not opened with ``O_TRUNC``: on ext4, truncating a file (even an empty one) marks it
+    to be written out when it is closed ("auto_da_alloc", for programs that replace a
+    file without ``fsync``), so each ``close`` would wait while hundreds of MB start to
+    be written. kg flushes each output itself, beside the next (kg.pipeline.finisher)."""
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), _FILE_MODE)
+    try:
+        if os.fstat(fd).st_size:
+            os.ftruncate(fd, 0)
+    except OSError:
+        os.close(fd)
+        raise
+    return fd
+
+
 def write_staged(files: Texts, temps: Mapping[Path, str], *,
                  written: Callable[[Path, str], None] | None = None) -> None:
     """Write each text into its path's temporary (see :func:`stage`).
@@ -384,7 +402,8 @@ def write_staged(files: Texts, temps: Mapping[Path, str], *,
             if isinstance(text, Direct):
                 text.write(temps[path])
             else:
-                with open(temps[path], "w", encoding="utf-8", newline="\n") as handle:
+                with open(open_staged(temps[path]), "w", encoding="utf-8",
+                          newline="\n") as handle:
                     made = text() if callable(text) else text
                     if isinstance(made, str):
                         handle.write(made)
