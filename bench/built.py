@@ -155,7 +155,7 @@ def queries(work: Path, env: dict[str, str], repeats: int = 3, *, where: Sequenc
     done = subprocess.run([sys.executable, __file__, "--work", str(work), "--built", built,
                            "--in-process", str(repeats),
                            *([] if library else ["--no-library"])],
-                          env=env, capture_output=True, text=True, check=True)
+                          env=env, stdout=subprocess.PIPE, text=True, check=True)
     inside = json.loads(done.stdout)
     print(f"\n{'saved query':<26} {'rows':>5} {'kg query process':>17} {'CPU':>7}   "
           f"{'in process: kg':>14} {'pyoxigraph':>10} {'ratio':>6} {'kg.query()':>10} same rows")
@@ -222,6 +222,8 @@ def in_process(built: Path, repeats: int, *, use_library: bool = True
         same = row_digest(ox_rows) == row_digest(kg_rows)  # the rows as multisets
         assert rows == len(kg_rows) == lib_rows, (path.name, rows, len(kg_rows), lib_rows)
         found[path.name] = (rows, mine, ox, lib, same)
+        print(f"{path.name}: {rows} rows, kg {mine:.3f} s, pyoxigraph {ox:.3f} s, "
+              f"same rows: {same}", file=sys.stderr, flush=True)  # progress of a long run
     return found
 
 
