@@ -17,7 +17,6 @@ from conftest import DATA, tree_snapshot
 
 from kg.core.errors import DataError, Issue, Loc, OutputError
 from kg.pipeline import build as build_module
-from kg.pipeline import finisher as finisher_module
 from kg.pipeline import storeload
 from kg.pipeline.build import build
 from kg.pipeline.finisher import Finisher
@@ -164,14 +163,14 @@ def test_a_failed_flush_fails_the_build_and_leaves_out_as_it_was(
     out = tmp_path / "out"
     build(DATA, out)
     before = tree_snapshot(out)
-    flush = finisher_module.os.fsync
+    flush = export.os.fsync
 
     def full(fd: int) -> None:
         if Path(f"/proc/self/fd/{fd}").resolve().name.startswith(".graph.ttl."):
             raise OSError(errno.ENOSPC, "No space left on device")
         flush(fd)
 
-    monkeypatch.setattr(finisher_module.os, "fsync", full)
+    monkeypatch.setattr(export.os, "fsync", full)
     data = tmp_path / "data"
     shutil.copytree(DATA, data)
     (data / "extra.yaml").write_text(

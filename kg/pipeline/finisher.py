@@ -23,26 +23,17 @@ the pages were queued, and so did closing a file opened with ``O_TRUNC`` on ext4
 from __future__ import annotations
 
 import hashlib
-import os
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from kg.core.errors import OutputError
+from kg.rdf.export import flush_file
 
 
 def _hash(temp: str) -> str:
     """``temp``'s SHA-256 (hex)."""
     with open(temp, "rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
-def _flush(temp: str) -> None:
-    """Wait until ``temp`` is on disk."""
-    fd = os.open(temp, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class Finisher:
@@ -65,7 +56,7 @@ class Finisher:
         """Take over ``temp``, the closed staged file of ``path``: one worker flushes it,
         the other hashes it."""
         self._pending[path] = (self._hasher.submit(_hash, temp),
-                               self._flusher.submit(_flush, temp))
+                               self._flusher.submit(flush_file, temp))
 
     def hashes(self) -> dict[Path, str]:
         """Each file's SHA-256 by its path, once every file is on disk; OutputError

@@ -410,14 +410,15 @@ def write_staged(files: Texts, temps: Mapping[Path, str], *,
                     else:
                         handle.writelines(made)
             if written is None:
-                _flush(temps[path])
+                flush_file(temps[path])
             else:
                 written(path, temps[path])
         except OSError as exc:
             raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
 
 
-def _flush(temp: str) -> None:
+def flush_file(temp: str) -> None:
+    """Wait until ``temp`` is on disk (``fsync``)."""
     fd = os.open(temp, os.O_RDONLY)
     try:
         os.fsync(fd)
