@@ -30,7 +30,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
@@ -95,10 +95,9 @@ def main() -> None:
         print(json.dumps(in_process(built, args.in_process, use_library=not args.no_library)))
         return
     if args.queries_only:
-        where = ["--built", str(built)] + (["--data", str(args.data.resolve())]
-                                           if args.data else [])
         queries(work, dict(os.environ, PYTHONPATH=str(ROOT), KG_CACHE_DIR=str(work / "cache")),
-                args.repeats, where=where, library=not args.no_library)
+                args.repeats, built=built, data=args.data and args.data.resolve(),
+                library=not args.no_library)
         return
     sipri = args.sipri or next((p for p in SIPRI if p.is_file()), None)
     if sipri is None or not sipri.is_file():
@@ -141,18 +140,19 @@ def best(run: Callable[[], object], repeats: int) -> tuple[float, float, object]
     return min(walls), min(cpus), answer
 
 
-def queries(work: Path, env: dict[str, str], repeats: int = 3, *, where: Sequence[str] = (),
-            library: bool = True) -> None:
+def queries(work: Path, env: dict[str, str], repeats: int = 3, *, built: Path | None = None,
+            data: Path | None = None, library: bool = True) -> None:
     """Each saved query: ``kg query`` as a whole process (start, check the inputs by hash,
     open the built store, answer; the least of ``repeats`` runs, after one run that writes
     the bytecode as any user's first run does), and, measured in one other process (see
     :func:`in_process`), the query itself through kg and on pyoxigraph alone."""
     env = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
     paths = sorted((ROOT / "queries").glob("*.rq"))
-    options = ["--format", "tsv", "--timeout", "600", "--max-rows", "10000000", *where]
+    built = built or work / "out"
+    options = ["--format", "tsv", "--timeout", "600", "--max-rows", "10000000",
+               "--built", str(built), *(["--data", str(data)] if data else [])]
     timed(["query", str(paths[0]), *options], work, env)  # writes the bytecode
-    built = where[1] if where else str(work / "out")
-    done = subprocess.run([sys.executable, __file__, "--work", str(work), "--built", built,
+    done = subprocess.run([sys.executable, __file__, "--work", str(work), "--built", str(built),
                            "--in-process", str(repeats),
                            *([] if library else ["--no-library"])],
                           env=env, stdout=subprocess.PIPE, text=True, check=True)
