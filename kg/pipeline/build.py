@@ -8,7 +8,9 @@ complete build.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from itertools import chain
@@ -22,6 +24,7 @@ from kg.core.gcpause import paused_gc
 from kg.core.model import Dataset
 from kg.core.vocab import ontology_graph
 from kg.curate import archive
+from kg.curate.load import data_files
 from kg.curate.passages import page_passages
 from kg.imports import project as imports
 from kg.page import render
@@ -34,9 +37,11 @@ from kg.pipeline import (
     staged,
     storeload,
 )
+from kg.pipeline import stream as stream_build
 from kg.pipeline.datafiles import DataFile
 from kg.pipeline.lock import build_lock, remove_stale_temps
 from kg.pipeline.manifest import Manifest, file_hash, input_hashes, intact, stamp
+from kg.pipeline.spill import Spill
 from kg.rdf import export
 from kg.rdf.ntterms import NTTerms, TextTriple, from_rdflib
 from kg.rdf.shaclfast import Grouped
@@ -148,7 +153,8 @@ def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
           formats: tuple[str, ...] = ("ttl", "nt", "jsonld"), html_page: bool = True,
           shacl: bool = True, config: Path | str | None = None, focus: Sequence[str] = (),
           hops: int = 2, lock_wait: float = 30.0, cache_dir: Path | None = None,
-          parallel: bool = False, sources_dir: Path | str | None = None) -> BuildResult:
+          parallel: bool = False, sources_dir: Path | str | None = None,
+          stream: bool | None = None) -> BuildResult:
     """Build ``out_dir`` from ``data_dir``: Turtle, N-Triples, JSON-LD and the HTML page.
 
     With a project config (``config``, or ``kg.toml`` beside ``data_dir``) the imports it
@@ -165,6 +171,12 @@ def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
     With ``sources_dir`` (the sources' archived copies, kg.curate.archive) the page shows each
     citation's paragraph (kg.curate.passages); without it, the locator and the file name.
 
+    With ``stream``, the graph is built file by file and written range by range
+    (kg.pipeline.stream), to the same bytes in far less memory; by default (None) a
+    full build streams when the data files hold at least 64 MiB. A streamed build takes
+    no imports, focus pages, ``sources_dir`` or ``parallel``, and writes N-Triples:
+    ``stream=True`` with any of them raises ValueError; by default they build in memory.
+
     Raises DataError (nothing written) when the data has errors, OutputError when an
     output cannot be written (the previous outputs are left complete), LockError when
     another build holds ``out_dir`` for more than ``lock_wait`` seconds (see kg.pipeline.lock).
@@ -173,13 +185,13 @@ def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
         return _build(Path(data_dir), Path(out_dir), formats=formats, html_page=html_page,
                       shacl=shacl, config=config, focus=focus, hops=hops,
                       lock_wait=lock_wait, cache_dir=cache_dir, parallel=parallel,
-                      sources_dir=Path(sources_dir) if sources_dir else None)
+                      sources_dir=Path(sources_dir) if sources_dir else None, stream=stream)
 
 
 def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bool,
            shacl: bool, config: Path | str | None, focus: Sequence[str], hops: int,
            lock_wait: float, cache_dir: Path | None, parallel: bool,
-           sources_dir: Path | None = None) -> BuildResult:
+           sources_dir: Path | None = None, stream: bool | None = None) -> BuildResult:
     config_path = imports.find_config(data_dir, config)
     inputs = input_hashes(data_dir, config_path)  # before reading: an edit made meanwhile
     build_options = {"html": html_page, "focus": list(focus), "hops": hops,
@@ -189,7 +201,14 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
     if cache_dir is not None and (same := _up_to_date(data_dir, out, inputs, build_options,
                                                       cache_dir=cache_dir, lock_wait=lock_wait)):
         return same
+    streamed = _streams(stream, data_dir, out, cache_dir=cache_dir, formats=formats,
+                        unsupported=config_path is not None or bool(focus) or parallel
+                        or sources_dir is not None)
     with storeload.Loader() as loader:  # loads the store beside the writers (full builds)
+        if streamed:
+            return _streamed(data_dir, out, loader, inputs=inputs, build_options=build_options,
+                             formats=formats, html_page=html_page, shacl=shacl,
+                             lock_wait=lock_wait, cache_dir=cache_dir)
         return _fresh(data_dir, out, loader, config_path=config_path, inputs=inputs,
                       build_options=build_options, formats=formats, html_page=html_page,
                       shacl=shacl, focus=focus, hops=hops, lock_wait=lock_wait,
@@ -329,6 +348,117 @@ def _fresh(data_dir: Path, out: Path, loader: storeload.Loader, *, config_path: 
                        imports_kept=kept is not None)
 
 
+def _streams(stream: bool | None, data_dir: Path, out: Path, *, cache_dir: Path | None,
+             formats: tuple[str, ...], unsupported: bool) -> bool:
+    """Whether this build streams (kg.pipeline.stream): when asked, else when the data is
+    large and no rebuild state waits in the cache (a rebuild splices in memory)."""
+    unsupported = unsupported or "nt" not in formats
+    if stream is not None:
+        if stream and unsupported:
+            raise ValueError("a streamed build writes N-Triples and takes no imports, focus "
+                             "pages, archived sources or parallel")
+        return stream
+    if unsupported or not data_dir.is_dir():
+        return False
+    if cache_dir is not None and rebuild.has_state(cache_dir, rebuild.state_key(data_dir, out)):
+        return False
+    return stream_build.data_bytes(data_files(data_dir)) >= stream_build.STREAM_BYTES
+
+
+def _streamed(data_dir: Path, out: Path, loader: storeload.Loader, *,
+              inputs: dict[str, str], build_options: dict[str, object],
+              formats: tuple[str, ...], html_page: bool, shacl: bool, lock_wait: float,
+              cache_dir: Path | None) -> BuildResult:
+    """A full build, streamed (kg.pipeline.stream): the same outputs as :func:`_fresh`'s."""
+    with paused_gc():
+        files, issues = datafiles.scan(data_dir, cache_dir=cache_dir, keep=False)
+        issues += stream_build.checked(files)
+    if any(i.is_error for i in issues):
+        raise DataError(sort_issues(issues))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with Spill(out.parent, stream_build.ranges_for(files)) as spill:
+        with paused_gc():
+            per = stream_build.per_file(files, spill, shacl=shacl, cache_dir=cache_dir)
+        issues = sort_issues([*issues, *per.issues])
+        if any(i.is_error for i in issues):
+            raise DataError(issues)
+        if any(i.is_error for i in per.shacl):
+            raise DataError(sort_issues(per.shacl))
+        return _write_streamed(data_dir, out, loader, spill, files, per, issues,
+                               inputs=inputs, build_options=build_options, formats=formats,
+                               html_page=html_page, lock_wait=lock_wait, cache_dir=cache_dir)
+
+
+def _write_streamed(data_dir: Path, out: Path, loader: storeload.Loader, spill: Spill,
+                    files: list[DataFile], per: stream_build.PerFile, issues: list[Issue], *,
+                    inputs: dict[str, str], build_options: dict[str, object],
+                    formats: tuple[str, ...], html_page: bool, lock_wait: float,
+                    cache_dir: Path | None) -> BuildResult:
+    """Step 3 of the streamed build under the build lock (kg.pipeline.staged): the
+    N-Triples output's writing writes every format from the spill (the others to
+    side files, renamed into their staged places in turn), then the store loads from it
+    beside the page."""
+    rdf_paths = {fmt: out / OUTPUTS[fmt] for fmt in formats}
+    nt, spliced = rdf_paths["nt"], cache_dir is not None
+    sides: dict[str, str] = {}
+    done: list[stream_build.Written] = []
+
+    def write_all(temp: str) -> None:
+        with ExitStack() as stack:
+            handles = {}
+            for fmt, path in rdf_paths.items():
+                if fmt != "nt":
+                    fd, sides[fmt] = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
+                                                      dir=out)
+                    os.close(fd)
+                target = temp if fmt == "nt" else sides[fmt]
+                handles[fmt] = stack.enter_context(open(
+                    export.open_staged(target), "w", encoding="utf-8", newline="\n",
+                    buffering=1 << 20))
+            with paused_gc():
+                done.append(stream_build.write_ranges(spill.ranges(), handles, index=spliced))
+
+    outputs: dict[Path, str | Callable[[], str | Iterable[str]] | export.Direct] = {
+        nt: export.Direct(write_all)}
+    for fmt, path in rdf_paths.items():
+        if fmt != "nt":
+            outputs[path] = export.Direct(partial(_take, sides, fmt))
+    outputs.update(_pages(files, out, html_page=html_page, focus=(), hops=1,
+                          cache_dir=cache_dir, rows=per.rows))
+    written = {path.relative_to(out).as_posix(): path for path in outputs}
+    made: list[Manifest] = []
+    store: list[tuple[str, dict[str, int]]] = []
+
+    def committed(hashes: Mapping[Path, str]) -> None:
+        if spliced and cache_dir is not None:
+            state = done[0].state(rebuild.options(formats), datafiles.keys(files))
+            rebuild.save_state(cache_dir, rebuild.state_key(data_dir, out), state, rdf_paths)
+        made.append(artifact.commit(out, generation=store[0], inputs=inputs, outputs=written,
+                                    options=build_options, old=artifact.previous(out),
+                                    summary=asdict(done[0].stats), hashes={
+                                        p.relative_to(out).as_posix(): h
+                                        for p, h in hashes.items()}))
+
+    order = staged.Written(nt, lambda temps: loader.load(out, Path(temps[nt])),
+                           frozenset(rdf_paths.values()))
+    try:
+        staged.validate_and_write(outputs, out, lambda: per.shacl, lock_wait=lock_wait,
+                                  parallel=False, committed=committed,
+                                  prepare=lambda temps: store.append(loader.result()),
+                                  order=order)
+    finally:
+        for side in sides.values():
+            Path(side).unlink(missing_ok=True)
+    issues = sort_issues([*issues, *per.shacl])
+    return BuildResult(files, issues, written, done[0].stats, None, False, made[0],
+                       made[0].graphs)
+
+
+def _take(sides: Mapping[str, str], fmt: str, temp: str) -> None:
+    """A side file the N-Triples output's writing wrote, moved onto its staged place."""
+    os.replace(sides[fmt], temp)
+
+
 def _up_to_date(data_dir: Path, out: Path, inputs: dict[str, str],
                 build_options: dict[str, object], *, cache_dir: Path,
                 lock_wait: float) -> BuildResult | None:
@@ -415,13 +545,14 @@ def _derived_generation(out: Path, temps: Mapping[Path, str], default: str
 
 
 def _pages(files: list[DataFile], out: Path, *, html_page: bool, focus: Sequence[str],
-           hops: int, cache_dir: Path | None,
-           sources_dir: Path | None = None) -> dict[Path, str | Callable[[], str | list[str]]]:
+           hops: int, cache_dir: Path | None, sources_dir: Path | None = None,
+           rows: Mapping[str, str] | None = None
+           ) -> dict[Path, str | Callable[[], str | list[str]]]:
     """The HTML page (from the files' parts: kg.page.pageparts) and the focus pages."""
     pages: dict[Path, str | Callable[[], str | list[str]]] = {}
     if html_page:
         pages[out / "graph.html"] = lambda: render.page_pieces(
-            *datafiles.page_parts(files), cache_dir=cache_dir,
+            *datafiles.page_parts(files, rows=rows), cache_dir=cache_dir,
             passages=page_passages(datafiles.dataset(files), sources_dir)
             if sources_dir is not None else None)
     if focus:

@@ -17,7 +17,7 @@ entry is never stale and never needed.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -67,6 +67,10 @@ class DataFile:
             self._records = _parse(self.cache_dir, self.key, self.data, self.name)[0]
         return self._records
 
+    def release(self) -> None:
+        """Drop the records from memory (:meth:`records` reads them again if asked)."""
+        self._records = None
+
     @property
     def loaded(self) -> bool:
         """Whether the records are in memory (read or parsed during this build)."""
@@ -94,15 +98,21 @@ def _parse(cache_dir: Path | None, key: str, data: bytes,
 
 
 def scan(root: Path | str, *, cache_dir: Path | None,
-         display_root: Path | str | None = None) -> tuple[list[DataFile], list[Issue]]:
+         display_root: Path | str | None = None,
+         keep: bool = True) -> tuple[list[DataFile], list[Issue]]:
     """Every data file under ``root`` (as :func:`kg.curate.load.load` orders and names them) with
-    its summary; the issue when ``root`` is not a folder."""
+    its summary; the issue when ``root`` is not a folder. Without ``keep``, no file's
+    records stay in memory once summarized (kg.pipeline.stream)."""
     root = Path(root)
     base = Path(display_root) if display_root is not None else root.parent
     if not root.is_dir():
         return [], [Issue(Loc(str(root)), "data folder not found")]
-    return [_data_file(display_name(path, base), path.read_bytes(), cache_dir)
-            for path in data_files(root)], data_file_issues(root, base)
+    files = []
+    for path in data_files(root):
+        files.append(_data_file(display_name(path, base), path.read_bytes(), cache_dir))
+        if not keep:
+            files[-1].release()
+    return files, data_file_issues(root, base)
 
 
 def _data_file(name: str, data: bytes, cache_dir: Path | None) -> DataFile:
@@ -149,12 +159,14 @@ def check_files(files: Sequence[DataFile]) -> list[Issue]:
     issues: list[Issue] = []
     for f in files:
         issues += f.summary.issues
-        issues += _record_issues(f, v, shared, digest)
+        issues += record_issues_of(f, v, shared, digest)
     issues += across([f.summary.check for f in files], lambda i: files[i].records().statements)
     return issues
 
 
-def _record_issues(f: DataFile, v: Vocabulary, shared: Context, digest: str) -> list[Issue]:
+def record_issues_of(f: DataFile, v: Vocabulary, shared: Context, digest: str) -> list[Issue]:
+    """The checks of ``f``'s own records in the context of every file (``digest``: the
+    context's, with a cache; else empty), from the cache when they are there."""
     return _cached(f, "checked", digest, list, lambda: record_issues(f.records(), v, shared))
 
 
@@ -172,17 +184,22 @@ def _cached(f: DataFile, kind: str, context: str, kind_type: type[T],
     return value
 
 
-def page_parts(files: Sequence[DataFile]) -> tuple[list[Entity], list[Source],
-                                                   list[tuple[FilePage, str]]]:
+def page_parts(files: Sequence[DataFile], *, rows: Mapping[str, str] | None = None
+               ) -> tuple[list[Entity], list[Source], list[tuple[FilePage, str]]]:
     """The entities, sources and per-file parts :func:`kg.page.render.render_page_parts` writes
-    the page of the files from; a file's rows come from the cache when neither it nor
-    the labels and source dates they show changed."""
+    the page of the files from; a file's rows come from ``rows`` (by file name: made
+    already, kg.pipeline.stream), else from the cache when neither it nor the labels and
+    source dates they show changed."""
     entities = [e for f in files for e in f.summary.check.entities]
     sources = [s for f in files for s in f.summary.check.sources]
     shared = page_context(entities, sources)
-    return entities, sources, [(f.summary.page, _rows(f, shared)) for f in files]
+    made = rows or {}
+    return entities, sources, [(f.summary.page, made[f.name] if f.name in made
+                                else rows_of(f, shared))
+                               for f in files]
 
 
-def _rows(f: DataFile, shared: PageContext) -> str:
+def rows_of(f: DataFile, shared: PageContext) -> str:
+    """``f``'s statement rows for the page (JSON), from the cache when they are there."""
     return _cached(f, "rows", shared.rows_key(f.summary.page) if f.cache_dir else "", str,
                    lambda: rows_json(f.records().statements, shared))

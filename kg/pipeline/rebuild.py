@@ -74,6 +74,11 @@ def state_key(data_dir: Path, out: Path) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def has_state(cache_dir: Path, key: str) -> bool:
+    """Whether a state is stored under ``key`` (not read: :func:`read_state` checks it)."""
+    return (cache_dir / KIND / key[:2] / key).is_file()
+
+
 def read_state(cache_dir: Path, key: str) -> State | None:
     state = read_entry(cache_dir, KIND, key)
     return state if isinstance(state, State) else None

@@ -16,8 +16,9 @@ found no error (ids are unique and statements distinct, so no focus node spans t
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
+from itertools import chain
 from pathlib import Path
 
 from rdflib import RDF, Graph, URIRef
@@ -105,14 +106,21 @@ def _key(part: Callable[[], Dataset], file_key: str | None) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _run(parts: dict[str, Dataset], grouped: Callable[[], Grouped] | None) -> \
+@cache
+def _ontology_text() -> tuple[tuple[str, str, str], ...]:
+    return tuple(from_rdflib(ontology_graph()))
+
+
+def _run(parts: dict[str, Dataset], grouped: Callable[[], Grouped] | None,
+         own: Callable[[], Iterable[tuple[str, str, str]]] | None = None) -> \
         dict[str, list[Result]]:
     """One pyshacl run over the given files; its results split back by file.
 
     ``grouped``: the N-Triples text triples of exactly these files and the ontology,
     grouped by subject and predicate, when the caller has them already (the writers'
     kg.rdf.export.Text.grouped): the fast test then reads them in place instead of making
-    its own copy of the graph.
+    its own copy of the graph. ``own``: the files' own text triples (no ontology), when
+    the caller has made them already.
     """
     combined = merge(list(parts.values()))
     borrowed = {str(src) for src in _cited_elsewhere(combined)}
@@ -121,8 +129,9 @@ def _run(parts: dict[str, Dataset], grouped: Callable[[], Grouped] | None) -> \
     if rules is not None:
         skip = frozenset(nt_iri(src) for src in borrowed)  # pyshacl's results on them are dropped
         if conforms_grouped(grouped(), rules, skip=skip) if grouped is not None and not extra \
-                else conforms_text([*data_triples(combined, NTTerms()),
-                                    *from_rdflib([*ontology_graph(), *extra])], rules, skip=skip):
+                else conforms_text(chain(own() if own is not None else
+                                         data_triples(combined, NTTerms()), _ontology_text(),
+                                         from_rdflib(extra)), rules, skip=skip):
             return {name: [] for name in parts}  # pyshacl would report nothing we keep
     graph = new_graph([*data_triples(combined), *ontology_graph(), *extra])
     where = locations(combined)
@@ -172,12 +181,15 @@ def validate_files(data: Dataset, *, cache_dir: Path | None = None,
 
 def validate_parts(parts: Mapping[str, Callable[[], Dataset]], *,
                    cache_dir: Path | None = None, grouped: Callable[[], Grouped] | None = None,
-                   file_keys: Mapping[str, str] | None = None) -> list[Issue]:
+                   file_keys: Mapping[str, str] | None = None,
+                   own: Callable[[], Iterable[tuple[str, str, str]]] | None = None
+                   ) -> list[Issue]:
     """:func:`validate_files` of the files ``parts`` (name -> its records, read only when
     needed: to validate a file without a cached result, or to place a result).
 
     The files without a cached result are validated together in one run; ``grouped``
-    is used when every file has to be.
+    (or ``own``: the files' own N-Triples text triples, without the ontology) is used
+    when every file has to be.
     """
     given = file_keys or {}
     keys = {name: _key(part, given.get(name)) for name, part in parts.items()} \
@@ -190,7 +202,8 @@ def validate_parts(parts: Mapping[str, Callable[[], Dataset]], *,
                 found[name] = entry
     missing = {name: part() for name, part in parts.items() if name not in found}
     if missing:
-        fresh = _run(missing, grouped if len(missing) == len(parts) else None)
+        every = len(missing) == len(parts)
+        fresh = _run(missing, grouped if every else None, own if every else None)
         found.update(fresh)
         if cache_dir is not None:
             for name, results in fresh.items():

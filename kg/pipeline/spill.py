@@ -1,0 +1,118 @@
+"""Text triples spilled to disk by subject range, read back one range at a time: what
+lets a streamed build's memory follow a range of subjects, not the graph
+(kg.pipeline.stream).
+
+The writers order subjects in two ways: Turtle and JSON-LD by the IRI
+(kg.rdf.export.Text.subjects), N-Triples by the line's text, ``<iri>``
+(Text.nt_subjects). The two orders disagree only on an IRI and a longer one that begins
+with it, when the next character sorts before ``>``: ``kgs:a.p.b`` and
+``kgs:a.p.b.cites.s``. So the ranges are cut only where no subject can begin a cut: each
+cut is ``kgs:<entity id>.``, the opening of the statements about that entity; an id has
+no dot (kg.curate.check.ID) and a statement's name has two dots or more after it, so no
+subject is a proper beginning of a cut. Then every subject of one range sorts before
+every subject of the next in both orders, and writing the ranges one after the other,
+each sorted alone, gives the very bytes of one sort of the whole graph. :meth:`Spill.add`
+checks this for every subject it meets, and refuses one that breaks it.
+
+Each range is a file of N-Triples lines in the order they were made; reading it back
+splits each line at its first two spaces (neither a subject nor a predicate holds one).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import ExitStack
+from pathlib import Path
+from typing import IO
+
+from kg.core.vocab import KGS
+from kg.rdf.ntterms import TextTriple
+
+_BUFFER = 1 << 20  # bytes buffered per range file
+
+
+def cuts(entity_ids: Iterable[str], ranges: int) -> list[str]:
+    """Up to ``ranges - 1`` cuts (IRI values, without ``<>``), spread evenly over the
+    sorted entity ids: the statements about the ids between two cuts go in one range."""
+    ids = sorted(set(entity_ids))
+    if ranges < 2 or not ids:
+        return []
+    step = len(ids) / ranges
+    picked = sorted({ids[int(step * k)] for k in range(1, ranges)})
+    return [f"{KGS}{ident}." for ident in picked]
+
+
+class Spill:
+    """Range files under a new temporary folder in ``parent``; removed on :meth:`close`."""
+
+    def __init__(self, parent: Path, cut_values: Sequence[str]) -> None:
+        self.cuts = [f"<{c}" for c in cut_values]  # compared with a subject's text
+        self.folder = Path(tempfile.mkdtemp(prefix=".kg-spill-", dir=parent))
+        self._stack = ExitStack()
+        self._files: list[IO[str]] = []
+        try:
+            for k in range(len(self.cuts) + 1):
+                self._files.append(self._stack.enter_context(open(  # noqa: SIM115 (the stack closes it)
+                    self.folder / f"{k:05d}.nt", "w", encoding="utf-8", newline="\n",
+                    buffering=_BUFFER)))
+        except OSError:
+            self.close()
+            raise
+        self._range: dict[str, int] = {}  # subject -> its range, as met
+        self.triples = 0
+
+    def __enter__(self) -> Spill:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def range_of(self, subject: str) -> int:
+        """The range of ``subject`` (its text: ``<iri>``); raises ValueError for one
+        that would break the order (a blank node, or an IRI beginning a cut)."""
+        k = self._range.get(subject)
+        if k is None:
+            if not subject.startswith("<") or "\\" in subject:
+                raise ValueError(f"cannot spill a subject that is not a plain IRI: {subject}")
+            value = subject[:-1]  # "<iri": compared with the cuts as text
+            k = bisect_right(self.cuts, value)
+            if k < len(self.cuts) and self.cuts[k].startswith(value):
+                raise ValueError(f"subject {subject} begins the cut {self.cuts[k]}>")
+            self._range[subject] = k
+        return k
+
+    def add(self, triples: Iterable[TextTriple]) -> None:
+        """Append ``triples`` to their ranges' files."""
+        files, range_of = self._files, self.range_of
+        last, write = "", files[0].write
+        n = 0
+        for s, p, o in triples:
+            if s is not last:
+                last, write = s, files[range_of(s)].write
+            write(f"{s} {p} {o}\n")
+            n += 1
+        self.triples += n
+
+    def ranges(self) -> Iterator[Iterator[TextTriple]]:
+        """Each range's triples, in range order (the files are closed first)."""
+        for handle in self._files:
+            handle.close()
+        self._range.clear()
+        for k in range(len(self._files)):
+            yield _read(self.folder / f"{k:05d}.nt")
+
+    def close(self) -> None:
+        self._stack.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _read(path: Path) -> Iterator[TextTriple]:
+    with open(path, encoding="utf-8", newline="\n", buffering=_BUFFER) as handle:
+        for line in handle:
+            s, p, o = line[:-1].split(" ", 2)
+            yield s, p, o
+    os.unlink(path)  # read once: its disk is given back as the next range is read

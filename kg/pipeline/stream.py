@@ -1,0 +1,199 @@
+"""The streamed build: a graph larger than memory, built file by file and written range
+by range, to the very bytes of the in-memory build (kg.pipeline.build).
+
+The in-memory build holds every record and the whole graph grouped by subject at once:
+about 9 GiB at a million facts. Here (docs/benchmarks.md, "The streamed build"):
+
+1. the files are scanned for their summaries only (kg.pipeline.datafiles.scan with
+   ``keep=False``): the checks across files need nothing more;
+2. then each file is read again, alone: its records' checks, its page rows, its SHACL
+   run (kg.rdf.shaclfiles validates a file with its own triples, the ontology and the
+   sources it cites) and its text triples, spilled to disk by subject range
+   (kg.pipeline.spill); its records are then dropped;
+3. each range is read back, grouped and written in the three formats at once
+   (:func:`write_ranges`), the stats, the rebuild's index and the repeats summed as it
+   goes. The ranges are cut so that writing them one after another gives the order of
+   one sort of the whole graph.
+
+So the memory follows the largest file and the largest range, not the graph; the price
+is a second parse of each file. Only the curated data streams: a build with imports,
+focus pages, archived sources or ``parallel`` is built in memory.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from kg.analysis.stats import Stats, counted_stats, grouped_counts
+from kg.core.errors import Issue
+from kg.core.vocab import ontology_graph, vocabulary
+from kg.curate.check import across
+from kg.page.pageparts import page_context
+from kg.pipeline import datafiles, rebuild
+from kg.pipeline.datafiles import DataFile
+from kg.pipeline.spill import Spill, cuts
+from kg.pipeline.splice import Index, nbytes
+from kg.rdf import export
+from kg.rdf.ntterms import NTTerms, TextTriple, from_rdflib
+from kg.rdf.shaclfiles import validate_parts
+from kg.rdf.triples import data_triples
+
+STREAM_BYTES = 64 << 20  # data at least this large builds streamed (by default)
+RANGE_BYTES = 4 << 20  # about this much YAML per subject range
+
+
+def data_bytes(files: Iterable[Path]) -> int:
+    """The size of the data files (what :data:`STREAM_BYTES` is compared with)."""
+    return sum(path.stat().st_size for path in files)
+
+
+def checked(files: Sequence[DataFile]) -> list[Issue]:
+    """The issues of the files that need no records: their parse and the checks across
+    files (which read a file's statements only where one may be made twice)."""
+    issues = [i for f in files for i in f.summary.issues]
+    return issues + across([f.summary.check for f in files],
+                           lambda i: files[i].records().statements)
+
+
+@dataclass(slots=True)
+class PerFile:
+    """What step 2 found: the issues of the records' checks and of SHACL, the page rows."""
+
+    issues: list[Issue] = field(default_factory=list)
+    shacl: list[Issue] = field(default_factory=list)
+    rows: dict[str, str] = field(default_factory=dict)
+
+
+def per_file(files: Sequence[DataFile], spill: Spill, *, shacl: bool,
+             cache_dir: Path | None) -> PerFile:
+    """Step 2: each file's records read, checked, validated, rowed and spilled, then
+    dropped; then the ontology's triples spilled. SHACL stops once a check has found an
+    error (the build will not write)."""
+    found = PerFile()
+    v, shared = vocabulary(), datafiles.context(files)
+    digest = shared.digest if cache_dir is not None else ""
+    rows_shared = page_context((e for f in files for e in f.summary.check.entities),
+                               (s for f in files for s in f.summary.check.sources))
+    terms = NTTerms()
+    for f in files:
+        found.issues += datafiles.record_issues_of(f, v, shared, digest)
+        found.rows[f.name] = datafiles.rows_of(f, rows_shared)
+        triples = list(data_triples(f.records(), terms))
+        if shacl and not any(i.is_error for i in found.issues):
+            found.shacl += validate_parts({f.name: f.records}, cache_dir=cache_dir,
+                                          file_keys=datafiles.keys([f]),
+                                          own=lambda t=triples: t)  # type: ignore[misc]
+        spill.add(triples)
+        f.release()
+    spill.add(from_rdflib(ontology_graph()))
+    return found
+
+
+def ranges_for(files: Sequence[DataFile]) -> list[str]:
+    """The spill's cuts for these files: about :data:`RANGE_BYTES` of YAML a range."""
+    size = sum(len(f.data) for f in files)
+    return cuts((e.id for f in files for e in f.summary.check.entities),
+                max(1, size // RANGE_BYTES))
+
+
+@dataclass(slots=True)
+class Written:
+    """What :func:`write_ranges` leaves besides the files: the counts behind the stats,
+    each format's index (for the rebuild's state) and the repeated triples."""
+
+    by_predicate: Counter[str] = field(default_factory=Counter)
+    kinds: Counter[str] = field(default_factory=Counter)
+    orders: dict[str, list[str]] = field(default_factory=dict)
+    lengths: dict[str, array[int]] = field(default_factory=dict)
+    repeats: Counter[TextTriple] = field(default_factory=Counter)
+
+    @property
+    def stats(self) -> Stats:
+        return counted_stats(self.by_predicate, self.kinds)
+
+    def state(self, options: str, keys: Mapping[str, str]) -> rebuild.State:
+        """The rebuild state of the build written (kg.pipeline.rebuild)."""
+        indexes = {}
+        for fmt, order in self.orders.items():
+            frame = export.frame(fmt)
+            indexes[fmt] = Index(order, self.lengths[fmt], nbytes(frame.head),
+                                 nbytes(frame.sep))
+        return rebuild.State(options, dict(keys), indexes, dict(self.repeats),
+                             self.by_predicate, self.kinds)
+
+
+def write_ranges(ranges: Iterable[Iterable[TextTriple]], handles: Mapping[str, Writable],
+                 *, index: bool) -> Written:
+    """Step 3: each range grouped (kg.rdf.export.Text) and its blocks written to each
+    format's handle, framed as kg.rdf.export frames one sort of the whole graph; with
+    ``index``, each block's subject and length are noted for the rebuild's state."""
+    done = Written()
+    frames = {fmt: export.frame(fmt) for fmt in handles}
+    first = dict.fromkeys(handles, True)
+    for fmt in handles:
+        done.orders[fmt], done.lengths[fmt] = [], array("q")
+    for triples in ranges:
+        text = export.Text(triples)
+        grouped = text.grouped
+        by_predicate, kinds = grouped_counts(grouped)
+        done.by_predicate.update(by_predicate)
+        done.kinds.update(kinds)
+        done.repeats.update(text.repeats)
+        for fmt, handle in handles.items():
+            order = export.order(text, fmt)
+            blocks = _blocks(order, export.block_writer(fmt, text.keys), grouped)
+            if index:
+                done.orders[fmt].extend(order)
+                blocks = _noted(blocks, done.lengths[fmt])
+            first[fmt] = _write(handle, frames[fmt], blocks, first=first[fmt])
+        text.release()
+    for fmt, handle in handles.items():
+        handle.write(frames[fmt].empty if first[fmt] else frames[fmt].tail)
+    if index:
+        _share_orders(done.orders)
+    else:
+        done.orders.clear()
+    return done
+
+
+class Writable(Protocol):
+    """What :func:`write_ranges` writes to (a text file)."""
+
+    def write(self, text: str, /) -> object: ...
+
+
+def _blocks(order: Sequence[str], write: export.BlockWriter,
+            grouped: Mapping[str, Mapping[str, Sequence[str]]]) -> Iterator[str]:
+    for s in order:
+        yield write(s, grouped[s])
+
+
+def _noted(blocks: Iterator[str], lengths: array[int]) -> Iterator[str]:
+    for block in blocks:
+        lengths.append(nbytes(block))
+        yield block
+
+
+def _write(handle: Writable, frame: export.Frame, blocks: Iterator[str], *,
+           first: bool) -> bool:
+    """Write ``blocks`` after the earlier ranges' (head before the very first block,
+    the separator before each other); whether none has been written yet."""
+    write = handle.write
+    for block in blocks:
+        write(frame.head if first else frame.sep)
+        write(block)
+        first = False
+    return first
+
+
+def _share_orders(orders: dict[str, list[str]]) -> None:
+    """Equal orders (Turtle's and JSON-LD's) as one list, as the rebuild state keeps them."""
+    kept: list[list[str]] = []
+    for fmt, order in orders.items():
+        orders[fmt] = next((o for o in kept if o == order), order)
+        kept.append(orders[fmt])
