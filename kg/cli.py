@@ -64,6 +64,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--sources", type=Path, default=None, metavar="DIR",
                    help="folder of the sources' archived copies: check locators against "
                    "them and show each citation's paragraph on the page")
+    p.add_argument("--stream", choices=("auto", "on", "off"), default="auto",
+                   help="build file by file and write range by range: the same outputs in "
+                   "memory that follows the largest file, not the graph (default auto: "
+                   "on when the data files hold 64 MiB or more and there are no imports, "
+                   "--focus or --sources)")
     p = command("import", "import a dataset we did not write: `kg import sipri PATH`")
     p.add_argument("kind", choices=("sipri",), help="the dataset's format")
     p.add_argument("path", type=Path, help="the export to read")
@@ -382,6 +387,9 @@ def _write_command(args: argparse.Namespace) -> int:
     return 0
 
 
+_STREAM = {"auto": None, "on": True, "off": False}
+
+
 def _build(args: argparse.Namespace) -> int:
     from kg.analysis.stats import format_stats
     from kg.cliconv import built_outputs
@@ -391,7 +399,7 @@ def _build(args: argparse.Namespace) -> int:
     before = built_outputs(args.out)
     result = build(args.data, args.out, html_page=not args.no_html, config=args.config,
                    focus=args.focus, hops=args.hops, lock_wait=args.lock_wait,
-                   sources_dir=args.sources,
+                   sources_dir=args.sources, stream=_STREAM[args.stream],
                    cache_dir=None if args.no_cache else _cache_dir())
     print(format_stats(result.stats), end="")
     if result.import_report:
@@ -403,6 +411,8 @@ def _build(args: argparse.Namespace) -> int:
               "previous build, not read again")
     elif result.imports_cached:
         print(f"{result.imports_cached} import(s) unchanged: taken from the cache")
+    if result.streamed:
+        print("built file by file, range by range (streamed)")
     if result.spliced:
         print("RDF outputs updated from the previous build (only what changed was "
               "rewritten)")

@@ -19,7 +19,7 @@ from pathlib import Path
 from rdflib import Graph
 
 from kg.analysis.stats import Stats, grouped_stats
-from kg.core.errors import DataError, Issue, OutputError, sort_issues
+from kg.core.errors import DataError, Issue, KGError, OutputError, sort_issues
 from kg.core.gcpause import paused_gc
 from kg.core.model import Dataset
 from kg.core.vocab import ontology_graph
@@ -78,6 +78,7 @@ class BuildResult:
     up_to_date: bool = False  # out/ was built from these very inputs: nothing written
     import_report: tuple[str, ...] = ()  # the imports' report lines (imports-report.txt)
     imports_kept: bool = False  # the imports' graphs kept from the previous build, unread
+    streamed: bool = False  # built file by file, range by range (kg.pipeline.stream)
 
     @property
     def data(self) -> Dataset:
@@ -175,7 +176,7 @@ def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
     (kg.pipeline.stream), to the same bytes in far less memory; by default (None) a
     full build streams when the data files hold at least 64 MiB. A streamed build takes
     no imports, focus pages, ``sources_dir`` or ``parallel``, and writes N-Triples:
-    ``stream=True`` with any of them raises ValueError; by default they build in memory.
+    ``stream=True`` with any of them raises KGError; by default they build in memory.
 
     Raises DataError (nothing written) when the data has errors, OutputError when an
     output cannot be written (the previous outputs are left complete), LockError when
@@ -355,8 +356,8 @@ def _streams(stream: bool | None, data_dir: Path, out: Path, *, cache_dir: Path 
     unsupported = unsupported or "nt" not in formats
     if stream is not None:
         if stream and unsupported:
-            raise ValueError("a streamed build writes N-Triples and takes no imports, focus "
-                             "pages, archived sources or parallel")
+            raise KGError("a streamed build writes N-Triples and takes no imports, focus "
+                          "pages, archived sources or parallel")
         return stream
     if unsupported or not data_dir.is_dir():
         return False
@@ -451,7 +452,7 @@ def _write_streamed(data_dir: Path, out: Path, loader: storeload.Loader, spill: 
             Path(side).unlink(missing_ok=True)
     issues = sort_issues([*issues, *per.shacl])
     return BuildResult(files, issues, written, done[0].stats, None, False, made[0],
-                       made[0].graphs)
+                       made[0].graphs, streamed=True)
 
 
 def _take(sides: Mapping[str, str], fmt: str, temp: str) -> None:

@@ -1,0 +1,209 @@
+"""The streamed build (kg.pipeline.stream): the in-memory build's bytes, graphs and store,
+from files read one at a time and subject ranges written one after another."""
+
+from __future__ import annotations
+
+import errno
+import random
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+from rdflib import Graph
+from rdflib.compare import isomorphic
+
+from kg.bench.generate import generate
+from kg.core.errors import DataError, KGError, OutputError
+from kg.core.vocab import KGS
+from kg.pipeline import stream
+from kg.pipeline.build import build
+from kg.pipeline.manifest import read_manifest
+from kg.pipeline.spill import Spill, cuts
+
+ROOT = Path(__file__).resolve().parents[1]
+OUTPUTS = ("graph.ttl", "graph.nt", "graph.jsonld", "graph.html")
+
+
+@pytest.fixture()
+def data(tmp_path: Path) -> Path:
+    return generate(tmp_path / "data", 600, files=12).root
+
+
+@pytest.fixture()
+def small_ranges(monkeypatch: pytest.MonkeyPatch) -> None:
+    """About 4 KiB of YAML a range: the generated data spills into dozens of ranges."""
+    monkeypatch.setattr(stream, "RANGE_BYTES", 4096)
+
+
+def _quads(out: Path) -> set[str]:
+    store = pyoxigraph.Store.read_only(str(out / read_manifest(out).generation))
+    return set(store.dump(format=pyoxigraph.RdfFormat.N_QUADS).decode().splitlines())
+
+
+def _same_build(data: Path, tmp: Path, **options: object) -> None:
+    """A streamed and an in-memory build of ``data``: the same bytes, graphs, stats,
+    issues, counts and store; the spill's folder gone."""
+    streamed = build(data, tmp / "streamed", stream=True, **options)  # type: ignore[arg-type]
+    memory = build(data, tmp / "memory", stream=False, **options)  # type: ignore[arg-type]
+    assert streamed.streamed and not memory.streamed
+    for name in OUTPUTS:
+        assert (tmp / "streamed" / name).read_bytes() == (tmp / "memory" / name).read_bytes(), \
+            name
+    for fmt, name in (("nt", "graph.nt"), ("turtle", "graph.ttl"), ("json-ld", "graph.jsonld")):
+        assert isomorphic(Graph().parse(tmp / "streamed" / name, format=fmt),
+                          Graph().parse(tmp / "memory" / name, format=fmt)), name
+    assert streamed.stats == memory.stats
+    assert streamed.issues == memory.issues
+    assert streamed.graphs == memory.graphs
+    assert read_manifest(tmp / "streamed").outputs == read_manifest(tmp / "memory").outputs
+    assert _quads(tmp / "streamed") == _quads(tmp / "memory")
+    assert not list(tmp.glob(".kg-spill-*"))
+
+
+def test_streamed_build_gives_the_in_memory_build(data: Path, tmp_path: Path,
+                                                   small_ranges: None) -> None:
+    files = [p for p in data.iterdir() if p.suffix == ".yaml"]
+    assert len(cuts(["a", "b"], 2)) == 1
+    assert stream.data_bytes(files) // stream.RANGE_BYTES > 20  # many ranges, many cuts
+    _same_build(data, tmp_path)
+
+
+def test_streamed_build_of_the_shipped_data(tmp_path: Path, small_ranges: None) -> None:
+    _same_build(ROOT / "data", tmp_path)
+
+
+def test_one_range(data: Path, tmp_path: Path) -> None:
+    """Below RANGE_BYTES the whole graph is one range: still the same build."""
+    _same_build(data, tmp_path)
+
+
+def test_streamed_build_with_a_cache_then_a_spliced_rebuild(data: Path, tmp_path: Path,
+                                                            small_ranges: None) -> None:
+    """A streamed build leaves the rebuild's state: the next build after one edit splices
+    (in memory) and gives a cold build's bytes."""
+    cache = tmp_path / "cache"
+    first = build(data, tmp_path / "out", cache_dir=cache, stream=True)
+    assert first.streamed
+    path = data / "article-000.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("locator: para ", "locator: p. ", 1), encoding="utf-8")
+    again = build(data, tmp_path / "out", cache_dir=cache)
+    assert again.spliced and not again.streamed
+    build(data, tmp_path / "cold", stream=False)
+    for name in OUTPUTS:
+        assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "cold" / name).read_bytes()
+
+
+def test_large_data_streams_by_default(data: Path, tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stream, "STREAM_BYTES", 1)
+    assert build(data, tmp_path / "out").streamed
+    assert not build(data, tmp_path / "focus", focus=["country-0"]).streamed  # in memory
+    monkeypatch.setattr(stream, "STREAM_BYTES", 1 << 40)
+    assert not build(data, tmp_path / "small").streamed
+
+
+def test_stream_refuses_what_it_cannot_build(data: Path, tmp_path: Path) -> None:
+    for options in ({"focus": ["country-0"]}, {"parallel": True}, {"formats": ("ttl",)},
+                    {"sources_dir": tmp_path}):
+        with pytest.raises(KGError, match="streamed build"):
+            build(data, tmp_path / "out", stream=True, **options)  # type: ignore[arg-type]
+    assert not (tmp_path / "out").exists()
+
+
+def test_bad_data_streamed_gives_the_same_errors_and_writes_nothing(
+        data: Path, tmp_path: Path, small_ranges: None) -> None:
+    path = data / "article-001.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "object: ", "object: nowhere-", 1), encoding="utf-8")
+    errors = []
+    for stream_it in (True, False):
+        with pytest.raises(DataError) as caught:
+            build(data, tmp_path / "out", stream=stream_it)
+        errors.append([(i.loc, i.message, i.value) for i in caught.value.issues])
+    assert errors[0] == errors[1]
+    assert any("nowhere-" in str(value) for _, _, value in errors[0])
+    assert not (tmp_path / "out").exists()
+    assert not list(tmp_path.glob(".kg-spill-*"))
+
+
+def test_a_failed_write_leaves_the_previous_build(data: Path, tmp_path: Path,
+                                                  small_ranges: None,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    build(data, out, stream=True)
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    path = data / "article-000.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "locator: para ", "locator: p. ", 1), encoding="utf-8")
+    real = stream.write_ranges
+    calls = []
+
+    def full_disk(*args: object, **kwargs: object) -> stream.Written:
+        calls.append(1)
+        handles = args[1]
+        next(iter(handles.values())).write("partial")  # type: ignore[attr-defined]
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(stream, "write_ranges", full_disk)
+    with pytest.raises(OutputError, match=r"graph\.nt: cannot write: No space left"):
+        build(data, out, stream=True)
+    assert calls
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
+    assert not list(tmp_path.glob(".kg-spill-*"))
+    monkeypatch.setattr(stream, "write_ranges", real)
+    assert build(data, out, stream=True).streamed
+
+
+def test_ranges_keep_both_orders(tmp_path: Path) -> None:
+    """Turtle's order (the IRI) and N-Triples' (the text ``<iri>``) disagree on an IRI
+    and a longer one beginning with it; the cuts never fall between such a pair, so
+    each range sorted alone, one after another, is the whole graph sorted, both ways."""
+    rng = random.Random(7)
+    ids = sorted({"".join(rng.choice("ab-1") for _ in range(rng.randint(1, 4))).strip("-")
+                  or "a" for _ in range(200)})
+    subjects = set()
+    for ident in ids:
+        subjects.add(f"<{KGS.replace('statement', 'resource')}{ident}>")
+        for other in rng.sample(ids, 3):
+            name = f"{KGS}{ident}.p.{other}"
+            subjects.update({f"<{name}>", f"<{name}.cites.s>", f"<{name}.cites.s.2>",
+                             f"<{name}.x>"})
+    with Spill(tmp_path, cuts(ids, 17)) as spill:
+        assert len(spill.cuts) == 16
+        spill.add((s, "<p>", "<o>") for s in sorted(subjects, key=lambda _: rng.random()))
+        ranges = [[s for s, _, _ in part] for part in spill.ranges()]
+    assert sum(map(len, ranges)) == len(subjects)
+    assert sum(1 for r in ranges if r) > 10
+    by_text = [s for part in ranges for s in sorted(part)]
+    by_iri = [s for part in ranges for s in sorted(part, key=lambda s: s[1:-1])]
+    assert by_text == sorted(subjects)
+    assert by_iri == sorted(subjects, key=lambda s: s[1:-1])
+    assert by_text != by_iri  # the two orders do differ here
+    assert not list(tmp_path.iterdir())  # the spill's folder is gone
+
+
+def test_spill_refuses_a_subject_that_would_break_the_order(tmp_path: Path) -> None:
+    with Spill(tmp_path, [f"{KGS}japan."]) as spill:
+        with pytest.raises(ValueError, match="begins the cut"):
+            spill.add([(f"<{KGS}jap>", "<p>", "<o>")])
+        with pytest.raises(ValueError, match="not a plain IRI"):
+            spill.add([("_:b1", "<p>", "<o>")])
+        spill.add([(f"<{KGS}japan.p.x>", "<p>", '"a b c"@en')])
+        assert [list(r) for r in spill.ranges()] == [
+            [], [(f"<{KGS}japan.p.x>", "<p>", '"a b c"@en')]]
+
+
+def test_cuts_are_statement_openings() -> None:
+    assert cuts(["b", "a", "c", "d"], 2) == [f"{KGS}c."]
+    assert cuts(["a"], 1) == [] == cuts([], 8)
+    assert all(c.endswith(".") and c.startswith(KGS) for c in cuts(map(str, range(99)), 9))
+
+
+def test_streamed_build_holds_no_records(data: Path, tmp_path: Path) -> None:
+    """Each file's records are dropped once summarized and once built; the result still
+    reads them on demand."""
+    result = build(data, tmp_path / "out", stream=True)
+    assert not any(f.loaded for f in result.files)
+    assert len(result.data.statements) > 500
