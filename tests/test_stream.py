@@ -207,3 +207,22 @@ def test_streamed_build_holds_no_records(data: Path, tmp_path: Path) -> None:
     result = build(data, tmp_path / "out", stream=True)
     assert not any(f.loaded for f in result.files)
     assert len(result.data.statements) > 500
+
+
+@pytest.mark.parametrize("side", [0, 1])
+def test_a_full_disk_while_spilling(data: Path, tmp_path: Path, side: int,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The spill cannot be written, here (side 0) or in the forked child (side 1): a
+    one-line OutputError naming the spill, nothing written, the spill removed."""
+    real = Spill.add
+
+    def add(self: Spill, triples: object, **kw: int) -> None:
+        if kw.get("side", 0) == side:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(self, triples, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Spill, "add", add)
+    with pytest.raises(OutputError, match=r"\.kg-spill-.*: cannot write: .*No space left"):
+        build(data, tmp_path / "out", stream=True)
+    assert not (tmp_path / "out").exists()
+    assert not list(tmp_path.glob(".kg-spill-*"))

@@ -376,10 +376,12 @@ def _streamed(data_dir: Path, out: Path, loader: storeload.Loader, *,
         issues += stream_build.checked(files)
     if any(i.is_error for i in issues):
         raise DataError(sort_issues(issues))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with Spill(out.parent, stream_build.ranges_for(files)) as spill:
-        with paused_gc():
-            per = stream_build.per_file(files, spill, shacl=shacl, cache_dir=cache_dir)
+    with _spill(out, files) as spill:
+        try:
+            with paused_gc():
+                per = stream_build.per_file(files, spill, shacl=shacl, cache_dir=cache_dir)
+        except OSError as exc:
+            raise OutputError(f"{spill.folder}: cannot write: {exc.strerror or exc}") from exc
         issues = sort_issues([*issues, *per.issues])
         if any(i.is_error for i in issues):
             raise DataError(issues)
@@ -388,6 +390,16 @@ def _streamed(data_dir: Path, out: Path, loader: storeload.Loader, *,
         return _write_streamed(data_dir, out, loader, spill, files, per, issues,
                                inputs=inputs, build_options=build_options, formats=formats,
                                html_page=html_page, lock_wait=lock_wait, cache_dir=cache_dir)
+
+
+def _spill(out: Path, files: list[DataFile]) -> Spill:
+    """The streamed build's spill, beside ``out`` (two sides: kg.pipeline.stream.per_file)."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        return Spill(out.parent, stream_build.ranges_for(files), sides=2)
+    except OSError as exc:
+        raise OutputError(f"{out.parent}: cannot write the spill: {exc.strerror or exc}"
+                          ) from exc
 
 
 def _write_streamed(data_dir: Path, out: Path, loader: storeload.Loader, spill: Spill,

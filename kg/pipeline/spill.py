@@ -14,8 +14,9 @@ every subject of the next in both orders, and writing the ranges one after the o
 each sorted alone, gives the very bytes of one sort of the whole graph. :meth:`Spill.add`
 checks this for every subject it meets, and refuses one that breaks it.
 
-Each range is a file of N-Triples lines in the order they were made; reading it back
-splits each line at its first two spaces (neither a subject nor a predicate holds one).
+Each range is a file of N-Triples lines per side (``sides``: one per process that
+spills, each writing its own files) in the order they were made; reading it back splits
+each line at its first two spaces (neither a subject nor a predicate holds one).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import tempfile
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack
+from itertools import chain
 from pathlib import Path
 from typing import IO
 
@@ -47,23 +49,29 @@ def cuts(entity_ids: Iterable[str], ranges: int) -> list[str]:
 
 
 class Spill:
-    """Range files under a new temporary folder in ``parent``; removed on :meth:`close`."""
+    """Range files under a new temporary folder in ``parent``; removed on :meth:`close`.
 
-    def __init__(self, parent: Path, cut_values: Sequence[str]) -> None:
+    With ``sides`` > 1, each side has its own files: a forked process may spill to its
+    side (and :meth:`flush` it before it ends) while this one spills to another; the
+    files are all open before either writes, so no buffer is shared."""
+
+    def __init__(self, parent: Path, cut_values: Sequence[str], *, sides: int = 1) -> None:
         self.cuts = [f"<{c}" for c in cut_values]  # compared with a subject's text
         self.folder = Path(tempfile.mkdtemp(prefix=".kg-spill-", dir=parent))
         self._stack = ExitStack()
-        self._files: list[IO[str]] = []
+        self._files: list[list[IO[str]]] = []
         try:
-            for k in range(len(self.cuts) + 1):
-                self._files.append(self._stack.enter_context(open(  # noqa: SIM115 (the stack closes it)
-                    self.folder / f"{k:05d}.nt", "w", encoding="utf-8", newline="\n",
-                    buffering=_BUFFER)))
+            for side in range(sides):
+                self._files.append([self._stack.enter_context(open(  # noqa: SIM115 (the stack closes it)
+                    self._path(k, side), "w", encoding="utf-8", newline="\n",
+                    buffering=_BUFFER)) for k in range(len(self.cuts) + 1)])
         except OSError:
             self.close()
             raise
         self._range: dict[str, int] = {}  # subject -> its range, as met
-        self.triples = 0
+
+    def _path(self, k: int, side: int) -> Path:
+        return self.folder / f"{k:05d}.{side}.nt"
 
     def __enter__(self) -> Spill:
         return self
@@ -85,25 +93,27 @@ class Spill:
             self._range[subject] = k
         return k
 
-    def add(self, triples: Iterable[TextTriple]) -> None:
-        """Append ``triples`` to their ranges' files."""
-        files, range_of = self._files, self.range_of
+    def add(self, triples: Iterable[TextTriple], *, side: int = 0) -> None:
+        """Append ``triples`` to their ranges' files of ``side``."""
+        files, range_of = self._files[side], self.range_of
         last, write = "", files[0].write
-        n = 0
         for s, p, o in triples:
             if s is not last:
                 last, write = s, files[range_of(s)].write
             write(f"{s} {p} {o}\n")
-            n += 1
-        self.triples += n
+
+    def flush(self, side: int) -> None:
+        """Write out what ``side``'s files hold in their buffers."""
+        for handle in self._files[side]:
+            handle.flush()
 
     def ranges(self) -> Iterator[Iterator[TextTriple]]:
         """Each range's triples, in range order (the files are closed first)."""
-        for handle in self._files:
-            handle.close()
+        self._stack.close()
         self._range.clear()
-        for k in range(len(self._files)):
-            yield _read(self.folder / f"{k:05d}.nt")
+        for k in range(len(self.cuts) + 1):
+            yield chain.from_iterable(_read(self._path(k, side))
+                                      for side in range(len(self._files)))
 
     def close(self) -> None:
         self._stack.close()

@@ -26,14 +26,16 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
 from kg.analysis.stats import Stats, counted_stats, grouped_counts
 from kg.core.errors import Issue
-from kg.core.vocab import ontology_graph, vocabulary
-from kg.curate.check import across
-from kg.page.pageparts import page_context
+from kg.core.fork import ChildFailed, both
+from kg.core.vocab import Vocabulary, ontology_graph, vocabulary
+from kg.curate.check import Context, across
+from kg.page.pageparts import PageContext, page_context
 from kg.pipeline import datafiles, rebuild
 from kg.pipeline.datafiles import DataFile
 from kg.pipeline.spill import Spill, cuts
@@ -70,28 +72,73 @@ class PerFile:
 
 
 def per_file(files: Sequence[DataFile], spill: Spill, *, shacl: bool,
-             cache_dir: Path | None) -> PerFile:
+             cache_dir: Path | None, parallel: bool = True) -> PerFile:
     """Step 2: each file's records read, checked, validated, rowed and spilled, then
-    dropped; then the ontology's triples spilled. SHACL stops once a check has found an
-    error (the build will not write)."""
-    found = PerFile()
+    dropped; then the ontology's triples spilled. With ``parallel`` (and a spill of two
+    sides), a forked child (kg.core.fork) does the second half of the files, by bytes,
+    on the other core: only its issues and rows come back. Raises OSError when the
+    spill cannot be written."""
     v, shared = vocabulary(), datafiles.context(files)
-    digest = shared.digest if cache_dir is not None else ""
-    rows_shared = page_context((e for f in files for e in f.summary.check.entities),
-                               (s for f in files for s in f.summary.check.sources))
-    terms = NTTerms()
-    for f in files:
-        found.issues += datafiles.record_issues_of(f, v, shared, digest)
-        found.rows[f.name] = datafiles.rows_of(f, rows_shared)
-        triples = list(data_triples(f.records(), terms))
-        if shacl and not any(i.is_error for i in found.issues):
-            found.shacl += validate_parts({f.name: f.records}, cache_dir=cache_dir,
-                                          file_keys=datafiles.keys([f]),
-                                          own=lambda t=triples: t)  # type: ignore[misc]
-        spill.add(triples)
-        f.release()
+    context = _Context(v, shared, shared.digest if cache_dir is not None else "",
+                       page_context((e for f in files for e in f.summary.check.entities),
+                                    (s for f in files for s in f.summary.check.sources)),
+                       spill, shacl, cache_dir)
+    if parallel and len(files) > 1:
+        first, second = _halves(files)
+        try:
+            theirs, found = both(partial(context.run, second, side=1),
+                                 partial(context.run, first, side=0))
+        except ChildFailed as exc:
+            if exc.kind in ("OSError", "OutputError") or (exc.kind.endswith("Error") and \
+                    "No space" in exc.message):
+                raise OSError(exc.message) from None
+            raise
+        found.issues += theirs.issues
+        found.shacl += theirs.shacl
+        found.rows.update(theirs.rows)
+    else:
+        found = context.run(files, side=0)
     spill.add(from_rdflib(ontology_graph()))
     return found
+
+
+def _halves(files: Sequence[DataFile]) -> tuple[Sequence[DataFile], Sequence[DataFile]]:
+    """The files in two runs of about the same bytes (the first never empty)."""
+    total, run = sum(len(f.data) for f in files), 0
+    for at, f in enumerate(files):
+        run += len(f.data)
+        if 2 * run >= total:
+            return files[:at + 1], files[at + 1:]
+    return files, ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What step 2 needs of every file, made once before the work is split."""
+
+    vocabulary: Vocabulary
+    shared: Context
+    digest: str
+    rows: PageContext
+    spill: Spill
+    shacl: bool
+    cache_dir: Path | None
+
+    def run(self, files: Sequence[DataFile], *, side: int) -> PerFile:
+        found, terms = PerFile(), NTTerms()
+        for f in files:
+            found.issues += datafiles.record_issues_of(f, self.vocabulary, self.shared,
+                                                       self.digest)
+            found.rows[f.name] = datafiles.rows_of(f, self.rows)
+            triples = list(data_triples(f.records(), terms))
+            if self.shacl and not any(i.is_error for i in found.issues):
+                found.shacl += validate_parts({f.name: f.records}, cache_dir=self.cache_dir,
+                                              file_keys=datafiles.keys([f]),
+                                              own=lambda t=triples: t)  # type: ignore[misc]
+            self.spill.add(triples, side=side)
+            f.release()
+        self.spill.flush(side)
+        return found
 
 
 def ranges_for(files: Sequence[DataFile]) -> list[str]:
