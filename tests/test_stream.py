@@ -37,7 +37,9 @@ def small_ranges(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _quads(out: Path) -> set[str]:
     store = pyoxigraph.Store.read_only(str(out / read_manifest(out).generation))
-    return set(store.dump(format=pyoxigraph.RdfFormat.N_QUADS).decode().splitlines())
+    dump = store.dump(format=pyoxigraph.RdfFormat.N_QUADS)
+    assert dump is not None
+    return set(dump.decode().splitlines())
 
 
 def _same_build(data: Path, tmp: Path, **options: object) -> None:
@@ -107,7 +109,7 @@ def test_stream_refuses_what_it_cannot_build(data: Path, tmp_path: Path) -> None
     for options in ({"focus": ["country-0"]}, {"parallel": True}, {"formats": ("ttl",)},
                     {"sources_dir": tmp_path}):
         with pytest.raises(KGError, match="streamed build"):
-            build(data, tmp_path / "out", stream=True, **options)  # type: ignore[arg-type]
+            build(data, tmp_path / "out", stream=True, **options)
     assert not (tmp_path / "out").exists()
 
 
