@@ -68,7 +68,6 @@ class Spill:
         except OSError:
             self.close()
             raise
-        self._range: dict[str, int] = {}  # subject -> its range, as met
 
     def _path(self, k: int, side: int) -> Path:
         return self.folder / f"{k:05d}.{side}.nt"
@@ -82,15 +81,12 @@ class Spill:
     def range_of(self, subject: str) -> int:
         """The range of ``subject`` (its text: ``<iri>``); raises ValueError for one
         that would break the order (a blank node, or an IRI beginning a cut)."""
-        k = self._range.get(subject)
-        if k is None:
-            if not subject.startswith("<") or "\\" in subject:
-                raise ValueError(f"cannot spill a subject that is not a plain IRI: {subject}")
-            value = subject[:-1]  # "<iri": compared with the cuts as text
-            k = bisect_right(self.cuts, value)
-            if k < len(self.cuts) and self.cuts[k].startswith(value):
-                raise ValueError(f"subject {subject} begins the cut {self.cuts[k]}>")
-            self._range[subject] = k
+        if not subject.startswith("<") or "\\" in subject:
+            raise ValueError(f"cannot spill a subject that is not a plain IRI: {subject}")
+        value = subject[:-1]  # "<iri": compared with the cuts as text
+        k = bisect_right(self.cuts, value)
+        if k < len(self.cuts) and self.cuts[k].startswith(value):
+            raise ValueError(f"subject {subject} begins the cut {self.cuts[k]}>")
         return k
 
     def add(self, triples: Iterable[TextTriple], *, side: int = 0) -> None:
@@ -110,7 +106,6 @@ class Spill:
     def ranges(self) -> Iterator[Iterator[TextTriple]]:
         """Each range's triples, in range order (the files are closed first)."""
         self._stack.close()
-        self._range.clear()
         for k in range(len(self.cuts) + 1):
             yield chain.from_iterable(_read(self._path(k, side))
                                       for side in range(len(self._files)))
