@@ -51,6 +51,8 @@ def _same_build(data: Path, tmp: Path, **options: object) -> None:
     for name in OUTPUTS:
         assert (tmp / "streamed" / name).read_bytes() == (tmp / "memory" / name).read_bytes(), \
             name
+        assert (tmp / "streamed" / name).stat().st_mode == \
+            (tmp / "memory" / name).stat().st_mode == 0o100644, name
     for fmt, name in (("nt", "graph.nt"), ("turtle", "graph.ttl"), ("json-ld", "graph.jsonld")):
         assert isomorphic(Graph().parse(tmp / "streamed" / name, format=fmt),
                           Graph().parse(tmp / "memory" / name, format=fmt)), name

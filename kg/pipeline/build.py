@@ -423,6 +423,7 @@ def _write_streamed(data_dir: Path, out: Path, loader: storeload.Loader, spill: 
                 if fmt != "nt":
                     fd, sides[fmt] = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
                                                       dir=out)
+                    os.fchmod(fd, 0o644)  # as kg.rdf.export.stage makes them: the output's
                     os.close(fd)
                 target = temp if fmt == "nt" else sides[fmt]
                 handles[fmt] = stack.enter_context(open(
