@@ -372,7 +372,7 @@ def _streamed(data_dir: Path, out: Path, loader: storeload.Loader, *,
               cache_dir: Path | None) -> BuildResult:
     """A full build, streamed (kg.pipeline.stream): the same outputs as :func:`_fresh`'s."""
     with paused_gc():
-        files, issues = datafiles.scan(data_dir, cache_dir=cache_dir, keep=False)
+        files, issues = stream_build.scan(data_dir, cache_dir=cache_dir)
         issues += stream_build.checked(files)
     if any(i.is_error for i in issues):
         raise DataError(sort_issues(issues))

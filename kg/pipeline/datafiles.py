@@ -107,12 +107,19 @@ def scan(root: Path | str, *, cache_dir: Path | None,
     base = Path(display_root) if display_root is not None else root.parent
     if not root.is_dir():
         return [], [Issue(Loc(str(root)), "data folder not found")]
+    return read_files(data_files(root), base, cache_dir=cache_dir, keep=keep), \
+        data_file_issues(root, base)
+
+
+def read_files(paths: Sequence[Path], base: Path, *, cache_dir: Path | None,
+               keep: bool = True) -> list[DataFile]:
+    """:func:`scan` of the data files ``paths`` (named relative to ``base``)."""
     files = []
-    for path in data_files(root):
+    for path in paths:
         files.append(_data_file(display_name(path, base), path.read_bytes(), cache_dir))
         if not keep:
             files[-1].release()
-    return files, data_file_issues(root, base)
+    return files
 
 
 def _data_file(name: str, data: bytes, cache_dir: Path | None) -> DataFile:

@@ -35,6 +35,7 @@ from kg.core.errors import Issue
 from kg.core.fork import ChildFailed, both
 from kg.core.vocab import Vocabulary, ontology_graph, vocabulary
 from kg.curate.check import Context, across
+from kg.curate.load import data_file_issues, data_files
 from kg.page.pageparts import PageContext, page_context
 from kg.pipeline import datafiles, rebuild
 from kg.pipeline.datafiles import DataFile
@@ -52,6 +53,35 @@ RANGE_BYTES = 4 << 20  # about this much YAML per subject range
 def data_bytes(files: Iterable[Path]) -> int:
     """The size of the data files (what :data:`STREAM_BYTES` is compared with)."""
     return sum(path.stat().st_size for path in files)
+
+
+def scan(root: Path, *, cache_dir: Path | None, parallel: bool = True
+         ) -> tuple[list[DataFile], list[Issue]]:
+    """Step 1, :func:`kg.pipeline.datafiles.scan` without the records, the second half
+    of the files (by bytes) in a forked child (kg.core.fork) when ``parallel``: only
+    their summaries and bytes come back."""
+    if not root.is_dir() or not parallel:
+        return datafiles.scan(root, cache_dir=cache_dir, keep=False)
+    base = root.parent
+    paths = data_files(root)
+    sizes = [path.stat().st_size for path in paths]
+    at = _middle(sizes)
+    read = partial(datafiles.read_files, base=base, cache_dir=cache_dir, keep=False)
+    try:
+        theirs, mine = both(partial(read, paths[at:]), partial(read, paths[:at]))
+    except ChildFailed:  # as one process would: the same error, or none the second time
+        return datafiles.scan(root, cache_dir=cache_dir, keep=False)
+    return [*mine, *theirs], data_file_issues(root, base)
+
+
+def _middle(sizes: Sequence[int]) -> int:
+    """Where to cut a run of these sizes in two halves of about the same total."""
+    total, run = sum(sizes), 0
+    for at, size in enumerate(sizes):
+        run += size
+        if 2 * run >= total:
+            return at + 1
+    return len(sizes)
 
 
 def checked(files: Sequence[DataFile]) -> list[Issue]:
@@ -103,13 +133,9 @@ def per_file(files: Sequence[DataFile], spill: Spill, *, shacl: bool,
 
 
 def _halves(files: Sequence[DataFile]) -> tuple[Sequence[DataFile], Sequence[DataFile]]:
-    """The files in two runs of about the same bytes (the first never empty)."""
-    total, run = sum(len(f.data) for f in files), 0
-    for at, f in enumerate(files):
-        run += len(f.data)
-        if 2 * run >= total:
-            return files[:at + 1], files[at + 1:]
-    return files, ()
+    """The files in two runs of about the same bytes."""
+    at = _middle([len(f.data) for f in files])
+    return files[:at], files[at:]
 
 
 @dataclass(frozen=True, slots=True)
