@@ -230,3 +230,28 @@ def test_a_full_disk_while_spilling(data: Path, tmp_path: Path, side: int,
         build(data, tmp_path / "out", stream=True)
     assert not (tmp_path / "out").exists()
     assert not list(tmp_path.glob(".kg-spill-*"))
+
+
+def test_the_rebuild_state_is_the_in_memory_builds(data: Path, tmp_path: Path,
+                                                   small_ranges: None) -> None:
+    """What a streamed build leaves for the next rebuild (each block's subject and length
+    per format, the repeated triples, the counts) equals what the in-memory build leaves."""
+    from kg.pipeline.rebuild import read_state, state_key
+
+    states = []
+    for name, stream_it in (("streamed", True), ("memory", False)):
+        out, cache = tmp_path / name, tmp_path / f"cache-{name}"
+        assert build(data, out, cache_dir=cache, stream=stream_it).streamed is stream_it
+        state = read_state(cache, state_key(data, out))
+        assert state is not None
+        states.append(state)
+    mine, theirs = states
+    assert mine.repeats == theirs.repeats
+    assert mine.repeats  # the generated data makes some triples more than once
+    assert mine.by_predicate == theirs.by_predicate and mine.kinds == theirs.kinds
+    assert mine.inputs == theirs.inputs and mine.options == theirs.options
+    assert set(mine.indexes) == set(theirs.indexes) == {"ttl", "nt", "jsonld"}
+    for fmt, index in mine.indexes.items():
+        other = theirs.indexes[fmt]
+        assert (index.order, index.lengths, index.head, index.sep) == \
+            (other.order, other.lengths, other.head, other.sep), fmt

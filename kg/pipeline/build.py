@@ -430,7 +430,7 @@ def _write_streamed(data_dir: Path, out: Path, loader: storeload.Loader, spill: 
                     export.open_staged(target), "w", encoding="utf-8", newline="\n",
                     buffering=1 << 20))
             with paused_gc():
-                done.append(stream_build.write_ranges(spill.ranges(), handles, index=spliced))
+                done.append(stream_build.write_split(spill, handles, index=spliced))
 
     outputs: dict[Path, str | Callable[[], str | Iterable[str]] | export.Direct] = {
         nt: export.Direct(write_all)}

@@ -103,11 +103,17 @@ class Spill:
         for handle in self._files[side]:
             handle.flush()
 
-    def ranges(self) -> Iterator[Iterator[TextTriple]]:
-        """Each range's triples, in range order (the files are closed first)."""
+    def finish(self) -> None:
+        """Close the files for writing (before a fork: no buffer is left to flush twice)."""
+        self._stack.close()
+
+    def ranges(self, *, keep: bool = False) -> Iterator[Iterator[TextTriple]]:
+        """Each range's triples, in range order (the files are closed first); each
+        range's files are removed once read, unless ``keep`` (another process reads them
+        too: :meth:`close` removes them)."""
         self._stack.close()
         for k in range(len(self.cuts) + 1):
-            yield chain.from_iterable(_read(self._path(k, side))
+            yield chain.from_iterable(_read(self._path(k, side), keep=keep)
                                       for side in range(len(self._files)))
 
     def close(self) -> None:
@@ -115,9 +121,10 @@ class Spill:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def _read(path: Path) -> Iterator[TextTriple]:
+def _read(path: Path, *, keep: bool) -> Iterator[TextTriple]:
     with open(path, encoding="utf-8", newline="\n", buffering=_BUFFER) as handle:
         for line in handle:
             s, p, o = line[:-1].split(" ", 2)
             yield s, p, o
-    os.unlink(path)  # read once: its disk is given back as the next range is read
+    if not keep:
+        os.unlink(path)  # read once: its disk is given back as the next range is read

@@ -234,10 +234,45 @@ def write_ranges(ranges: Iterable[Iterable[TextTriple]], handles: Mapping[str, W
     return done
 
 
+def write_split(spill: Spill, handles: Mapping[str, Writable], *, index: bool,
+                parallel: bool = True) -> Written:
+    """:func:`write_ranges` of the spill's ranges, the JSON-LD (the slowest writer) in a
+    forked child (kg.core.fork) with its own reading and grouping of each range while
+    this process writes the other formats; without ``parallel`` (or JSON-LD, or another
+    format) all here. Each handle must be open before, and be written only here after."""
+    spill.finish()
+    theirs = {fmt: h for fmt, h in handles.items() if fmt == "jsonld"}
+    mine = {fmt: h for fmt, h in handles.items() if fmt != "jsonld"}
+    if not (parallel and theirs and mine):
+        return write_ranges(spill.ranges(), handles, index=index)
+
+    def child() -> tuple[dict[str, list[str]], dict[str, array[int]]]:
+        made = write_ranges(spill.ranges(keep=True), theirs, index=index)
+        for handle in theirs.values():
+            handle.flush()
+        orders = {} if "ttl" in mine else made.orders  # JSON-LD's order is Turtle's
+        return orders, made.lengths
+
+    try:
+        (orders, lengths), done = both(child, partial(write_ranges, spill.ranges(keep=True),
+                                                      mine, index=index))
+    except ChildFailed as exc:
+        if exc.kind in ("OSError", "FileNotFoundError", "PermissionError"):
+            raise OSError(f"JSON-LD: {exc.message}") from None
+        raise
+    if index:
+        done.orders.update(orders or {"jsonld": done.orders["ttl"]})
+        done.lengths.update(lengths)
+        _share_orders(done.orders)
+    return done
+
+
 class Writable(Protocol):
     """What :func:`write_ranges` writes to (a text file)."""
 
     def write(self, text: str, /) -> object: ...
+
+    def flush(self) -> None: ...
 
 
 def _blocks(order: Sequence[str], write: export.BlockWriter,
