@@ -59,12 +59,14 @@ def new_generation_name() -> str:
 
 def load_generation(out: Path, source: Path, *, name: str | None = None,
                     chunk_bytes: int = bulkload.CHUNK_BYTES,
-                    stop: Event | None = None) -> tuple[str, dict[str, int]]:
+                    stop: Event | None = None,
+                    written: Event | None = None) -> tuple[str, dict[str, int]]:
     """Bulk-load ``source`` (N-Quads or N-Triples, by the name's suffix) into a fresh
     store generation (``name``, or a new one) in slices of ``chunk_bytes``
     (kg.pipeline.bulkload); return its name (relative to ``out``) and its triples per
     graph. On failure (or when ``stop`` is set) the half-written generation is removed
-    and OutputError names it."""
+    and OutputError names it. ``written``: ``source`` is still being written until it is
+    set (kg.pipeline.bulkload.load)."""
     import pyoxigraph
 
     fmt = pyoxigraph.RdfFormat.N_QUADS if ".nq" in source.name \
@@ -74,7 +76,7 @@ def load_generation(out: Path, source: Path, *, name: str | None = None,
         # bounded memory; lenient: the file is the build's own output, every IRI in it
         # made by kg or checked by its importers (a fifth less CPU, measured)
         bulkload.load(store, source, fmt=fmt, chunk_bytes=chunk_bytes, lenient=True,
-                      stop=stop)
+                      stop=stop, written=written)
         return counts(store)
 
     return _new_generation(out, lambda folder: folder.parent.mkdir(parents=True,

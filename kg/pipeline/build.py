@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
@@ -417,6 +418,13 @@ def _write_streamed(data_dir: Path, out: Path, loader: storeload.Loader, spill: 
     done: list[stream_build.Written] = []
 
     def write_all(temp: str) -> None:
+        written = threading.Event()  # the store loads graph.nt as it is written
+        try:
+            _write_all(temp, written)
+        finally:
+            written.set()
+
+    def _write_all(temp: str, written: threading.Event) -> None:
         with ExitStack() as stack:
             handles = {}
             for fmt, path in rdf_paths.items():
@@ -429,6 +437,7 @@ def _write_streamed(data_dir: Path, out: Path, loader: storeload.Loader, spill: 
                 handles[fmt] = stack.enter_context(open(
                     export.open_staged(target), "w", encoding="utf-8", newline="\n",
                     buffering=1 << 20))
+            loader.load(out, Path(temp), written=written)
             with paused_gc():
                 done.append(stream_build.write_split(spill, handles, index=spliced))
 
@@ -453,8 +462,7 @@ def _write_streamed(data_dir: Path, out: Path, loader: storeload.Loader, spill: 
                                         p.relative_to(out).as_posix(): h
                                         for p, h in hashes.items()}))
 
-    order = staged.Written(nt, lambda temps: loader.load(out, Path(temps[nt])),
-                           frozenset(rdf_paths.values()))
+    order = staged.Written(nt, lambda temps: None, frozenset(rdf_paths.values()))
     try:
         staged.validate_and_write(outputs, out, lambda: per.shacl, lock_wait=lock_wait,
                                   parallel=False, committed=committed,

@@ -18,6 +18,8 @@ same graph either way.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from threading import Event
 from typing import Any, BinaryIO
@@ -32,25 +34,63 @@ BATCH = 200_000  # quads per bulk_extend once blank nodes are met
 
 
 def load(store: Any, source: Path, *, fmt: Any, chunk_bytes: int = CHUNK_BYTES,
-         batch: int = BATCH, lenient: bool = False, stop: Event | None = None) -> None:
+         batch: int = BATCH, lenient: bool = False, stop: Event | None = None,
+         written: Event | None = None) -> None:
     """Add the triples (or quads) of the line-based file ``source`` in format ``fmt``
     (a ``pyoxigraph.RdfFormat``) to ``store``, holding about one slice at a time;
     ``lenient`` skips Oxigraph's validation of IRIs (for kg's own output, whose every
     IRI kg made or checked). Raises what pyoxigraph raises (SyntaxError, OSError, ...),
-    and Stopped when ``stop`` is set (checked before each slice)."""
+    and Stopped when ``stop`` is set (checked before each slice).
+
+    With ``written``, ``source`` is still being written (kg.pipeline.stream): its lines
+    are loaded as they come, until ``written`` is set and its end reached."""
     with open(source, "rb") as handle:
-        while True:
+        slices = _following(handle, chunk_bytes, written, stop) if written is not None \
+            else iter(partial(_slice, handle, chunk_bytes), b"")
+        start = 0
+        for block in slices:
             if stop is not None and stop.is_set():
                 raise Stopped(f"{source}: loading stopped")
-            start = handle.tell()
-            block = _slice(handle, chunk_bytes)
-            if not block:
-                return
             if b"_:" in block:
+                if written is not None:
+                    while not written.wait(_WAIT):  # the rest, once it is all there
+                        if stop is not None and stop.is_set():
+                            raise Stopped(f"{source}: loading stopped")
                 handle.seek(start)
                 _extend(store, handle, fmt=fmt, batch=batch, lenient=lenient, stop=stop)
                 return
+            start += len(block)
             store.bulk_load(input=block, format=fmt, lenient=lenient)
+        if stop is not None and stop.is_set():
+            raise Stopped(f"{source}: loading stopped")
+
+
+_WAIT = 0.05  # seconds between two looks at a file still being written
+
+
+def _following(handle: BinaryIO, size: int, written: Event,
+               stop: Event | None) -> Iterator[bytes]:
+    """Slices of whole lines of a file still being written, as they come: at its end,
+    wait for more until ``written`` is set (looked at before the read that finds the
+    end, so nothing written before it is missed) or ``stop`` is."""
+    carry = b""
+    while True:
+        done = written.is_set()
+        data = handle.read(size)
+        if data:
+            data, carry = carry + data, b""
+            cut = data.rfind(b"\n") + 1
+            data, carry = data[:cut], data[cut:]
+            if data:
+                yield data
+        elif done:
+            if carry:
+                yield carry
+            return
+        elif stop is not None and stop.is_set():
+            return
+        else:
+            written.wait(_WAIT)
 
 
 def _slice(handle: BinaryIO, size: int) -> bytes:

@@ -54,26 +54,29 @@ class Loader:
         """Whether the loader was given a file to load."""
         return self._thread is not None
 
-    def load(self, out: Path, source: Path) -> None:
+    def load(self, out: Path, source: Path, *, written: threading.Event | None = None
+             ) -> None:
         """Begin loading ``source`` (staged N-Quads or N-Triples) into a new generation
-        of ``out``'s store (kg.pipeline.artifact)."""
+        of ``out``'s store (kg.pipeline.artifact); with ``written``, as it is written,
+        until that is set (kg.pipeline.bulkload.load)."""
         from kg.pipeline.artifact import new_generation_name
 
         if self.started:
             raise RuntimeError("a Loader loads one generation")
         name = new_generation_name()
         self.folder = out / name
-        self._thread = threading.Thread(target=self._run, args=(out, name, source),
+        self._thread = threading.Thread(target=self._run, args=(out, name, source, written),
                                         name="kg-store-loader", daemon=True)
         self._thread.start()
 
-    def _run(self, out: Path, name: str, source: Path) -> None:
+    def _run(self, out: Path, name: str, source: Path,
+             written: threading.Event | None) -> None:
         from kg.pipeline.artifact import load_generation
 
         _lower_priority()
         try:
             self._found = load_generation(out, source, name=name, chunk_bytes=SLICE,
-                                          stop=self._stop)
+                                          stop=self._stop, written=written)
         except BaseException as exc:  # raised again in the build's thread (result)
             self._error = exc
         finally:
