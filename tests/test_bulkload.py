@@ -75,3 +75,51 @@ def test_a_bad_line_in_a_later_slice_raises(tmp_path: Path) -> None:
                       encoding="utf-8")
     with pytest.raises(SyntaxError):
         _sliced(source, NT, 64)
+
+
+@pytest.mark.parametrize("blank", [False, True])
+def test_a_file_loaded_as_it_is_written(tmp_path: Path, blank: bool) -> None:
+    """With ``written``, the loader follows a file another thread is still writing, in
+    pieces that cut lines in two, and loads what one load of the whole file loads (blank
+    nodes too: then it waits for the whole file)."""
+    import threading
+
+    lines = [f"<http://example.org/s{i}> <http://example.org/p> \"v {i}\" .\n"
+             for i in range(3000)]
+    if blank:
+        lines[1500] = "_:b <http://example.org/p> _:c .\n"
+        lines[1501] = "_:c <http://example.org/p> _:b .\n"
+    text = "".join(lines).encode()
+    source = tmp_path / "growing.nt"
+    source.write_bytes(b"")
+    written = threading.Event()
+
+    def writer() -> None:
+        with open(source, "ab") as handle:
+            for at in range(0, len(text), 997):  # pieces that end mid-line
+                handle.write(text[at:at + 997])
+                handle.flush()
+                if at % (997 * 40) == 0:
+                    written.wait(0.01)
+        written.set()
+
+    thread = threading.Thread(target=writer)
+    store = pyoxigraph.Store()
+    thread.start()
+    bulkload.load(store, source, fmt=NT, chunk_bytes=4096, batch=7, written=written)
+    thread.join()
+    whole = pyoxigraph.Store()
+    whole.load(text, format=NT)
+    assert len(store) == len(whole) == 3000
+    assert isomorphic(_store_graph(store), _store_graph(whole))
+
+
+def test_a_stopped_follow_raises(tmp_path: Path) -> None:
+    import threading
+
+    source = tmp_path / "growing.nt"
+    source.write_bytes(b"<http://example.org/s> <http://example.org/p> <http://example.org/o> .\n")
+    stop, written = threading.Event(), threading.Event()
+    stop.set()
+    with pytest.raises(bulkload.Stopped):
+        bulkload.load(pyoxigraph.Store(), source, fmt=NT, stop=stop, written=written)

@@ -14,7 +14,7 @@ from rdflib.compare import isomorphic
 
 from kg.bench.generate import generate
 from kg.core.errors import DataError, KGError, OutputError
-from kg.core.vocab import KGS
+from kg.core.vocab import KGR, KGS
 from kg.pipeline import stream
 from kg.pipeline.build import build
 from kg.pipeline.manifest import read_manifest
@@ -67,7 +67,6 @@ def _same_build(data: Path, tmp: Path, **options: object) -> None:
 def test_streamed_build_gives_the_in_memory_build(data: Path, tmp_path: Path,
                                                    small_ranges: None) -> None:
     files = [p for p in data.iterdir() if p.suffix == ".yaml"]
-    assert len(cuts(["a", "b"], 2)) == 1
     assert stream.data_bytes(files) // stream.RANGE_BYTES > 20  # many ranges, many cuts
     _same_build(data, tmp_path)
 
@@ -167,15 +166,20 @@ def test_ranges_keep_both_orders(tmp_path: Path) -> None:
     rng = random.Random(7)
     ids = sorted({"".join(rng.choice("ab-1") for _ in range(rng.randint(1, 4))).strip("-")
                   or "a" for _ in range(200)})
-    subjects = set()
+    ids += [f"x{n:03d}" for n in range(100)]  # resources enough to be cut among
+    subjects, statements = set(), {}
     for ident in ids:
-        subjects.add(f"<{KGS.replace('statement', 'resource')}{ident}>")
+        subjects.add(f"<{KGR}{ident}>")
+        statements[ident] = 1
         for other in rng.sample(ids, 3):
             name = f"{KGS}{ident}.p.{other}"
             subjects.update({f"<{name}>", f"<{name}.cites.s>", f"<{name}.cites.s.2>",
                              f"<{name}.x>"})
-    with Spill(tmp_path, cuts(ids, 17)) as spill:
-        assert len(spill.cuts) == 16
+    made = cuts(ids, statements, 17)
+    assert any(c.startswith(str(KGR)) for c in made) and any(c.startswith(str(KGS))
+                                                             for c in made)
+    with Spill(tmp_path, made) as spill:
+        assert 12 <= len(spill.cuts) <= 16
         spill.add((s, "<p>", "<o>") for s in sorted(subjects, key=lambda _: rng.random()))
         ranges = [[s for s, _, _ in part] for part in spill.ranges()]
     assert sum(map(len, ranges)) == len(subjects)
@@ -199,10 +203,18 @@ def test_spill_refuses_a_subject_that_would_break_the_order(tmp_path: Path) -> N
             [], [(f"<{KGS}japan.p.x>", "<p>", '"a b c"@en')]]
 
 
-def test_cuts_are_statement_openings() -> None:
-    assert cuts(["b", "a", "c", "d"], 2) == [f"{KGS}c."]
-    assert cuts(["a"], 1) == [] == cuts([], 8)
-    assert all(c.endswith(".") and c.startswith(KGS) for c in cuts(map(str, range(99)), 9))
+def test_cuts() -> None:
+    """Statement openings weighed by the statements about each id, and resource IRIs of
+    ids no other id begins (``us`` begins ``us-army``: only ``us`` may be a cut)."""
+    assert cuts([], {"a": 1, "b": 1, "c": 1, "d": 1}, 2) == [f"{KGS}c."]  # two, two
+    both_kinds = cuts(["a", "b", "c", "d"], {"a": 1, "b": 1, "c": 1, "d": 1}, 3)
+    assert both_kinds == [f"{KGS}b.", f"{KGS}d."]  # 4 resources and 1 statement; 2; 1
+    assert cuts(["a"], {"a": 1}, 1) == [] == cuts([], {}, 8)
+    heavy = cuts([], {"a": 100, "b": 1, "c": 1, "d": 1}, 2)
+    assert heavy == [f"{KGS}b."]  # "a" alone weighs more than half
+    resources = cuts(["us", "us-army", "uk", "fr"], {}, 4)
+    assert f"{KGR}us-army" not in resources and resources
+    assert all(c.endswith(".") for c in cuts([], {str(i): 1 for i in range(99)}, 9))
 
 
 def test_streamed_build_holds_no_records(data: Path, tmp_path: Path) -> None:

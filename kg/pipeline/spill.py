@@ -7,9 +7,10 @@ The writers order subjects in two ways: Turtle and JSON-LD by the IRI
 (Text.nt_subjects). The two orders disagree only on an IRI and a longer one that begins
 with it, when the next character sorts before ``>``: ``kgs:a.p.b`` and
 ``kgs:a.p.b.cites.s``. So the ranges are cut only where no subject can begin a cut: each
-cut is ``kgs:<entity id>.``, the opening of the statements about that entity; an id has
-no dot (kg.curate.check.ID) and a statement's name has two dots or more after it, so no
-subject is a proper beginning of a cut. Then every subject of one range sorts before
+cut is ``kgs:<entity id>.``, the opening of the statements about that entity (an id has
+no dot, kg.curate.check.ID, and a statement's name has two dots or more after it), or
+``kgr:<id>`` of an entity or source whose id no other id begins; so no subject is a
+proper beginning of a cut. Then every subject of one range sorts before
 every subject of the next in both orders, and writing the ranges one after the other,
 each sorted alone, gives the very bytes of one sort of the whole graph. :meth:`Spill.add`
 checks this for every subject it meets, and refuses one that breaks it.
@@ -25,27 +26,44 @@ import os
 import shutil
 import tempfile
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from itertools import chain
 from pathlib import Path
 from typing import IO
 
-from kg.core.vocab import KGS
+from kg.core.vocab import KGR, KGS
 from kg.rdf.ntterms import TextTriple
 
 _BUFFER = 1 << 20  # bytes buffered per range file
 
 
-def cuts(entity_ids: Iterable[str], ranges: int) -> list[str]:
-    """Up to ``ranges - 1`` cuts (IRI values, without ``<>``), spread evenly over the
-    sorted entity ids: the statements about the ids between two cuts go in one range."""
-    ids = sorted(set(entity_ids))
-    if ranges < 2 or not ids:
+_RESOURCE_TRIPLES = 8  # about the triples of one entity or source
+_STATEMENT_TRIPLES = 17  # of one statement with its citations
+
+
+def cuts(resource_ids: Iterable[str], statements: Mapping[str, int], ranges: int
+         ) -> list[str]:
+    """Up to ``ranges - 1`` cuts (IRI values, without ``<>``) that split the subjects
+    into ranges of about the same number of triples: ``kgr:<id>`` among the entities
+    and sources (``resource_ids``; only ids no other id begins, so that no subject
+    begins a cut), ``kgs:<id>.`` among the statements, which ``statements`` counts by
+    subject id."""
+    ids = set(resource_ids)
+    weighted = [(f"{KGR}{i}", _RESOURCE_TRIPLES) for i in ids
+                if not any(i[:n] in ids for n in range(1, len(i)))]
+    weighted += [(f"{KGS}{i}.", _STATEMENT_TRIPLES * n) for i, n in statements.items() if n]
+    weighted.sort()
+    total = _RESOURCE_TRIPLES * len(ids) + _STATEMENT_TRIPLES * sum(statements.values())
+    if ranges < 2 or not weighted:
         return []
-    step = len(ids) / ranges
-    picked = sorted({ids[int(step * k)] for k in range(1, ranges)})
-    return [f"{KGS}{ident}." for ident in picked]
+    target, run, found = total / ranges, 0, []
+    for cut, weight in weighted:
+        if run >= target and len(found) < ranges - 1:
+            found.append(cut)
+            run = 0
+        run += weight
+    return found
 
 
 class Spill:

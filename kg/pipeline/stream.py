@@ -168,10 +168,13 @@ class _Context:
 
 
 def ranges_for(files: Sequence[DataFile]) -> list[str]:
-    """The spill's cuts for these files: about :data:`RANGE_BYTES` of YAML a range."""
+    """The spill's cuts for these files: about :data:`RANGE_BYTES` of YAML a range, the
+    statements weighed by their subjects (each file's page part has them)."""
     size = sum(len(f.data) for f in files)
-    return cuts((e.id for f in files for e in f.summary.check.entities),
-                max(1, size // RANGE_BYTES))
+    statements = Counter(s for f in files for s, _ in f.summary.page.links)
+    ids = [e.id for f in files for e in f.summary.check.entities] + \
+        [s.id for f in files for s in f.summary.check.sources]
+    return cuts(ids, statements, max(1, size // RANGE_BYTES))
 
 
 @dataclass(slots=True)
