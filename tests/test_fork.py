@@ -55,3 +55,59 @@ def test_exception_here_waits_for_the_child_first(tmp_path: Path) -> None:
 def test_child_that_dies_is_reported() -> None:
     with pytest.raises(ChildFailed, match="ChildDied"):
         both(lambda: os._exit(7), lambda: None)
+
+
+def _pid_and(value: int) -> tuple[int, int]:
+    return os.getpid(), value * 2
+
+
+def _fails(message: str) -> None:
+    raise OSError(message)
+
+
+def _waits(path: str) -> None:
+    import time
+
+    time.sleep(60)
+    Path(path).write_text("not killed", encoding="utf-8")
+
+
+def test_standby_is_forked_at_once_and_runs_the_call_later() -> None:
+    from kg.core.fork import Standby
+
+    with Standby() as standby:
+        pid = standby._pid
+        assert pid is not None and pid != os.getpid()
+        standby.start(_pid_and, 21)
+        assert standby.result() == (pid, 42)  # in the child forked at the start
+    with pytest.raises(OSError):
+        os.kill(pid, 0)  # gone, and waited for
+
+
+def test_standby_failure_and_close_without_a_call(tmp_path: Path) -> None:
+    from kg.core.fork import Standby
+
+    with Standby() as standby:
+        standby.start(_fails, "disk full on /x")
+        with pytest.raises(ChildFailed) as caught:
+            standby.result()
+    assert (caught.value.kind, caught.value.message) == ("OSError", "disk full on /x")
+    unused = Standby()
+    pid = unused._pid
+    unused.close()  # it reads the closed pipe and leaves
+    assert pid is not None
+    with pytest.raises(OSError):
+        os.kill(pid, 0)
+    started = Standby()
+    started.start(_waits, str(tmp_path / "marker"))
+    started.close()  # started but not wanted: stopped
+    assert not (tmp_path / "marker").exists()
+
+
+def test_standby_without_fork_runs_the_call_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kg.core import fork
+
+    monkeypatch.setattr(fork, "_can_fork", lambda: False)
+    with fork.Standby() as standby:
+        standby.start(_pid_and, 2)
+        assert standby.result() == (os.getpid(), 4)

@@ -18,7 +18,7 @@ import pickle
 import signal
 import traceback
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 A = TypeVar("A")
 B = TypeVar("B")
@@ -97,3 +97,114 @@ def both(child: Callable[[], A], here: Callable[[], B], *, parallel: bool = True
     if kind == "error":
         raise ChildFailed(*value)
     return value, mine
+
+
+class Standby:
+    """A process forked now, while this one is still small, that runs one call later.
+
+    :func:`both` forks at the moment of the work, so the child starts as large as this
+    process is then (its pages are shared, but count in its resident memory, and any
+    this process writes meanwhile are copied). A Standby forks at once and waits:
+    :meth:`start` sends it a function (module-level: it is pickled by name) and its
+    arguments, which must pickle; :meth:`result` waits for the function's result, or
+    raises :class:`ChildFailed`. :meth:`close` (or leaving the ``with`` block) ends a
+    Standby never started. Where forking cannot be arranged, the call runs here, in
+    :meth:`result`.
+    """
+
+    def __init__(self) -> None:
+        self._pid: int | None = None
+        self._request: int | None = None
+        self._answer: int | None = None
+        self._call: tuple[Callable[..., Any], tuple[Any, ...]] | None = None
+        if not _can_fork():
+            return
+        request_r, request_w = os.pipe()
+        answer_r, answer_w = os.pipe()
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child, reported through the pipe
+            os.close(request_w)
+            os.close(answer_r)
+            _serve(parent, request_r, answer_w)
+        os.close(request_r)
+        os.close(answer_w)
+        self._pid, self._request, self._answer = pid, request_w, answer_r
+
+    def __enter__(self) -> Standby:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self, func: Callable[..., Any], *args: Any) -> None:
+        """Send the call (the child begins it at once)."""
+        self._call = (func, args)
+        if self._request is None:
+            return
+        payload = pickle.dumps(self._call, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            with os.fdopen(self._request, "wb") as pipe:
+                self._request = None
+                pipe.write(payload)
+        except BrokenPipeError:
+            pass  # the child could not be tied to this process and left: result() runs it
+
+    def result(self) -> Any:
+        """The call's result (ChildFailed when it raised in the child)."""
+        assert self._call is not None, "start() was not called"
+        if self._pid is None:
+            func, args = self._call
+            return func(*args)
+        assert self._answer is not None
+        with os.fdopen(self._answer, "rb") as pipe:
+            self._answer = None
+            data = pipe.read()
+        _, status = os.waitpid(self._pid, 0)
+        self._pid = None
+        if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 3:
+            func, args = self._call  # no parent-death signal there: the call runs here
+            return func(*args)
+        if not data:
+            raise ChildFailed("ChildDied", f"the worker process ended with status {status}", "")
+        kind, value = pickle.loads(data)
+        if kind == "error":
+            raise ChildFailed(*value)
+        return value
+
+    def close(self) -> None:
+        """End the child if its result was not taken (it stops at the closed pipe, or
+        is stopped)."""
+        for fd in (self._request, self._answer):
+            if fd is not None:
+                os.close(fd)
+        self._request = self._answer = None
+        if self._pid is not None:
+            if self._call is not None:
+                os.kill(self._pid, signal.SIGKILL)  # started: its work is not wanted
+            os.waitpid(self._pid, 0)
+            self._pid = None
+
+
+def _serve(parent: int, request: int, answer: int) -> None:  # pragma: no cover - child
+    """The Standby child: read one call, run it, send back its result, exit."""
+    code = 0
+    try:
+        if not _die_with_parent(parent):
+            os._exit(3)
+        with os.fdopen(request, "rb") as pipe:
+            data = pipe.read()
+        if not data:
+            os._exit(0)  # closed without a call
+        func, args = pickle.loads(data)
+        try:
+            payload = pickle.dumps(("ok", func(*args)), protocol=pickle.HIGHEST_PROTOCOL)
+        except BaseException as exc:
+            payload = pickle.dumps(("error", (type(exc).__name__, str(exc),
+                                              traceback.format_exc())))
+        with os.fdopen(answer, "wb") as pipe:
+            pipe.write(payload)
+    except BaseException:
+        code = 1
+    finally:
+        os._exit(code)

@@ -11,7 +11,6 @@ import os
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from itertools import chain
@@ -21,6 +20,7 @@ from rdflib import Graph
 
 from kg.analysis.stats import Stats, grouped_stats
 from kg.core.errors import DataError, Issue, KGError, OutputError, sort_issues
+from kg.core.fork import Standby
 from kg.core.gcpause import paused_gc
 from kg.core.model import Dataset
 from kg.core.vocab import ontology_graph
@@ -371,7 +371,19 @@ def _streamed(data_dir: Path, out: Path, loader: storeload.Loader, *,
               inputs: dict[str, str], build_options: dict[str, object],
               formats: tuple[str, ...], html_page: bool, shacl: bool, lock_wait: float,
               cache_dir: Path | None) -> BuildResult:
-    """A full build, streamed (kg.pipeline.stream): the same outputs as :func:`_fresh`'s."""
+    """A full build, streamed (kg.pipeline.stream): the same outputs as :func:`_fresh`'s.
+    Its JSON-LD writer is forked first, while this process is small (kg.core.fork)."""
+    with Standby() as standby:
+        return _streamed_with(data_dir, out, loader, standby, inputs=inputs,
+                              build_options=build_options, formats=formats,
+                              html_page=html_page, shacl=shacl, lock_wait=lock_wait,
+                              cache_dir=cache_dir)
+
+
+def _streamed_with(data_dir: Path, out: Path, loader: storeload.Loader, standby: Standby, *,
+                   inputs: dict[str, str], build_options: dict[str, object],
+                   formats: tuple[str, ...], html_page: bool, shacl: bool, lock_wait: float,
+                   cache_dir: Path | None) -> BuildResult:
     with paused_gc():
         files, issues = stream_build.scan(data_dir, cache_dir=cache_dir)
         issues += stream_build.checked(files)
@@ -388,7 +400,7 @@ def _streamed(data_dir: Path, out: Path, loader: storeload.Loader, *,
             raise DataError(issues)
         if any(i.is_error for i in per.shacl):
             raise DataError(sort_issues(per.shacl))
-        return _write_streamed(data_dir, out, loader, spill, files, per, issues,
+        return _write_streamed(data_dir, out, loader, standby, spill, files, per, issues,
                                inputs=inputs, build_options=build_options, formats=formats,
                                html_page=html_page, lock_wait=lock_wait, cache_dir=cache_dir)
 
@@ -403,15 +415,16 @@ def _spill(out: Path, files: list[DataFile]) -> Spill:
                           ) from exc
 
 
-def _write_streamed(data_dir: Path, out: Path, loader: storeload.Loader, spill: Spill,
+def _write_streamed(data_dir: Path, out: Path, loader: storeload.Loader, standby: Standby,
+                    spill: Spill,
                     files: list[DataFile], per: stream_build.PerFile, issues: list[Issue], *,
                     inputs: dict[str, str], build_options: dict[str, object],
                     formats: tuple[str, ...], html_page: bool, lock_wait: float,
                     cache_dir: Path | None) -> BuildResult:
     """Step 3 of the streamed build under the build lock (kg.pipeline.staged): the
-    N-Triples output's writing writes every format from the spill (the others to
-    side files, renamed into their staged places in turn), then the store loads from it
-    beside the page."""
+    N-Triples output's writing writes every format from the spill (the JSON-LD in
+    ``standby``; the others to side files, renamed into their staged places in turn),
+    while the store loads graph.nt as it is written."""
     rdf_paths = {fmt: out / OUTPUTS[fmt] for fmt in formats}
     nt, spliced = rdf_paths["nt"], cache_dir is not None
     sides: dict[str, str] = {}
@@ -420,26 +433,20 @@ def _write_streamed(data_dir: Path, out: Path, loader: storeload.Loader, spill: 
     def write_all(temp: str) -> None:
         written = threading.Event()  # the store loads graph.nt as it is written
         try:
-            _write_all(temp, written)
+            write_into(temp, written)
         finally:
             written.set()
 
-    def _write_all(temp: str, written: threading.Event) -> None:
-        with ExitStack() as stack:
-            handles = {}
-            for fmt, path in rdf_paths.items():
-                if fmt != "nt":
-                    fd, sides[fmt] = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
-                                                      dir=out)
-                    os.fchmod(fd, 0o644)  # as kg.rdf.export.stage makes them: the output's
-                    os.close(fd)
-                target = temp if fmt == "nt" else sides[fmt]
-                handles[fmt] = stack.enter_context(open(
-                    export.open_staged(target), "w", encoding="utf-8", newline="\n",
-                    buffering=1 << 20))
-            loader.load(out, Path(temp), written=written)
-            with paused_gc():
-                done.append(stream_build.write_split(spill, handles, index=spliced))
+    def write_into(temp: str, written: threading.Event) -> None:
+        paths = {"nt": temp}
+        for fmt, path in rdf_paths.items():
+            if fmt != "nt":
+                fd, side = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=out)
+                paths[fmt] = sides[fmt] = side
+                os.fchmod(fd, 0o644)  # as kg.rdf.export.stage makes them: the output's
+                os.close(fd)
+        loader.load(out, Path(temp), written=written)
+        done.append(stream_build.write_split(spill, paths, index=spliced, standby=standby))
 
     outputs: dict[Path, str | Callable[[], str | Iterable[str]] | export.Direct] = {
         nt: export.Direct(write_all)}

@@ -28,6 +28,7 @@ import tempfile
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
+from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
 from typing import IO
@@ -57,7 +58,7 @@ def cuts(resource_ids: Iterable[str], statements: Mapping[str, int], ranges: int
     total = _RESOURCE_TRIPLES * len(ids) + _STATEMENT_TRIPLES * sum(statements.values())
     if ranges < 2 or not weighted:
         return []
-    target, run, found = total / ranges, 0, []
+    target, run, found = total / ranges, 0, list[str]()
     for cut, weight in weighted:
         if run >= target and len(found) < ranges - 1:
             found.append(cut)
@@ -88,7 +89,7 @@ class Spill:
             raise
 
     def _path(self, k: int, side: int) -> Path:
-        return self.folder / f"{k:05d}.{side}.nt"
+        return _path(self.folder, k, side)
 
     def __enter__(self) -> Spill:
         return self
@@ -129,14 +130,35 @@ class Spill:
         """Each range's triples, in range order (the files are closed first); each
         range's files are removed once read, unless ``keep`` (another process reads them
         too: :meth:`close` removes them)."""
-        self._stack.close()
-        for k in range(len(self.cuts) + 1):
-            yield chain.from_iterable(_read(self._path(k, side), keep=keep)
-                                      for side in range(len(self._files)))
+        self.finish()
+        return self.files().ranges(keep=keep)
+
+    def files(self) -> Files:
+        """The range files, for another process to read (it pickles)."""
+        return Files(self.folder, len(self.cuts) + 1, len(self._files))
 
     def close(self) -> None:
         self._stack.close()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Files:
+    """A spill's range files: ``ranges`` ranges of ``sides`` files each in ``folder``."""
+
+    folder: Path
+    count: int
+    sides: int
+
+    def ranges(self, *, keep: bool = False) -> Iterator[Iterator[TextTriple]]:
+        """Each range's triples (see :meth:`Spill.ranges`)."""
+        for k in range(self.count):
+            yield chain.from_iterable(_read(_path(self.folder, k, side), keep=keep)
+                                      for side in range(self.sides))
+
+
+def _path(folder: Path, k: int, side: int) -> Path:
+    return folder / f"{k:05d}.{side}.nt"
 
 
 def _read(path: Path, *, keep: bool) -> Iterator[TextTriple]:

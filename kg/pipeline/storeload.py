@@ -73,7 +73,8 @@ class Loader:
              written: threading.Event | None) -> None:
         from kg.pipeline.artifact import load_generation
 
-        _lower_priority()
+        if written is None:  # beside the writers; one that follows them keeps pace
+            _lower_priority()
         try:
             self._found = load_generation(out, source, name=name, chunk_bytes=SLICE,
                                           stop=self._stop, written=written)

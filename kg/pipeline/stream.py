@@ -25,6 +25,7 @@ from __future__ import annotations
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -32,14 +33,15 @@ from typing import Protocol
 
 from kg.analysis.stats import Stats, counted_stats, grouped_counts
 from kg.core.errors import Issue
-from kg.core.fork import ChildFailed, both
+from kg.core.fork import ChildFailed, Standby, both
+from kg.core.gcpause import paused_gc
 from kg.core.vocab import Vocabulary, ontology_graph, vocabulary
 from kg.curate.check import Context, across
 from kg.curate.load import data_file_issues, data_files
 from kg.page.pageparts import PageContext, page_context
 from kg.pipeline import datafiles, rebuild
 from kg.pipeline.datafiles import DataFile
-from kg.pipeline.spill import Spill, cuts
+from kg.pipeline.spill import Files, Spill, cuts
 from kg.pipeline.splice import Index, nbytes
 from kg.rdf import export
 from kg.rdf.ntterms import NTTerms, TextTriple, from_rdflib
@@ -48,6 +50,7 @@ from kg.rdf.triples import data_triples
 
 STREAM_BYTES = 64 << 20  # data at least this large builds streamed (by default)
 RANGE_BYTES = 4 << 20  # about this much YAML per subject range
+_BUFFER = 1 << 20  # bytes buffered per output file
 
 
 def data_bytes(files: Iterable[Path]) -> int:
@@ -237,28 +240,23 @@ def write_ranges(ranges: Iterable[Iterable[TextTriple]], handles: Mapping[str, W
     return done
 
 
-def write_split(spill: Spill, handles: Mapping[str, Writable], *, index: bool,
-                parallel: bool = True) -> Written:
-    """:func:`write_ranges` of the spill's ranges, the JSON-LD (the slowest writer) in a
-    forked child (kg.core.fork) with its own reading and grouping of each range while
-    this process writes the other formats; without ``parallel`` (or JSON-LD, or another
-    format) all here. Each handle must be open before, and be written only here after."""
+def write_split(spill: Spill, paths: Mapping[str, str], *, index: bool,
+                standby: Standby | None = None) -> Written:
+    """:func:`write_ranges` of the spill's ranges into ``paths`` (format -> the file to
+    write), the JSON-LD (the slowest writer) in ``standby`` (kg.core.fork: forked at the
+    build's start, while small), which reads and groups each range on its own while this
+    process writes the other formats; without it, all here. Raises OSError when a file
+    cannot be written."""
     spill.finish()
-    theirs = {fmt: h for fmt, h in handles.items() if fmt == "jsonld"}
-    mine = {fmt: h for fmt, h in handles.items() if fmt != "jsonld"}
-    if not (parallel and theirs and mine):
-        return write_ranges(spill.ranges(), handles, index=index)
-
-    def child() -> tuple[dict[str, list[str]], dict[str, array[int]]]:
-        made = write_ranges(spill.ranges(keep=True), theirs, index=index)
-        for handle in theirs.values():
-            handle.flush()
-        orders = {} if "ttl" in mine else made.orders  # JSON-LD's order is Turtle's
-        return orders, made.lengths
-
+    theirs = {fmt: p for fmt, p in paths.items() if fmt == "jsonld"} if standby else {}
+    mine = {fmt: p for fmt, p in paths.items() if fmt not in theirs}
+    if standby is not None and theirs:
+        standby.start(write_elsewhere, spill.files(), theirs, index, "ttl" not in mine)
+    done = write_files(spill.files(), mine, index, True, keep=bool(theirs))
+    if standby is None or not theirs:
+        return done
     try:
-        (orders, lengths), done = both(child, partial(write_ranges, spill.ranges(keep=True),
-                                                      mine, index=index))
+        orders, lengths = standby.result()
     except ChildFailed as exc:
         if exc.kind in ("OSError", "FileNotFoundError", "PermissionError"):
             raise OSError(f"JSON-LD: {exc.message}") from None
@@ -267,6 +265,31 @@ def write_split(spill: Spill, handles: Mapping[str, Writable], *, index: bool,
         done.orders.update(orders or {"jsonld": done.orders["ttl"]})
         done.lengths.update(lengths)
         _share_orders(done.orders)
+    return done
+
+
+def write_elsewhere(files: Files, paths: Mapping[str, str], index: bool, orders: bool
+                    ) -> tuple[dict[str, list[str]], dict[str, array[int]]]:
+    """:func:`write_files` in another process (kg.core.fork.Standby): what it sends back
+    is the index alone."""
+    done = write_files(files, paths, index, orders)
+    return done.orders, done.lengths
+
+
+def write_files(files: Files, paths: Mapping[str, str], index: bool, orders: bool, *,
+                keep: bool = True) -> Written:
+    """:func:`write_ranges` of the range ``files`` into ``paths`` (each opened as a staged
+    output: kg.rdf.export.open_staged); without ``orders``, the index keeps only the
+    lengths (another process has the order)."""
+    with ExitStack() as stack:
+        handles = {fmt: stack.enter_context(open(export.open_staged(path), "w",
+                                                 encoding="utf-8", newline="\n",
+                                                 buffering=_BUFFER))
+                   for fmt, path in paths.items()}
+        with paused_gc():
+            done = write_ranges(files.ranges(keep=keep), handles, index=index)
+    if not orders:
+        done.orders.clear()
     return done
 
 
