@@ -73,13 +73,16 @@ def _waits(path: str) -> None:
 
 
 def test_standby_is_forked_at_once_and_runs_the_call_later() -> None:
+    """Two at once, the second forked with the first's pipes open: each gets its call."""
     from kg.core.fork import Standby
 
-    with Standby() as standby:
-        pid = standby._pid
-        assert pid is not None and pid != os.getpid()
+    with Standby() as standby, Standby() as other:
+        pid, other_pid = standby._pid, other._pid
+        assert pid is not None and pid != os.getpid() and other_pid not in (None, pid)
         standby.start(_pid_and, 21)
+        other.start(_pid_and, 1)
         assert standby.result() == (pid, 42)  # in the child forked at the start
+        assert other.result() == (other_pid, 2)
     with pytest.raises(OSError):
         os.kill(pid, 0)  # gone, and waited for
 
@@ -94,7 +97,7 @@ def test_standby_failure_and_close_without_a_call(tmp_path: Path) -> None:
     assert (caught.value.kind, caught.value.message) == ("OSError", "disk full on /x")
     unused = Standby()
     pid = unused._pid
-    unused.close()  # it reads the closed pipe and leaves
+    unused.close()  # stopped
     assert pid is not None
     with pytest.raises(OSError):
         os.kill(pid, 0)

@@ -18,7 +18,7 @@ from kg.core.vocab import KGR, KGS
 from kg.pipeline import stream
 from kg.pipeline.build import build
 from kg.pipeline.manifest import read_manifest
-from kg.pipeline.spill import Spill, cuts
+from kg.pipeline.spill import Spill, Writer, cuts
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUTS = ("graph.ttl", "graph.nt", "graph.jsonld", "graph.html")
@@ -180,7 +180,9 @@ def test_ranges_keep_both_orders(tmp_path: Path) -> None:
                                                              for c in made)
     with Spill(tmp_path, made) as spill:
         assert 12 <= len(spill.cuts) <= 16
-        spill.add((s, "<p>", "<o>") for s in sorted(subjects, key=lambda _: rng.random()))
+        writer = spill.writer(0)
+        writer.add((s, "<p>", "<o>") for s in sorted(subjects, key=lambda _: rng.random()))
+        writer.close()
         ranges = [[s for s, _, _ in part] for part in spill.ranges()]
     assert sum(map(len, ranges)) == len(subjects)
     assert sum(1 for r in ranges if r) > 10
@@ -193,12 +195,14 @@ def test_ranges_keep_both_orders(tmp_path: Path) -> None:
 
 
 def test_spill_refuses_a_subject_that_would_break_the_order(tmp_path: Path) -> None:
-    with Spill(tmp_path, [f"{KGS}japan."]) as spill:
+    with Spill(tmp_path, [f"{KGS}japan."], sides=2) as spill:
+        writer = spill.writer(1)
         with pytest.raises(ValueError, match="begins the cut"):
-            spill.add([(f"<{KGS}jap>", "<p>", "<o>")])
+            writer.add([(f"<{KGS}jap>", "<p>", "<o>")])
         with pytest.raises(ValueError, match="not a plain IRI"):
-            spill.add([("_:b1", "<p>", "<o>")])
-        spill.add([(f"<{KGS}japan.p.x>", "<p>", '"a b c"@en')])
+            writer.add([("_:b1", "<p>", "<o>")])
+        writer.add([(f"<{KGS}japan.p.x>", "<p>", '"a b c"@en')])
+        writer.close()
         assert [list(r) for r in spill.ranges()] == [
             [], [(f"<{KGS}japan.p.x>", "<p>", '"a b c"@en')]]
 
@@ -230,14 +234,14 @@ def test_a_full_disk_while_spilling(data: Path, tmp_path: Path, side: int,
                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """The spill cannot be written, here (side 0) or in the forked child (side 1): a
     one-line OutputError naming the spill, nothing written, the spill removed."""
-    real = Spill.add
+    real = Writer.add
 
-    def add(self: Spill, triples: object, **kw: int) -> None:
-        if kw.get("side", 0) == side:
+    def add(self: Writer, triples: object) -> None:
+        if self.side == side:
             raise OSError(errno.ENOSPC, "No space left on device")
-        real(self, triples, **kw)  # type: ignore[arg-type]
+        real(self, triples)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(Spill, "add", add)
+    monkeypatch.setattr(Writer, "add", add)
     with pytest.raises(OutputError, match=r"\.kg-spill-.*: cannot write: .*No space left"):
         build(data, tmp_path / "out", stream=True)
     assert not (tmp_path / "out").exists()

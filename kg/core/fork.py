@@ -107,8 +107,8 @@ class Standby:
     this process writes meanwhile are copied). A Standby forks at once and waits:
     :meth:`start` sends it a function (module-level: it is pickled by name) and its
     arguments, which must pickle; :meth:`result` waits for the function's result, or
-    raises :class:`ChildFailed`. :meth:`close` (or leaving the ``with`` block) ends a
-    Standby never started. Where forking cannot be arranged, the call runs here, in
+    raises :class:`ChildFailed`. :meth:`close` (or leaving the ``with`` block) stops a
+    child whose result was not taken. Where forking cannot be arranged, the call runs here, in
     :meth:`result`.
     """
 
@@ -143,7 +143,8 @@ class Standby:
         if self._request is None:
             return
         payload = pickle.dumps(self._call, protocol=pickle.HIGHEST_PROTOCOL)
-        try:
+        payload = len(payload).to_bytes(8, "big") + payload  # (a later fork holds this
+        try:  # pipe's end too: the child cannot wait for its end, only for its length)
             with os.fdopen(self._request, "wb") as pipe:
                 self._request = None
                 pipe.write(payload)
@@ -173,15 +174,13 @@ class Standby:
         return value
 
     def close(self) -> None:
-        """End the child if its result was not taken (it stops at the closed pipe, or
-        is stopped)."""
+        """End the child if its result was not taken: it is stopped (SIGKILL)."""
         for fd in (self._request, self._answer):
             if fd is not None:
                 os.close(fd)
         self._request = self._answer = None
         if self._pid is not None:
-            if self._call is not None:
-                os.kill(self._pid, signal.SIGKILL)  # started: its work is not wanted
+            os.kill(self._pid, signal.SIGKILL)
             os.waitpid(self._pid, 0)
             self._pid = None
 
@@ -193,8 +192,9 @@ def _serve(parent: int, request: int, answer: int) -> None:  # pragma: no cover 
         if not _die_with_parent(parent):
             os._exit(3)
         with os.fdopen(request, "rb") as pipe:
-            data = pipe.read()
-        if not data:
+            size = int.from_bytes(pipe.read(8), "big")
+            data = pipe.read(size)
+        if len(data) != size or not size:
             os._exit(0)  # closed without a call
         func, args = pickle.loads(data)
         try:

@@ -372,15 +372,17 @@ def _streamed(data_dir: Path, out: Path, loader: storeload.Loader, *,
               formats: tuple[str, ...], html_page: bool, shacl: bool, lock_wait: float,
               cache_dir: Path | None) -> BuildResult:
     """A full build, streamed (kg.pipeline.stream): the same outputs as :func:`_fresh`'s.
-    Its JSON-LD writer is forked first, while this process is small (kg.core.fork)."""
-    with Standby() as standby:
-        return _streamed_with(data_dir, out, loader, standby, inputs=inputs,
+    Its helpers on the other core, for step 2 and for the JSON-LD, are forked first,
+    while this process is small (kg.core.fork.Standby)."""
+    with Standby() as reader, Standby() as writer:
+        return _streamed_with(data_dir, out, loader, (reader, writer), inputs=inputs,
                               build_options=build_options, formats=formats,
                               html_page=html_page, shacl=shacl, lock_wait=lock_wait,
                               cache_dir=cache_dir)
 
 
-def _streamed_with(data_dir: Path, out: Path, loader: storeload.Loader, standby: Standby, *,
+def _streamed_with(data_dir: Path, out: Path, loader: storeload.Loader,
+                   standby: tuple[Standby, Standby], *,
                    inputs: dict[str, str], build_options: dict[str, object],
                    formats: tuple[str, ...], html_page: bool, shacl: bool, lock_wait: float,
                    cache_dir: Path | None) -> BuildResult:
@@ -392,7 +394,8 @@ def _streamed_with(data_dir: Path, out: Path, loader: storeload.Loader, standby:
     with _spill(out, files) as spill:
         try:
             with paused_gc():
-                per = stream_build.per_file(files, spill, shacl=shacl, cache_dir=cache_dir)
+                per = stream_build.per_file(files, spill, shacl=shacl, cache_dir=cache_dir,
+                                            standby=standby[0])
         except OSError as exc:
             raise OutputError(f"{spill.folder}: cannot write: {exc.strerror or exc}") from exc
         issues = sort_issues([*issues, *per.issues])
@@ -400,7 +403,7 @@ def _streamed_with(data_dir: Path, out: Path, loader: storeload.Loader, standby:
             raise DataError(issues)
         if any(i.is_error for i in per.shacl):
             raise DataError(sort_issues(per.shacl))
-        return _write_streamed(data_dir, out, loader, standby, spill, files, per, issues,
+        return _write_streamed(data_dir, out, loader, standby[1], spill, files, per, issues,
                                inputs=inputs, build_options=build_options, formats=formats,
                                html_page=html_page, lock_wait=lock_wait, cache_dir=cache_dir)
 

@@ -68,34 +68,65 @@ def cuts(resource_ids: Iterable[str], statements: Mapping[str, int], ranges: int
 
 
 class Spill:
-    """Range files under a new temporary folder in ``parent``; removed on :meth:`close`.
-
-    With ``sides`` > 1, each side has its own files: a forked process may spill to its
-    side (and :meth:`flush` it before it ends) while this one spills to another; the
-    files are all open before either writes, so no buffer is shared."""
+    """Range files under a new temporary folder in ``parent``, removed on :meth:`close`:
+    ``sides`` sets of them, each written by one :class:`Writer` (in this process or
+    another: :meth:`writer` pickles) and all read back, range by range, by
+    :meth:`ranges`."""
 
     def __init__(self, parent: Path, cut_values: Sequence[str], *, sides: int = 1) -> None:
         self.cuts = [f"<{c}" for c in cut_values]  # compared with a subject's text
         self.folder = Path(tempfile.mkdtemp(prefix=".kg-spill-", dir=parent))
-        self._stack = ExitStack()
-        self._files: list[list[IO[str]]] = []
+        self.sides = sides
         try:
             for side in range(sides):
-                self._files.append([self._stack.enter_context(open(  # noqa: SIM115 (the stack closes it)
-                    self._path(k, side), "w", encoding="utf-8", newline="\n",
-                    buffering=_BUFFER)) for k in range(len(self.cuts) + 1)])
+                for k in range(len(self.cuts) + 1):
+                    _path(self.folder, k, side).touch()
         except OSError:
             self.close()
             raise
-
-    def _path(self, k: int, side: int) -> Path:
-        return _path(self.folder, k, side)
 
     def __enter__(self) -> Spill:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def writer(self, side: int) -> Writer:
+        """The writer of ``side`` (not yet open: it opens on its first use, where it is)."""
+        return Writer(self.folder, tuple(self.cuts), side)
+
+    def ranges(self, *, keep: bool = False) -> Iterator[Iterator[TextTriple]]:
+        """Each range's triples, in range order, once every writer is closed; each
+        range's files are removed once read, unless ``keep`` (another process reads them
+        too: :meth:`close` removes them)."""
+        return self.files().ranges(keep=keep)
+
+    def files(self) -> Files:
+        """The range files, for another process to read (it pickles)."""
+        return Files(self.folder, len(self.cuts) + 1, self.sides)
+
+    def close(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@dataclass(slots=True)
+class Writer:
+    """Appends text triples to one side's range files (opened at the first :meth:`add`,
+    in the process that writes); :meth:`close` before the files are read."""
+
+    folder: Path
+    cuts: tuple[str, ...]
+    side: int
+    _stack: ExitStack | None = None
+    _files: list[IO[str]] | None = None
+
+    def __getstate__(self) -> tuple[Path, tuple[str, ...], int]:
+        assert self._files is None, "an open writer stays in its process"
+        return self.folder, self.cuts, self.side
+
+    def __setstate__(self, state: tuple[Path, tuple[str, ...], int]) -> None:
+        self.folder, self.cuts, self.side = state
+        self._stack = self._files = None
 
     def range_of(self, subject: str) -> int:
         """The range of ``subject`` (its text: ``<iri>``); raises ValueError for one
@@ -108,38 +139,26 @@ class Spill:
             raise ValueError(f"subject {subject} begins the cut {self.cuts[k]}>")
         return k
 
-    def add(self, triples: Iterable[TextTriple], *, side: int = 0) -> None:
-        """Append ``triples`` to their ranges' files of ``side``."""
-        files, range_of = self._files[side], self.range_of
+    def _open(self) -> list[IO[str]]:
+        stack = self._stack = ExitStack()
+        self._files = [stack.enter_context(open(  # noqa: SIM115 (the stack closes it)
+            _path(self.folder, k, self.side), "w", encoding="utf-8", newline="\n",
+            buffering=_BUFFER)) for k in range(len(self.cuts) + 1)]
+        return self._files
+
+    def add(self, triples: Iterable[TextTriple]) -> None:
+        """Append ``triples`` to their ranges' files."""
+        files, range_of = self._files or self._open(), self.range_of
         last, write = "", files[0].write
         for s, p, o in triples:
             if s is not last:
                 last, write = s, files[range_of(s)].write
             write(f"{s} {p} {o}\n")
 
-    def flush(self, side: int) -> None:
-        """Write out what ``side``'s files hold in their buffers."""
-        for handle in self._files[side]:
-            handle.flush()
-
-    def finish(self) -> None:
-        """Close the files for writing (before a fork: no buffer is left to flush twice)."""
-        self._stack.close()
-
-    def ranges(self, *, keep: bool = False) -> Iterator[Iterator[TextTriple]]:
-        """Each range's triples, in range order (the files are closed first); each
-        range's files are removed once read, unless ``keep`` (another process reads them
-        too: :meth:`close` removes them)."""
-        self.finish()
-        return self.files().ranges(keep=keep)
-
-    def files(self) -> Files:
-        """The range files, for another process to read (it pickles)."""
-        return Files(self.folder, len(self.cuts) + 1, len(self._files))
-
     def close(self) -> None:
-        self._stack.close()
-        shutil.rmtree(self.folder, ignore_errors=True)
+        """Write out what the buffers hold and close the files."""
+        if self._stack is not None:
+            self._stack.close()
 
 
 @dataclass(frozen=True, slots=True)

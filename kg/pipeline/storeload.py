@@ -73,8 +73,7 @@ class Loader:
              written: threading.Event | None) -> None:
         from kg.pipeline.artifact import load_generation
 
-        if written is None:  # beside the writers; one that follows them keeps pace
-            _lower_priority()
+        _lower_priority()
         try:
             self._found = load_generation(out, source, name=name, chunk_bytes=SLICE,
                                           stop=self._stop, written=written)

@@ -5,7 +5,8 @@ The in-memory build holds every record and the whole graph grouped by subject at
 about 9 GiB at a million facts. Here (docs/benchmarks.md, "The streamed build"):
 
 1. the files are scanned for their summaries only (kg.pipeline.datafiles.scan with
-   ``keep=False``): the checks across files need nothing more;
+   ``keep=False``; half of them in a forked child): the checks across files need
+   nothing more;
 2. then each file is read again, alone: its records' checks, its page rows, its SHACL
    run (kg.rdf.shaclfiles validates a file with its own triples, the ontology and the
    sources it cites) and its text triples, spilled to disk by subject range
@@ -41,7 +42,7 @@ from kg.curate.load import data_file_issues, data_files
 from kg.page.pageparts import PageContext, page_context
 from kg.pipeline import datafiles, rebuild
 from kg.pipeline.datafiles import DataFile
-from kg.pipeline.spill import Files, Spill, cuts
+from kg.pipeline.spill import Files, Spill, Writer, cuts
 from kg.pipeline.splice import Index, nbytes
 from kg.rdf import export
 from kg.rdf.ntterms import NTTerms, TextTriple, from_rdflib
@@ -105,33 +106,33 @@ class PerFile:
 
 
 def per_file(files: Sequence[DataFile], spill: Spill, *, shacl: bool,
-             cache_dir: Path | None, parallel: bool = True) -> PerFile:
+             cache_dir: Path | None, standby: Standby | None = None) -> PerFile:
     """Step 2: each file's records read, checked, validated, rowed and spilled, then
-    dropped; then the ontology's triples spilled. With ``parallel`` (and a spill of two
-    sides), a forked child (kg.core.fork) does the second half of the files, by bytes,
-    on the other core: only its issues and rows come back. Raises OSError when the
+    dropped; then the ontology's triples spilled. With ``standby`` (kg.core.fork: forked
+    at the build's start, while small) and a spill of two sides, the second half of the
+    files, by bytes, is done there on the other core: they and what it needs of every
+    file are sent to it, only their issues and rows come back. Raises OSError when the
     spill cannot be written."""
     v, shared = vocabulary(), datafiles.context(files)
     context = _Context(v, shared, shared.digest if cache_dir is not None else "",
                        page_context((e for f in files for e in f.summary.check.entities),
                                     (s for f in files for s in f.summary.check.sources)),
-                       spill, shacl, cache_dir)
-    if parallel and len(files) > 1:
-        first, second = _halves(files)
+                       shacl, cache_dir)
+    first, second = _halves(files) if standby is not None and spill.sides > 1 \
+        else (files, ())
+    if second and standby is not None:
+        standby.start(_run, context, second, spill.writer(1), False)
+    found = context.run(first, spill.writer(0), ontology=True)
+    if second and standby is not None:
         try:
-            theirs, found = both(partial(context.run, second, side=1),
-                                 partial(context.run, first, side=0))
+            theirs: PerFile = standby.result()
         except ChildFailed as exc:
-            if exc.kind in ("OSError", "OutputError") or (exc.kind.endswith("Error") and \
-                    "No space" in exc.message):
-                raise OSError(exc.message) from None
+            if exc.kind in ("OSError", "FileNotFoundError", "PermissionError"):
+                raise OSError(exc.message) from None  # the spill: the caller reports it
             raise
         found.issues += theirs.issues
         found.shacl += theirs.shacl
         found.rows.update(theirs.rows)
-    else:
-        found = context.run(files, side=0)
-    spill.add(from_rdflib(ontology_graph()))
     return found
 
 
@@ -141,32 +142,40 @@ def _halves(files: Sequence[DataFile]) -> tuple[Sequence[DataFile], Sequence[Dat
     return files[:at], files[at:]
 
 
+def _run(context: _Context, files: Sequence[DataFile], writer: Writer,
+         ontology: bool) -> PerFile:
+    return context.run(files, writer, ontology=ontology)
+
+
 @dataclass(frozen=True, slots=True)
 class _Context:
-    """What step 2 needs of every file, made once before the work is split."""
+    """What step 2 needs of every file, made once before the work is split (it pickles)."""
 
     vocabulary: Vocabulary
     shared: Context
     digest: str
     rows: PageContext
-    spill: Spill
     shacl: bool
     cache_dir: Path | None
 
-    def run(self, files: Sequence[DataFile], *, side: int) -> PerFile:
+    def run(self, files: Sequence[DataFile], writer: Writer, *, ontology: bool) -> PerFile:
         found, terms = PerFile(), NTTerms()
-        for f in files:
-            found.issues += datafiles.record_issues_of(f, self.vocabulary, self.shared,
-                                                       self.digest)
-            found.rows[f.name] = datafiles.rows_of(f, self.rows)
-            triples = list(data_triples(f.records(), terms))
-            if self.shacl and not any(i.is_error for i in found.issues):
-                found.shacl += validate_parts({f.name: f.records}, cache_dir=self.cache_dir,
-                                              file_keys=datafiles.keys([f]),
-                                              own=lambda t=triples: t)  # type: ignore[misc]
-            self.spill.add(triples, side=side)
-            f.release()
-        self.spill.flush(side)
+        try:
+            for f in files:
+                found.issues += datafiles.record_issues_of(f, self.vocabulary, self.shared,
+                                                           self.digest)
+                found.rows[f.name] = datafiles.rows_of(f, self.rows)
+                triples = list(data_triples(f.records(), terms))
+                if self.shacl and not any(i.is_error for i in found.issues):
+                    found.shacl += validate_parts(
+                        {f.name: f.records}, cache_dir=self.cache_dir,
+                        file_keys=datafiles.keys([f]), own=lambda t=triples: t)  # type: ignore[misc]
+                writer.add(triples)
+                f.release()
+            if ontology:
+                writer.add(from_rdflib(ontology_graph()))
+        finally:
+            writer.close()
         return found
 
 
@@ -247,7 +256,6 @@ def write_split(spill: Spill, paths: Mapping[str, str], *, index: bool,
     build's start, while small), which reads and groups each range on its own while this
     process writes the other formats; without it, all here. Raises OSError when a file
     cannot be written."""
-    spill.finish()
     theirs = {fmt: p for fmt, p in paths.items() if fmt == "jsonld"} if standby else {}
     mine = {fmt: p for fmt, p in paths.items() if fmt not in theirs}
     if standby is not None and theirs:
