@@ -71,13 +71,7 @@ def both(child: Callable[[], A], here: Callable[[], B], *, parallel: bool = True
         try:
             if not _die_with_parent(parent):
                 os._exit(3)
-            try:
-                payload = pickle.dumps(("ok", child()), protocol=pickle.HIGHEST_PROTOCOL)
-            except BaseException as exc:
-                payload = pickle.dumps(("error", (type(exc).__name__, str(exc),
-                                                  traceback.format_exc())))
-            with os.fdopen(write_fd, "wb") as pipe:
-                pipe.write(payload)
+            _send_outcome(write_fd, child)
         except BaseException:
             code = 1
         finally:
@@ -91,12 +85,28 @@ def both(child: Callable[[], A], here: Callable[[], B], *, parallel: bool = True
         _, status = os.waitpid(pid, 0)
     if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 3:
         return child(), mine  # no parent-death signal here: do the child's part ourselves
+    return _outcome(data, status), mine
+
+
+def _send_outcome(fd: int, call: Callable[[], Any]) -> None:  # pragma: no cover - child
+    """Run ``call`` and write its result, or its exception as text, pickled to ``fd``."""
+    try:
+        payload = pickle.dumps(("ok", call()), protocol=pickle.HIGHEST_PROTOCOL)
+    except BaseException as exc:
+        payload = pickle.dumps(("error", (type(exc).__name__, str(exc),
+                                          traceback.format_exc())))
+    with os.fdopen(fd, "wb") as pipe:
+        pipe.write(payload)
+
+
+def _outcome(data: bytes, status: int) -> Any:
+    """What :func:`_send_outcome` sent: the result, or ChildFailed."""
     if not data:
         raise ChildFailed("ChildDied", f"the worker process ended with status {status}", "")
     kind, value = pickle.loads(data)
     if kind == "error":
         raise ChildFailed(*value)
-    return value, mine
+    return value
 
 
 class Standby:
@@ -166,12 +176,7 @@ class Standby:
         if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 3:
             func, args = self._call  # no parent-death signal there: the call runs here
             return func(*args)
-        if not data:
-            raise ChildFailed("ChildDied", f"the worker process ended with status {status}", "")
-        kind, value = pickle.loads(data)
-        if kind == "error":
-            raise ChildFailed(*value)
-        return value
+        return _outcome(data, status)
 
     def close(self) -> None:
         """End the child if its result was not taken: it is stopped (SIGKILL)."""
@@ -197,13 +202,7 @@ def _serve(parent: int, request: int, answer: int) -> None:  # pragma: no cover 
         if len(data) != size or not size:
             os._exit(0)  # closed without a call
         func, args = pickle.loads(data)
-        try:
-            payload = pickle.dumps(("ok", func(*args)), protocol=pickle.HIGHEST_PROTOCOL)
-        except BaseException as exc:
-            payload = pickle.dumps(("error", (type(exc).__name__, str(exc),
-                                              traceback.format_exc())))
-        with os.fdopen(answer, "wb") as pipe:
-            pipe.write(payload)
+        _send_outcome(answer, lambda: func(*args))
     except BaseException:
         code = 1
     finally:
