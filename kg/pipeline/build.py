@@ -8,27 +8,18 @@ complete build.
 from __future__ import annotations
 
 import os
-import tempfile
-import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from functools import partial
 from itertools import chain
 from pathlib import Path
 
-from rdflib import Graph
-
 from kg.analysis.stats import Stats, grouped_stats
-from kg.core.errors import DataError, Issue, KGError, OutputError, sort_issues
-from kg.core.fork import Standby
+from kg.core.errors import DataError, Issue, OutputError, sort_issues
 from kg.core.gcpause import paused_gc
-from kg.core.model import Dataset
 from kg.core.vocab import ontology_graph
 from kg.curate import archive
-from kg.curate.load import data_files
-from kg.curate.passages import page_passages
 from kg.imports import project as imports
-from kg.page import render
 from kg.pipeline import (
     artifact,
     datafiles,
@@ -37,68 +28,20 @@ from kg.pipeline import (
     rebuild,
     staged,
     storeload,
+    streambuild,
 )
-from kg.pipeline import stream as stream_build
 from kg.pipeline.datafiles import DataFile
 from kg.pipeline.lock import build_lock, remove_stale_temps
 from kg.pipeline.manifest import Manifest, file_hash, input_hashes, intact, stamp
-from kg.pipeline.spill import Spill
+from kg.pipeline.pages import pages
+from kg.pipeline.result import OUTPUTS
+from kg.pipeline.result import BuildResult as BuildResult  # the library's names
+from kg.pipeline.result import Checked as Checked
 from kg.rdf import export
 from kg.rdf.ntterms import NTTerms, TextTriple, from_rdflib
 from kg.rdf.shaclfast import Grouped
 from kg.rdf.shaclfiles import validate_parts
 from kg.rdf.triples import Triple, data_triples, to_graph
-
-OUTPUTS = {"ttl": "graph.ttl", "nt": "graph.nt", "jsonld": "graph.jsonld"}
-
-
-@dataclass(frozen=True, slots=True)
-class Checked:
-    """Loaded, checked data and its graph."""
-
-    data: Dataset
-    graph: Graph
-    issues: list[Issue]
-
-    @property
-    def warnings(self) -> list[Issue]:
-        return [i for i in self.issues if not i.is_error]
-
-
-@dataclass(frozen=True, slots=True)
-class BuildResult:
-    files: list[DataFile]  # the data files built (their records read on demand)
-    issues: list[Issue]
-    outputs: dict[str, Path]
-    stats: Stats
-    imported: imports.Imported | None = None
-    spliced: bool = False  # RDF outputs made from the previous build's (kg.pipeline.rebuild)
-    manifest: Manifest | None = None  # out/manifest.json: the store generation, the counts
-    graphs: dict[str, int] = field(default_factory=dict)  # triples per graph ("" default)
-    imports_cached: int = 0  # imports taken unchanged from the cache (kg.pipeline.importcache)
-    up_to_date: bool = False  # out/ was built from these very inputs: nothing written
-    import_report: tuple[str, ...] = ()  # the imports' report lines (imports-report.txt)
-    imports_kept: bool = False  # the imports' graphs kept from the previous build, unread
-    streamed: bool = False  # built file by file, range by range (kg.pipeline.stream)
-
-    @property
-    def data(self) -> Dataset:
-        """Every record built (a rebuild reads unchanged files' records only now)."""
-        return datafiles.dataset(self.files)
-
-    @property
-    def triples(self) -> tuple[Triple, ...]:
-        """The curated triples and the ontology, as rdflib terms (made on each access)."""
-        return (*data_triples(self.data), *ontology_graph())
-
-    @property
-    def graph(self) -> Graph:
-        """The built graph as an rdflib Graph (made on each access: keep it if reused)."""
-        return to_graph(self.data)
-
-    @property
-    def warnings(self) -> list[Issue]:
-        return [i for i in self.issues if not i.is_error]
 
 
 def _load_checked(data_dir: Path | str, *, shacl: bool, cache_dir: Path | None,
@@ -203,14 +146,15 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
     if cache_dir is not None and (same := _up_to_date(data_dir, out, inputs, build_options,
                                                       cache_dir=cache_dir, lock_wait=lock_wait)):
         return same
-    streamed = _streams(stream, data_dir, out, cache_dir=cache_dir, formats=formats,
+    streamed = streambuild.streams(stream, data_dir, out, cache_dir=cache_dir, formats=formats,
                         unsupported=config_path is not None or bool(focus) or parallel
                         or sources_dir is not None)
     with storeload.Loader() as loader:  # loads the store beside the writers (full builds)
         if streamed:
-            return _streamed(data_dir, out, loader, inputs=inputs, build_options=build_options,
-                             formats=formats, html_page=html_page, shacl=shacl,
-                             lock_wait=lock_wait, cache_dir=cache_dir)
+            return streambuild.build_streamed(
+                data_dir, out, loader, inputs=inputs, build_options=build_options,
+                formats=formats, html_page=html_page, shacl=shacl, lock_wait=lock_wait,
+                cache_dir=cache_dir)
         return _fresh(data_dir, out, loader, config_path=config_path, inputs=inputs,
                       build_options=build_options, formats=formats, html_page=html_page,
                       shacl=shacl, focus=focus, hops=hops, lock_wait=lock_wait,
@@ -266,7 +210,7 @@ def _fresh(data_dir: Path, out: Path, loader: storeload.Loader, *, config_path: 
         grouped = partial(getattr, own, "grouped")
         if parallel:  # sorted here once, so that the forked writer shares the order
             _ = text.subjects
-    outputs.update(_pages(files, out, html_page=html_page, focus=focus, hops=hops,
+    outputs.update(pages(files, out, html_page=html_page, focus=focus, hops=hops,
                            cache_dir=cache_dir, sources_dir=sources_dir))
     base: list[Triple] = []
     if imported or kept:
@@ -348,147 +292,6 @@ def _fresh(data_dir: Path, out: Path, loader: storeload.Loader, *, config_path: 
     return BuildResult(files, issues, written, result_stats, imported, plan is not None,
                        made[0], made[0].graphs, cached, import_report=report,
                        imports_kept=kept is not None)
-
-
-def _streams(stream: bool | None, data_dir: Path, out: Path, *, cache_dir: Path | None,
-             formats: tuple[str, ...], unsupported: bool) -> bool:
-    """Whether this build streams (kg.pipeline.stream): when asked, else when the data is
-    large and no rebuild state waits in the cache (a rebuild splices in memory)."""
-    unsupported = unsupported or "nt" not in formats
-    if stream is not None:
-        if stream and unsupported:
-            raise KGError("a streamed build writes N-Triples and takes no imports, focus "
-                          "pages, archived sources or parallel")
-        return stream
-    if unsupported or not data_dir.is_dir():
-        return False
-    if cache_dir is not None and rebuild.has_state(cache_dir, rebuild.state_key(data_dir, out)):
-        return False
-    return stream_build.data_bytes(data_files(data_dir)) >= stream_build.STREAM_BYTES
-
-
-def _streamed(data_dir: Path, out: Path, loader: storeload.Loader, *,
-              inputs: dict[str, str], build_options: dict[str, object],
-              formats: tuple[str, ...], html_page: bool, shacl: bool, lock_wait: float,
-              cache_dir: Path | None) -> BuildResult:
-    """A full build, streamed (kg.pipeline.stream): the same outputs as :func:`_fresh`'s.
-    Its helpers on the other core, for step 2 and for the JSON-LD, are forked first,
-    while this process is small (kg.core.fork.Standby)."""
-    with Standby() as reader, Standby() as writer:
-        return _streamed_with(data_dir, out, loader, (reader, writer), inputs=inputs,
-                              build_options=build_options, formats=formats,
-                              html_page=html_page, shacl=shacl, lock_wait=lock_wait,
-                              cache_dir=cache_dir)
-
-
-def _streamed_with(data_dir: Path, out: Path, loader: storeload.Loader,
-                   standby: tuple[Standby, Standby], *,
-                   inputs: dict[str, str], build_options: dict[str, object],
-                   formats: tuple[str, ...], html_page: bool, shacl: bool, lock_wait: float,
-                   cache_dir: Path | None) -> BuildResult:
-    with paused_gc():
-        files, issues = stream_build.scan(data_dir, cache_dir=cache_dir)
-        issues += stream_build.checked(files)
-    if any(i.is_error for i in issues):
-        raise DataError(sort_issues(issues))
-    with _spill(out, files) as spill:
-        try:
-            with paused_gc():
-                per = stream_build.per_file(files, spill, shacl=shacl, cache_dir=cache_dir,
-                                            standby=standby[0])
-        except OSError as exc:
-            raise OutputError(f"{spill.folder}: cannot write: {exc.strerror or exc}") from exc
-        issues = sort_issues([*issues, *per.issues])
-        if any(i.is_error for i in issues):
-            raise DataError(issues)
-        if any(i.is_error for i in per.shacl):
-            raise DataError(sort_issues(per.shacl))
-        return _write_streamed(data_dir, out, loader, standby[1], spill, files, per, issues,
-                               inputs=inputs, build_options=build_options, formats=formats,
-                               html_page=html_page, lock_wait=lock_wait, cache_dir=cache_dir)
-
-
-def _spill(out: Path, files: list[DataFile]) -> Spill:
-    """The streamed build's spill, beside ``out`` (two sides: kg.pipeline.stream.per_file)."""
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        return Spill(out.parent, stream_build.ranges_for(files), sides=2)
-    except OSError as exc:
-        raise OutputError(f"{out.parent}: cannot write the spill: {exc.strerror or exc}"
-                          ) from exc
-
-
-def _write_streamed(data_dir: Path, out: Path, loader: storeload.Loader, standby: Standby,
-                    spill: Spill,
-                    files: list[DataFile], per: stream_build.PerFile, issues: list[Issue], *,
-                    inputs: dict[str, str], build_options: dict[str, object],
-                    formats: tuple[str, ...], html_page: bool, lock_wait: float,
-                    cache_dir: Path | None) -> BuildResult:
-    """Step 3 of the streamed build under the build lock (kg.pipeline.staged): the
-    N-Triples output's writing writes every format from the spill (the JSON-LD in
-    ``standby``; the others to side files, renamed into their staged places in turn),
-    while the store loads graph.nt as it is written."""
-    rdf_paths = {fmt: out / OUTPUTS[fmt] for fmt in formats}
-    nt, spliced = rdf_paths["nt"], cache_dir is not None
-    sides: dict[str, str] = {}
-    done: list[stream_build.Written] = []
-
-    def write_all(temp: str) -> None:
-        written = threading.Event()  # the store loads graph.nt as it is written
-        try:
-            write_into(temp, written)
-        finally:
-            written.set()
-
-    def write_into(temp: str, written: threading.Event) -> None:
-        paths = {"nt": temp}
-        for fmt, path in rdf_paths.items():
-            if fmt != "nt":
-                fd, side = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=out)
-                paths[fmt] = sides[fmt] = side
-                os.fchmod(fd, 0o644)  # as kg.rdf.export.stage makes them: the output's
-                os.close(fd)
-        loader.load(out, Path(temp), written=written)
-        done.append(stream_build.write_split(spill, paths, index=spliced, standby=standby))
-
-    outputs: dict[Path, str | Callable[[], str | Iterable[str]] | export.Direct] = {
-        nt: export.Direct(write_all)}
-    for fmt, path in rdf_paths.items():
-        if fmt != "nt":
-            outputs[path] = export.Direct(partial(_take, sides, fmt))
-    outputs.update(_pages(files, out, html_page=html_page, focus=(), hops=1,
-                          cache_dir=cache_dir, rows=per.rows))
-    written = {path.relative_to(out).as_posix(): path for path in outputs}
-    made: list[Manifest] = []
-    store: list[tuple[str, dict[str, int]]] = []
-
-    def committed(hashes: Mapping[Path, str]) -> None:
-        if spliced and cache_dir is not None:
-            state = done[0].state(rebuild.options(formats), datafiles.keys(files))
-            rebuild.save_state(cache_dir, rebuild.state_key(data_dir, out), state, rdf_paths)
-        made.append(artifact.commit(out, generation=store[0], inputs=inputs, outputs=written,
-                                    options=build_options, old=artifact.previous(out),
-                                    summary=asdict(done[0].stats), hashes={
-                                        p.relative_to(out).as_posix(): h
-                                        for p, h in hashes.items()}))
-
-    order = staged.Written(nt, lambda temps: None, frozenset(rdf_paths.values()))
-    try:
-        staged.validate_and_write(outputs, out, lambda: per.shacl, lock_wait=lock_wait,
-                                  parallel=False, committed=committed,
-                                  prepare=lambda temps: store.append(loader.result()),
-                                  order=order)
-    finally:
-        for side in sides.values():
-            Path(side).unlink(missing_ok=True)
-    issues = sort_issues([*issues, *per.shacl])
-    return BuildResult(files, issues, written, done[0].stats, None, False, made[0],
-                       made[0].graphs, streamed=True)
-
-
-def _take(sides: Mapping[str, str], fmt: str, temp: str) -> None:
-    """A side file the N-Triples output's writing wrote, moved onto its staged place."""
-    os.replace(sides[fmt], temp)
 
 
 def _up_to_date(data_dir: Path, out: Path, inputs: dict[str, str],
@@ -574,22 +377,3 @@ def _derived_generation(out: Path, temps: Mapping[Path, str], default: str
             pass  # the staged N-Quads have every graph: load them
     staged = {path.name: Path(temp) for path, temp in temps.items()}
     return artifact.load_generation(out, staged["graph.nq"])
-
-
-def _pages(files: list[DataFile], out: Path, *, html_page: bool, focus: Sequence[str],
-           hops: int, cache_dir: Path | None, sources_dir: Path | None = None,
-           rows: Mapping[str, str] | None = None
-           ) -> dict[Path, str | Callable[[], str | list[str]]]:
-    """The HTML page (from the files' parts: kg.page.pageparts) and the focus pages."""
-    pages: dict[Path, str | Callable[[], str | list[str]]] = {}
-    if html_page:
-        pages[out / "graph.html"] = lambda: render.page_pieces(
-            *datafiles.page_parts(files, rows=rows), cache_dir=cache_dir,
-            passages=page_passages(datafiles.dataset(files), sources_dir)
-            if sources_dir is not None else None)
-    if focus:
-        data = datafiles.dataset(files)
-        for name in focus:
-            eid, page = render.render_focus_page(data, name, hops=hops)
-            pages[out / f"focus-{eid}.html"] = page
-    return pages

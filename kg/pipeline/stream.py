@@ -122,7 +122,12 @@ def per_file(files: Sequence[DataFile], spill: Spill, *, shacl: bool,
         else (files, ())
     if second and standby is not None:
         standby.start(_run, context, second, spill.writer(1), False)
-    found = context.run(first, spill.writer(0), ontology=True)
+    try:
+        found = context.run(first, spill.writer(0), ontology=True)
+    except BaseException:
+        if standby is not None:  # stopped before the caller removes the spill
+            standby.close()
+        raise
     if second and standby is not None:
         try:
             theirs: PerFile = standby.result()
@@ -260,7 +265,12 @@ def write_split(spill: Spill, paths: Mapping[str, str], *, index: bool,
     mine = {fmt: p for fmt, p in paths.items() if fmt not in theirs}
     if standby is not None and theirs:
         standby.start(write_elsewhere, spill.files(), theirs, index, "ttl" not in mine)
-    done = write_files(spill.files(), mine, index, True, keep=bool(theirs))
+    try:
+        done = write_files(spill.files(), mine, index, True, keep=bool(theirs))
+    except BaseException:
+        if standby is not None:  # stopped before the caller removes the files it writes
+            standby.close()
+        raise
     if standby is None or not theirs:
         return done
     try:

@@ -1,0 +1,166 @@
+"""A streamed build from start to finish (kg.pipeline.stream does its steps): whether a
+build streams, its helpers forked, its spill, its outputs staged and committed as any
+build's (kg.pipeline.staged, kg.pipeline.artifact)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict
+from functools import partial
+from pathlib import Path
+
+from kg.core.errors import DataError, Issue, KGError, OutputError, sort_issues
+from kg.core.fork import Standby
+from kg.core.gcpause import paused_gc
+from kg.curate.load import data_files
+from kg.pipeline import artifact, datafiles, rebuild, staged, storeload, stream
+from kg.pipeline.datafiles import DataFile
+from kg.pipeline.manifest import Manifest
+from kg.pipeline.pages import pages
+from kg.pipeline.result import OUTPUTS, BuildResult
+from kg.pipeline.spill import Spill
+from kg.rdf import export
+
+
+def streams(wanted: bool | None, data_dir: Path, out: Path, *, cache_dir: Path | None,
+             formats: tuple[str, ...], unsupported: bool) -> bool:
+    """Whether this build streams (kg.pipeline.stream): when asked, else when the data is
+    large and no rebuild state waits in the cache (a rebuild splices in memory)."""
+    unsupported = unsupported or "nt" not in formats
+    if wanted is not None:
+        if wanted and unsupported:
+            raise KGError("a streamed build writes N-Triples and takes no imports, focus "
+                          "pages, archived sources or parallel")
+        return wanted
+    if unsupported or not data_dir.is_dir():
+        return False
+    if cache_dir is not None and rebuild.has_state(cache_dir, rebuild.state_key(data_dir, out)):
+        return False
+    return stream.data_bytes(data_files(data_dir)) >= stream.STREAM_BYTES
+
+
+def build_streamed(data_dir: Path, out: Path, loader: storeload.Loader, *,
+              inputs: dict[str, str], build_options: dict[str, object],
+              formats: tuple[str, ...], html_page: bool, shacl: bool, lock_wait: float,
+              cache_dir: Path | None) -> BuildResult:
+    """A full build, streamed (kg.pipeline.stream): the same outputs as :func:`_fresh`'s.
+    Its helpers on the other core, for step 2 and for the JSON-LD, are forked first,
+    while this process is small (kg.core.fork.Standby)."""
+    with Standby() as reader, Standby() as writer:
+        return _streamed_with(data_dir, out, loader, (reader, writer), inputs=inputs,
+                              build_options=build_options, formats=formats,
+                              html_page=html_page, shacl=shacl, lock_wait=lock_wait,
+                              cache_dir=cache_dir)
+
+
+def _streamed_with(data_dir: Path, out: Path, loader: storeload.Loader,
+                   standby: tuple[Standby, Standby], *,
+                   inputs: dict[str, str], build_options: dict[str, object],
+                   formats: tuple[str, ...], html_page: bool, shacl: bool, lock_wait: float,
+                   cache_dir: Path | None) -> BuildResult:
+    with paused_gc():
+        files, issues = stream.scan(data_dir, cache_dir=cache_dir)
+        issues += stream.checked(files)
+    if any(i.is_error for i in issues):
+        raise DataError(sort_issues(issues))
+    with _spill(out, files) as spill:
+        try:
+            with paused_gc():
+                per = stream.per_file(files, spill, shacl=shacl, cache_dir=cache_dir,
+                                            standby=standby[0])
+        except OSError as exc:
+            raise OutputError(f"{spill.folder}: cannot write: {exc.strerror or exc}") from exc
+        issues = sort_issues([*issues, *per.issues])
+        if any(i.is_error for i in issues):
+            raise DataError(issues)
+        if any(i.is_error for i in per.shacl):
+            raise DataError(sort_issues(per.shacl))
+        return _write_streamed(data_dir, out, loader, standby[1], spill, files, per, issues,
+                               inputs=inputs, build_options=build_options, formats=formats,
+                               html_page=html_page, lock_wait=lock_wait, cache_dir=cache_dir)
+
+
+def _spill(out: Path, files: list[DataFile]) -> Spill:
+    """The streamed build's spill, beside ``out`` (two sides: kg.pipeline.stream.per_file)."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        return Spill(out.parent, stream.ranges_for(files), sides=2)
+    except OSError as exc:
+        raise OutputError(f"{out.parent}: cannot write the spill: {exc.strerror or exc}"
+                          ) from exc
+
+
+def _write_streamed(data_dir: Path, out: Path, loader: storeload.Loader, standby: Standby,
+                    spill: Spill,
+                    files: list[DataFile], per: stream.PerFile, issues: list[Issue], *,
+                    inputs: dict[str, str], build_options: dict[str, object],
+                    formats: tuple[str, ...], html_page: bool, lock_wait: float,
+                    cache_dir: Path | None) -> BuildResult:
+    """Step 3 of the streamed build under the build lock (kg.pipeline.staged): the
+    N-Triples output's writing writes every format from the spill (the JSON-LD in
+    ``standby``; the others to side files, renamed into their staged places in turn),
+    while the store loads graph.nt as it is written."""
+    rdf_paths = {fmt: out / OUTPUTS[fmt] for fmt in formats}
+    nt, spliced = rdf_paths["nt"], cache_dir is not None
+    sides: dict[str, str] = {}
+    done: list[stream.Written] = []
+
+    def write_all(temp: str) -> None:
+        written = threading.Event()  # the store loads graph.nt as it is written
+        try:
+            write_into(temp, written)
+        finally:
+            written.set()
+
+    def write_into(temp: str, written: threading.Event) -> None:
+        paths = {"nt": temp}
+        for fmt, path in rdf_paths.items():
+            if fmt != "nt":
+                fd, side = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=out)
+                paths[fmt] = sides[fmt] = side
+                os.fchmod(fd, 0o644)  # as kg.rdf.export.stage makes them: the output's
+                os.close(fd)
+        loader.load(out, Path(temp), written=written)
+        done.append(stream.write_split(spill, paths, index=spliced, standby=standby))
+
+    outputs: dict[Path, str | Callable[[], str | Iterable[str]] | export.Direct] = {
+        nt: export.Direct(write_all)}
+    for fmt, path in rdf_paths.items():
+        if fmt != "nt":
+            outputs[path] = export.Direct(partial(_take, sides, fmt))
+    outputs.update(pages(files, out, html_page=html_page, focus=(), hops=1,
+                          cache_dir=cache_dir, rows=per.rows))
+    written = {path.relative_to(out).as_posix(): path for path in outputs}
+    made: list[Manifest] = []
+    store: list[tuple[str, dict[str, int]]] = []
+
+    def committed(hashes: Mapping[Path, str]) -> None:
+        if spliced and cache_dir is not None:
+            state = done[0].state(rebuild.options(formats), datafiles.keys(files))
+            rebuild.save_state(cache_dir, rebuild.state_key(data_dir, out), state, rdf_paths)
+        made.append(artifact.commit(out, generation=store[0], inputs=inputs, outputs=written,
+                                    options=build_options, old=artifact.previous(out),
+                                    summary=asdict(done[0].stats), hashes={
+                                        p.relative_to(out).as_posix(): h
+                                        for p, h in hashes.items()}))
+
+    order = staged.Written(nt, lambda temps: None, frozenset(rdf_paths.values()))
+    try:
+        staged.validate_and_write(outputs, out, lambda: per.shacl, lock_wait=lock_wait,
+                                  parallel=False, committed=committed,
+                                  prepare=lambda temps: store.append(loader.result()),
+                                  order=order)
+    finally:
+        for side in sides.values():
+            Path(side).unlink(missing_ok=True)
+    issues = sort_issues([*issues, *per.shacl])
+    return BuildResult(files, issues, written, done[0].stats, None, False, made[0],
+                       made[0].graphs, streamed=True)
+
+
+def _take(sides: Mapping[str, str], fmt: str, temp: str) -> None:
+    """A side file the N-Triples output's writing wrote, moved onto its staged place."""
+    os.replace(sides[fmt], temp)
