@@ -10,11 +10,12 @@ about 9 GiB at a million facts. Here (docs/benchmarks.md, "The streamed build"):
 2. then each file is read again, alone: its records' checks, its page rows, its SHACL
    run (kg.rdf.shaclfiles validates a file with its own triples, the ontology and the
    sources it cites) and its text triples, spilled to disk by subject range
-   (kg.pipeline.spill); its records are then dropped;
-3. each range is read back, grouped and written in the three formats at once
-   (:func:`write_ranges`), the stats, the rebuild's index and the repeats summed as it
-   goes. The ranges are cut so that writing them one after another gives the order of
-   one sort of the whole graph.
+   (kg.pipeline.spill); its records are then dropped. The second half of the files is
+   done in a process forked at the build's start (kg.core.fork.Standby);
+3. each range is read back, grouped and written (:func:`write_ranges`), Turtle and
+   N-Triples here, JSON-LD in another Standby reading the same ranges; the stats, the
+   rebuild's index and the repeats are summed as it goes. The ranges are cut so that
+   writing them one after another gives the order of one sort of the whole graph.
 
 So the memory follows the largest file and the largest range, not the graph; the price
 is a second parse of each file. Only the curated data streams: a build with imports,
@@ -315,8 +316,6 @@ class Writable(Protocol):
     """What :func:`write_ranges` writes to (a text file)."""
 
     def write(self, text: str, /) -> object: ...
-
-    def flush(self) -> None: ...
 
 
 def _blocks(order: Sequence[str], write: export.BlockWriter,
