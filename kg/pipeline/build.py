@@ -146,9 +146,10 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
     if cache_dir is not None and (same := _up_to_date(data_dir, out, inputs, build_options,
                                                       cache_dir=cache_dir, lock_wait=lock_wait)):
         return same
-    streamed = streambuild.streams(stream, data_dir, out, cache_dir=cache_dir, formats=formats,
-                        unsupported=config_path is not None or bool(focus) or parallel
-                        or sources_dir is not None)
+    streamed = streambuild.streams(
+        stream, data_dir, out, cache_dir=cache_dir, formats=formats,
+        unsupported=config_path is not None or bool(focus) or parallel
+        or sources_dir is not None)
     with storeload.Loader() as loader:  # loads the store beside the writers (full builds)
         if streamed:
             return streambuild.build_streamed(
@@ -211,7 +212,7 @@ def _fresh(data_dir: Path, out: Path, loader: storeload.Loader, *, config_path: 
         if parallel:  # sorted here once, so that the forked writer shares the order
             _ = text.subjects
     outputs.update(pages(files, out, html_page=html_page, focus=focus, hops=hops,
-                           cache_dir=cache_dir, sources_dir=sources_dir))
+                         cache_dir=cache_dir, sources_dir=sources_dir))
     base: list[Triple] = []
     if imported or kept:
         data = datafiles.dataset(files)

@@ -12,13 +12,14 @@ from kg.pipeline.datafiles import DataFile
 
 
 def pages(files: list[DataFile], out: Path, *, html_page: bool, focus: Sequence[str],
-           hops: int, cache_dir: Path | None, sources_dir: Path | None = None,
-           rows: Mapping[str, str] | None = None
-           ) -> dict[Path, str | Callable[[], str | list[str]]]:
-    """The HTML page (from the files' parts: kg.page.pageparts) and the focus pages."""
-    pages: dict[Path, str | Callable[[], str | list[str]]] = {}
+          hops: int, cache_dir: Path | None, sources_dir: Path | None = None,
+          rows: Mapping[str, str] | None = None
+          ) -> dict[Path, str | Callable[[], str | list[str]]]:
+    """The HTML page (from the files' parts: kg.page.pageparts) and the focus pages;
+    ``rows``: each file's page rows when made already (kg.pipeline.stream)."""
+    made: dict[Path, str | Callable[[], str | list[str]]] = {}
     if html_page:
-        pages[out / "graph.html"] = lambda: render.page_pieces(
+        made[out / "graph.html"] = lambda: render.page_pieces(
             *datafiles.page_parts(files, rows=rows), cache_dir=cache_dir,
             passages=page_passages(datafiles.dataset(files), sources_dir)
             if sources_dir is not None else None)
@@ -26,5 +27,5 @@ def pages(files: list[DataFile], out: Path, *, html_page: bool, focus: Sequence[
         data = datafiles.dataset(files)
         for name in focus:
             eid, page = render.render_focus_page(data, name, hops=hops)
-            pages[out / f"focus-{eid}.html"] = page
-    return pages
+            made[out / f"focus-{eid}.html"] = page
+    return made

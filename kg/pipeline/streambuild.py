@@ -43,10 +43,11 @@ def streams(wanted: bool | None, data_dir: Path, out: Path, *, cache_dir: Path |
 
 
 def build_streamed(data_dir: Path, out: Path, loader: storeload.Loader, *,
-              inputs: dict[str, str], build_options: dict[str, object],
-              formats: tuple[str, ...], html_page: bool, shacl: bool, lock_wait: float,
-              cache_dir: Path | None) -> BuildResult:
-    """A full build, streamed (kg.pipeline.stream): the same outputs as :func:`_fresh`'s.
+                   inputs: dict[str, str], build_options: dict[str, object],
+                   formats: tuple[str, ...], html_page: bool, shacl: bool, lock_wait: float,
+                   cache_dir: Path | None) -> BuildResult:
+    """A full build, streamed (kg.pipeline.stream): the same outputs as the in-memory
+    build's (kg.pipeline.build).
     Its helpers on the other core, for step 2 and for the JSON-LD, are forked first,
     while this process is small (kg.core.fork.Standby)."""
     with Standby() as reader, Standby() as writer:
@@ -70,7 +71,7 @@ def _streamed_with(data_dir: Path, out: Path, loader: storeload.Loader,
         try:
             with paused_gc():
                 per = stream.per_file(files, spill, shacl=shacl, cache_dir=cache_dir,
-                                            standby=standby[0])
+                                      standby=standby[0])
         except OSError as exc:
             raise OutputError(f"{spill.folder}: cannot write: {exc.strerror or exc}") from exc
         issues = sort_issues([*issues, *per.issues])
@@ -94,8 +95,8 @@ def _spill(out: Path, files: list[DataFile]) -> Spill:
 
 
 def _write_streamed(data_dir: Path, out: Path, loader: storeload.Loader, standby: Standby,
-                    spill: Spill,
-                    files: list[DataFile], per: stream.PerFile, issues: list[Issue], *,
+                    spill: Spill, files: list[DataFile], per: stream.PerFile,
+                    issues: list[Issue], *,
                     inputs: dict[str, str], build_options: dict[str, object],
                     formats: tuple[str, ...], html_page: bool, lock_wait: float,
                     cache_dir: Path | None) -> BuildResult:
@@ -109,13 +110,13 @@ def _write_streamed(data_dir: Path, out: Path, loader: storeload.Loader, standby
     done: list[stream.Written] = []
 
     def write_all(temp: str) -> None:
-        written = threading.Event()  # the store loads graph.nt as it is written
+        whole = threading.Event()  # the store loads graph.nt as it is written, until set
         try:
-            write_into(temp, written)
+            write_into(temp, whole)
         finally:
-            written.set()
+            whole.set()
 
-    def write_into(temp: str, written: threading.Event) -> None:
+    def write_into(temp: str, whole: threading.Event) -> None:
         paths = {"nt": temp}
         for fmt, path in rdf_paths.items():
             if fmt != "nt":
@@ -123,7 +124,7 @@ def _write_streamed(data_dir: Path, out: Path, loader: storeload.Loader, standby
                 paths[fmt] = sides[fmt] = side
                 os.fchmod(fd, 0o644)  # as kg.rdf.export.stage makes them: the output's
                 os.close(fd)
-        loader.load(out, Path(temp), written=written)
+        loader.load(out, Path(temp), written=whole)
         done.append(stream.write_split(spill, paths, index=spliced, standby=standby))
 
     outputs: dict[Path, str | Callable[[], str | Iterable[str]] | export.Direct] = {
@@ -132,7 +133,7 @@ def _write_streamed(data_dir: Path, out: Path, loader: storeload.Loader, standby
         if fmt != "nt":
             outputs[path] = export.Direct(partial(_take, sides, fmt))
     outputs.update(pages(files, out, html_page=html_page, focus=(), hops=1,
-                          cache_dir=cache_dir, rows=per.rows))
+                         cache_dir=cache_dir, rows=per.rows))
     written = {path.relative_to(out).as_posix(): path for path in outputs}
     made: list[Manifest] = []
     store: list[tuple[str, dict[str, int]]] = []
