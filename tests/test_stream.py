@@ -15,7 +15,7 @@ from rdflib.compare import isomorphic
 from kg.bench.generate import generate
 from kg.core.errors import DataError, KGError, OutputError
 from kg.core.vocab import KGR, KGS
-from kg.pipeline import stream
+from kg.pipeline import rebuild, stream
 from kg.pipeline.build import build
 from kg.pipeline.manifest import read_manifest
 from kg.pipeline.spill import Spill, Writer, cuts
@@ -104,6 +104,43 @@ def test_large_data_streams_by_default(data: Path, tmp_path: Path,
     assert not build(data, tmp_path / "focus", focus=["country-0"]).streamed  # in memory
     monkeypatch.setattr(stream, "STREAM_BYTES", 1 << 40)
     assert not build(data, tmp_path / "small").streamed
+
+
+def test_a_state_that_cannot_splice_streams(data: Path, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a cache, large data builds in memory only when the stored rebuild state can
+    splice, and the files changed since hold less than STREAM_BYTES: a state made with
+    other options, by another kg, or whose outputs were touched, streams in full (it would
+    make a full build in memory), and so does a large edit."""
+    files = sorted(p for p in data.iterdir() if p.suffix == ".yaml")
+    monkeypatch.setattr(stream, "STREAM_BYTES", stream.data_bytes(files) // 2)
+    cache, out = tmp_path / "cache", tmp_path / "out"
+    assert build(data, out, cache_dir=cache).streamed  # nothing stored: a full build
+
+    def edit(path: Path) -> None:  # other bytes, the same records
+        path.write_text(path.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+
+    edit(files[0])  # one file: spliced
+    again = build(data, out, cache_dir=cache)
+    assert again.spliced and not again.streamed
+    for path in files[: len(files) * 2 // 3]:  # two thirds of the data: streamed in full
+        edit(path)
+    large = build(data, out, cache_dir=cache)
+    assert large.streamed and not large.spliced
+    edit(files[-1])
+    other = build(data, out, cache_dir=cache, formats=("nt", "ttl"))  # other options
+    assert other.streamed and not other.spliced
+    edit(files[-2])
+    (out / "graph.ttl").write_bytes((out / "graph.ttl").read_bytes())  # touched
+    touched = build(data, out, cache_dir=cache, formats=("nt", "ttl"))
+    assert touched.streamed and not touched.spliced
+    edit(files[-3])
+    monkeypatch.setattr(rebuild, "code_version", lambda: "another kg")
+    assert build(data, out, cache_dir=cache, formats=("nt", "ttl")).streamed
+    monkeypatch.undo()
+    build(data, tmp_path / "cold", stream=False, formats=("nt", "ttl"))
+    for name in ("graph.nt", "graph.ttl", "graph.html"):
+        assert (out / name).read_bytes() == (tmp_path / "cold" / name).read_bytes(), name
 
 
 def test_stream_refuses_what_it_cannot_build(data: Path, tmp_path: Path) -> None:

@@ -34,12 +34,22 @@ from kg.analysis.stats import Stats, counted_stats, grouped_counts
 from kg.core.model import Dataset
 from kg.pipeline.cache import cached_entry, code_version, merge, read_entry, write_entry
 from kg.pipeline.importsplice import ImportState
-from kg.pipeline.splice import Changes, Index, Recorder, position, signature, splice, starts
+from kg.pipeline.splice import (
+    Changes,
+    Index,
+    Recorder,
+    Signature,
+    position,
+    signature,
+    splice,
+    starts,
+)
 from kg.rdf import export
 from kg.rdf.ntterms import NTTerms, TextTriple
 from kg.rdf.triples import data_triples
 
 KIND = "build"
+HEAD_KIND = "build-head"
 
 
 @dataclass(slots=True)
@@ -74,9 +84,30 @@ def state_key(data_dir: Path, out: Path) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def has_state(cache_dir: Path, key: str) -> bool:
-    """Whether a state is stored under ``key`` (not read: :func:`read_state` checks it)."""
-    return (cache_dir / KIND / key[:2] / key).is_file()
+@dataclass(frozen=True, slots=True)
+class Head:
+    """What decides whether a state can splice before any data file is parsed: stored
+    beside it, and small (a state holds every subject of every output)."""
+
+    options: str
+    inputs: dict[str, str]  # as State.inputs
+    signatures: dict[str, Signature | None]  # format -> its output's, once in place
+
+
+def changed_inputs(cache_dir: Path, key: str, *, options: str, keys: Mapping[str, str],
+                   paths: Mapping[str, Path]) -> list[str] | None:
+    """The data files (display names) whose content keys differ from ``keys`` since the
+    state stored under ``key`` was made; None when that state cannot splice at all (none
+    stored, other options or another kg, or its outputs, ``paths`` by format, not the
+    files it indexed): what :func:`plan` checks first, read from the state's
+    :class:`Head` alone."""
+    head = read_entry(cache_dir, HEAD_KIND, key)
+    if not isinstance(head, Head) or head.options != options or "nt" not in paths \
+            or set(paths) != set(head.signatures):
+        return None
+    if any(sig is None or signature(paths[fmt]) != sig for fmt, sig in head.signatures.items()):
+        return None
+    return [n for n in {**head.inputs, **keys} if head.inputs.get(n) != keys.get(n)]
 
 
 def read_state(cache_dir: Path, key: str) -> State | None:
@@ -104,6 +135,8 @@ def save_state(cache_dir: Path, key: str, state: State, paths: Mapping[str, Path
         index.order = next((o for o in orders if o == index.order), index.order)  # pickled once
         orders.append(index.order)
     write_entry(cache_dir, KIND, key, state)
+    write_entry(cache_dir, HEAD_KIND, key, Head(state.options, dict(state.inputs), {
+        fmt: index.signature for fmt, index in state.indexes.items()}))
 
 
 def recorders(text: export.Text, formats: Iterable[str]) -> dict[str, Recorder]:

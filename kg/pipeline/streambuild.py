@@ -15,8 +15,9 @@ from pathlib import Path
 from kg.core.errors import DataError, Issue, KGError, OutputError, sort_issues
 from kg.core.fork import Standby
 from kg.core.gcpause import paused_gc
-from kg.curate.load import data_files
+from kg.curate.load import data_files, display_name
 from kg.pipeline import artifact, datafiles, rebuild, staged, storeload, stream
+from kg.pipeline.cache import file_key
 from kg.pipeline.datafiles import DataFile
 from kg.pipeline.manifest import Manifest
 from kg.pipeline.pages import pages
@@ -26,9 +27,10 @@ from kg.rdf import export
 
 
 def streams(wanted: bool | None, data_dir: Path, out: Path, *, cache_dir: Path | None,
-             formats: tuple[str, ...], unsupported: bool) -> bool:
+            formats: tuple[str, ...], unsupported: bool) -> bool:
     """Whether this build streams (kg.pipeline.stream): when asked, else when the data is
-    large and no rebuild state waits in the cache (a rebuild splices in memory)."""
+    large (kg.pipeline.stream.STREAM_BYTES), unless the cache holds a rebuild state that
+    can splice an edit of less than that much data (a rebuild splices in memory)."""
     unsupported = unsupported or "nt" not in formats
     if wanted is not None:
         if wanted and unsupported:
@@ -37,9 +39,25 @@ def streams(wanted: bool | None, data_dir: Path, out: Path, *, cache_dir: Path |
         return wanted
     if unsupported or not data_dir.is_dir():
         return False
-    if cache_dir is not None and rebuild.has_state(cache_dir, rebuild.state_key(data_dir, out)):
+    paths = data_files(data_dir)
+    if stream.data_bytes(paths) < stream.STREAM_BYTES:
         return False
-    return stream.data_bytes(data_files(data_dir)) >= stream.STREAM_BYTES
+    return cache_dir is None or not _splices(data_dir, out, paths, cache_dir=cache_dir,
+                                             formats=formats)
+
+
+def _splices(data_dir: Path, out: Path, paths: list[Path], *, cache_dir: Path,
+             formats: tuple[str, ...]) -> bool:
+    """Whether the cache's rebuild state can splice these data files' changes, and they
+    hold less than STREAM_BYTES (a state made by another kg or with other options, or
+    whose outputs were touched, would make a full build in memory: kg.pipeline.rebuild)."""
+    named = {display_name(path, data_dir.parent): path for path in paths}
+    keys = {name: file_key(name, path.read_bytes()) for name, path in named.items()}
+    changed = rebuild.changed_inputs(
+        cache_dir, rebuild.state_key(data_dir, out), options=rebuild.options(formats),
+        keys=keys, paths={fmt: out / OUTPUTS[fmt] for fmt in formats})
+    return changed is not None and stream.data_bytes(
+        named[name] for name in changed if name in named) < stream.STREAM_BYTES
 
 
 def build_streamed(data_dir: Path, out: Path, loader: storeload.Loader, *,
