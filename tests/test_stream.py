@@ -61,6 +61,8 @@ def _same_build(data: Path, tmp: Path, **options: object) -> None:
     assert streamed.graphs == memory.graphs
     assert read_manifest(tmp / "streamed").outputs == read_manifest(tmp / "memory").outputs
     assert _quads(tmp / "streamed") == _quads(tmp / "memory")
+    # the triples counted from graph.nt's lines are the store's
+    assert streamed.graphs == {"": len(_quads(tmp / "streamed"))}
     assert not list(tmp.glob(".kg-spill-*"))
 
 

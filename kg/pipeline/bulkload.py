@@ -35,7 +35,7 @@ BATCH = 200_000  # quads per bulk_extend once blank nodes are met
 
 def load(store: Any, source: Path, *, fmt: Any, chunk_bytes: int = CHUNK_BYTES,
          batch: int = BATCH, lenient: bool = False, stop: Event | None = None,
-         written: Event | None = None) -> None:
+         written: Event | None = None) -> int | None:
     """Add the triples (or quads) of the line-based file ``source`` in format ``fmt``
     (a ``pyoxigraph.RdfFormat``) to ``store``, holding about one slice at a time;
     ``lenient`` skips Oxigraph's validation of IRIs (for kg's own output, whose every
@@ -43,11 +43,14 @@ def load(store: Any, source: Path, *, fmt: Any, chunk_bytes: int = CHUNK_BYTES,
     and Stopped when ``stop`` is set (checked before each slice).
 
     With ``written``, ``source`` is still being written (kg.pipeline.stream): its lines
-    are loaded as they come, until ``written`` is set and its end reached."""
+    are loaded as they come, until ``written`` is set and its end reached.
+
+    Returns the number of lines loaded, or None once blank nodes made the rest of the
+    file load as one document."""
     with open(source, "rb") as handle:
         slices = _following(handle, chunk_bytes, written, stop) if written is not None \
             else iter(partial(_slice, handle, chunk_bytes), b"")
-        start = 0
+        start = lines = 0
         for block in slices:
             if stop is not None and stop.is_set():
                 raise Stopped(f"{source}: loading stopped")
@@ -58,11 +61,13 @@ def load(store: Any, source: Path, *, fmt: Any, chunk_bytes: int = CHUNK_BYTES,
                             raise Stopped(f"{source}: loading stopped")
                 handle.seek(start)
                 _extend(store, handle, fmt=fmt, batch=batch, lenient=lenient, stop=stop)
-                return
+                return None
             start += len(block)
+            lines += block.count(b"\n") + (not block.endswith(b"\n"))
             store.bulk_load(input=block, format=fmt, lenient=lenient)
         if stop is not None and stop.is_set():
             raise Stopped(f"{source}: loading stopped")
+        return lines
 
 
 _WAIT = 0.05  # seconds between two looks at a file still being written

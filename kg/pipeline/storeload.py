@@ -76,7 +76,8 @@ class Loader:
         _lower_priority()
         try:
             self._found = load_generation(out, source, name=name, chunk_bytes=SLICE,
-                                          stop=self._stop, written=written)
+                                          stop=self._stop, written=written,
+                                          distinct_lines=True)
         except BaseException as exc:  # raised again in the build's thread (result)
             self._error = exc
         finally:

@@ -165,14 +165,16 @@ class _Context:
     cache_dir: Path | None
 
     def run(self, files: Sequence[DataFile], writer: Writer, *, ontology: bool) -> PerFile:
-        found, terms = PerFile(), NTTerms()
+        found, terms, errors = PerFile(), NTTerms(), False
         try:
             for f in files:
-                found.issues += datafiles.record_issues_of(f, self.vocabulary, self.shared,
-                                                           self.digest)
+                issues = datafiles.record_issues_of(f, self.vocabulary, self.shared,
+                                                    self.digest)
+                found.issues += issues
+                errors = errors or any(i.is_error for i in issues)  # (SHACL needs none)
                 found.rows[f.name] = datafiles.rows_of(f, self.rows)
                 triples = list(data_triples(f.records(), terms))
-                if self.shacl and not any(i.is_error for i in found.issues):
+                if self.shacl and not errors:
                     found.shacl += validate_parts(
                         {f.name: f.records}, cache_dir=self.cache_dir,
                         file_keys=datafiles.keys([f]), own=lambda t=triples: t)  # type: ignore[misc]
