@@ -68,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="build file by file and write range by range: the same outputs in "
                    "memory that follows the largest file, not the graph (default auto: "
                    "on when the data files hold 64 MiB or more and there are no imports, "
-                   "--focus or --sources)")
+                   "--focus or --sources, unless the cache can splice an edit of less)")
     p = command("import", "import a dataset we did not write: `kg import sipri PATH`")
     p.add_argument("kind", choices=("sipri",), help="the dataset's format")
     p.add_argument("path", type=Path, help="the export to read")

@@ -352,3 +352,34 @@ def test_property_path_over_a_long_chain_finishes_or_fails_cleanly(chain: Path) 
         assert "1200" in done.stdout
     else:
         assert done.stderr.startswith("kg: error: ")
+
+
+def test_streamed_build_killed_leaves_previous_out_and_its_spill_goes_next_time(
+        project: Path, versions: tuple[Path, dict[str, bytes], dict[str, bytes]]) -> None:
+    """A streamed build (kg.pipeline.stream) killed while its spill exists, at once and
+    a little later: out/ still holds the previous build, whole; the spill it left beside
+    out/ is removed by the next streamed build, which completes."""
+    _, old, new = versions
+    out = project / "out"
+    left = 0
+    for delay in (0.0, 0.2, 0.5, 1.0):
+        proc = subprocess.Popen(kg_command("build", "--stream", "on", "--no-cache"),
+                                cwd=project, env=kg_env(), stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and time.monotonic() < deadline \
+                and not list(project.glob(".kg-spill-*")):
+            time.sleep(0.001)
+        time.sleep(delay)
+        proc.kill()
+        proc.wait()
+        assert_complete(out, old, new)
+        left = max(left, len(list(project.glob(".kg-spill-*"))))
+        if outputs(out) == new:  # the build ended first: the old outputs back
+            shutil.rmtree(out)
+            shutil.copytree(versions[0] / "out", out)
+    assert left >= 1, "no kill landed while the spill existed"
+    done = run_kg("build", "--stream", "on", "--no-cache", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert outputs(out) == new
+    assert not list(project.glob(".kg-spill-*"))

@@ -18,7 +18,7 @@ from kg.core.vocab import KGR, KGS
 from kg.pipeline import rebuild, stream
 from kg.pipeline.build import build
 from kg.pipeline.manifest import read_manifest
-from kg.pipeline.spill import Spill, Writer, cuts
+from kg.pipeline.spill import Spill, Writer, cuts, remove_left
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUTS = ("graph.ttl", "graph.nt", "graph.jsonld", "graph.html")
@@ -244,6 +244,27 @@ def test_spill_refuses_a_subject_that_would_break_the_order(tmp_path: Path) -> N
         writer.close()
         assert [list(r) for r in spill.ranges()] == [
             [], [(f"<{KGS}japan.p.x>", "<p>", '"a b c"@en')]]
+
+
+def test_spills_left_by_killed_builds_are_removed(tmp_path: Path) -> None:
+    """A spill whose process died (killed: nothing cleaned up) is removed; one a live
+    process claims, and a folder not claimed yet (being made), are left."""
+    import subprocess
+    import sys
+
+    code = ("import os, signal, sys; from pathlib import Path; "
+            "from kg.pipeline.spill import Spill; "
+            "Spill(Path(sys.argv[1]), [], sides=1); os.kill(os.getpid(), signal.SIGKILL)")
+    died = subprocess.run([sys.executable, "-c", code, str(tmp_path)], cwd=ROOT,
+                          check=False)
+    assert died.returncode == -9
+    dead = list(tmp_path.glob(".kg-spill-*"))
+    assert len(dead) == 1
+    (being_made := tmp_path / ".kg-spill-new").mkdir()
+    with Spill(tmp_path, [], sides=1) as live:
+        assert remove_left(tmp_path) == dead
+        assert sorted(tmp_path.glob(".kg-spill-*")) == sorted([live.folder, being_made])
+    assert list(tmp_path.glob(".kg-spill-*")) == [being_made]
 
 
 def test_cuts() -> None:

@@ -118,7 +118,9 @@ def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
 
     With ``stream``, the graph is built file by file and written range by range
     (kg.pipeline.stream), to the same bytes in far less memory; by default (None) a
-    full build streams when the data files hold at least 64 MiB. A streamed build takes
+    full build streams when the data files hold at least 64 MiB, unless ``cache_dir``
+    holds a rebuild state that can splice the files changed since, and they hold less
+    than that (kg.pipeline.streambuild.streams). A streamed build takes
     no imports, focus pages, ``sources_dir`` or ``parallel``, and writes N-Triples:
     ``stream=True`` with any of them raises KGError; by default they build in memory.
 

@@ -22,7 +22,7 @@ from kg.pipeline.datafiles import DataFile
 from kg.pipeline.manifest import Manifest
 from kg.pipeline.pages import pages
 from kg.pipeline.result import OUTPUTS, BuildResult
-from kg.pipeline.spill import Spill
+from kg.pipeline.spill import Spill, remove_left
 from kg.rdf import export
 
 
@@ -103,9 +103,11 @@ def _streamed_with(data_dir: Path, out: Path, loader: storeload.Loader,
 
 
 def _spill(out: Path, files: list[DataFile]) -> Spill:
-    """The streamed build's spill, beside ``out`` (two sides: kg.pipeline.stream.per_file)."""
+    """The streamed build's spill, beside ``out`` (two sides: kg.pipeline.stream.per_file),
+    once the spills that killed builds left there are removed."""
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
+        remove_left(out.parent)  # what killed builds left
         return Spill(out.parent, stream.ranges_for(files), sides=2)
     except OSError as exc:
         raise OutputError(f"{out.parent}: cannot write the spill: {exc.strerror or exc}"
