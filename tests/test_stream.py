@@ -4,7 +4,9 @@ from files read one at a time and subject ranges written one after another."""
 from __future__ import annotations
 
 import errno
+import os
 import random
+import time
 from pathlib import Path
 
 import pyoxigraph
@@ -248,7 +250,8 @@ def test_spill_refuses_a_subject_that_would_break_the_order(tmp_path: Path) -> N
 
 def test_spills_left_by_killed_builds_are_removed(tmp_path: Path) -> None:
     """A spill whose process died (killed: nothing cleaned up) is removed; one a live
-    process claims, and a folder not claimed yet (being made), are left."""
+    process claims, however old, is left, and so is one not claimed yet (being made)
+    until it is a minute old."""
     import subprocess
     import sys
 
@@ -264,7 +267,12 @@ def test_spills_left_by_killed_builds_are_removed(tmp_path: Path) -> None:
     with Spill(tmp_path, [], sides=1) as live:
         assert remove_left(tmp_path) == dead
         assert sorted(tmp_path.glob(".kg-spill-*")) == sorted([live.folder, being_made])
-    assert list(tmp_path.glob(".kg-spill-*")) == [being_made]
+        hour_ago = time.time() - 3600  # a build killed as it made its spill, long ago
+        os.utime(being_made, (hour_ago, hour_ago))
+        os.utime(live.folder, (hour_ago, hour_ago))
+        assert remove_left(tmp_path) == [being_made]
+        assert list(tmp_path.glob(".kg-spill-*")) == [live.folder]
+    assert not list(tmp_path.glob(".kg-spill-*"))
 
 
 def test_cuts() -> None:

@@ -23,15 +23,18 @@ A spill is claimed by the process that made it: an ``fcntl.flock`` on a file in 
 folder, which the system releases when that process dies, however it dies. A build
 killed mid-stream leaves its spill (gigabytes at a million facts); the next streamed
 build beside it removes every spill whose claim is free (:func:`remove_left`), and no
-live build's.
+live build's (one killed in the instant between making its folder and claiming it is
+removed once a minute old).
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import shutil
 import tempfile
+import time
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
@@ -138,15 +141,25 @@ def _claim(folder: Path) -> int:
     return fd
 
 
+_GRACE = 60.0  # seconds a spill may be without its claim: the moment of its making
+
+
 def remove_left(parent: Path) -> list[Path]:
-    """Remove the spills in ``parent`` that no live process claims (killed builds'); a
-    spill still being made (no claim yet) or claimed is left. Returns those removed."""
+    """Remove the spills in ``parent`` that no live process claims (killed builds'),
+    and those without a claim older than a minute (a build killed as it made one); a
+    spill claimed, or just made, is left. Returns those removed."""
     removed = []
     for folder in sorted(parent.glob(f"{_PREFIX}*")):
         try:
             fd = os.open(folder / _CLAIM, os.O_RDONLY)
+        except FileNotFoundError:
+            with contextlib.suppress(OSError):
+                if time.time() - folder.stat().st_mtime > _GRACE:
+                    shutil.rmtree(folder, ignore_errors=True)
+                    removed.append(folder)
+            continue
         except OSError:
-            continue  # being made (or not a spill): left
+            continue  # not a spill's
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
