@@ -52,7 +52,10 @@ def _splices(data_dir: Path, out: Path, paths: list[Path], *, cache_dir: Path,
     hold less than STREAM_BYTES (a state made by another kg or with other options, or
     whose outputs were touched, would make a full build in memory: kg.pipeline.rebuild)."""
     named = {display_name(path, data_dir.parent): path for path in paths}
-    keys = {name: file_key(name, path.read_bytes()) for name, path in named.items()}
+    try:
+        keys = {name: file_key(name, path.read_bytes()) for name, path in named.items()}
+    except OSError:
+        return False  # the full build reads them again, and reports what it finds
     changed = rebuild.changed_inputs(
         cache_dir, rebuild.state_key(data_dir, out), options=rebuild.options(formats),
         keys=keys, paths={fmt: out / OUTPUTS[fmt] for fmt in formats})
