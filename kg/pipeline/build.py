@@ -152,9 +152,7 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
         stream, data_dir, out, cache_dir=cache_dir, formats=formats,
         unsupported=config_path is not None or bool(focus) or parallel
         or sources_dir is not None)
-    # the store loads beside the writers (full builds); streamed, at their priority: the
-    # writers are two single-threaded processes that keep both cores busy once it is done
-    with storeload.Loader(nice=0 if streamed else storeload.NICE) as loader:
+    with storeload.Loader() as loader:  # loads the store beside the writers (full builds)
         if streamed:
             return streambuild.build_streamed(
                 data_dir, out, loader, inputs=inputs, build_options=build_options,

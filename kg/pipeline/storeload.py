@@ -10,11 +10,8 @@ A thread, not a process: pyoxigraph releases the GIL while it parses and sorts, 
 load runs beside the build's Python; and in one process the load adds only its slices
 (about 70 MiB) to the build's memory, where a second interpreter would add its own
 (a measured 100-130 MiB). The thread, and the threads Oxigraph starts from it, run at a
-lower priority by default (Linux: a thread's nice value) so that the build's own work,
-the longer of the two, is never the one kept waiting for a core. A streamed build
-(kg.pipeline.stream) loads at its own priority: its writers are two single-threaded
-processes, which keep both cores busy after the load, where the load alone, at the end,
-does not.
+lower priority (Linux: a thread's nice value) so that the build's own work, the longer
+of the two, is never the one kept waiting for a core.
 
 A build that fails stops the loader between two slices and removes the half-made
 generation (:meth:`Loader.close`); a killed build takes the thread with it, and the next
@@ -32,14 +29,13 @@ import threading
 from pathlib import Path
 
 SLICE = 4 << 20  # bytes of N-Triples per bulk_load call: what the load adds to the build
-NICE = 10  # the loader's priority below the build's, by default (Linux only)
+_NICE = 10  # the loader's priority below the build's (Linux only)
 
 
 class Loader:
     """Loads one store generation on a thread, once told which file to load."""
 
-    def __init__(self, *, nice: int = NICE) -> None:
-        self._nice = nice  # below the build's priority (Linux: the thread's nice value)
+    def __init__(self) -> None:
         self.folder: Path | None = None  # the generation being loaded, once told
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -77,7 +73,7 @@ class Loader:
              written: threading.Event | None) -> None:
         from kg.pipeline.artifact import load_generation
 
-        _lower_priority(self._nice)
+        _lower_priority()
         try:
             self._found = load_generation(out, source, name=name, chunk_bytes=SLICE,
                                           stop=self._stop, written=written,
@@ -123,13 +119,13 @@ def _give_back_memory() -> None:
         ctypes.CDLL(None).malloc_trim(0)
 
 
-def _lower_priority(nice: int) -> None:
+def _lower_priority() -> None:
     """This thread's nice value raised (the threads it starts inherit it): Linux keeps
     one per thread. Elsewhere it would apply to the whole process, so it is not done."""
-    if sys.platform != "linux" or not nice:
+    if sys.platform != "linux":
         return
     try:
         tid = threading.get_native_id()
-        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + nice)
+        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + _NICE)
     except OSError:
         pass  # not allowed here: the load runs at the build's priority
