@@ -93,6 +93,23 @@ class Head:
     inputs: dict[str, str]  # as State.inputs
     signatures: dict[str, Signature | None]  # format -> its output's, once in place
 
+    @classmethod
+    def of(cls, state: State) -> Head:
+        return cls(state.options, dict(state.inputs),
+                   {fmt: index.signature for fmt, index in state.indexes.items()})
+
+    def changed(self, *, options: str, keys: Mapping[str, str],
+                paths: Mapping[str, Path]) -> list[str] | None:
+        """The data files whose content keys differ from ``keys``; None when the state
+        cannot splice at all (other options or another kg, or its outputs, ``paths`` by
+        format with N-Triples among them, not the files it indexed)."""
+        if self.options != options or "nt" not in paths or set(paths) != set(self.signatures):
+            return None
+        if any(sig is None or signature(paths[fmt]) != sig
+               for fmt, sig in self.signatures.items()):
+            return None
+        return [n for n in {**self.inputs, **keys} if self.inputs.get(n) != keys.get(n)]
+
 
 def changed_inputs(cache_dir: Path, key: str, *, options: str, keys: Mapping[str, str],
                    paths: Mapping[str, Path]) -> list[str] | None:
@@ -102,12 +119,8 @@ def changed_inputs(cache_dir: Path, key: str, *, options: str, keys: Mapping[str
     files it indexed): what :func:`plan` checks first, read from the state's
     :class:`Head` alone."""
     head = read_entry(cache_dir, HEAD_KIND, key)
-    if not isinstance(head, Head) or head.options != options or "nt" not in paths \
-            or set(paths) != set(head.signatures):
-        return None
-    if any(sig is None or signature(paths[fmt]) != sig for fmt, sig in head.signatures.items()):
-        return None
-    return [n for n in {**head.inputs, **keys} if head.inputs.get(n) != keys.get(n)]
+    return head.changed(options=options, keys=keys, paths=paths) \
+        if isinstance(head, Head) else None
 
 
 def read_state(cache_dir: Path, key: str) -> State | None:
@@ -135,8 +148,7 @@ def save_state(cache_dir: Path, key: str, state: State, paths: Mapping[str, Path
         index.order = next((o for o in orders if o == index.order), index.order)  # pickled once
         orders.append(index.order)
     write_entry(cache_dir, KIND, key, state)
-    write_entry(cache_dir, HEAD_KIND, key, Head(state.options, dict(state.inputs), {
-        fmt: index.signature for fmt, index in state.indexes.items()}))
+    write_entry(cache_dir, HEAD_KIND, key, Head.of(state))
 
 
 def recorders(text: export.Text, formats: Iterable[str]) -> dict[str, Recorder]:
@@ -164,12 +176,9 @@ def plan(state: State, *, options: str, keys: Mapping[str, str], cache_dir: Path
     ``state`` for data files with content ``keys``; None when only a full build will do.
     ``state`` is used up: the plan's own state is what to save once its files are in
     place (:func:`save_state`)."""
-    if state.options != options or set(paths) != set(state.indexes) or "nt" not in paths:
+    changed = Head.of(state).changed(options=options, keys=keys, paths=paths)
+    if changed is None:
         return None
-    if any(signature(paths[fmt]) != index.signature or index.signature is None
-           for fmt, index in state.indexes.items()):
-        return None
-    changed = [n for n in {**state.inputs, **keys} if state.inputs.get(n) != keys.get(n)]
     if not changed:
         return Plan(dict.fromkeys(paths), counted_stats(state.by_predicate, state.kinds),
                     state)
