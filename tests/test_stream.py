@@ -7,6 +7,7 @@ import errno
 import os
 import random
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pyoxigraph
@@ -15,7 +16,7 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from kg.bench.generate import generate
-from kg.core.errors import DataError, KGError, OutputError
+from kg.core.errors import DataError, KGError, Loc, OutputError
 from kg.core.vocab import KGR, KGS
 from kg.pipeline import rebuild, stream
 from kg.pipeline.build import build
@@ -339,3 +340,113 @@ def test_the_rebuild_state_is_the_in_memory_builds(data: Path, tmp_path: Path,
         other = theirs.indexes[fmt]
         assert (index.order, index.lengths, index.head, index.sep) == \
             (other.order, other.lengths, other.head, other.sep), fmt
+
+
+MIXED = """\
+sources:
+  - id: src-a
+    title: A report
+    published: 2024-01-02
+statements:
+- subject: country-a
+  predicate: met-with
+  object: country-b
+  sources: [{source: src-a, locator: para 1, credibility: 3}]
+# a comment at column 0 is still the section's
+
+- subject: country-b
+  predicate: met-with
+  object: country-a
+  sources: [{source: src-a, locator: para 2, credibility: 3}]
+entities:
+  - id: country-a
+    type: Country
+    label: "Aland"
+  - id: country-b
+    type: Country
+    label: Bland
+"""
+
+
+def test_an_outline_leaves_out_the_statements_and_keeps_positions() -> None:
+    """The outline reads a file with its block ``statements:`` section emptied: the
+    entities and sources of the whole parse, at the same lines and columns; the section's
+    subjects counted from its text."""
+    from kg.curate.load import load_file
+    from kg.pipeline.outline import blanked, outline
+
+    rest, section = blanked(MIXED.encode())
+    assert rest.count(b"\n") == MIXED.count("\n")
+    assert b"subject" not in rest and b"Aland" in rest and section.startswith(b"statements:")
+    assert section.endswith(b"credibility: 3}]\n") and section.count(b"subject:") == 2
+    whole, _ = load_file(MIXED.encode(), "mixed.yaml")
+    mine = outline("mixed.yaml", MIXED.encode(), None)
+    assert mine.entities == whole.entities and mine.sources == whole.sources
+    assert [e.loc for e in mine.entities] == [e.loc for e in whole.entities]
+    assert mine.entities[1].loc == whole.entities[1].loc == Loc("mixed.yaml", 20, 5)
+    assert mine.subjects == {"country-a": 1, "country-b": 1}
+    flow = b"statements: []\nentities: []\n"  # not a block section: read whole
+    assert blanked(flow) == (flow, b"")
+
+
+def test_outlines_agree_with_the_files_read_whole(data: Path) -> None:
+    """On generated and shipped data, every outline has its file's entities and sources
+    (so step 2 runs once) and counts its statements' subjects."""
+    from kg.pipeline import outline
+
+    for root in (data, ROOT / "data"):
+        outlines, issues = stream.scan(root, cache_dir=None)
+        files = outline.whole(outlines, None)
+        assert not issues and outline.agrees(outlines, files)
+        assert sum(sum(o.subjects.values()) for o in outlines) == \
+            sum(len(f.records().statements) for f in files)
+
+
+def test_a_wrong_outline_is_read_again(data: Path, tmp_path: Path, small_ranges: None,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """An outline that misses an entity (as a misread section would) makes step 2 run
+    again on the files read whole: the build is still the in-memory build's."""
+    from kg.pipeline import outline
+
+    real_load, again = outline.load_file, []
+
+    def missing_one(data: bytes, name: str) -> object:
+        records, issues = real_load(data, name)
+        return replace(records, entities=records.entities[1:]), issues
+
+    real_exact = outline.exact
+    monkeypatch.setattr(outline, "load_file", missing_one)
+    monkeypatch.setattr(outline, "exact", lambda files: again.append(1) or real_exact(files))
+    _same_build(data, tmp_path)
+    assert again == [1]
+
+
+def test_cuts_a_subject_breaks_are_made_again(data: Path, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cuts from wrong outlines that a subject would break (``country-1`` begins the
+    cut ``country-10``) make step 2 run again with the files' own cuts."""
+    real, made = stream.ranges_for, []
+
+    def first_wrong(files: object) -> list[str]:
+        made.append(1)
+        return [f"{KGR}country-10"] if len(made) == 1 else real(files)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(stream, "ranges_for", first_wrong)
+    _same_build(data, tmp_path)
+    assert made[:2] == [1, 1]
+
+
+def test_a_broken_statements_section_gives_the_in_memory_errors(
+        data: Path, tmp_path: Path) -> None:
+    """A file whose statements do not parse while its entities outline well: the
+    streamed build reports the in-memory build's errors."""
+    path = data / "mixed.yaml"
+    path.write_text(MIXED.replace("  predicate: met-with", "  predicate: [met-with"),
+                    encoding="utf-8")
+    errors = []
+    for stream_it in (True, False):
+        with pytest.raises(DataError) as caught:
+            build(data, tmp_path / f"out-{stream_it}", stream=stream_it)
+        errors.append([(i.loc, i.message, i.value) for i in caught.value.issues])
+    assert errors[0] == errors[1]
+    assert any(loc.file.endswith("mixed.yaml") for loc, _, _ in errors[0])

@@ -116,24 +116,33 @@ def read_files(paths: Sequence[Path], base: Path, *, cache_dir: Path | None,
     """:func:`scan` of the data files ``paths`` (named relative to ``base``)."""
     files = []
     for path in paths:
-        files.append(_data_file(display_name(path, base), path.read_bytes(), cache_dir))
+        files.append(read_file(display_name(path, base), path.read_bytes(), cache_dir))
         if not keep:
             files[-1].release()
     return files
 
 
-def _data_file(name: str, data: bytes, cache_dir: Path | None) -> DataFile:
+def read_file(name: str, data: bytes, cache_dir: Path | None, *,
+              key: str | None = None) -> DataFile:
+    """The data file ``name`` whose bytes are ``data``, with its summary: from the
+    cache, else made from its records (which stay in memory until released). ``key``:
+    its content key, when known already."""
     if cache_dir is None:
         records, found = load_file(data, name)
         return DataFile(name, "", data, _summary(records, found), None, records)
-    key = file_key(name, data)
-    entry = read_entry(cache_dir, "summary", _entry_key(key))
-    if isinstance(entry, FileSummary):
+    key = key or file_key(name, data)
+    if (entry := cached_summary(cache_dir, key)) is not None:
         return DataFile(name, key, data, entry, cache_dir)
     records, found = cached_part(cache_dir, key, data, name)
     summary = _summary(records, found)
     write_entry(cache_dir, "summary", _entry_key(key), summary)
     return DataFile(name, key, data, summary, cache_dir, records)
+
+
+def cached_summary(cache_dir: Path, key: str) -> FileSummary | None:
+    """The cached summary of the file content whose key is ``key``, if there is one."""
+    entry = read_entry(cache_dir, "summary", _entry_key(key))
+    return entry if isinstance(entry, FileSummary) else None
 
 
 def _summary(records: Dataset, issues: list[Issue]) -> FileSummary:

@@ -4,22 +4,24 @@ by range, to the very bytes of the in-memory build (kg.pipeline.build).
 The in-memory build holds every record and the whole graph grouped by subject at once:
 about 9 GiB at a million facts. Here (docs/benchmarks.md, "The streamed build"):
 
-1. the files are scanned for their summaries only (kg.pipeline.datafiles.scan with
-   ``keep=False``; half of them in a forked child): the checks across files need
-   nothing more;
-2. then each file is read again, alone: its records' checks, its page rows, its SHACL
-   run (kg.rdf.shaclfiles validates a file with its own triples, the ontology and the
-   sources it cites) and its text triples, spilled to disk by subject range
-   (kg.pipeline.spill); its records are then dropped. The second half of the files is
-   done in a process forked at the build's start (kg.core.fork.Standby);
+1. each file is outlined (kg.pipeline.outline: its entities and sources, read with its
+   statements left out; half of the files in a forked child): the other files' record
+   checks and page rows need nothing more of it;
+2. then each file is read whole, alone: its summary, its records' checks, its page
+   rows, its SHACL run (kg.rdf.shaclfiles validates a file with its own triples, the
+   ontology and the sources it cites) and its text triples, spilled to disk by subject
+   range (kg.pipeline.spill); its records are then dropped. The second half of the
+   files is done in a process forked at the build's start (kg.core.fork.Standby). The
+   checks across files run on the summaries once they are all made, and where an
+   outline differs from its file's summary, step 2 runs again (kg.pipeline.streambuild);
 3. each range is read back, grouped and written (:func:`write_ranges`), Turtle and
    N-Triples here, JSON-LD in another Standby reading the same ranges; the stats, the
    rebuild's index and the repeats are summed as it goes. The ranges are cut so that
    writing them one after another gives the order of one sort of the whole graph.
 
 So the memory follows the largest file and the largest range, not the graph; the price
-is a second parse of each file. Only the curated data streams: a build with imports,
-focus pages, archived sources or ``parallel`` is built in memory.
+is a second, partial read of each file (its outline). Only the curated data streams: a
+build with imports, focus pages, archived sources or ``parallel`` is built in memory.
 """
 
 from __future__ import annotations
@@ -34,15 +36,16 @@ from pathlib import Path
 from typing import Protocol
 
 from kg.analysis.stats import Stats, counted_stats, grouped_counts
-from kg.core.errors import Issue
+from kg.core.errors import Issue, Loc
 from kg.core.fork import ChildFailed, Standby, both
 from kg.core.gcpause import paused_gc
 from kg.core.vocab import Vocabulary, ontology_graph, vocabulary
 from kg.curate.check import Context, across
 from kg.curate.load import data_file_issues, data_files
 from kg.page.pageparts import PageContext, page_context
-from kg.pipeline import datafiles, rebuild
-from kg.pipeline.datafiles import DataFile
+from kg.pipeline import datafiles, outline, rebuild
+from kg.pipeline.datafiles import DataFile, FileSummary
+from kg.pipeline.outline import Outline
 from kg.pipeline.spill import Files, Spill, Writer, cuts
 from kg.pipeline.splice import Index, nbytes
 from kg.rdf import export
@@ -61,21 +64,23 @@ def data_bytes(files: Iterable[Path]) -> int:
 
 
 def scan(root: Path, *, cache_dir: Path | None, parallel: bool = True
-         ) -> tuple[list[DataFile], list[Issue]]:
-    """Step 1, :func:`kg.pipeline.datafiles.scan` without the records, the second half
-    of the files (by bytes) in a forked child (kg.core.fork) when ``parallel``: only
-    their summaries and bytes come back."""
-    if not root.is_dir() or not parallel:
-        return datafiles.scan(root, cache_dir=cache_dir, keep=False)
+         ) -> tuple[list[Outline], list[Issue]]:
+    """Step 1: the outline of every data file under ``root`` (kg.pipeline.outline; as
+    :func:`kg.curate.load.load` orders and names them), the second half of the files
+    (by bytes) in a forked child (kg.core.fork) when ``parallel``; the issue when
+    ``root`` is not a folder."""
+    if not root.is_dir():
+        return [], [Issue(Loc(str(root)), "data folder not found")]
     base = root.parent
     paths = data_files(root)
-    sizes = [path.stat().st_size for path in paths]
-    at = _middle(sizes)
-    read = partial(datafiles.read_files, base=base, cache_dir=cache_dir, keep=False)
+    read = partial(outline.read, base=base, cache_dir=cache_dir)
+    if not parallel:
+        return read(paths), data_file_issues(root, base)
+    at = _middle([path.stat().st_size for path in paths])
     try:
         theirs, mine = both(partial(read, paths[at:]), partial(read, paths[:at]))
     except ChildFailed:  # as one process would: the same error, or none the second time
-        return datafiles.scan(root, cache_dir=cache_dir, keep=False)
+        return read(paths), data_file_issues(root, base)
     return [*mine, *theirs], data_file_issues(root, base)
 
 
@@ -99,26 +104,36 @@ def checked(files: Sequence[DataFile]) -> list[Issue]:
 
 @dataclass(slots=True)
 class PerFile:
-    """What step 2 found: the issues of the records' checks and of SHACL, the page rows."""
+    """What step 2 found: each file's summary (by name), the issues of the records'
+    checks and of SHACL, the page rows."""
 
+    summaries: dict[str, FileSummary] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
     shacl: list[Issue] = field(default_factory=list)
     rows: dict[str, str] = field(default_factory=dict)
 
+    def files(self, outlines: Sequence[Outline], cache_dir: Path | None) -> list[DataFile]:
+        """The files of ``outlines`` with the summaries step 2 made (no records)."""
+        return [DataFile(o.name, o.key, o.data, self.summaries[o.name], cache_dir)
+                for o in outlines]
 
-def per_file(files: Sequence[DataFile], spill: Spill, *, shacl: bool,
+
+def per_file(files: Sequence[Outline], spill: Spill, *, shacl: bool,
              cache_dir: Path | None, standby: Standby | None = None) -> PerFile:
-    """Step 2: each file's records read, checked, validated, rowed and spilled, then
-    dropped; then the ontology's triples spilled. With ``standby`` (kg.core.fork: forked
-    at the build's start, while small) and a spill of two sides, the second half of the
-    files, by bytes, is done there on the other core: they and what it needs of every
-    file are sent to it, only their issues and rows come back. Raises OSError when the
-    spill cannot be written."""
-    v, shared = vocabulary(), datafiles.context(files)
-    context = _Context(v, shared, shared.digest if cache_dir is not None else "",
-                       page_context((e for f in files for e in f.summary.check.entities),
-                                    (s for f in files for s in f.summary.check.sources)),
-                       shacl, cache_dir)
+    """Step 2: each file read whole, summarized, its records checked, validated, rowed
+    and spilled, then dropped; then the ontology's triples spilled. The checks and rows
+    see the entities and sources of the outlines (kg.pipeline.outline: the caller
+    compares them with the summaries). With ``standby`` (kg.core.fork: forked at the
+    build's start, while small) and a spill of two sides, the second half of the files,
+    by bytes, is done there on the other core: they and what it needs of every file are
+    sent to it, only their summaries, issues and rows come back. Raises OSError when the
+    spill cannot be written, ValueError when a subject would break its order (cuts made
+    from wrong outlines: kg.pipeline.spill)."""
+    entities = [e for f in files for e in f.entities]
+    sources = [s for f in files for s in f.sources]
+    shared = Context.of(entities, sources)
+    context = _Context(vocabulary(), shared, shared.digest if cache_dir is not None else "",
+                       page_context(entities, sources), shacl, cache_dir)
     first, second = _halves(files) if standby is not None and spill.sides > 1 \
         else (files, ())
     if second and standby is not None:
@@ -135,20 +150,23 @@ def per_file(files: Sequence[DataFile], spill: Spill, *, shacl: bool,
         except ChildFailed as exc:
             if exc.kind in ("OSError", "FileNotFoundError", "PermissionError"):
                 raise OSError(exc.message) from None  # the spill: the caller reports it
+            if exc.kind == "ValueError":
+                raise ValueError(exc.message) from None
             raise
+        found.summaries.update(theirs.summaries)
         found.issues += theirs.issues
         found.shacl += theirs.shacl
         found.rows.update(theirs.rows)
     return found
 
 
-def _halves(files: Sequence[DataFile]) -> tuple[Sequence[DataFile], Sequence[DataFile]]:
+def _halves(files: Sequence[Outline]) -> tuple[Sequence[Outline], Sequence[Outline]]:
     """The files in two runs of about the same bytes."""
     at = _middle([len(f.data) for f in files])
     return files[:at], files[at:]
 
 
-def _run(context: _Context, files: Sequence[DataFile], writer: Writer,
+def _run(context: _Context, files: Sequence[Outline], writer: Writer,
          ontology: bool) -> PerFile:
     return context.run(files, writer, ontology=ontology)
 
@@ -164,10 +182,12 @@ class _Context:
     shacl: bool
     cache_dir: Path | None
 
-    def run(self, files: Sequence[DataFile], writer: Writer, *, ontology: bool) -> PerFile:
+    def run(self, files: Sequence[Outline], writer: Writer, *, ontology: bool) -> PerFile:
         found, terms, errors = PerFile(), NTTerms(), False
         try:
-            for f in files:
+            for o in files:
+                f = o.file(self.cache_dir)
+                found.summaries[f.name] = f.summary
                 issues = datafiles.record_issues_of(f, self.vocabulary, self.shared,
                                                     self.digest)
                 found.issues += issues
@@ -187,13 +207,14 @@ class _Context:
         return found
 
 
-def ranges_for(files: Sequence[DataFile]) -> list[str]:
+def ranges_for(files: Sequence[Outline]) -> list[str]:
     """The spill's cuts for these files: about :data:`RANGE_BYTES` of YAML a range, the
-    statements weighed by their subjects (each file's page part has them)."""
+    statements weighed by their subjects (counted in each file's outline)."""
     size = sum(len(f.data) for f in files)
-    statements = Counter(s for f in files for s, _ in f.summary.page.links)
-    ids = [e.id for f in files for e in f.summary.check.entities] + \
-        [s.id for f in files for s in f.summary.check.sources]
+    statements: Counter[str] = Counter()
+    for f in files:
+        statements.update(f.subjects)
+    ids = [e.id for f in files for e in f.entities] + [s.id for f in files for s in f.sources]
     return cuts(ids, statements, max(1, size // RANGE_BYTES))
 
 

@@ -16,10 +16,11 @@ from kg.core.errors import DataError, Issue, KGError, OutputError, sort_issues
 from kg.core.fork import Standby
 from kg.core.gcpause import paused_gc
 from kg.curate.load import data_files, display_name
-from kg.pipeline import artifact, datafiles, rebuild, staged, storeload, stream
+from kg.pipeline import artifact, datafiles, outline, rebuild, staged, storeload, stream
 from kg.pipeline.cache import file_key
 from kg.pipeline.datafiles import DataFile
 from kg.pipeline.manifest import Manifest
+from kg.pipeline.outline import Outline
 from kg.pipeline.pages import pages
 from kg.pipeline.result import OUTPUTS, BuildResult
 from kg.pipeline.spill import Spill, remove_left
@@ -84,18 +85,10 @@ def _streamed_with(data_dir: Path, out: Path, loader: storeload.Loader,
                    formats: tuple[str, ...], html_page: bool, shacl: bool, lock_wait: float,
                    cache_dir: Path | None) -> BuildResult:
     with paused_gc():
-        files, issues = stream.scan(data_dir, cache_dir=cache_dir)
-        issues += stream.checked(files)
-    if any(i.is_error for i in issues):
-        raise DataError(sort_issues(issues))
-    with _spill(out, files) as spill:
-        try:
-            with paused_gc():
-                per = stream.per_file(files, spill, shacl=shacl, cache_dir=cache_dir,
-                                      standby=standby[0])
-        except OSError as exc:
-            raise OutputError(f"{spill.folder}: cannot write: {exc.strerror or exc}") from exc
-        issues = sort_issues([*issues, *per.issues])
+        outlines, issues = stream.scan(data_dir, cache_dir=cache_dir)
+    spill, per, files = _step_two(out, outlines, standby[0], shacl=shacl, cache_dir=cache_dir)
+    try:
+        issues = sort_issues([*issues, *stream.checked(files), *per.issues])
         if any(i.is_error for i in issues):
             raise DataError(issues)
         if any(i.is_error for i in per.shacl):
@@ -103,15 +96,48 @@ def _streamed_with(data_dir: Path, out: Path, loader: storeload.Loader,
         return _write_streamed(data_dir, out, loader, standby[1], spill, files, per, issues,
                                inputs=inputs, build_options=build_options, formats=formats,
                                html_page=html_page, lock_wait=lock_wait, cache_dir=cache_dir)
+    finally:
+        spill.close()
 
 
-def _spill(out: Path, files: list[DataFile]) -> Spill:
+def _step_two(out: Path, outlines: list[Outline], standby: Standby, *, shacl: bool,
+              cache_dir: Path | None) -> tuple[Spill, stream.PerFile, list[DataFile]]:
+    """Step 2 (kg.pipeline.stream.per_file) on the outlines, and the files it read whole;
+    run again, in this process alone, on their exact outlines where an outline differs
+    from its file (kg.pipeline.outline.agrees), or made cuts a subject breaks. The spill
+    is the caller's to close."""
+    spill = _spill(out, stream.ranges_for(outlines))
+    try:
+        try:
+            with paused_gc():
+                per = stream.per_file(outlines, spill, shacl=shacl, cache_dir=cache_dir,
+                                      standby=standby)
+            files = per.files(outlines, cache_dir)
+            if outline.agrees(outlines, files):
+                return spill, per, files
+        except ValueError:  # cuts made from wrong outlines
+            files = outline.whole(outlines, cache_dir)
+        spill.close()
+        exact = outline.exact(files)
+        spill = _spill(out, stream.ranges_for(exact))
+        with paused_gc():  # in this process alone: the standby was used
+            per = stream.per_file(exact, spill, shacl=shacl, cache_dir=cache_dir)
+        return spill, per, per.files(exact, cache_dir)
+    except OSError as exc:
+        spill.close()
+        raise OutputError(f"{spill.folder}: cannot write: {exc.strerror or exc}") from exc
+    except BaseException:
+        spill.close()
+        raise
+
+
+def _spill(out: Path, cuts: list[str]) -> Spill:
     """The streamed build's spill, beside ``out`` (two sides: kg.pipeline.stream.per_file),
     once the spills that killed builds left there are removed."""
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         remove_left(out.parent)  # what killed builds left
-        return Spill(out.parent, stream.ranges_for(files), sides=2)
+        return Spill(out.parent, cuts, sides=2)
     except OSError as exc:
         raise OutputError(f"{out.parent}: cannot write the spill: {exc.strerror or exc}"
                           ) from exc

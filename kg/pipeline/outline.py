@@ -1,0 +1,125 @@
+"""Step 1 of the streamed build (kg.pipeline.stream): each data file's outline, its
+entities and sources, read without its statements.
+
+Of the other files, a file's record checks and page rows need only their entities and
+sources (kg.curate.check.Context, kg.page.pageparts.PageContext), and the spill's cuts
+only their ids and how many statements each subject has (kg.pipeline.spill.cuts).
+Statements are nine tenths of the bytes. So step 1 parses each file with the lines of
+its block ``statements:`` section emptied (every other record keeps its line and
+column), and only counts the subjects named in that section; step 2 then parses each
+file once, whole (it used to be parsed in both steps: the second parse was about 90 s of
+a 700 s build at a million facts, docs/benchmarks.md).
+
+Finding the section is a look at lines, not a YAML parse: a line at column 0 that is
+``statements:`` opens it, and the next line at column 0 that is neither blank, a
+comment nor a sequence entry closes it. Where that reads a file wrongly (an alias into
+the statements, a flow sequence, a scalar continued at column 0...), the outline's
+entities or sources differ from the file's own: step 2 compares them with the whole
+parse (:func:`agrees`) and, on any difference, runs again on outlines made from that
+parse (:func:`exact`). An outline can make a build slower, never different. With a
+cache, a file whose summary is cached is outlined from it, exactly, without a parse.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from kg.core.model import Entity, Source
+from kg.curate.load import load_file
+from kg.pipeline import datafiles
+from kg.pipeline.cache import file_key
+from kg.pipeline.datafiles import DataFile, FileSummary
+
+_SECTION = re.compile(rb"^statements:[ \t]*(?:#[^\r\n]*)?\r?$", re.M)
+_TOP = re.compile(rb"^[^\s#-]", re.M)  # a line at column 0 that ends a block section
+_SUBJECT = re.compile(  # a statement's subject, an id (kg.curate.check.ID) in plain style
+    rb"^[ \t]*(?:-[ \t]+)?subject:[ \t]*([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)[ \t]*\r?$", re.M)
+
+
+@dataclass(frozen=True, slots=True)
+class Outline:
+    """One data file for the streamed build: its name, content key ('' without a
+    cache) and bytes; its entities and sources; how many statements each subject id has
+    (counted from the text: the cuts are only weighed by it); its summary when it is
+    known exactly (from the cache, or a whole parse)."""
+
+    name: str
+    key: str
+    data: bytes
+    entities: tuple[Entity, ...]
+    sources: tuple[Source, ...]
+    subjects: dict[str, int]
+    summary: FileSummary | None = None
+
+    @classmethod
+    def of(cls, f: DataFile) -> Outline:
+        """The exact outline of a file read whole."""
+        check = f.summary.check
+        return cls(f.name, f.key, f.data, check.entities, check.sources,
+                   dict(Counter(s for s, _ in f.summary.page.links)), f.summary)
+
+    def file(self, cache_dir: Path | None) -> DataFile:
+        """The file read whole: its summary (from the cache or made from its records,
+        which stay in memory until released)."""
+        if self.summary is not None:
+            return DataFile(self.name, self.key, self.data, self.summary, cache_dir)
+        return datafiles.read_file(self.name, self.data, cache_dir, key=self.key)
+
+
+def outline(name: str, data: bytes, cache_dir: Path | None) -> Outline:
+    """The outline of the data file ``name`` whose bytes are ``data``."""
+    key = file_key(name, data) if cache_dir is not None else ""
+    if cache_dir is not None and (summary := datafiles.cached_summary(cache_dir, key)):
+        check = summary.check
+        return Outline(name, key, data, check.entities, check.sources,
+                       dict(Counter(s for s, _ in summary.page.links)), summary)
+    rest, section = blanked(data)
+    records, _ = load_file(rest, name)
+    return Outline(name, key, data, records.entities, records.sources,
+                   dict(Counter(m.decode() for m in _SUBJECT.findall(section))))
+
+
+def blanked(data: bytes) -> tuple[bytes, bytes]:
+    """``data`` with the lines of its block ``statements:`` section emptied (the line
+    breaks kept), and that section; ``data`` whole and nothing when it has none."""
+    opening = _SECTION.search(data)
+    if opening is None:
+        return data, b""
+    closing = _TOP.search(data, opening.end())
+    end = closing.start() if closing is not None else len(data)
+    section = data[opening.start():end]
+    return data[:opening.start()] + b"\n" * section.count(b"\n") + data[end:], section
+
+
+def read(paths: Sequence[Path], base: Path, *, cache_dir: Path | None) -> list[Outline]:
+    """The outlines of the data files ``paths`` (named relative to ``base``)."""
+    from kg.curate.load import display_name
+
+    return [outline(display_name(path, base), path.read_bytes(), cache_dir)
+            for path in paths]
+
+
+def agrees(outlines: Sequence[Outline], files: Sequence[DataFile]) -> bool:
+    """Whether each outline has the entities and sources of the same file read whole
+    (then what step 2 made with the outlines is what the files make)."""
+    return len(outlines) == len(files) and all(
+        o.name == f.name and o.entities == f.summary.check.entities
+        and o.sources == f.summary.check.sources for o, f in zip(outlines, files, strict=True))
+
+
+def exact(files: Sequence[DataFile]) -> list[Outline]:
+    """The outlines of files read whole."""
+    return [Outline.of(f) for f in files]
+
+
+def whole(outlines: Sequence[Outline], cache_dir: Path | None) -> list[DataFile]:
+    """The files of ``outlines`` read whole, one at a time, their records dropped."""
+    files = []
+    for o in outlines:
+        files.append(o.file(cache_dir))
+        files[-1].release()
+    return files
