@@ -202,6 +202,7 @@ def _serve(parent: int, request: int, answer: int) -> None:  # pragma: no cover 
         if len(data) != size or not size:
             os._exit(0)  # closed without a call
         func, args = pickle.loads(data)
+        del data  # the call's bytes: not held while it runs
         _send_outcome(answer, lambda: func(*args))
     except BaseException:
         code = 1

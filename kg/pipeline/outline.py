@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kg.core.model import Entity, Source
-from kg.curate.load import load_file
+from kg.curate.load import display_name, load_file
 from kg.pipeline import datafiles
 from kg.pipeline.cache import file_key
 from kg.pipeline.datafiles import DataFile, FileSummary
@@ -97,8 +97,6 @@ def blanked(data: bytes) -> tuple[bytes, bytes]:
 
 def read(paths: Sequence[Path], base: Path, *, cache_dir: Path | None) -> list[Outline]:
     """The outlines of the data files ``paths`` (named relative to ``base``)."""
-    from kg.curate.load import display_name
-
     return [outline(display_name(path, base), path.read_bytes(), cache_dir)
             for path in paths]
 

@@ -26,6 +26,7 @@ build with imports, focus pages, archived sources or ``parallel`` is built in me
 
 from __future__ import annotations
 
+import pickle
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -33,7 +34,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 from kg.analysis.stats import Stats, counted_stats, grouped_counts
 from kg.core.errors import Issue, Loc
@@ -136,8 +137,9 @@ def per_file(files: Sequence[Outline], spill: Spill, *, shacl: bool,
                        page_context(entities, sources), shacl, cache_dir)
     first, second = _halves(files) if standby is not None and spill.sides > 1 \
         else (files, ())
+    sent = spill.folder / "summaries.1.pickle"  # the child's, written as they are made
     if second and standby is not None:
-        standby.start(_run, context, second, spill.writer(1), False)
+        standby.start(_run, context, second, spill.writer(1), False, sent)
     try:
         found = context.run(first, spill.writer(0), ontology=True)
     except BaseException:
@@ -153,7 +155,7 @@ def per_file(files: Sequence[Outline], spill: Spill, *, shacl: bool,
             if exc.kind == "ValueError":
                 raise ValueError(exc.message) from None
             raise
-        found.summaries.update(theirs.summaries)
+        found.summaries.update(_summaries(sent))
         found.issues += theirs.issues
         found.shacl += theirs.shacl
         found.rows.update(theirs.rows)
@@ -166,9 +168,23 @@ def _halves(files: Sequence[Outline]) -> tuple[Sequence[Outline], Sequence[Outli
     return files[:at], files[at:]
 
 
-def _run(context: _Context, files: Sequence[Outline], writer: Writer,
-         ontology: bool) -> PerFile:
-    return context.run(files, writer, ontology=ontology)
+def _run(context: _Context, files: Sequence[Outline], writer: Writer, ontology: bool,
+         summaries: Path) -> PerFile:
+    """:meth:`_Context.run` in the Standby: each summary is written to ``summaries`` as
+    it is made, not sent back with the rest (its half's summaries and the pickler's memo
+    of them, about 600 MiB at a million facts, would be held at once)."""
+    with open(summaries, "wb") as handle:
+        return context.run(files, writer, ontology=ontology, summaries=handle)
+
+
+def _summaries(path: Path) -> dict[str, FileSummary]:
+    """The summaries :func:`_run` wrote, by file name."""
+    found: dict[str, FileSummary] = {}
+    with open(path, "rb") as handle:
+        while handle.peek(1):
+            name, summary = pickle.load(handle)  # (written by this build's own child)
+            found[name] = summary
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,12 +198,17 @@ class _Context:
     shacl: bool
     cache_dir: Path | None
 
-    def run(self, files: Sequence[Outline], writer: Writer, *, ontology: bool) -> PerFile:
+    def run(self, files: Sequence[Outline], writer: Writer, *, ontology: bool,
+            summaries: BinaryIO | None = None) -> PerFile:
+        """Step 2 of ``files``; their summaries kept, or written to ``summaries``."""
         found, terms, errors = PerFile(), NTTerms(), False
         try:
             for o in files:
                 f = o.file(self.cache_dir)
-                found.summaries[f.name] = f.summary
+                if summaries is None:
+                    found.summaries[f.name] = f.summary
+                else:
+                    pickle.dump((f.name, f.summary), summaries, pickle.HIGHEST_PROTOCOL)
                 issues = datafiles.record_issues_of(f, self.vocabulary, self.shared,
                                                     self.digest)
                 found.issues += issues
