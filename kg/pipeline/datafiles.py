@@ -98,28 +98,22 @@ def _parse(cache_dir: Path | None, key: str, data: bytes,
 
 
 def scan(root: Path | str, *, cache_dir: Path | None,
-         display_root: Path | str | None = None,
-         keep: bool = True) -> tuple[list[DataFile], list[Issue]]:
+         display_root: Path | str | None = None) -> tuple[list[DataFile], list[Issue]]:
     """Every data file under ``root`` (as :func:`kg.curate.load.load` orders and names them) with
-    its summary; the issue when ``root`` is not a folder. Without ``keep``, no file's
-    records stay in memory once summarized (kg.pipeline.stream)."""
+    its summary; the issue when ``root`` is not a folder."""
     root = Path(root)
     base = Path(display_root) if display_root is not None else root.parent
     if not root.is_dir():
         return [], [Issue(Loc(str(root)), "data folder not found")]
-    return read_files(data_files(root), base, cache_dir=cache_dir, keep=keep), \
+    return read_files(data_files(root), base, cache_dir=cache_dir), \
         data_file_issues(root, base)
 
 
-def read_files(paths: Sequence[Path], base: Path, *, cache_dir: Path | None,
-               keep: bool = True) -> list[DataFile]:
+def read_files(paths: Sequence[Path], base: Path, *, cache_dir: Path | None
+               ) -> list[DataFile]:
     """:func:`scan` of the data files ``paths`` (named relative to ``base``)."""
-    files = []
-    for path in paths:
-        files.append(read_file(display_name(path, base), path.read_bytes(), cache_dir))
-        if not keep:
-            files[-1].release()
-    return files
+    return [read_file(display_name(path, base), path.read_bytes(), cache_dir)
+            for path in paths]
 
 
 def read_file(name: str, data: bytes, cache_dir: Path | None, *,
