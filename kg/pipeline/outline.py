@@ -7,17 +7,18 @@ only their ids and how many statements each subject has (kg.pipeline.spill.cuts)
 Statements are nine tenths of the bytes. So step 1 parses each file with the lines of
 its block ``statements:`` section emptied (every other record keeps its line and
 column), and only counts the subjects named in that section; step 2 then parses each
-file once, whole (it used to be parsed in both steps: the second parse was about 90 s of
-a 700 s build at a million facts, docs/benchmarks.md).
+file once, whole (it used to be parsed in both steps, about 180 s of CPU each at a
+million facts; docs/benchmarks.md, "One parse per file").
 
 Finding the section is a look at lines, not a YAML parse: a line at column 0 that is
-``statements:`` opens it, and the next line at column 0 that is neither blank, a
-comment nor a sequence entry closes it. Where that reads a file wrongly (an alias into
-the statements, a flow sequence, a scalar continued at column 0...), the outline's
-entities or sources differ from the file's own: step 2 compares them with the whole
-parse (:func:`agrees`) and, on any difference, runs again on outlines made from that
-parse (:func:`exact`). An outline can make a build slower, never different. With a
-cache, a file whose summary is cached is outlined from it, exactly, without a parse.
+``statements:`` (a block section; a flow one is read whole) opens it, and the next line
+at column 0 that is neither blank, a comment nor a sequence entry closes it. Where that
+reads a file wrongly (a scalar continued at column 0, a file that does not parse as
+YAML...), the outline's entities or sources differ from the file's own: step 2
+compares them with the whole parse (:func:`agrees`) and, on any difference, runs again
+on outlines made from that parse (:func:`exact`). An outline can make a build slower,
+never different. With a cache, a file whose summary is cached is outlined from it,
+exactly, without a parse.
 """
 
 from __future__ import annotations
