@@ -34,6 +34,11 @@ _QUALIFIER_TEXTS = tuple((k, k.replace("-", "_")) for k in (
     "date", "start", "end", "status", "certainty", "location", "according-to", "note"))
 
 
+def missing_folder(root: Path) -> Issue:
+    """The issue of a data folder that is not there (or not a folder)."""
+    return Issue(Loc(str(root)), "data folder not found")
+
+
 def data_file_issues(root: Path, base: Path) -> list[Issue]:
     """An error for each YAML-named file under ``root`` that is not read: a symbolic link
     leaving the data folder (its target named, nothing of it read), a broken link, a
@@ -63,7 +68,7 @@ def load(
     issues: list[Issue] = []
     names: list[str] = []
     if not root.is_dir():
-        return Dataset(), [Issue(Loc(str(root)), "data folder not found")]
+        return Dataset(), [missing_folder(root)]
     issues += data_file_issues(root, base)
     for path in data_files(root):
         name = display_name(path, base)

@@ -24,10 +24,17 @@ from kg.core.entries import code_version as code_version
 from kg.core.entries import default_cache_dir as default_cache_dir
 from kg.core.entries import read_entry as read_entry
 from kg.core.entries import write_entry as write_entry
-from kg.core.errors import Issue, Loc
+from kg.core.errors import Issue
 from kg.core.model import Dataset
 from kg.core.model import merge as merge
-from kg.curate.load import data_file_issues, data_files, display_name, load, load_file
+from kg.curate.load import (
+    data_file_issues,
+    data_files,
+    display_name,
+    load,
+    load_file,
+    missing_folder,
+)
 
 
 def file_key(name: str, data: bytes, *, salt: str = "") -> str:
@@ -57,7 +64,7 @@ def load_keyed(root: Path | str, *, cache_dir: Path | None,
     root = Path(root)
     base = Path(display_root) if display_root is not None else root.parent
     if not root.is_dir():
-        return Dataset(), [Issue(Loc(str(root)), "data folder not found")], {}
+        return Dataset(), [missing_folder(root)], {}
     parts: list[Dataset] = []
     issues: list[Issue] = data_file_issues(root, base)
     keys: dict[str, str] = {}

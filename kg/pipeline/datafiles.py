@@ -24,11 +24,11 @@ from importlib import resources
 from pathlib import Path
 from typing import TypeVar
 
-from kg.core.errors import Issue, Loc
+from kg.core.errors import Issue
 from kg.core.model import Dataset, Entity, Source
 from kg.core.vocab import Vocabulary, ontology_text, vocabulary
 from kg.curate.check import Context, Summary, across, record_issues, summarize
-from kg.curate.load import data_file_issues, data_files, display_name, load_file
+from kg.curate.load import data_file_issues, data_files, display_name, load_file, missing_folder
 from kg.page.pageparts import FilePage, PageContext, file_page, page_context, rows_json
 from kg.pipeline.cache import cached_part, code_version, file_key, merge, read_entry, write_entry
 
@@ -104,7 +104,7 @@ def scan(root: Path | str, *, cache_dir: Path | None,
     root = Path(root)
     base = Path(display_root) if display_root is not None else root.parent
     if not root.is_dir():
-        return [], [Issue(Loc(str(root)), "data folder not found")]
+        return [], [missing_folder(root)]
     return read_files(data_files(root), base, cache_dir=cache_dir), \
         data_file_issues(root, base)
 

@@ -59,9 +59,13 @@ class Outline:
     @classmethod
     def of(cls, f: DataFile) -> Outline:
         """The exact outline of a file read whole."""
-        check = f.summary.check
-        return cls(f.name, f.key, f.data, check.entities, check.sources,
-                   dict(Counter(s for s, _ in f.summary.page.links)), f.summary)
+        return cls.summarized(f.name, f.key, f.data, f.summary)
+
+    @classmethod
+    def summarized(cls, name: str, key: str, data: bytes, summary: FileSummary) -> Outline:
+        """The exact outline of a file whose summary is known."""
+        return cls(name, key, data, summary.check.entities, summary.check.sources,
+                   dict(Counter(s for s, _ in summary.page.links)), summary)
 
     def file(self, cache_dir: Path | None) -> DataFile:
         """The file read whole: its summary (from the cache or made from its records,
@@ -75,9 +79,7 @@ def outline(name: str, data: bytes, cache_dir: Path | None) -> Outline:
     """The outline of the data file ``name`` whose bytes are ``data``."""
     key = file_key(name, data) if cache_dir is not None else ""
     if cache_dir is not None and (summary := datafiles.cached_summary(cache_dir, key)):
-        check = summary.check
-        return Outline(name, key, data, check.entities, check.sources,
-                       dict(Counter(s for s, _ in summary.page.links)), summary)
+        return Outline.summarized(name, key, data, summary)
     rest, section = blanked(data)
     records, _ = load_file(rest, name)
     return Outline(name, key, data, records.entities, records.sources,

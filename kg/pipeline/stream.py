@@ -37,12 +37,12 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from kg.analysis.stats import Stats, counted_stats, grouped_counts
-from kg.core.errors import Issue, Loc
+from kg.core.errors import Issue
 from kg.core.fork import ChildFailed, Standby, both
 from kg.core.gcpause import paused_gc
 from kg.core.vocab import Vocabulary, ontology_graph, vocabulary
 from kg.curate.check import Context, across
-from kg.curate.load import data_file_issues, data_files
+from kg.curate.load import data_file_issues, data_files, missing_folder
 from kg.page.pageparts import PageContext, page_context
 from kg.pipeline import datafiles, outline, rebuild
 from kg.pipeline.datafiles import DataFile, FileSummary
@@ -71,7 +71,7 @@ def scan(root: Path, *, cache_dir: Path | None, parallel: bool = True
     (by bytes) in a forked child (kg.core.fork) when ``parallel``; the issue when
     ``root`` is not a folder."""
     if not root.is_dir():
-        return [], [Issue(Loc(str(root)), "data folder not found")]
+        return [], [missing_folder(root)]
     base = root.parent
     paths = data_files(root)
     read = partial(outline.read, base=base, cache_dir=cache_dir)
