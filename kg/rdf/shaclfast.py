@@ -158,13 +158,20 @@ class _Index:
         return any(cls in self.ancestors(t) for t in self.values(node, self.rdf_type))
 
 
+_KINDS: dict[Any, tuple[type, ...]] = {
+    SH.IRI: (URIRef,), SH.BlankNode: (BNode,), SH.Literal: (Literal,),
+    SH.BlankNodeOrIRI: (BNode, URIRef), SH.BlankNodeOrLiteral: (BNode, Literal),
+    SH.IRIOrLiteral: (URIRef, Literal)}
+
+
 def _kind_ok(value: Node, kind: URIRef) -> bool:
-    iri, blank, lit = isinstance(value, URIRef), isinstance(value, BNode), \
-        isinstance(value, Literal)
-    allowed = {SH.IRI: iri, SH.BlankNode: blank, SH.Literal: lit,
-               SH.BlankNodeOrIRI: blank or iri, SH.BlankNodeOrLiteral: blank or lit,
-               SH.IRIOrLiteral: iri or lit}
-    return allowed.get(kind, False)
+    return isinstance(value, _KINDS.get(kind, ()))
+
+
+def _text_kind_ok(value: str, kind: URIRef) -> bool:
+    """:func:`_kind_ok` for an N-Triples term's text (``<iri>``, ``_:b``, a literal)."""
+    found = URIRef if value.startswith("<") else BNode if value.startswith("_:") else Literal
+    return found in _KINDS.get(kind, ())
 
 
 def _compare(value: Node, bound: Literal, lower: bool) -> bool:
@@ -209,21 +216,60 @@ def conforms(triples: Iterable[tuple[Node, Node, Node]], shapes: tuple[Shape, ..
 
 def _holds(index: _Index, shapes: tuple[Shape, ...], ok: Callable[[Rule, Any], bool],
            skip: frozenset[Any] = frozenset()) -> bool:
-    """Every focus node (but those in ``skip``) meets every rule of its shapes."""
-    for shape in shapes:
-        targets = set(shape.target_classes)
-        for node, types in index.typed():
-            if node in skip or not any(targets & index.ancestors(t) for t in types):
-                continue
-            for rule in shape.rules:
-                values = index.values(node, rule.path)
-                if rule.min_count is not None and len(values) < rule.min_count:
-                    return False
-                if rule.max_count is not None and len(values) > rule.max_count:
-                    return False
-                if not all(ok(rule, v) for v in values):
-                    return False
+    """Every focus node (but those in ``skip``) meets every rule of its shapes.
+
+    One pass over the typed nodes: the rules that apply to a set of types are found once
+    (:class:`_Rules`), and a value a rule accepted is not asked again (``ok``'s answer
+    depends on the rule, the value and the graph alone; most values repeat: types,
+    statuses, sources)."""
+    rules_of = _Rules(index, shapes)
+    accepted: dict[int, set[Any]] = {id(rule): set() for shape in shapes
+                                     for rule in shape.rules}
+    values_of = index.values
+    for node, types in index.typed():
+        if node in skip:
+            continue
+        for rule, checks in rules_of.of(types):
+            values = values_of(node, rule.path)
+            if rule.min_count is not None and len(values) < rule.min_count:
+                return False
+            if rule.max_count is not None and len(values) > rule.max_count:
+                return False
+            if checks:
+                good = accepted[id(rule)]
+                for value in values:
+                    if value not in good:
+                        if not ok(rule, value):
+                            return False
+                        good.add(value)
     return True
+
+
+class _Rules:
+    """The rules that apply to a node with given types (those of every shape one of whose
+    target classes is among the types' ancestors), each with whether it looks at the
+    values themselves or only counts them; found once per distinct set of types."""
+
+    def __init__(self, index: _Index, shapes: tuple[Shape, ...]) -> None:
+        self.index = index
+        self.shapes = [(frozenset(shape.target_classes), shape.rules) for shape in shapes]
+        self.found: dict[Any, tuple[tuple[Rule, bool], ...]] = {}
+
+    def of(self, types: AbcCollection[Any]) -> tuple[tuple[Rule, bool], ...]:
+        key = next(iter(types)) if len(types) == 1 else frozenset(types)
+        found = self.found.get(key)
+        if found is None:
+            ancestors = frozenset().union(*(self.index.ancestors(t) for t in types))
+            found = self.found[key] = tuple(
+                (rule, _looks_at_values(rule)) for targets, rules in self.shapes
+                if targets & ancestors for rule in rules)
+        return found
+
+
+def _looks_at_values(rule: Rule) -> bool:
+    return rule.node_kind is not None or bool(rule.classes) or rule.datatype is not None \
+        or rule.min_inclusive is not None or rule.max_inclusive is not None \
+        or rule.members is not None or rule.languages is not None
 
 
 # -- the same test over N-Triples text triples (kg.rdf.ntterms), as the build makes them ------
@@ -256,42 +302,35 @@ def _literal_datatype(value: str) -> str | None:
 
 
 class _TextCheck:
-    """:func:`_value_ok` for text terms: a literal is read into rdflib once per distinct
-    term, and each (rule, term) answer is kept (most values repeat: types, statuses...)."""
+    """:func:`_value_ok` for text terms: a literal is read into rdflib only for the rules
+    that look at it (:func:`_holds` asks once per rule and distinct value)."""
 
     def __init__(self, index: _Index) -> None:
         self.index = index
-        self.answers: dict[tuple[int, str], bool] = {}
         self.literal_rules: dict[int, Rule | None] = {}
 
     def _literal_rule(self, rule: Rule) -> Rule | None:
         """The part of ``rule`` that looks at the value itself, with rdflib terms."""
         found = self.literal_rules.get(id(rule), False)
         if found is False:
-            needed = rule.node_kind is not None or rule.min_inclusive is not None or \
-                rule.max_inclusive is not None or rule.languages is not None or \
-                rule.datatype is not None
+            needed = rule.min_inclusive is not None or rule.max_inclusive is not None \
+                or rule.languages is not None or rule.datatype is not None
             found = self.literal_rules[id(rule)] = Rule(
-                path=rule.path, node_kind=rule.node_kind,
+                path=rule.path,
                 datatype=URIRef(rule.datatype[1:-1]) if rule.datatype else None,
                 min_inclusive=rule.min_inclusive, max_inclusive=rule.max_inclusive,
                 languages=rule.languages) if needed else None
         return found  # type: ignore[return-value]
 
     def ok(self, rule: Rule, value: str) -> bool:
-        key = (id(rule), value)
-        answer = self.answers.get(key)
-        if answer is None:
-            answer = self.answers[key] = self._ok(rule, value)
-        return answer
-
-    def _ok(self, rule: Rule, value: str) -> bool:
         from kg.rdf.ntterms import to_rdflib
 
+        if rule.node_kind is not None and not _text_kind_ok(value, rule.node_kind):
+            return False
         literal_rule = self._literal_rule(rule)
         if literal_rule is not None and not _value_ok(self.index, literal_rule, to_rdflib(value)):
             return False
-        if any(not self.index.is_a(value, cls) for cls in rule.classes):
+        if rule.classes and not all(self.index.is_a(value, cls) for cls in rule.classes):
             return False
         members: frozenset[Any] | None = rule.members
         return members is None or value in members
