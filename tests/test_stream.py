@@ -18,7 +18,7 @@ from rdflib.compare import isomorphic
 from kg.bench.generate import generate
 from kg.core.errors import DataError, KGError, Loc, OutputError
 from kg.core.vocab import KGR, KGS
-from kg.pipeline import rebuild, stream
+from kg.pipeline import rangewrite, rebuild, stream
 from kg.pipeline.build import build
 from kg.pipeline.manifest import read_manifest
 from kg.pipeline.spill import Spill, Writer, cuts, remove_left
@@ -181,23 +181,23 @@ def test_a_failed_write_leaves_the_previous_build(data: Path, tmp_path: Path,
     path = data / "article-000.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace(
         "locator: para ", "locator: p. ", 1), encoding="utf-8")
-    real = stream.write_ranges
+    real = rangewrite._write_blocks
     calls = []
 
-    def full_disk(*args: object, **kwargs: object) -> stream.Written:
+    def full_disk(*args: object, **kwargs: object) -> object:
         calls.append(1)
         handles = args[1]
         next(iter(handles.values())).write("partial")  # type: ignore[attr-defined]
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(stream, "write_ranges", full_disk)
+    monkeypatch.setattr(rangewrite, "_write_blocks", full_disk)
     with pytest.raises(OutputError, match=r"graph\.nt: cannot write: No space left"):
         build(data, out, stream=True)
     assert calls
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
     assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
     assert not list(tmp_path.glob(".kg-spill-*"))
-    monkeypatch.setattr(stream, "write_ranges", real)
+    monkeypatch.setattr(rangewrite, "_write_blocks", real)
     assert build(data, out, stream=True).streamed
 
 

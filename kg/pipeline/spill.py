@@ -39,7 +39,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
-from itertools import chain
+from itertools import accumulate, chain
 from pathlib import Path
 from typing import IO
 
@@ -107,11 +107,10 @@ class Spill:
         """The writer of ``side`` (not yet open: it opens on its first use, where it is)."""
         return Writer(self.folder, tuple(self.cuts), side)
 
-    def ranges(self, *, keep: bool = False) -> Iterator[Iterator[TextTriple]]:
+    def ranges(self) -> Iterator[Iterator[TextTriple]]:
         """Each range's triples, in range order, once every writer is closed; each
-        range's files are removed once read, unless ``keep`` (another process reads them
-        too: :meth:`close` removes them)."""
-        return self.files().ranges(keep=keep)
+        range's files are removed once read."""
+        return self.files().ranges()
 
     def files(self) -> Files:
         """The range files, for another process to read (it pickles)."""
@@ -232,21 +231,29 @@ class Files:
     count: int
     sides: int
 
-    def ranges(self, *, keep: bool = False) -> Iterator[Iterator[TextTriple]]:
-        """Each range's triples (see :meth:`Spill.ranges`)."""
-        for k in range(self.count):
-            yield chain.from_iterable(_read(_path(self.folder, k, side), keep=keep)
+    def ranges(self, *, only: range | None = None) -> Iterator[Iterator[TextTriple]]:
+        """Each range's triples (see :meth:`Spill.ranges`), or those of the ranges
+        ``only``."""
+        for k in only if only is not None else range(self.count):
+            yield chain.from_iterable(_read(_path(self.folder, k, side))
                                       for side in range(self.sides))
+
+    def middle(self) -> int:
+        """Where the ranges are cut in two of about the same bytes: the first
+        ``middle()`` ranges, and the rest."""
+        sizes = [sum(_path(self.folder, k, side).stat().st_size for side in range(self.sides))
+                 for k in range(self.count)]
+        runs = [0, *accumulate(sizes)]
+        return min(range(len(runs)), key=lambda k: abs(2 * runs[k] - runs[-1]))
 
 
 def _path(folder: Path, k: int, side: int) -> Path:
     return folder / f"{k:05d}.{side}.nt"
 
 
-def _read(path: Path, *, keep: bool) -> Iterator[TextTriple]:
+def _read(path: Path) -> Iterator[TextTriple]:
     with open(path, encoding="utf-8", newline="\n", buffering=_BUFFER) as handle:
         for line in handle:
             s, p, o = line[:-1].split(" ", 2)
             yield s, p, o
-    if not keep:
-        os.unlink(path)  # read once: its disk is given back as the next range is read
+    os.unlink(path)  # read once: its disk is given back as the next range is read

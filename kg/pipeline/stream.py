@@ -14,10 +14,11 @@ about 9 GiB at a million facts. Here (docs/benchmarks.md, "The streamed build"):
    files is done in a process forked at the build's start (kg.core.fork.Standby). The
    checks across files run on the summaries once they are all made, and where an
    outline differs from its file's summary, step 2 runs again (kg.pipeline.streambuild);
-3. each range is read back, grouped and written (:func:`write_ranges`), Turtle and
-   N-Triples here, JSON-LD in another Standby reading the same ranges; the stats, the
-   rebuild's index and the repeats are summed as it goes. The ranges are cut so that
-   writing them one after another gives the order of one sort of the whole graph.
+3. each range is read back, grouped and written in every format
+   (kg.pipeline.rangewrite), the first half of the ranges here, the second in another
+   Standby; the stats, the rebuild's index and the repeats are summed as it goes. The
+   ranges are cut so that writing them one after another gives the order of one sort of
+   the whole graph.
 
 So the memory follows the largest file and the largest range, not the graph; the price
 is a second, partial read of each file (its outline). Only the curated data streams: a
@@ -27,30 +28,24 @@ build with imports, focus pages, archived sources or ``parallel`` is built in me
 from __future__ import annotations
 
 import pickle
-from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import ExitStack
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO
 
-from kg.analysis.stats import Stats, counted_stats, grouped_counts
 from kg.core.errors import Issue
 from kg.core.fork import ChildFailed, Standby, both
-from kg.core.gcpause import paused_gc
 from kg.core.vocab import Vocabulary, ontology_graph, vocabulary
 from kg.curate.check import Context, across
 from kg.curate.load import data_file_issues, data_files, missing_folder
 from kg.page.pageparts import PageContext, page_context
-from kg.pipeline import datafiles, outline, rebuild
+from kg.pipeline import datafiles, outline
 from kg.pipeline.datafiles import DataFile, FileSummary
 from kg.pipeline.outline import Outline
-from kg.pipeline.spill import Files, Spill, Writer, cuts
-from kg.pipeline.splice import Index, nbytes
-from kg.rdf import export
-from kg.rdf.ntterms import NTTerms, TextTriple, from_rdflib
+from kg.pipeline.spill import Spill, Writer, cuts
+from kg.rdf.ntterms import NTTerms, from_rdflib
 from kg.rdf.shaclfiles import validate_parts
 from kg.rdf.triples import data_triples
 
@@ -237,158 +232,3 @@ def ranges_for(files: Sequence[Outline]) -> list[str]:
         statements.update(f.subjects)
     ids = [e.id for f in files for e in f.entities] + [s.id for f in files for s in f.sources]
     return cuts(ids, statements, max(1, size // RANGE_BYTES))
-
-
-@dataclass(slots=True)
-class Written:
-    """What :func:`write_ranges` leaves besides the files: the counts behind the stats,
-    each format's index (for the rebuild's state) and the repeated triples."""
-
-    by_predicate: Counter[str] = field(default_factory=Counter)
-    kinds: Counter[str] = field(default_factory=Counter)
-    orders: dict[str, list[str]] = field(default_factory=dict)
-    lengths: dict[str, array[int]] = field(default_factory=dict)
-    repeats: Counter[TextTriple] = field(default_factory=Counter)
-
-    @property
-    def stats(self) -> Stats:
-        return counted_stats(self.by_predicate, self.kinds)
-
-    def state(self, options: str, keys: Mapping[str, str]) -> rebuild.State:
-        """The rebuild state of the build written (kg.pipeline.rebuild)."""
-        indexes = {}
-        for fmt, order in self.orders.items():
-            frame = export.frame(fmt)
-            indexes[fmt] = Index(order, self.lengths[fmt], nbytes(frame.head),
-                                 nbytes(frame.sep))
-        return rebuild.State(options, dict(keys), indexes, dict(self.repeats),
-                             self.by_predicate, self.kinds)
-
-
-def write_ranges(ranges: Iterable[Iterable[TextTriple]], handles: Mapping[str, Writable],
-                 *, index: bool) -> Written:
-    """Step 3: each range grouped (kg.rdf.export.Text) and its blocks written to each
-    format's handle, framed as kg.rdf.export frames one sort of the whole graph; with
-    ``index``, each block's subject and length are noted for the rebuild's state."""
-    done = Written()
-    frames = {fmt: export.frame(fmt) for fmt in handles}
-    first = dict.fromkeys(handles, True)
-    for fmt in handles:
-        done.orders[fmt], done.lengths[fmt] = [], array("q")
-    for triples in ranges:
-        text = export.Text(triples)
-        grouped = text.grouped
-        by_predicate, kinds = grouped_counts(grouped)
-        done.by_predicate.update(by_predicate)
-        done.kinds.update(kinds)
-        done.repeats.update(text.repeats)
-        for fmt, handle in handles.items():
-            order = export.order(text, fmt)
-            blocks = _blocks(order, export.block_writer(fmt, text.keys), grouped)
-            if index:
-                done.orders[fmt].extend(order)
-                blocks = _noted(blocks, done.lengths[fmt])
-            first[fmt] = _write(handle, frames[fmt], blocks, first=first[fmt])
-        text.release()
-    for fmt, handle in handles.items():
-        handle.write(frames[fmt].empty if first[fmt] else frames[fmt].tail)
-    if index:
-        _share_orders(done.orders)
-    else:
-        done.orders.clear()
-    return done
-
-
-def write_split(spill: Spill, paths: Mapping[str, str], *, index: bool,
-                standby: Standby | None = None) -> Written:
-    """:func:`write_ranges` of the spill's ranges into ``paths`` (format -> the file to
-    write), the JSON-LD (the slowest writer) in ``standby`` (kg.core.fork: forked at the
-    build's start, while small), which reads and groups each range on its own while this
-    process writes the other formats; without it, all here. Raises OSError when a file
-    cannot be written."""
-    theirs = {fmt: p for fmt, p in paths.items() if fmt == "jsonld"} if standby else {}
-    mine = {fmt: p for fmt, p in paths.items() if fmt not in theirs}
-    if standby is not None and theirs:
-        standby.start(write_elsewhere, spill.files(), theirs, index, "ttl" not in mine)
-    try:
-        done = write_files(spill.files(), mine, index, True, keep=bool(theirs))
-    except BaseException:
-        if standby is not None:  # stopped before the caller removes the files it writes
-            standby.close()
-        raise
-    if standby is None or not theirs:
-        return done
-    try:
-        orders, lengths = standby.result()
-    except ChildFailed as exc:
-        if exc.kind in ("OSError", "FileNotFoundError", "PermissionError"):
-            raise OSError(f"JSON-LD: {exc.message}") from None
-        raise
-    if index:
-        done.orders.update(orders or {"jsonld": done.orders["ttl"]})
-        done.lengths.update(lengths)
-        _share_orders(done.orders)
-    return done
-
-
-def write_elsewhere(files: Files, paths: Mapping[str, str], index: bool, orders: bool
-                    ) -> tuple[dict[str, list[str]], dict[str, array[int]]]:
-    """:func:`write_files` in another process (kg.core.fork.Standby): what it sends back
-    is the index alone."""
-    done = write_files(files, paths, index, orders)
-    return done.orders, done.lengths
-
-
-def write_files(files: Files, paths: Mapping[str, str], index: bool, orders: bool, *,
-                keep: bool = True) -> Written:
-    """:func:`write_ranges` of the range ``files`` into ``paths`` (each opened as a staged
-    output: kg.rdf.export.open_staged); without ``orders``, the index keeps only the
-    lengths (another process has the order)."""
-    with ExitStack() as stack:
-        handles = {fmt: stack.enter_context(open(export.open_staged(path), "w",
-                                                 encoding="utf-8", newline="\n",
-                                                 buffering=_BUFFER))
-                   for fmt, path in paths.items()}
-        with paused_gc():
-            done = write_ranges(files.ranges(keep=keep), handles, index=index)
-    if not orders:
-        done.orders.clear()
-    return done
-
-
-class Writable(Protocol):
-    """What :func:`write_ranges` writes to (a text file)."""
-
-    def write(self, text: str, /) -> object: ...
-
-
-def _blocks(order: Sequence[str], write: export.BlockWriter,
-            grouped: Mapping[str, Mapping[str, Sequence[str]]]) -> Iterator[str]:
-    for s in order:
-        yield write(s, grouped[s])
-
-
-def _noted(blocks: Iterator[str], lengths: array[int]) -> Iterator[str]:
-    for block in blocks:
-        lengths.append(nbytes(block))
-        yield block
-
-
-def _write(handle: Writable, frame: export.Frame, blocks: Iterator[str], *,
-           first: bool) -> bool:
-    """Write ``blocks`` after the earlier ranges' (head before the very first block,
-    the separator before each other); whether none has been written yet."""
-    write = handle.write
-    for block in blocks:
-        write(frame.head if first else frame.sep)
-        write(block)
-        first = False
-    return first
-
-
-def _share_orders(orders: dict[str, list[str]]) -> None:
-    """Equal orders (Turtle's and JSON-LD's) as one list, as the rebuild state keeps them."""
-    kept: list[list[str]] = []
-    for fmt, order in orders.items():
-        orders[fmt] = next((o for o in kept if o == order), order)
-        kept.append(orders[fmt])

@@ -16,7 +16,7 @@ from kg.core.errors import DataError, Issue, KGError, OutputError, sort_issues
 from kg.core.fork import Standby
 from kg.core.gcpause import paused_gc
 from kg.curate.load import data_files, display_name
-from kg.pipeline import artifact, datafiles, outline, rebuild, staged, storeload, stream
+from kg.pipeline import artifact, datafiles, outline, rangewrite, rebuild, staged, storeload, stream
 from kg.pipeline.cache import file_key
 from kg.pipeline.datafiles import DataFile
 from kg.pipeline.manifest import Manifest
@@ -156,7 +156,7 @@ def _write_streamed(data_dir: Path, out: Path, loader: storeload.Loader, standby
     rdf_paths = {fmt: out / OUTPUTS[fmt] for fmt in formats}
     nt, spliced = rdf_paths["nt"], cache_dir is not None
     sides: dict[str, str] = {}
-    done: list[stream.Written] = []
+    done: list[rangewrite.Written] = []
 
     def write_all(temp: str) -> None:
         whole = threading.Event()  # the store loads graph.nt as it is written, until set
@@ -174,7 +174,7 @@ def _write_streamed(data_dir: Path, out: Path, loader: storeload.Loader, standby
                 os.fchmod(fd, 0o644)  # as kg.rdf.export.stage makes them: the output's
                 os.close(fd)
         loader.load(out, Path(temp), written=whole)
-        done.append(stream.write_split(spill, paths, index=spliced, standby=standby))
+        done.append(rangewrite.write_split(spill, paths, index=spliced, standby=standby))
 
     outputs: dict[Path, str | Callable[[], str | Iterable[str]] | export.Direct] = {
         nt: export.Direct(write_all)}
