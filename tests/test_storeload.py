@@ -16,6 +16,7 @@ from conftest import DATA, ROOT, run_kg, tree_snapshot
 
 from kg.core.errors import OutputError
 from kg.pipeline import artifact, storeload
+from kg.pipeline.build import build
 
 
 def _quads(folder: Path) -> set[pyoxigraph.Quad]:
@@ -120,10 +121,12 @@ def test_a_stopped_load_of_blank_nodes_ends_between_two_batches(tmp_path: Path) 
     assert len(store) == 10  # one batch, then the stop
 
 
+@pytest.mark.parametrize("streamed", [False, True])
 def test_loader_thread_runs_below_the_build_priority(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, streamed: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     """The loading thread's nice value is raised (Linux keeps one per thread), so the
-    build's own work is not kept waiting for a core; the build's thread keeps its own."""
+    build's own work is not kept waiting for a core; the build's thread keeps its own. In
+    a streamed build (the load the longer) the build's priority is kept: no change."""
     if sys.platform != "linux":
         pytest.skip("per-thread nice values are Linux's")
     import threading
@@ -139,11 +142,26 @@ def test_loader_thread_runs_below_the_build_priority(
     source.write_bytes(_nt_lines(10))
     mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
     monkeypatch.setattr(artifact, "load_generation", spy)
-    with storeload.Loader() as loader:
+    with storeload.Loader(lower=not streamed) as loader:
         loader.load(tmp_path / "out", source)
         loader.result()
-    assert seen == [min(mine + 10, 19)]
+    assert seen == [mine if streamed else min(mine + 10, 19)]
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_build_lowers_the_loader_unless_it_streams(
+        tmp_path: Path, stream: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[bool] = []
+    real = storeload.Loader.__init__
+
+    def spy(self: storeload.Loader, *, lower: bool = True) -> None:
+        made.append(lower)
+        real(self, lower=lower)
+
+    monkeypatch.setattr(storeload.Loader, "__init__", spy)
+    assert build(DATA, tmp_path / "out", stream=stream).streamed is stream
+    assert made == [not stream]
 
 
 def test_an_idle_loader_closes_at_once() -> None:

@@ -152,7 +152,9 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
         stream, data_dir, out, cache_dir=cache_dir, formats=formats,
         unsupported=config_path is not None or bool(focus) or parallel
         or sources_dir is not None)
-    with storeload.Loader() as loader:  # loads the store beside the writers (full builds)
+    # loads the store beside the writers (full builds); in a streamed build, as long as
+    # they are, at their priority (kg.pipeline.storeload)
+    with storeload.Loader(lower=not streamed) as loader:
         if streamed:
             return streambuild.build_streamed(
                 data_dir, out, loader, inputs=inputs, build_options=build_options,

@@ -15,6 +15,7 @@ rest.
 
 from __future__ import annotations
 
+import os
 import shutil
 from array import array
 from collections import Counter
@@ -158,12 +159,13 @@ def _their_part(standby: Standby) -> tuple[Written, dict[str, bool]]:
 def _append(handle: TextIO, part: str, frame: export.Frame, *, mine: bool,
             theirs: bool) -> None:
     """The part ``part`` appended after this process's blocks (``mine``: whether there
-    were any), and the frame's end."""
+    were any), then removed, and the frame's end."""
     if theirs:
         handle.write(frame.sep if mine else frame.head)
         handle.flush()  # the text before the part's bytes
         with open(part, "rb") as source:
             shutil.copyfileobj(source, handle.buffer, _COPY)
+    os.unlink(part)  # its disk given back before the next part is appended
     handle.write(frame.tail if mine or theirs else frame.empty)
 
 

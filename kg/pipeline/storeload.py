@@ -9,9 +9,13 @@ everything else meanwhile (docs/benchmarks.md, "The store loaded beside the writ
 A thread, not a process: pyoxigraph releases the GIL while it parses and sorts, so the
 load runs beside the build's Python; and in one process the load adds only its slices
 (about 70 MiB) to the build's memory, where a second interpreter would add its own
-(a measured 100-130 MiB). The thread, and the threads Oxigraph starts from it, run at a
-lower priority (Linux: a thread's nice value) so that the build's own work, the longer
-of the two, is never the one kept waiting for a core.
+(a measured 100-130 MiB). In a build in memory, the thread, and the threads Oxigraph
+starts from it, run at a lower priority (Linux: a thread's nice value) so that the
+build's own work, the longer of the two, is never the one kept waiting for a core. In a
+streamed build (kg.pipeline.stream) the load is the longer: at a lower priority it fell
+behind the writers of both processes and loaded the last 2 minutes alone, on 1.5 cores,
+so it runs at the build's priority there (1M facts: 613 s, 613 s against 634 s;
+docs/benchmarks.md, "Step 3 split by ranges").
 
 A build that fails stops the loader between two slices and removes the half-made
 generation (:meth:`Loader.close`); a killed build takes the thread with it, and the next
@@ -35,7 +39,9 @@ _NICE = 10  # the loader's priority below the build's (Linux only)
 class Loader:
     """Loads one store generation on a thread, once told which file to load."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, lower: bool = True) -> None:
+        """``lower``: the load runs at a lower priority than the build's."""
+        self.lower = lower
         self.folder: Path | None = None  # the generation being loaded, once told
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -73,7 +79,8 @@ class Loader:
              written: threading.Event | None) -> None:
         from kg.pipeline.artifact import load_generation
 
-        _lower_priority()
+        if self.lower:
+            _lower_priority()
         try:
             self._found = load_generation(out, source, name=name, chunk_bytes=SLICE,
                                           stop=self._stop, written=written,
