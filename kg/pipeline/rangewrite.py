@@ -77,11 +77,10 @@ def write_ranges(ranges: Iterable[Iterable[TextTriple]], handles: Mapping[str, T
     """Each range grouped and its blocks written to each format's handle, framed as
     kg.rdf.export frames one sort of the whole graph; with ``index``, each block's
     subject and length are noted for the rebuild's state."""
-    frames = {fmt: export.frame(fmt) for fmt in handles}
-    done, wrote = _write_blocks(ranges, handles, index=index,
-                                lead={fmt: frame.head for fmt, frame in frames.items()})
+    done, wrote = _write_blocks(ranges, handles, index=index, head=True)
     for fmt, handle in handles.items():
-        handle.write(frames[fmt].tail if wrote[fmt] else frames[fmt].empty)
+        frame = export.frame(fmt)
+        handle.write(frame.tail if wrote[fmt] else frame.empty)
     _share_orders(done.orders)
     return done
 
@@ -102,9 +101,8 @@ def write_split(spill: Spill, paths: Mapping[str, str], *, index: bool,
         with ExitStack() as stack:
             handles = _opened(stack, paths)
             with paused_gc():
-                done, wrote = _write_blocks(
-                    files.ranges(only=range(at)), handles, index=index,
-                    lead={fmt: export.frame(fmt).head for fmt in handles})
+                done, wrote = _write_blocks(files.ranges(only=range(at)), handles,
+                                            index=index, head=True)
             later, theirs = _their_part(standby)
             for fmt, handle in handles.items():
                 _append(handle, parts[fmt], export.frame(fmt), mine=wrote[fmt],
@@ -136,8 +134,7 @@ def write_part(files: Files, only: range, parts: Mapping[str, str], index: bool
                                                  buffering=_BUFFER))
                    for fmt, path in parts.items()}
         with paused_gc():
-            return _write_blocks(files.ranges(only=only), handles, index=index,
-                                 lead=dict.fromkeys(handles, ""))
+            return _write_blocks(files.ranges(only=only), handles, index=index, head=False)
 
 
 def _opened(stack: ExitStack, paths: Mapping[str, str]) -> dict[str, TextIO]:
@@ -170,15 +167,16 @@ def _append(handle: TextIO, part: str, frame: export.Frame, *, mine: bool,
 
 
 def _write_blocks(ranges: Iterable[Iterable[TextTriple]], handles: Mapping[str, TextIO],
-                  *, index: bool, lead: Mapping[str, str]) -> tuple[Written, dict[str, bool]]:
-    """Each range grouped and its blocks written to each format's handle, ``lead``
-    before the very first and the format's separator before each other; whether any
-    block was written, by format."""
+                  *, index: bool, head: bool) -> tuple[Written, dict[str, bool]]:
+    """Each range grouped and its blocks written to each format's handle, the format's
+    head before the very first (with ``head``; nothing without) and its separator before
+    each other; whether any block was written, by format."""
     done = Written()
-    seps = {fmt: export.frame(fmt).sep for fmt in handles}
+    frames = {fmt: export.frame(fmt) for fmt in handles}
     wrote = dict.fromkeys(handles, False)
-    for fmt in handles:
-        done.orders[fmt], done.lengths[fmt] = [], array("q")
+    if index:
+        for fmt in handles:
+            done.orders[fmt], done.lengths[fmt] = [], array("q")
     for triples in ranges:
         text = export.Text(triples)
         grouped = text.grouped
@@ -192,12 +190,10 @@ def _write_blocks(ranges: Iterable[Iterable[TextTriple]], handles: Mapping[str, 
             if index:
                 done.orders[fmt].extend(order)
                 blocks = _noted(blocks, done.lengths[fmt])
-            wrote[fmt] = _write(handle, blocks, first=seps[fmt] if wrote[fmt] else lead[fmt],
-                                sep=seps[fmt]) or wrote[fmt]
+            sep = frames[fmt].sep
+            first = sep if wrote[fmt] else frames[fmt].head if head else ""
+            wrote[fmt] = _write(handle, blocks, first=first, sep=sep) or wrote[fmt]
         text.release()
-    if not index:
-        done.orders.clear()
-        done.lengths.clear()
     return done, wrote
 
 
