@@ -5,13 +5,15 @@ The in-memory build holds every record and the whole graph grouped by subject at
 about 9 GiB at a million facts. Here (docs/benchmarks.md, "The streamed build"):
 
 1. each file is outlined (kg.pipeline.outline: its entities and sources, read with its
-   statements left out; half of the files in a forked child): the other files' record
+   statements left out; the files shared by cost with a forked child,
+   kg.pipeline.shares): the other files' record
    checks and page rows need nothing more of it;
 2. then each file is read whole, alone: its summary, its records' checks, its page
    rows, its SHACL run (kg.rdf.shaclfiles validates a file with its own triples, the
    ontology and the sources it cites) and its text triples, spilled to disk by subject
-   range (kg.pipeline.spill); its records are then dropped. The second half of the
-   files is done in a process forked at the build's start (kg.core.fork.Standby). The
+   range (kg.pipeline.spill); its records are then dropped. About half of the work, by
+   cost (kg.pipeline.shares), is done in a process forked at the build's start
+   (kg.core.fork.Standby). The
    checks across files run on the summaries once they are all made, and where an
    outline differs from its file's summary, step 2 runs again (kg.pipeline.streambuild);
 3. each range is read back, grouped and written in every format
@@ -30,7 +32,7 @@ from __future__ import annotations
 import pickle
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import BinaryIO
@@ -39,9 +41,9 @@ from kg.core.errors import Issue
 from kg.core.fork import ChildFailed, Standby, both
 from kg.core.vocab import Vocabulary, ontology_graph, vocabulary
 from kg.curate.check import Context, across
-from kg.curate.load import data_file_issues, data_files, missing_folder
+from kg.curate.load import data_file_issues, data_files, display_name, missing_folder
 from kg.page.pageparts import PageContext, page_context
-from kg.pipeline import datafiles, outline
+from kg.pipeline import datafiles, outline, shares
 from kg.pipeline.datafiles import DataFile, FileSummary
 from kg.pipeline.outline import Outline
 from kg.pipeline.spill import Spill, Writer, cuts
@@ -62,32 +64,34 @@ def data_bytes(files: Iterable[Path]) -> int:
 def scan(root: Path, *, cache_dir: Path | None, parallel: bool = True
          ) -> tuple[list[Outline], list[Issue]]:
     """Step 1: the outline of every data file under ``root`` (kg.pipeline.outline; as
-    :func:`kg.curate.load.load` orders and names them), the second half of the files
-    (by bytes) in a forked child (kg.core.fork) when ``parallel``; the issue when
-    ``root`` is not a folder."""
+    :func:`kg.curate.load.load` orders and names them), shared by cost with a forked
+    child (kg.pipeline.shares, kg.core.fork) when ``parallel``; the issue when ``root``
+    is not a folder."""
     if not root.is_dir():
         return [], [missing_folder(root)]
     base = root.parent
-    paths = data_files(root)
-    read = partial(outline.read, base=base, cache_dir=cache_dir)
-    if not parallel:
-        return read(paths), data_file_issues(root, base)
-    at = _middle([path.stat().st_size for path in paths])
+    named = [(display_name(path, base), path.read_bytes()) for path in data_files(root)]
+    make = partial(_outlines, named, cache_dir=cache_dir)
+    issues = data_file_issues(root, base)
+    mine, theirs = shares.split([outline.costs(data) for _, data in named]) \
+        if parallel else (list(range(len(named))), [])
+    if not theirs:
+        return make(mine), issues
     try:
-        theirs, mine = both(partial(read, paths[at:]), partial(read, paths[:at]))
+        sent, made = both(partial(make, theirs, sent=True), partial(make, mine))
     except ChildFailed:  # as one process would: the same error, or none the second time
-        return read(paths), data_file_issues(root, base)
-    return [*mine, *theirs], data_file_issues(root, base)
+        return make(range(len(named))), issues
+    found = dict(zip(mine, made, strict=True))
+    found.update((i, replace(o, data=named[i][1])) for i, o in zip(theirs, sent, strict=True))
+    return [found[i] for i in range(len(named))], issues
 
 
-def _middle(sizes: Sequence[int]) -> int:
-    """Where to cut a run of these sizes in two halves of about the same total."""
-    total, run = sum(sizes), 0
-    for at, size in enumerate(sizes):
-        run += size
-        if 2 * run >= total:
-            return at + 1
-    return len(sizes)
+def _outlines(named: Sequence[tuple[str, bytes]], indexes: Iterable[int], *,
+              cache_dir: Path | None, sent: bool = False) -> list[Outline]:
+    """The outlines of the files ``indexes`` of ``named`` (name, bytes); without their
+    bytes when ``sent`` to the process that has them."""
+    made = (outline.outline(*named[i], cache_dir) for i in indexes)
+    return [replace(o, data=b"") for o in made] if sent else list(made)
 
 
 def checked(files: Sequence[DataFile]) -> list[Issue]:
@@ -120,11 +124,11 @@ def per_file(files: Sequence[Outline], spill: Spill, *, shacl: bool,
     and spilled, then dropped; then the ontology's triples spilled. The checks and rows
     see the entities and sources of the outlines (kg.pipeline.outline: the caller
     compares them with the summaries). With ``standby`` (kg.core.fork: forked at the
-    build's start, while small) and a spill of two sides, the second half of the files,
-    by bytes, is done there on the other core: they and what it needs of every file are
-    sent to it, only their summaries, issues and rows come back. Raises OSError when the
-    spill cannot be written, ValueError when a subject would break its order (cuts made
-    from wrong outlines: kg.pipeline.spill)."""
+    build's start, while small) and a spill of two sides, about half of the work, by
+    cost (:func:`_halves`), is done there on the other core: those files and what it
+    needs of every file are sent to it, only their summaries, issues and rows come
+    back. Raises OSError when the spill cannot be written, ValueError when a subject
+    would break its order (cuts made from wrong outlines: kg.pipeline.spill)."""
     entities = [e for f in files for e in f.entities]
     sources = [s for f in files for s in f.sources]
     shared = Context.of(entities, sources)
@@ -157,10 +161,19 @@ def per_file(files: Sequence[Outline], spill: Spill, *, shacl: bool,
     return found
 
 
+#: What sending a file's summary back from the child costs, per byte of the file outside
+#: its statements section (its entities and sources pickled, sent and unpickled: about
+#: 0.45 of what step 2 costs a byte of the file; docs/benchmarks.md, "Steps 1 and 2
+#: shared by cost")
+_SUMMARY_SENT = 0.45
+
+
 def _halves(files: Sequence[Outline]) -> tuple[Sequence[Outline], Sequence[Outline]]:
-    """The files in two runs of about the same bytes."""
-    at = _middle([len(f.data) for f in files])
-    return files[:at], files[at:]
+    """The files done here and those done in the child (kg.pipeline.shares), each in
+    order: the bytes of a file, and in the child the sending of its summary too."""
+    here, there = shares.split([(len(f.data), len(f.data) + _SUMMARY_SENT * outline.rest_bytes(
+        f.data)) for f in files])
+    return [files[i] for i in here], [files[i] for i in there]
 
 
 def _run(context: _Context, files: Sequence[Outline], writer: Writer, ontology: bool,
