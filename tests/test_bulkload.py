@@ -126,3 +126,75 @@ def test_a_stopped_follow_raises(tmp_path: Path) -> None:
     stop.set()
     with pytest.raises(bulkload.Stopped):
         bulkload.load(pyoxigraph.Store(), source, fmt=NT, stop=stop, written=written)
+
+
+def _lines(name: str, count: int) -> bytes:
+    return "".join(f"<http://example.org/{name}{i}> <http://example.org/p> \"v {i}\" .\n"
+                   for i in range(count)).encode()
+
+
+def test_two_files_loaded_as_they_are_written(tmp_path: Path) -> None:
+    """load_growing follows two files written at once, in pieces that cut lines in two:
+    the first up to its ``end`` (what is written past it, as a streamed build appends
+    the second file to the first, is not loaded twice), the second removed before it
+    is read through its handle. The store holds each triple once; the lines are
+    counted."""
+    import threading
+
+    first, second = _lines("a", 2000), _lines("b", 1500)
+    paths = [tmp_path / "graph.nt", tmp_path / "part.nt"]
+    for path in paths:
+        path.write_bytes(b"")
+    files = [bulkload.Growing(open(path, "rb")) for path in paths]  # noqa: SIM115
+
+    def writer() -> None:
+        with open(paths[0], "ab") as head, open(paths[1], "ab") as part:
+            for at in range(0, max(len(first), len(second)), 997):  # ends mid-line
+                for handle, text in ((head, first), (part, second)):
+                    handle.write(text[at:at + 997])
+                    handle.flush()
+                if at % (997 * 40) == 0:
+                    files[0].written.wait(0.01)
+            head.flush()
+            files[0].end = head.tell()
+            head.write(second)  # appended past the end: loaded from the part, not here
+            head.flush()
+            files[0].written.set()
+        files[1].written.set()
+        paths[1].unlink()
+
+    thread = threading.Thread(target=writer)
+    store = pyoxigraph.Store()
+    thread.start()
+    loaded = bulkload.load_growing(store, files, fmt=NT, chunk_bytes=4096)
+    thread.join()
+    assert loaded == 3500 and len(store) == 3500
+    whole = pyoxigraph.Store()
+    whole.load(first + second, format=NT)
+    assert isomorphic(_store_graph(store), _store_graph(whole))
+    assert all(f.handle.closed for f in files)
+    assert paths[0].read_bytes() == first + second  # the writer's file, whole
+
+
+def test_a_blank_node_in_a_growing_file_is_refused(tmp_path: Path) -> None:
+    """Blank node labels are not shared across slices or files: refused, not split."""
+    path = tmp_path / "graph.nt"
+    path.write_bytes(_lines("a", 10) + b"_:b <http://example.org/p> _:c .\n")
+    growing = bulkload.Growing(open(path, "rb"))  # noqa: SIM115
+    growing.written.set()
+    with pytest.raises(ValueError, match=r"graph\.nt: a blank node"):
+        bulkload.load_growing(pyoxigraph.Store(), [growing], fmt=NT)
+    assert growing.handle.closed
+
+
+def test_a_stopped_growing_load_raises(tmp_path: Path) -> None:
+    import threading
+
+    path = tmp_path / "graph.nt"
+    path.write_bytes(_lines("a", 10))
+    stop = threading.Event()
+    stop.set()
+    growing = bulkload.Growing(open(path, "rb"))  # noqa: SIM115
+    with pytest.raises(bulkload.Stopped):
+        bulkload.load_growing(pyoxigraph.Store(), [growing], fmt=NT, stop=stop)
+    assert growing.handle.closed

@@ -95,3 +95,39 @@ def test_a_part_that_cannot_be_written_fails_the_write(
     with pytest.raises(OSError, match="No space left on device"):
         _write(tmp_path / "out", at=2, forked=True, monkeypatch=monkeypatch)
     assert not list((tmp_path / "out").glob(".kg-spill-*"))
+
+
+@pytest.mark.parametrize("at", [0, 3, 5])
+def test_the_store_loads_both_processes_nt_as_written(tmp_path: Path, at: int,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """``load`` is given graph.nt (up to where the Standby's part is appended) and that
+    part as it is written: loading them as they grow gives graph.nt's triples, each line
+    once, wherever the ranges are cut."""
+    import threading
+
+    import pyoxigraph
+
+    from kg.pipeline import bulkload
+
+    monkeypatch.setattr(Files, "middle", lambda self: at)
+    paths = {fmt: str(tmp_path / f"graph.{fmt}") for fmt in FORMATS}
+    store, loaded, threads = pyoxigraph.Store(), [], []
+
+    def load(files: list[bulkload.Growing]) -> None:
+        assert len(files) == 2
+        threads.append(threading.Thread(target=lambda: loaded.append(bulkload.load_growing(
+            store, files, fmt=pyoxigraph.RdfFormat.N_TRIPLES, chunk_bytes=64))))
+        threads[-1].start()
+
+    with Spill(tmp_path, _CUTS, sides=2) as spill:
+        for side in (0, 1):
+            writer = spill.writer(side)
+            writer.add(_triples(side))
+            writer.close()
+        with Standby() as standby:
+            rangewrite.write_split(spill, paths, index=False, standby=standby, load=load)
+    threads[0].join()
+    whole = pyoxigraph.Store()
+    whole.load(path=paths["nt"], format=pyoxigraph.RdfFormat.N_TRIPLES)
+    assert loaded == [100] and len(store) == len(whole) == 100
+    assert set(store) == set(whole)

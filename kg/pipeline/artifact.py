@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from threading import Event
 from typing import Any
@@ -83,6 +83,23 @@ def load_generation(out: Path, source: Path, *, name: str | None = None,
         if distinct_lines and lines is not None and fmt == pyoxigraph.RdfFormat.N_TRIPLES:
             return {"": lines}
         return counts(store)
+
+    return _new_generation(out, lambda folder: folder.parent.mkdir(parents=True,
+                                                                    exist_ok=True), fill,
+                           name=name)
+
+
+def follow_generation(out: Path, files: Sequence[bulkload.Growing], *, name: str,
+                      chunk_bytes: int = bulkload.CHUNK_BYTES, stop: Event | None = None
+                      ) -> tuple[str, dict[str, int]]:
+    """:func:`load_generation` of N-Triples of one distinct triple a line, from ``files``
+    as they are written (kg.pipeline.bulkload.load_growing: a streamed build's graph.nt
+    and the part of it another process writes), their lines counted."""
+    def fill(store: Any) -> dict[str, int]:
+        import pyoxigraph
+
+        return {"": bulkload.load_growing(store, files, fmt=pyoxigraph.RdfFormat.N_TRIPLES,
+                                          chunk_bytes=chunk_bytes, lenient=True, stop=stop)}
 
     return _new_generation(out, lambda folder: folder.parent.mkdir(parents=True,
                                                                     exist_ok=True), fill,

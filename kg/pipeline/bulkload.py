@@ -18,7 +18,8 @@ same graph either way.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from threading import Event
@@ -117,3 +118,82 @@ def _extend(store: Any, handle: BinaryIO, *, fmt: Any, batch: int, lenient: bool
         store.bulk_extend(chunk)
         if stop is not None and stop.is_set():
             raise Stopped(f"{handle.name}: loading stopped")
+
+
+@dataclass(slots=True)
+class Growing:
+    """A line-based file still being written (by another thread or process), open for
+    reading: loaded by :func:`load_growing` as its lines come. ``written`` is set once
+    every byte to load is there; ``end``, when set (before ``written``), is where the
+    bytes to load end (the writer may go on writing what is loaded from elsewhere).
+    Opened by whoever makes the file, so that it is read even if it is removed before
+    the loader gets to it."""
+
+    handle: BinaryIO
+    written: Event = field(default_factory=Event)
+    end: int | None = None
+
+
+def load_growing(store: Any, files: Sequence[Growing], *, fmt: Any,
+                 chunk_bytes: int = CHUNK_BYTES, lenient: bool = False,
+                 stop: Event | None = None) -> int:
+    """Bulk-load the triples of ``files`` as they are written, a slice of whole lines
+    from each file with new ones in turn, until each is written and read to its end;
+    each handle is closed once read. Returns the lines loaded; raises Stopped when
+    ``stop`` is set, ValueError for a blank node (its label would not be shared across
+    slices or files: the streamed build writes none, kg.pipeline.spill)."""
+    followers = [_Follower(f, chunk_bytes) for f in files]
+    lines = 0
+    try:
+        while followers:
+            moved = False
+            for follower in list(followers):
+                if stop is not None and stop.is_set():
+                    raise Stopped(f"{follower.name}: loading stopped")
+                block = follower.take()
+                if block is None:
+                    follower.close()
+                    followers.remove(follower)
+                elif block:
+                    if b"_:" in block:
+                        raise ValueError(f"{follower.name}: a blank node, which a file "
+                                         "loaded as it is written cannot hold")
+                    lines += block.count(b"\n") + (not block.endswith(b"\n"))
+                    store.bulk_load(input=block, format=fmt, lenient=lenient)
+                    moved = True
+            if followers and not moved:
+                followers[0].file.written.wait(_WAIT)
+    finally:
+        for follower in followers:
+            follower.close()
+    return lines
+
+
+class _Follower:
+    """Slices of whole lines of one :class:`Growing` file."""
+
+    def __init__(self, file: Growing, size: int) -> None:
+        self.file, self.size, self.name = file, size, getattr(file.handle, "name", "?")
+        self.read, self.carry = 0, b""
+
+    def take(self) -> bytes | None:
+        """The next slice of whole lines: empty when none is there yet, None once the
+        file is written and read to its end (a last line without its line break too)."""
+        done = self.file.written.is_set()  # looked at before the read that finds the end
+        data = self.file.handle.read(self.size)
+        end = self.file.end  # after the read: set before any byte past it was written
+        if end is not None:
+            data = data[:max(0, end - self.read)]
+        self.read += len(data)
+        if data:
+            data, self.carry = self.carry + data, b""
+            cut = data.rfind(b"\n") + 1
+            data, self.carry = data[:cut], data[cut:]
+            return data
+        if done:
+            rest, self.carry = self.carry, b""
+            return rest or None
+        return b""
+
+    def close(self) -> None:
+        self.file.handle.close()

@@ -19,7 +19,7 @@ import os
 import shutil
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import TextIO
@@ -28,10 +28,13 @@ from kg.analysis.stats import Stats, counted_stats, grouped_counts
 from kg.core.fork import ChildFailed, Standby
 from kg.core.gcpause import paused_gc
 from kg.pipeline import rebuild
+from kg.pipeline.bulkload import Growing
 from kg.pipeline.spill import Files, Spill
 from kg.pipeline.splice import Index, nbytes
 from kg.rdf import export
 from kg.rdf.ntterms import TextTriple
+
+Load = Callable[[Sequence[Growing]], None]  # begins loading files as they are written
 
 _BUFFER = 1 << 20  # bytes buffered per output file
 _COPY = 8 << 20  # bytes per read when a part is appended
@@ -86,55 +89,86 @@ def write_ranges(ranges: Iterable[Iterable[TextTriple]], handles: Mapping[str, T
 
 
 def write_split(spill: Spill, paths: Mapping[str, str], *, index: bool,
-                standby: Standby | None = None) -> Written:
+                standby: Standby | None = None, load: Load | None = None) -> Written:
     """The spill's ranges written into ``paths`` (format -> the staged file to write):
     the first half (by bytes) here, the second in ``standby`` (kg.core.fork) into part
-    files then appended; without it, all here. Raises OSError when a file cannot be
+    files then appended; without it, all here. ``load`` is given the N-Triples to load
+    as they are written (kg.pipeline.bulkload.load_growing): graph.nt up to its appended
+    part, and that part as the Standby writes it. Raises OSError when a file cannot be
     written."""
     files = spill.files()
     if standby is None:
-        return write_files(files, paths, index=index)
+        return write_files(files, paths, index=index, load=load)
     at = files.middle()
     parts = {fmt: str(spill.folder / f"part.{fmt}") for fmt in paths}
+    for part in parts.values():  # made here: the store reads the N-Triples one as it grows
+        open(part, "xb").close()
     standby.start(write_part, files, range(at, files.count), parts, index)
+    growing: list[Growing] = []
     try:
         with ExitStack() as stack:
             handles = _opened(stack, paths)
+            growing = _following(load, [paths.get("nt"), parts.get("nt")])
             with paused_gc():
                 done, wrote = _write_blocks(files.ranges(only=range(at)), handles,
                                             index=index, head=True)
+            if growing:  # the store loads graph.nt up to here, the rest from the part
+                handles["nt"].flush()
+                growing[0].end = handles["nt"].buffer.tell()
+                growing[0].written.set()
             later, theirs = _their_part(standby)
+            for each in growing:
+                each.written.set()
             for fmt, handle in handles.items():
                 _append(handle, parts[fmt], export.frame(fmt), mine=wrote[fmt],
                         theirs=theirs[fmt])
     except BaseException:
         standby.close()  # stopped before the caller removes the files it writes
         raise
+    finally:
+        for each in growing:  # whatever happened: the loader waits no longer
+            each.written.set()
     done.then(later)
     _share_orders(done.orders)
     return done
 
 
-def write_files(files: Files, paths: Mapping[str, str], *, index: bool) -> Written:
+def write_files(files: Files, paths: Mapping[str, str], *, index: bool,
+                load: Load | None = None) -> Written:
     """:func:`write_ranges` of every range of ``files`` into ``paths`` (each opened as a
-    staged output: kg.rdf.export.open_staged)."""
-    with ExitStack() as stack:
-        handles = _opened(stack, paths)
-        with paused_gc():
-            return write_ranges(files.ranges(), handles, index=index)
+    staged output: kg.rdf.export.open_staged); ``load`` is given graph.nt to load as it
+    is written."""
+    growing: list[Growing] = []
+    try:
+        with ExitStack() as stack:
+            handles = _opened(stack, paths)
+            growing = _following(load, [paths.get("nt")])
+            with paused_gc():
+                return write_ranges(files.ranges(), handles, index=index)
+    finally:
+        for each in growing:
+            each.written.set()
 
 
 def write_part(files: Files, only: range, parts: Mapping[str, str], index: bool
                ) -> tuple[Written, dict[str, bool]]:
-    """The ranges ``only`` written into the new files ``parts`` (format -> path), their
+    """The ranges ``only`` written into the empty files ``parts`` (format -> path), their
     blocks with a separator between them and nothing around them (another process's
     Standby call); with whether any block was written, by format."""
     with ExitStack() as stack:
-        handles = {fmt: stack.enter_context(open(path, "x", encoding="utf-8", newline="\n",
-                                                 buffering=_BUFFER))
-                   for fmt, path in parts.items()}
+        handles = _opened(stack, parts)
         with paused_gc():
             return _write_blocks(files.ranges(only=only), handles, index=index, head=False)
+
+
+def _following(load: Load | None, paths: Sequence[str | None]) -> list[Growing]:
+    """The files ``paths`` opened for ``load`` to read as they are written (none without
+    it, or without N-Triples)."""
+    if load is None or None in paths:
+        return []
+    growing = [Growing(open(path, "rb")) for path in paths if path is not None]  # noqa: SIM115
+    load(growing)  # (the loader closes each once read)
+    return growing
 
 
 def _opened(stack: ExitStack, paths: Mapping[str, str]) -> dict[str, TextIO]:

@@ -30,7 +30,11 @@ import os
 import shutil
 import sys
 import threading
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
+
+from kg.pipeline.bulkload import Growing
 
 SLICE = 4 << 20  # bytes of N-Triples per bulk_load call: what the load adds to the build
 _NICE = 10  # the loader's priority below the build's (Linux only)
@@ -65,26 +69,36 @@ class Loader:
         """Begin loading ``source`` (staged N-Quads or N-Triples) into a new generation
         of ``out``'s store (kg.pipeline.artifact); with ``written``, as it is written,
         until that is set (kg.pipeline.bulkload.load)."""
+        from kg.pipeline.artifact import load_generation
+
+        self._start(out, partial(load_generation, source=source, written=written,
+                                 distinct_lines=True))
+
+    def follow(self, out: Path, files: Sequence[Growing]) -> None:
+        """Begin loading N-Triples of one distinct triple a line from ``files`` as they
+        are written (kg.pipeline.bulkload.load_growing: a streamed build's graph.nt and
+        the part another process writes) into a new generation of ``out``'s store."""
+        from kg.pipeline.artifact import follow_generation
+
+        self._start(out, partial(follow_generation, files=files))
+
+    def _start(self, out: Path, fill: Callable[..., tuple[str, dict[str, int]]]) -> None:
         from kg.pipeline.artifact import new_generation_name
 
         if self.started:
             raise RuntimeError("a Loader loads one generation")
         name = new_generation_name()
         self.folder = out / name
-        self._thread = threading.Thread(target=self._run, args=(out, name, source, written),
+        self._thread = threading.Thread(target=self._run, args=(out, name, fill),
                                         name="kg-store-loader", daemon=True)
         self._thread.start()
 
-    def _run(self, out: Path, name: str, source: Path,
-             written: threading.Event | None) -> None:
-        from kg.pipeline.artifact import load_generation
-
+    def _run(self, out: Path, name: str, fill: Callable[..., tuple[str, dict[str, int]]]
+             ) -> None:
         if self.lower:
             _lower_priority()
         try:
-            self._found = load_generation(out, source, name=name, chunk_bytes=SLICE,
-                                          stop=self._stop, written=written,
-                                          distinct_lines=True)
+            self._found = fill(out, name=name, chunk_bytes=SLICE, stop=self._stop)
         except BaseException as exc:  # raised again in the build's thread (result)
             self._error = exc
         finally:

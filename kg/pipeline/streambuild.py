@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict
 from functools import partial
@@ -150,22 +149,16 @@ def _write_streamed(data_dir: Path, out: Path, loader: storeload.Loader, standby
                     formats: tuple[str, ...], html_page: bool, lock_wait: float,
                     cache_dir: Path | None) -> BuildResult:
     """Step 3 of the streamed build under the build lock (kg.pipeline.staged): the
-    N-Triples output's writing writes every format from the spill (the JSON-LD in
-    ``standby``; the others to side files, renamed into their staged places in turn),
-    while the store loads graph.nt as it is written."""
+    N-Triples output's writing writes every format from the spill (the second half of
+    the ranges in ``standby``: kg.pipeline.rangewrite; the Turtle and JSON-LD to side
+    files, renamed into their staged places in turn), while the store loads graph.nt,
+    and the Standby's part of it, as they are written."""
     rdf_paths = {fmt: out / OUTPUTS[fmt] for fmt in formats}
     nt, spliced = rdf_paths["nt"], cache_dir is not None
     sides: dict[str, str] = {}
     done: list[rangewrite.Written] = []
 
     def write_all(temp: str) -> None:
-        whole = threading.Event()  # the store loads graph.nt as it is written, until set
-        try:
-            write_into(temp, whole)
-        finally:
-            whole.set()
-
-    def write_into(temp: str, whole: threading.Event) -> None:
         paths = {"nt": temp}
         for fmt, path in rdf_paths.items():
             if fmt != "nt":
@@ -173,8 +166,8 @@ def _write_streamed(data_dir: Path, out: Path, loader: storeload.Loader, standby
                 paths[fmt] = sides[fmt] = side
                 os.fchmod(fd, 0o644)  # as kg.rdf.export.stage makes them: the output's
                 os.close(fd)
-        loader.load(out, Path(temp), written=whole)
-        done.append(rangewrite.write_split(spill, paths, index=spliced, standby=standby))
+        done.append(rangewrite.write_split(spill, paths, index=spliced, standby=standby,
+                                           load=partial(loader.follow, out)))
 
     outputs: dict[Path, str | Callable[[], str | Iterable[str]] | export.Direct] = {
         nt: export.Direct(write_all)}
