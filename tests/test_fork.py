@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,37 @@ def test_standby_without_fork_runs_the_call_here(monkeypatch: pytest.MonkeyPatch
     with fork.Standby() as standby:
         standby.start(_pid_and, 2)
         assert standby.result() == (os.getpid(), 4)
+
+
+def _warnings(count: int) -> list[object]:
+    from kg.core.errors import Loc, Severity, make_issue
+
+    return [make_issue(Loc("data/a.yaml", n, 5), "claim rests on a single source",
+                       f"src-{n}", Severity.WARNING, "single-source") for n in range(count)]
+
+
+def test_issues_and_records_come_back_through_their_makers() -> None:
+    """Results and calls are pickled by kg.core.entries.dumps: issues, positions and
+    records come back equal, of their own classes, frozen, sent as calls of the makers
+    (not as the slotted dataclasses' state, twice as slow)."""
+    import dataclasses
+
+    from kg.core.entries import dumps
+    from kg.core.errors import Issue, Loc
+    from kg.core.fork import Standby
+    from kg.core.model import Entity
+
+    entity = Entity("e-1", "Country", "Aland", Loc("data/e.yaml", 3, 5),
+                    locs={"label": Loc("data/e.yaml", 4, 12)})
+    sent = (_warnings(3), entity)
+    child, _ = both(lambda: sent, lambda: None)
+    with Standby() as standby:
+        standby.start(_warnings, 3)
+        later = standby.result()
+    assert child == sent and later == sent[0]
+    assert [type(i) for i in later] == [Issue] * 3 and type(child[1]) is Entity
+    assert child[1].locs == entity.locs  # (not compared by ==)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        later[0].message = "changed"
+    assert b"make_issue" in dumps(sent) and b"make_loc" in dumps(sent)
+    assert b"make_issue" not in pickle.dumps(sent)  # what plain pickling sends instead

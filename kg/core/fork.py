@@ -2,7 +2,9 @@
 
 The build's last steps (SHACL, the three serializations, the page) only read what is
 already in memory, so a child made with ``fork()`` sees it all copy-on-write, with nothing
-pickled on the way in; only its small result comes back, pickled, over a pipe.
+pickled on the way in; only its small result comes back, pickled, over a pipe. Calls and
+results are pickled by kg.core.entries.dumps: kg's records, positions and issues as calls
+that load in half the time of their own pickling.
 
 The child is tied to this process: Linux kills it (``PR_SET_PDEATHSIG``) if this process
 dies, so a killed build never leaves a child writing behind it. Where that cannot be
@@ -19,6 +21,8 @@ import signal
 import traceback
 from collections.abc import Callable
 from typing import Any, TypeVar
+
+from kg.core.entries import dumps
 
 A = TypeVar("A")
 B = TypeVar("B")
@@ -91,7 +95,7 @@ def both(child: Callable[[], A], here: Callable[[], B], *, parallel: bool = True
 def _send_outcome(fd: int, call: Callable[[], Any]) -> None:  # pragma: no cover - child
     """Run ``call`` and write its result, or its exception as text, pickled to ``fd``."""
     try:
-        payload = pickle.dumps(("ok", call()), protocol=pickle.HIGHEST_PROTOCOL)
+        payload = dumps(("ok", call()))
     except BaseException as exc:
         payload = pickle.dumps(("error", (type(exc).__name__, str(exc),
                                           traceback.format_exc())))
@@ -152,7 +156,7 @@ class Standby:
         self._call = (func, args)
         if self._request is None:
             return
-        payload = pickle.dumps(self._call, protocol=pickle.HIGHEST_PROTOCOL)
+        payload = dumps(self._call)
         payload = len(payload).to_bytes(8, "big") + payload  # (a later fork holds this
         try:  # pipe's end too: the child cannot wait for its end, only for its length)
             with os.fdopen(self._request, "wb") as pipe:

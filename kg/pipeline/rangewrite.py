@@ -8,9 +8,11 @@ writes the others into part files in the spill's folder; each part is then appen
 its output. So each range is read, grouped and sorted once. Splitting by format instead
 (Turtle and N-Triples here, JSON-LD there) made both processes read and group every
 range: at a million facts, about 100 s of CPU more on a machine whose two cores are busy
-throughout (docs/benchmarks.md, "Step 3 split by ranges"). The store, which loads
-graph.nt as it grows (kg.pipeline.storeload), reads the appended part as it reads the
-rest.
+throughout (docs/benchmarks.md, "Step 3 split by ranges"). The store loads graph.nt
+as it grows (kg.pipeline.storeload), up to where the Standby's part is appended, and that
+part as the Standby writes it (kg.pipeline.bulkload.load_growing): waiting for the
+append, it loaded half the graph alone once both writers were done (docs/benchmarks.md,
+"Steps 1 and 2 shared by cost").
 """
 
 from __future__ import annotations

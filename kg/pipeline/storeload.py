@@ -15,7 +15,8 @@ build's own work, the longer of the two, is never the one kept waiting for a cor
 streamed build (kg.pipeline.stream) the load is the longer: at a lower priority it fell
 behind the writers of both processes and loaded the last 2 minutes alone, on 1.5 cores,
 so it runs at the build's priority there (1M facts: 613 s, 613 s against 634 s;
-docs/benchmarks.md, "Step 3 split by ranges").
+docs/benchmarks.md, "Step 3 split by ranges"); and it loads the two processes' parts of
+graph.nt side by side as they are written (:meth:`Loader.follow`).
 
 A build that fails stops the loader between two slices and removes the half-made
 generation (:meth:`Loader.close`); a killed build takes the thread with it, and the next

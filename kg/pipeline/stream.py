@@ -37,6 +37,7 @@ from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 
+from kg.core.entries import dumps
 from kg.core.errors import Issue
 from kg.core.fork import ChildFailed, Standby, both
 from kg.core.vocab import Vocabulary, ontology_graph, vocabulary
@@ -216,7 +217,7 @@ class _Context:
                 if summaries is None:
                     found.summaries[f.name] = f.summary
                 else:
-                    pickle.dump((f.name, f.summary), summaries, pickle.HIGHEST_PROTOCOL)
+                    summaries.write(dumps((f.name, f.summary)))
                 issues = datafiles.record_issues_of(f, self.vocabulary, self.shared,
                                                     self.digest)
                 found.issues += issues
