@@ -176,6 +176,18 @@ def test_two_files_loaded_as_they_are_written(tmp_path: Path) -> None:
     assert paths[0].read_bytes() == first + second  # the writer's file, whole
 
 
+def test_text_that_looks_like_a_blank_node_loads(tmp_path: Path) -> None:
+    """``_:`` in a literal or an IRI is text, not a blank node: loaded as any line."""
+    path = tmp_path / "graph.nt"
+    path.write_bytes(_lines("a", 10) + b'<http://example.org/x_:y> <http://example.org/p> '
+                     b'"see _:b and _:c" .\n')
+    growing = bulkload.Growing(open(path, "rb"))  # noqa: SIM115
+    growing.written.set()
+    store = pyoxigraph.Store()
+    assert bulkload.load_growing(store, [growing], fmt=NT) == 11 and len(store) == 11
+    assert pyoxigraph.Literal("see _:b and _:c") in {q.object for q in store}
+
+
 def test_a_blank_node_in_a_growing_file_is_refused(tmp_path: Path) -> None:
     """Blank node labels are not shared across slices or files: refused, not split."""
     path = tmp_path / "graph.nt"

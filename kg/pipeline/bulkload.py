@@ -155,7 +155,7 @@ def load_growing(store: Any, files: Sequence[Growing], *, fmt: Any,
                     follower.close()
                     followers.remove(follower)
                 elif block:
-                    if b"_:" in block:
+                    if b"_:" in block and _blank_node(block, fmt):
                         raise ValueError(f"{follower.name}: a blank node, which a file "
                                          "loaded as it is written cannot hold")
                     lines += block.count(b"\n") + (not block.endswith(b"\n"))
@@ -167,6 +167,16 @@ def load_growing(store: Any, files: Sequence[Growing], *, fmt: Any,
         for follower in followers:
             follower.close()
     return lines
+
+
+def _blank_node(block: bytes, fmt: Any) -> bool:
+    """Whether ``block`` holds a blank node (``_:`` may also be text in a literal or an
+    IRI: then the block is parsed to know)."""
+    import pyoxigraph
+
+    return any(isinstance(term, pyoxigraph.BlankNode)
+               for quad in pyoxigraph.parse(input=block, format=fmt, lenient=True)
+               for term in (quad.subject, quad.object))
 
 
 class _Follower:
