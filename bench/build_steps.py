@@ -7,9 +7,9 @@
 the functions of the streamed build's steps (kg.pipeline.stream, rangewrite, the page,
 the store's loader) wrapped to print, on stderr, the seconds since the start and the
 process id as each is entered (``>``) and left (``<``): the forked children's lines too.
-Then one JSON line on stdout: the triples and the CPU time of this process and of its
-children. It shows where a step waits for the other core (docs/benchmarks.md, "Steps 1
-and 2 shared by cost").
+Then ``bench/build_once.py``'s JSON line on stdout: the wall time, the triples, the CPU
+time and peak RSS of this process and of its children. It shows where a step waits for
+the other core (docs/benchmarks.md, "Steps 1 and 2 shared by cost").
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import resource
 import sys
 import time
 from pathlib import Path
@@ -52,7 +51,6 @@ def main(data: str, out: str) -> dict[str, object]:
     from kg.page import render
     from kg.pipeline import (
         artifact,
-        build,
         datafiles,
         outline,
         rangewrite,
@@ -70,13 +68,9 @@ def main(data: str, out: str) -> dict[str, object]:
                         (datafiles, "page_parts"), (render, "page_pieces"),
                         (storeload.Loader, "result"), (artifact, "commit")]:
         _wrap(owner, name)
-    result = build.build(data, out)
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return {"wall": round(time.perf_counter() - _START, 2), "triples": result.stats.triples,
-            "streamed": result.streamed,
-            "self_cpu": round(own.ru_utime + own.ru_stime, 1),
-            "children_cpu": round(children.ru_utime + children.ru_stime, 1)}
+    from build_once import main as timed  # (bench/, the script's own folder, is on the path)
+
+    return timed(data, out)
 
 
 if __name__ == "__main__":

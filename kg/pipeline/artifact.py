@@ -60,14 +60,12 @@ def new_generation_name() -> str:
 def load_generation(out: Path, source: Path, *, name: str | None = None,
                     chunk_bytes: int = bulkload.CHUNK_BYTES,
                     stop: Event | None = None,
-                    written: Event | None = None,
                     distinct_lines: bool = False) -> tuple[str, dict[str, int]]:
     """Bulk-load ``source`` (N-Quads or N-Triples, by the name's suffix) into a fresh
     store generation (``name``, or a new one) in slices of ``chunk_bytes``
     (kg.pipeline.bulkload); return its name (relative to ``out``) and its triples per
     graph. On failure (or when ``stop`` is set) the half-written generation is removed
-    and OutputError names it. ``written``: ``source`` is still being written until it is
-    set (kg.pipeline.bulkload.load). ``distinct_lines``: ``source`` is N-Triples of one
+    and OutputError names it. ``distinct_lines``: ``source`` is N-Triples of one
     distinct triple a line (a build's graph.nt), so its lines are counted instead of the
     store's triples (a scan of the store: 22 s at 18 million triples)."""
     import pyoxigraph
@@ -79,7 +77,7 @@ def load_generation(out: Path, source: Path, *, name: str | None = None,
         # bounded memory; lenient: the file is the build's own output, every IRI in it
         # made by kg or checked by its importers (a fifth less CPU, measured)
         lines = bulkload.load(store, source, fmt=fmt, chunk_bytes=chunk_bytes, lenient=True,
-                              stop=stop, written=written)
+                              stop=stop)
         if distinct_lines and lines is not None and fmt == pyoxigraph.RdfFormat.N_TRIPLES:
             return {"": lines}
         return counts(store)

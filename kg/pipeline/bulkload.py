@@ -77,22 +77,11 @@ _WAIT = 0.05  # seconds between two looks at a file still being written
 def _following(handle: BinaryIO, size: int, written: Event,
                stop: Event | None) -> Iterator[bytes]:
     """Slices of whole lines of a file still being written, as they come: at its end,
-    wait for more until ``written`` is set (looked at before the read that finds the
-    end, so nothing written before it is missed) or ``stop`` is."""
-    carry = b""
-    while True:
-        done = written.is_set()
-        data = handle.read(size)
-        if data:
-            data, carry = carry + data, b""
-            cut = data.rfind(b"\n") + 1
-            data, carry = data[:cut], data[cut:]
-            if data:
-                yield data
-        elif done:
-            if carry:
-                yield carry
-            return
+    wait for more until ``written`` is set or ``stop`` is (:class:`_Follower`)."""
+    follower = _Follower(Growing(handle, written), size)
+    while (block := follower.take()) is not None:
+        if block:
+            yield block
         elif stop is not None and stop.is_set():
             return
         else:

@@ -65,15 +65,12 @@ class Loader:
         """Whether the loader was given a file to load."""
         return self._thread is not None
 
-    def load(self, out: Path, source: Path, *, written: threading.Event | None = None
-             ) -> None:
+    def load(self, out: Path, source: Path) -> None:
         """Begin loading ``source`` (staged N-Quads or N-Triples) into a new generation
-        of ``out``'s store (kg.pipeline.artifact); with ``written``, as it is written,
-        until that is set (kg.pipeline.bulkload.load)."""
+        of ``out``'s store (kg.pipeline.artifact)."""
         from kg.pipeline.artifact import load_generation
 
-        self._start(out, partial(load_generation, source=source, written=written,
-                                 distinct_lines=True))
+        self._start(out, partial(load_generation, source=source, distinct_lines=True))
 
     def follow(self, out: Path, files: Sequence[Growing]) -> None:
         """Begin loading N-Triples of one distinct triple a line from ``files`` as they
