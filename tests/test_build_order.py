@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -16,7 +17,9 @@ import pytest
 from conftest import DATA, tree_snapshot
 
 from kg.core.errors import DataError, Issue, Loc, OutputError
+from kg.page import render
 from kg.pipeline import build as build_module
+from kg.pipeline import finisher as finisher_module
 from kg.pipeline import storeload
 from kg.pipeline.build import build
 from kg.pipeline.finisher import Finisher
@@ -147,13 +150,65 @@ def test_the_manifest_hashes_are_those_of_the_files(tmp_path: Path) -> None:
 
 
 def test_finisher_gives_each_file_its_hash(tmp_path: Path) -> None:
-    files = {tmp_path / f"f{i}.txt": tmp_path / f".f{i}.tmp" for i in range(3)}
+    """Empty, small, and cut into chunks (the last one short): each file's own SHA-256."""
+    sizes = [0, 1, 3_000_001, 2 * finisher_module._CHUNK + 5]
+    files = {tmp_path / f"f{i}.txt": tmp_path / f".f{i}.tmp" for i in range(len(sizes))}
     with Finisher() as finisher:
-        for i, (path, temp) in enumerate(files.items()):
-            temp.write_bytes(b"x" * (i * 3_000_000 + 1))
+        for i, ((path, temp), size) in enumerate(zip(files.items(), sizes, strict=True)):
+            temp.write_bytes(bytes([i + 1]) * size)
             finisher(path, str(temp))
         hashes = finisher.hashes()
     assert hashes == {path: _sha(temp) for path, temp in files.items()}
+    assert len(set(hashes.values())) == len(sizes)
+
+
+def test_a_rebuild_writes_its_page_in_a_child_beside_the_splices(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full build renders its page here, after the text triples are freed; a spliced
+    rebuild renders it in a forked child while it splices the RDF outputs, and gives a
+    full build's bytes."""
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    noted = tmp_path / "pids"
+    real = render.page_pieces
+
+    def page_pieces(*args: object, **kwargs: object) -> object:
+        with noted.open("a", encoding="utf-8") as handle:
+            handle.write(f"{os.getpid()}\n")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(render, "page_pieces", page_pieces)
+    build(data, tmp_path / "out", cache_dir=tmp_path / "cache")
+    _edit(data)
+    again = build(data, tmp_path / "out", cache_dir=tmp_path / "cache")
+    assert again.spliced
+    full, spliced = (int(line) for line in noted.read_text(encoding="utf-8").split())
+    assert full == os.getpid() != spliced
+    build(data, tmp_path / "scratch")
+    for name in ("graph.html", "graph.nt", "graph.ttl", "graph.jsonld"):
+        assert (tmp_path / "out" / name).read_bytes() == \
+            (tmp_path / "scratch" / name).read_bytes(), name
+    outputs = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert outputs["outputs"]["graph.html"] == _sha(tmp_path / "out" / "graph.html")
+
+
+def test_a_page_the_child_cannot_write_fails_the_rebuild_and_leaves_out_as_it_was(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    out = tmp_path / "out"
+    build(data, out, cache_dir=tmp_path / "cache")
+    before = tree_snapshot(out)
+
+    def full(*args: object, **kwargs: object) -> object:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(render, "page_pieces", full)
+    _edit(data)
+    with pytest.raises(OutputError) as caught:
+        build(data, out, cache_dir=tmp_path / "cache")
+    assert str(caught.value) == f"{out / 'graph.html'}: cannot write: No space left on device"
+    assert tree_snapshot(out) == before
 
 
 def test_a_failed_flush_fails_the_build_and_leaves_out_as_it_was(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import time
 from pathlib import Path
 
 import pytest
@@ -149,3 +150,42 @@ def test_issues_and_records_come_back_through_their_makers() -> None:
         later[0].message = "changed"
     assert b"make_issue" in dumps(sent) and b"make_loc" in dumps(sent)
     assert b"make_issue" not in pickle.dumps(sent)  # what plain pickling sends instead
+
+
+def test_forked_runs_at_once_and_gives_its_result_later(tmp_path: Path) -> None:
+    from kg.core.fork import Forked
+
+    marker = tmp_path / "began"
+
+    def call() -> int:
+        marker.write_text("yes")
+        return os.getpid()
+
+    with Forked(call) as forked:
+        for _ in range(200):  # begun before its result is asked for
+            if marker.exists():
+                break
+            time.sleep(0.01)
+        assert marker.read_text() == "yes"
+        assert forked.result() not in (None, os.getpid())
+
+
+def test_forked_failure_is_raised_and_close_stops_a_child_still_running(
+        tmp_path: Path) -> None:
+    from kg.core.fork import Forked
+
+    def fail() -> None:
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(ChildFailed) as caught, Forked(fail) as forked:
+        forked.result()
+    assert (caught.value.kind, caught.value.message) == \
+        ("OSError", "[Errno 28] No space left on device")
+    forked = Forked(lambda: time.sleep(30))
+    pid = forked._pid
+    assert pid is not None
+    started = time.monotonic()
+    forked.close()
+    assert time.monotonic() - started < 5
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # reaped: no such process any more

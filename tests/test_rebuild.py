@@ -13,6 +13,7 @@ from rdflib.compare import isomorphic
 
 from kg.bench.generate import generate
 from kg.core.errors import DataError
+from kg.pipeline import rebuild
 from kg.pipeline.build import BuildResult, build
 from kg.pipeline.manifest import read_manifest
 
@@ -102,6 +103,42 @@ def test_each_edit_in_turn_is_spliced_and_equals_a_full_build(data: Path,
         # the store was patched from the previous generation: its table files are linked
         assert _table_files(before) & _table_files(after), name
         _same_as_full(data, tmp_path, result)
+
+
+def _orders(cache: Path) -> dict[str, int]:
+    """The stored orders of subjects (kg.pipeline.rebuild.save_state): entry -> inode."""
+    return {p.name: p.stat().st_ino for p in (cache / rebuild.ORDER_KIND).rglob("*")
+            if p.is_file()}
+
+
+def test_an_edit_in_place_keeps_the_stored_orders_and_new_subjects_replace_them(
+        data: Path, tmp_path: Path) -> None:
+    _rebuild(data, tmp_path)
+    first = _orders(tmp_path / "cache")
+    assert len(first) == 2  # N-Triples' order, and the one Turtle and JSON-LD share
+    EDITS["locator"](data)  # one citation's triples: every subject stays in its place
+    assert _rebuild(data, tmp_path).spliced
+    assert _orders(tmp_path / "cache") == first  # the same files: not written again
+    EDITS["new file"](data)  # new subjects: new orders, the old ones removed
+    result = _rebuild(data, tmp_path)
+    assert result.spliced
+    now = _orders(tmp_path / "cache")
+    assert len(now) == 2 and not now.keys() & first.keys()
+    _same_as_full(data, tmp_path, result)
+
+
+def test_a_lost_order_means_a_full_build(data: Path, tmp_path: Path) -> None:
+    _rebuild(data, tmp_path)
+    for path in (tmp_path / "cache" / rebuild.ORDER_KIND).rglob("*"):
+        if path.is_file():
+            path.write_bytes(b"not an order")
+            break
+    EDITS["locator"](data)
+    result = _rebuild(data, tmp_path)
+    assert not result.spliced
+    _same_as_full(data, tmp_path, result)
+    EDITS["entity label"](data)  # the full build stored its orders again
+    assert _rebuild(data, tmp_path).spliced
 
 
 def test_a_triple_made_twice_stays_until_both_makers_are_gone(data: Path,

@@ -114,8 +114,13 @@ def _make_key(cache_dir: Path) -> bytes | None:
     return _read_key(cache_dir / KEY_FILE)
 
 
-def _mac(secret: bytes, key: str, payload: bytes) -> bytes:
-    return hmac.new(secret, key.encode() + b"\0" + payload, hashlib.sha256).digest()
+def _mac(secret: bytes, key: str, payload: bytes | memoryview) -> bytes:
+    """The MAC of ``key`` and ``payload``, fed in turn: no copy of the payload (a rebuild
+    at 1M facts reads entries of hundreds of MB, and copying them cost more than the
+    SHA-256)."""
+    mac = hmac.new(secret, key.encode() + b"\0", hashlib.sha256)
+    mac.update(payload)
+    return mac.digest()
 
 
 def read_entry(cache_dir: Path, kind: str, key: str) -> object | None:
@@ -129,14 +134,16 @@ def read_entry(cache_dir: Path, kind: str, key: str) -> object | None:
         data = path.read_bytes()
     except OSError:
         return None
-    mac, payload = data[:_MAC_BYTES], data[_MAC_BYTES:]
-    if not hmac.compare_digest(mac, _mac(secret, key, payload)):
-        return None
+    payload = memoryview(data)[_MAC_BYTES:]  # read in place, not copied
     try:
+        if not hmac.compare_digest(data[:_MAC_BYTES], _mac(secret, key, payload)):
+            return None
         stored_key, value = pickle.loads(payload)
     except (EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError,
             ImportError):
         return None
+    finally:
+        payload.release()
     return value if stored_key == key else None
 
 

@@ -66,30 +66,80 @@ def both(child: Callable[[], A], here: Callable[[], B], *, parallel: bool = True
     """
     if not (parallel and _can_fork()):
         return child(), here()
-    read_fd, write_fd = os.pipe()
-    parent = os.getpid()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the child, reported through the pipe
-        os.close(read_fd)
-        code = 0
-        try:
-            if not _die_with_parent(parent):
-                os._exit(3)
-            _send_outcome(write_fd, child)
-        except BaseException:
-            code = 1
-        finally:
-            os._exit(code)
-    os.close(write_fd)
+    forked = Forked(child)
     try:
         mine: B = here()
     finally:
-        with os.fdopen(read_fd, "rb") as pipe:
+        forked.wait()
+    return forked.result(), mine
+
+
+class Forked:
+    """``call()`` begun now in a forked child, its result taken later (:meth:`result`):
+    :func:`both` with the work here left to the caller. The child sees this process as it
+    is now, copy-on-write, so ``call`` may be any function; its result must pickle.
+    :meth:`close` (or leaving the ``with`` block) stops a child whose result was not
+    taken. Where forking cannot be arranged, ``call`` runs here, in :meth:`result`."""
+
+    def __init__(self, call: Callable[[], Any]) -> None:
+        self._call = call
+        self._pid: int | None = None
+        self._answer: int | None = None
+        self._done: tuple[bytes, int] | None = None
+        if not _can_fork():
+            return
+        read_fd, write_fd = os.pipe()
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child, reported through the pipe
+            os.close(read_fd)
+            code = 0
+            try:
+                if not _die_with_parent(parent):
+                    os._exit(3)
+                _send_outcome(write_fd, call)
+            except BaseException:
+                code = 1
+            finally:
+                os._exit(code)
+        os.close(write_fd)
+        self._pid, self._answer = pid, read_fd
+
+    def __enter__(self) -> Forked:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def wait(self) -> None:
+        """Wait until the child has ended (its outcome kept for :meth:`result`)."""
+        if self._pid is None or self._answer is None:
+            return
+        with os.fdopen(self._answer, "rb") as pipe:
+            self._answer = None
             data = pipe.read()
-        _, status = os.waitpid(pid, 0)
-    if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 3:
-        return child(), mine  # no parent-death signal here: do the child's part ourselves
-    return _outcome(data, status), mine
+        _, status = os.waitpid(self._pid, 0)
+        self._pid, self._done = None, (data, status)
+
+    def result(self) -> Any:
+        """The call's result (ChildFailed when it raised in the child)."""
+        self.wait()
+        if self._done is None:
+            return self._call()  # no fork here: the call runs now
+        data, status = self._done
+        if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 3:
+            return self._call()  # no parent-death signal there: the call runs here
+        return _outcome(data, status)
+
+    def close(self) -> None:
+        """End the child if it is still running: it is stopped (SIGKILL)."""
+        if self._answer is not None:
+            os.close(self._answer)
+            self._answer = None
+        if self._pid is not None:
+            os.kill(self._pid, signal.SIGKILL)
+            os.waitpid(self._pid, 0)
+            self._pid = None
 
 
 def _send_outcome(fd: int, call: Callable[[], Any]) -> None:  # pragma: no cover - child

@@ -286,7 +286,9 @@ def _fresh(data_dir: Path, out: Path, loader: storeload.Loader, *, config_path: 
         if text is not own:
             text.release()
 
-    order = staged.Written(source, load_early, frozenset(rdf_paths.values()), text_done)
+    page = out / "graph.html"  # a rebuild's, written beside its splices (kg.pipeline.staged)
+    order = staged.Written(source, load_early, frozenset(rdf_paths.values()), text_done,
+                           aside=frozenset({page} & outputs.keys() if plan is not None else ()))
     found = staged.validate_and_write(outputs, out, validate, lock_wait=lock_wait,
                                       parallel=parallel, committed=committed, prepare=prepare,
                                       kept=[p for p in written.values() if p not in outputs],

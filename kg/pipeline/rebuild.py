@@ -24,7 +24,7 @@ import os
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from importlib import resources
 from pathlib import Path
@@ -50,6 +50,7 @@ from kg.rdf.triples import data_triples
 
 KIND = "build"
 HEAD_KIND = "build-head"
+ORDER_KIND = "build-order"
 
 
 @dataclass(slots=True)
@@ -124,8 +125,22 @@ def changed_inputs(cache_dir: Path, key: str, *, options: str, keys: Mapping[str
 
 
 def read_state(cache_dir: Path, key: str) -> State | None:
+    """The state stored under ``key`` with its orders (see :func:`save_state`), or None."""
     state = read_entry(cache_dir, KIND, key)
-    return state if isinstance(state, State) else None
+    if not isinstance(state, State):
+        return None
+    orders: dict[str, list[str]] = {}
+    for index in state.indexes.values():
+        order_key = getattr(index, "order_key", None)  # None: a state kg no longer writes
+        if order_key is None:
+            return None
+        if order_key not in orders:
+            order = read_entry(cache_dir, ORDER_KIND, order_key)
+            if not isinstance(order, list):
+                return None
+            orders[order_key] = order
+        index.order = orders[order_key]
+    return state
 
 
 def new_state(options: str, inputs: Mapping[str, str], recorders: Mapping[str, Recorder],
@@ -140,15 +155,45 @@ def new_state(options: str, inputs: Mapping[str, str], recorders: Mapping[str, R
 
 
 def save_state(cache_dir: Path, key: str, state: State, paths: Mapping[str, Path]) -> None:
-    """Store ``state`` once its outputs (``paths``, by format) are in place."""
+    """Store ``state`` once its outputs (``paths``, by format) are in place.
+
+    Its orders of subjects, most of its bytes, are stored apart: one entry per distinct
+    order, under a key of ``key`` and of the order's text. An order a rebuild kept (it
+    rewrote blocks in place: kg.pipeline.splice) keeps its entry and is not pickled
+    again: at 1M facts, 2.6 s of a rebuild (docs/benchmarks.md, "The 1M rebuild: the page
+    beside the splices, the old outputs freed aside"). The orders of ``key`` that the
+    state no longer uses are removed."""
     for fmt, path in paths.items():
         state.indexes[fmt].signature = signature(path)
-    orders: list[list[str]] = []
-    for index in state.indexes.values():  # equal orders (Turtle's, JSON-LD's) as one list:
-        index.order = next((o for o in orders if o == index.order), index.order)  # pickled once
-        orders.append(index.order)
-    write_entry(cache_dir, KIND, key, state)
+    stored: dict[str, Index] = {}
+    written: list[Index] = []  # the indexes whose orders are stored, each order once
+    for fmt, index in state.indexes.items():
+        if index.order_key is None:
+            same = next((i for i in written if i.order is index.order or i.order == index.order),
+                        None)
+            if same is None:
+                order_key = _order_key(key, index)
+                write_entry(cache_dir, ORDER_KIND, order_key, index.order)
+            index.order_key = order_key if same is None else same.order_key
+        written.append(index)
+        stored[fmt] = replace(index, order=[])
+    write_entry(cache_dir, KIND, key, replace(state, indexes=stored))
     write_entry(cache_dir, HEAD_KIND, key, Head.of(state))
+    _remove_orders(cache_dir, key, keep={i.order_key for i in written if i.order_key})
+
+
+def _order_key(key: str, index: Index) -> str:
+    """The entry of ``index``'s order: half of ``key`` (the state's), half of its text."""
+    text = hashlib.sha256("\n".join(index.order).encode()).hexdigest()
+    return key[:32] + text[:32]
+
+
+def _remove_orders(cache_dir: Path, key: str, *, keep: set[str]) -> None:
+    """Remove the stored orders of the state ``key`` other than ``keep``: those of its
+    earlier builds (only a build holding its output folder's lock saves that state)."""
+    for path in (cache_dir / ORDER_KIND / key[:2]).glob(f"{key[:32]}*"):
+        if path.name not in keep:
+            path.unlink(missing_ok=True)
 
 
 def recorders(text: export.Text, formats: Iterable[str]) -> dict[str, Recorder]:

@@ -53,6 +53,8 @@ class Index:
     head: int  # bytes before the first block
     sep: int  # bytes between two blocks
     signature: Signature | None = None  # the file's, once it is in place
+    order_key: str | None = None  # where ``order`` is cached, while it is the order read
+    #  from there (kg.pipeline.rebuild): a splice that keeps every subject keeps the key
 
 
 @dataclass(slots=True)
@@ -161,6 +163,8 @@ def splice(old_path: Path, old: Index, frame: Frame, changes: Changes, dest: Pat
     ``kernel_copy`` is off or unavailable). Returns the new index (without a signature:
     the file is not in place yet)."""
     drops, writes = changes
+    same = drops == [at for at, _, _ in writes] and \
+        all(old.order[at] == s for at, s, _ in writes)  # each block rewritten in its place
     dropped, n = set(drops), len(old.order)
     events = sorted({*dropped, *(at for at, _, _ in writes), n})  # n: past the last block
     order: list[str] = []
@@ -194,4 +198,7 @@ def splice(old_path: Path, old: Index, frame: Frame, changes: Changes, dest: Pat
                        else frame.empty.encode())
         finally:
             copier.close()
-    return Index(order, lengths, nbytes(frame.head), nbytes(frame.sep))
+    if same:  # the same subjects in the same order: the cached order still holds
+        order = old.order
+    return Index(order, lengths, nbytes(frame.head), nbytes(frame.sep),
+                 order_key=old.order_key if same else None)
