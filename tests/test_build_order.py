@@ -19,7 +19,6 @@ from conftest import DATA, tree_snapshot
 from kg.core.errors import DataError, Issue, Loc, OutputError
 from kg.page import render
 from kg.pipeline import build as build_module
-from kg.pipeline import finisher as finisher_module
 from kg.pipeline import storeload
 from kg.pipeline.build import build
 from kg.pipeline.finisher import Finisher
@@ -150,8 +149,8 @@ def test_the_manifest_hashes_are_those_of_the_files(tmp_path: Path) -> None:
 
 
 def test_finisher_gives_each_file_its_hash(tmp_path: Path) -> None:
-    """Empty, small, and cut into chunks (the last one short): each file's own SHA-256."""
-    sizes = [0, 1, 3_000_001, 2 * finisher_module._CHUNK + 5]
+    """Empty, small and large files: each one's own SHA-256."""
+    sizes = [0, 1, 3_000_001, 20_000_003]
     files = {tmp_path / f"f{i}.txt": tmp_path / f".f{i}.tmp" for i in range(len(sizes))}
     with Finisher() as finisher:
         for i, ((path, temp), size) in enumerate(zip(files.items(), sizes, strict=True)):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import asdict
 from functools import partial
 from itertools import chain
@@ -33,7 +34,7 @@ from kg.pipeline import (
 from kg.pipeline.datafiles import DataFile
 from kg.pipeline.lock import build_lock, remove_stale_temps
 from kg.pipeline.manifest import Manifest, file_hash, input_hashes, intact, stamp
-from kg.pipeline.pages import pages
+from kg.pipeline.pages import Page, ahead, pages
 from kg.pipeline.result import OUTPUTS
 from kg.pipeline.result import BuildResult as BuildResult  # the library's names
 from kg.pipeline.result import Checked as Checked
@@ -154,7 +155,7 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
         or sources_dir is not None)
     # loads the store beside the writers (full builds); in a streamed build, as long as
     # they are, at their priority (kg.pipeline.storeload)
-    with storeload.Loader(lower=not streamed) as loader:
+    with storeload.Loader(lower=not streamed) as loader, ExitStack() as stack:
         if streamed:
             return streambuild.build_streamed(
                 data_dir, out, loader, inputs=inputs, build_options=build_options,
@@ -163,17 +164,20 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
         return _fresh(data_dir, out, loader, config_path=config_path, inputs=inputs,
                       build_options=build_options, formats=formats, html_page=html_page,
                       shacl=shacl, focus=focus, hops=hops, lock_wait=lock_wait,
-                      cache_dir=cache_dir, parallel=parallel, sources_dir=sources_dir)
+                      cache_dir=cache_dir, parallel=parallel, sources_dir=sources_dir,
+                      stack=stack)
 
 
 def _fresh(data_dir: Path, out: Path, loader: storeload.Loader, *, config_path: Path | None,
            inputs: dict[str, str], build_options: dict[str, object],
            formats: tuple[str, ...], html_page: bool, shacl: bool, focus: Sequence[str],
            hops: int, lock_wait: float, cache_dir: Path | None, parallel: bool,
-           sources_dir: Path | None) -> BuildResult:
+           sources_dir: Path | None, stack: ExitStack) -> BuildResult:
     """A build that writes: the data loaded and checked, the imports read, the outputs
     (spliced from the previous ones when the cache allows) and the store generation,
-    which ``loader`` loads beside the writers in a full build."""
+    which ``loader`` loads beside the writers in a full build. A rebuild's page is begun
+    in a forked child before its state is read (kg.pipeline.pages.ahead), stopped by
+    leaving ``stack`` if the build fails first."""
     files, issues = _load_checked(data_dir, shacl=False, cache_dir=cache_dir,  # shows later
                                   raise_errors=True, sources_dir=sources_dir)
     keys = datafiles.keys(files)
@@ -185,6 +189,12 @@ def _fresh(data_dir: Path, out: Path, loader: storeload.Loader, *, config_path: 
     options = rebuild.options(formats) if spliced else ""
     fingerprint = importsplice.fingerprint(project, inputs, data_dir, datafiles.dataset(files)) \
         if project is not None and spliced else None
+    html: dict[Path, Page | export.Direct] = dict(pages(
+        files, out, html_page=html_page, focus=focus, hops=hops, cache_dir=cache_dir,
+        sources_dir=sources_dir))
+    splices = spliced and project is None and cache_dir is not None and rebuild.changed_inputs(
+        cache_dir, state_key, options=options, keys=keys, paths=rdf_paths) is not None
+    stack.enter_context(ahead(html, out / "graph.html", now=splices))  # a rebuild's page
     plan, kept = None, None  # kept: the imports, as the previous build left them
     if spliced and cache_dir is not None and (state := rebuild.read_state(cache_dir, state_key)) \
             and state.options == options and (
@@ -215,8 +225,7 @@ def _fresh(data_dir: Path, out: Path, loader: storeload.Loader, *, config_path: 
         grouped = partial(getattr, own, "grouped")
         if parallel:  # sorted here once, so that the forked writer shares the order
             _ = text.subjects
-    outputs.update(pages(files, out, html_page=html_page, focus=focus, hops=hops,
-                         cache_dir=cache_dir, sources_dir=sources_dir))
+    outputs.update(html)
     base: list[Triple] = []
     if imported or kept:
         data = datafiles.dataset(files)
@@ -286,9 +295,7 @@ def _fresh(data_dir: Path, out: Path, loader: storeload.Loader, *, config_path: 
         if text is not own:
             text.release()
 
-    page = out / "graph.html"  # a rebuild's, written beside its splices (kg.pipeline.staged)
-    order = staged.Written(source, load_early, frozenset(rdf_paths.values()), text_done,
-                           aside=frozenset({page} & outputs.keys() if plan is not None else ()))
+    order = staged.Written(source, load_early, frozenset(rdf_paths.values()), text_done)
     found = staged.validate_and_write(outputs, out, validate, lock_wait=lock_wait,
                                       parallel=parallel, committed=committed, prepare=prepare,
                                       kept=[p for p in written.values() if p not in outputs],

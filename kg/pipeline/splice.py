@@ -112,7 +112,7 @@ _NO_KERNEL_COPY = frozenset({errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPN
 
 
 @dataclass(slots=True)
-class _Copier:
+class Copier:
     """Copies byte ranges of one file to the end of another: in the kernel
     (``os.copy_file_range``) where it can, else through a memory map of the source."""
 
@@ -172,7 +172,7 @@ def splice(old_path: Path, old: Index, frame: Frame, changes: Changes, dest: Pat
     sep = frame.sep.encode()
     with open(old_path, "rb") as src, open(open_staged(str(dest)), "wb", buffering=0) as out:
         fd = out.fileno()
-        copier = _Copier(src, fd, kernel_copy and hasattr(os, "copy_file_range"))
+        copier = Copier(src, fd, kernel_copy and hasattr(os, "copy_file_range"))
         pending = [frame.head.encode()]  # small pieces, written at once before a copy
         try:
             new = iter(writes)

@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
 
 from kg.core.errors import DataError, Issue, OutputError, sort_issues
 from kg.core.fork import ChildFailed, both
@@ -22,9 +21,6 @@ from kg.pipeline.finisher import Finisher
 from kg.pipeline.lock import build_lock, remove_stale_temps
 from kg.pipeline.retire import commit_freeing
 from kg.rdf import export
-
-A = TypeVar("A")
-B = TypeVar("B")
 
 _FORKED = ("graph.ttl", "graph.nt")  # what the forked child writes, after SHACL
 
@@ -74,44 +70,17 @@ class Written:
     triples (``text``), then ``text_done`` (which frees them: kg.rdf.export.Text.release),
     then the rest: the page, the largest step, never has the text triples beside it
     (docs/benchmarks.md, "The text triples freed before the page, SHACL on the writers'
-    grouping").
-
-    ``aside``: outputs a forked child writes (kg.core.fork) beside all of that, on the
-    other core: a rebuild's page, which reads only the loaded data while the rebuild
-    splices its RDF outputs (docs/benchmarks.md, "The 1M rebuild: the page beside the
-    splices, the old outputs freed aside"). A full build holds its text triples then, and
-    keeps its page after them, for its peak memory."""
+    grouping")."""
 
     first: Path | None = None
     written_first: Callable[[Mapping[Path, str]], None] = lambda temps: None
     text: frozenset[Path] = frozenset()
     text_done: Callable[[], None] = lambda: None
-    aside: frozenset[Path] = frozenset()
 
 
 def _in_turn(files: export.Texts, temps: Mapping[Path, str],
              validate: Callable[[], list[Issue]], order: Written,
              finisher: Finisher) -> list[Issue]:
-    """The files in ``order`` (:func:`_in_order`), and ``order.aside`` beside them in a
-    forked child (kg.core.fork.both: one after the other where it cannot fork)."""
-    aside = {path: text for path, text in files.items() if path in order.aside}
-    if not aside:
-        return _in_order(files, temps, validate, order, finisher)
-    rest = {path: text for path, text in files.items() if path not in aside}
-    _, found = _both(partial(export.write_staged, aside, temps, written=_unflushed),
-                     partial(_in_order, rest, temps, validate, order, finisher))
-    for path in aside:  # flushed and hashed here, as the others
-        finisher(path, temps[path])
-    return found
-
-
-def _unflushed(path: Path, temp: str) -> None:
-    """A forked writer's files are left to this process's finisher."""
-
-
-def _in_order(files: export.Texts, temps: Mapping[Path, str],
-              validate: Callable[[], list[Issue]], order: Written,
-              finisher: Finisher) -> list[Issue]:
     if order.first is not None and order.first in files:
         export.write_staged({order.first: files[order.first]}, temps, written=finisher)
         order.written_first(temps)
@@ -139,15 +108,10 @@ def _in_two(files: export.Texts, temps: Mapping[Path, str],
             export.write_staged(theirs, temps)
         return found
 
-    found, _ = _both(child, partial(export.write_staged, mine, temps, written=finisher))
-    return found
-
-
-def _both(child: Callable[[], A], here: Callable[[], B]) -> tuple[A, B]:
-    """kg.core.fork.both, a child's OutputError raised here as one."""
     try:
-        return both(child, here)
+        found, _ = both(child, partial(export.write_staged, mine, temps, written=finisher))
     except ChildFailed as exc:
         if exc.kind == "OutputError":
             raise OutputError(exc.message) from None
         raise
+    return found
