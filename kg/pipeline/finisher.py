@@ -23,28 +23,29 @@ the pages were queued, and so did closing a file opened with ``O_TRUNC`` on ext4
 from __future__ import annotations
 
 import hashlib
-import mmap
-import os
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from kg.core.errors import OutputError
 from kg.rdf.export import flush_file
 
+_CHUNK = 8 << 20
+
 
 def _hash(temp: str) -> str:
-    """``temp``'s SHA-256 (hex), in one call over the file mapped in memory: the thread
-    releases the GIL once. Read in pieces (``hashlib.file_digest``: 256 KiB), it takes
-    the GIL back after each read and each digest, and waits up to 5 ms for it each time
-    while the build's thread runs Python: the 1.4 GB JSON-LD of a 1M rebuild took 13.5 s
-    to hash beside the page, against 0.9 s for 0.8 GB of Turtle beside the splices
-    (docs/benchmarks.md, "The 1M rebuild: the page beside the splices, the old outputs
-    freed aside")."""
-    with open(temp, "rb") as handle:
-        if not os.fstat(handle.fileno()).st_size:
-            return hashlib.sha256().hexdigest()
-        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-            return hashlib.sha256(mapped).hexdigest()
+    """``temp``'s SHA-256 (hex), read in pieces of 8 MiB. The thread takes the GIL back
+    after each read and each digest, and waits up to 5 ms for it each time while the
+    build's thread runs Python: in ``hashlib.file_digest``'s pieces of 256 KiB, the
+    1.4 GB JSON-LD of a 1M rebuild took 13.5 s to hash beside the page, against 0.9 s
+    for 0.8 GB of Turtle beside the splices (docs/benchmarks.md, "The 1M rebuild: the
+    page beside the splices, the old outputs freed aside"). Not mapped in memory: a
+    mapped file's pages count in the build's resident memory (3 GB for graph.nt at 1M)."""
+    digest = hashlib.sha256()
+    chunk = bytearray(_CHUNK)
+    with open(temp, "rb", buffering=0) as handle, memoryview(chunk) as view:
+        while n := handle.readinto(chunk):
+            digest.update(view[:n])
+    return digest.hexdigest()
 
 
 class Finisher:
