@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from conftest import DATA, tree_snapshot
 from kg.core.errors import DataError, Issue, Loc, OutputError
 from kg.page import render
 from kg.pipeline import build as build_module
-from kg.pipeline import storeload
+from kg.pipeline import pages, rebuild, storeload
 from kg.pipeline.build import build
 from kg.pipeline.finisher import Finisher
 from kg.rdf import export
@@ -161,26 +162,39 @@ def test_finisher_gives_each_file_its_hash(tmp_path: Path) -> None:
     assert len(set(hashes.values())) == len(sizes)
 
 
-def test_a_rebuild_writes_its_page_in_a_child_beside_the_splices(
+def test_a_rebuild_renders_its_page_in_a_child_forked_before_its_state_is_read(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A full build renders its page here, after the text triples are freed; a spliced
-    rebuild renders it in a forked child while it splices the RDF outputs, and gives a
-    full build's bytes."""
+    rebuild forks the page's child before it reads its state (kg.pipeline.pages.ahead),
+    and gives a full build's bytes."""
     data = tmp_path / "data"
     shutil.copytree(DATA, data)
     noted = tmp_path / "pids"
-    real = render.page_pieces
+    real, forked, read_state = render.page_pieces, pages.Forked, rebuild.read_state
+    events: list[str] = []
 
     def page_pieces(*args: object, **kwargs: object) -> object:
-        with noted.open("a", encoding="utf-8") as handle:
+        with noted.open("a", encoding="utf-8") as handle:  # the child's note, in a file
             handle.write(f"{os.getpid()}\n")
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
+    def forking(call: Callable[[], object]) -> pages.Forked:
+        events.append("page forked")
+        return forked(call)
+
+    def reading(*args: object, **kwargs: object) -> object:
+        events.append("state read")
+        return read_state(*args, **kwargs)  # type: ignore[arg-type]
+
     monkeypatch.setattr(render, "page_pieces", page_pieces)
+    monkeypatch.setattr(pages, "Forked", forking)
+    monkeypatch.setattr(rebuild, "read_state", reading)
     build(data, tmp_path / "out", cache_dir=tmp_path / "cache")
+    assert events == ["state read"]  # no state yet: a full build, its page rendered here
     _edit(data)
     again = build(data, tmp_path / "out", cache_dir=tmp_path / "cache")
     assert again.spliced
+    assert events == ["state read", "page forked", "state read"]
     full, spliced = (int(line) for line in noted.read_text(encoding="utf-8").split())
     assert full == os.getpid() != spliced
     build(data, tmp_path / "scratch")

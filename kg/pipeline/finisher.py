@@ -38,7 +38,7 @@ def _hash(temp: str) -> str:
     build's thread runs Python: in ``hashlib.file_digest``'s pieces of 256 KiB, the
     1.4 GB JSON-LD of a 1M rebuild took 13.5 s to hash beside the page, against 0.9 s
     for 0.8 GB of Turtle beside the splices (docs/benchmarks.md, "The 1M rebuild: the
-    page beside the splices, the old outputs freed aside"). Not mapped in memory: a
+    page on the other core, the replaced outputs freed aside"). Not mapped in memory: a
     mapped file's pages count in the build's resident memory (3 GB for graph.nt at 1M)."""
     digest = hashlib.sha256()
     chunk = bytearray(_CHUNK)

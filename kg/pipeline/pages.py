@@ -4,8 +4,8 @@ A rebuild begins its graph.html at once (:func:`ahead`): a forked child (kg.core
 renders it into an unnamed file beside the outputs while this process reads the rebuild
 state, plans and splices the RDF outputs, and the page is copied into its staged file
 when the build writes it. At 1M facts the page is the rebuild's largest step (21 s)
-and it needs nothing the plan makes (docs/benchmarks.md, "The 1M rebuild: the page
-beside the splices, the old outputs freed aside"). A full build renders it last, in
+and it needs nothing the plan makes (docs/benchmarks.md, "The 1M rebuild: the page on
+the other core, the replaced outputs freed aside"). A full build renders it last, in
 this process: its text triples are freed first, for its peak memory
 (kg.pipeline.staged.Written).
 """

@@ -161,7 +161,7 @@ def save_state(cache_dir: Path, key: str, state: State, paths: Mapping[str, Path
     order, under a key of ``key`` and of the order's text. An order a rebuild kept (it
     rewrote blocks in place: kg.pipeline.splice) keeps its entry and is not pickled
     again: at 1M facts, 2.6 s of a rebuild (docs/benchmarks.md, "The 1M rebuild: the page
-    beside the splices, the old outputs freed aside"). The orders of ``key`` that the
+    on the other core, the replaced outputs freed aside"). The orders of ``key`` that the
     state no longer uses are removed."""
     for fmt, path in paths.items():
         state.indexes[fmt].signature = signature(path)

@@ -1,9 +1,10 @@
 """The outputs a build replaces, freed on a worker thread once the new ones are in place.
 
 Renaming a new file over an old one frees the old file's blocks and cached pages in the
-rename itself when that was its last link: on ext4, 2.5 s for a file of 3 GB, so a
-rebuild at 1M facts spent 5.4 s in its four renames (docs/benchmarks.md, "The 1M
-rebuild: the page beside the splices, the old outputs freed aside"). Each output that
+rename itself when that was its last link: 2.5 s for a file of 3 GB on this machine's
+ext4 (mounted with ``discard``), so a rebuild at 1M facts spent 5.4 s in its four
+renames (docs/benchmarks.md, "The 1M rebuild: the page on the other core, the replaced
+outputs freed aside"). Each output that
 exists is first hard-linked to a hidden name beside it (``.graph.nt.<pid>-old.tmp``), so
 the rename only moves a name, and the links are removed on a worker thread while the
 build records its state and manifest: ``unlink`` releases the GIL. The names follow the
