@@ -70,12 +70,7 @@ def _render(maker: Page, fd: int) -> tuple[int, str] | None:
     """In the child: the page written to ``fd``; a write that failed, as its errno and
     message (raised as OSError here, so the build names the page's path)."""
     try:
-        with open(fd, "w", encoding="utf-8", newline="\n", closefd=False) as handle:
-            made = maker() if callable(maker) else maker
-            if isinstance(made, str):
-                handle.write(made)
-            else:
-                handle.writelines(made)
+        export.write_text(fd, maker, closefd=False)
     except OSError as exc:
         return exc.errno or 0, exc.strerror or str(exc)
     return None

@@ -350,7 +350,18 @@ class Direct:
     write: Callable[[str], None]
 
 
-Texts = Mapping[Path, str | Callable[[], str | Iterable[str]] | Direct]
+Made = str | Callable[[], str | Iterable[str]]  # a text, or a function making it or its pieces
+Texts = Mapping[Path, Made | Direct]
+
+
+def write_text(fd: int, text: Made, *, closefd: bool = True) -> None:
+    """Write ``text`` (made now, if a function) to the descriptor ``fd``, as UTF-8."""
+    with open(fd, "w", encoding="utf-8", newline="\n", closefd=closefd) as handle:
+        made = text() if callable(text) else text
+        if isinstance(made, str):
+            handle.write(made)
+        else:
+            handle.writelines(made)
 
 
 def stage(paths: Iterable[Path]) -> dict[Path, str]:
@@ -402,13 +413,7 @@ def write_staged(files: Texts, temps: Mapping[Path, str], *,
             if isinstance(text, Direct):
                 text.write(temps[path])
             else:
-                with open(open_staged(temps[path]), "w", encoding="utf-8",
-                          newline="\n") as handle:
-                    made = text() if callable(text) else text
-                    if isinstance(made, str):
-                        handle.write(made)
-                    else:
-                        handle.writelines(made)
+                write_text(open_staged(temps[path]), text)
             if written is None:
                 flush_file(temps[path])
             else:
