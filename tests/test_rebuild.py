@@ -115,7 +115,7 @@ def test_an_edit_in_place_keeps_the_stored_orders_and_new_subjects_replace_them(
         data: Path, tmp_path: Path) -> None:
     _rebuild(data, tmp_path)
     first = _orders(tmp_path / "cache")
-    assert len(first) == 2  # N-Triples' order, and the one Turtle and JSON-LD share
+    assert len(first) == 1  # every format's order in one entry
     EDITS["locator"](data)  # one citation's triples: every subject stays in its place
     assert _rebuild(data, tmp_path).spliced
     assert _orders(tmp_path / "cache") == first  # the same files: not written again
@@ -123,7 +123,7 @@ def test_an_edit_in_place_keeps_the_stored_orders_and_new_subjects_replace_them(
     result = _rebuild(data, tmp_path)
     assert result.spliced
     now = _orders(tmp_path / "cache")
-    assert len(now) == 2 and not now.keys() & first.keys()
+    assert len(now) == 1 and not now.keys() & first.keys()
     _same_as_full(data, tmp_path, result)
 
 
@@ -132,7 +132,6 @@ def test_a_lost_order_means_a_full_build(data: Path, tmp_path: Path) -> None:
     for path in (tmp_path / "cache" / rebuild.ORDER_KIND).rglob("*"):
         if path.is_file():
             path.write_bytes(b"not an order")
-            break
     EDITS["locator"](data)
     result = _rebuild(data, tmp_path)
     assert not result.spliced

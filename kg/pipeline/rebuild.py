@@ -129,17 +129,13 @@ def read_state(cache_dir: Path, key: str) -> State | None:
     state = read_entry(cache_dir, KIND, key)
     if not isinstance(state, State):
         return None
-    orders: dict[str, list[str]] = {}
-    for index in state.indexes.values():
-        order_key = getattr(index, "order_key", None)  # None: a state kg no longer writes
-        if order_key is None:
-            return None
-        if order_key not in orders:
-            order = read_entry(cache_dir, ORDER_KIND, order_key)
-            if not isinstance(order, list):
-                return None
-            orders[order_key] = order
-        index.order = orders[order_key]
+    order_keys = {getattr(index, "order_key", None) for index in state.indexes.values()}
+    order_key = order_keys.pop() if len(order_keys) == 1 else None  # None: not kg's now
+    orders = read_entry(cache_dir, ORDER_KIND, order_key) if order_key else None
+    if not isinstance(orders, dict) or not orders.keys() >= state.indexes.keys():
+        return None
+    for fmt, index in state.indexes.items():
+        index.order = orders[fmt]
     return state
 
 
@@ -157,42 +153,48 @@ def new_state(options: str, inputs: Mapping[str, str], recorders: Mapping[str, R
 def save_state(cache_dir: Path, key: str, state: State, paths: Mapping[str, Path]) -> None:
     """Store ``state`` once its outputs (``paths``, by format) are in place.
 
-    Its orders of subjects, most of its bytes, are stored apart: one entry per distinct
-    order, under a key of ``key`` and of the order's text. An order a rebuild kept (it
-    rewrote blocks in place: kg.pipeline.splice) keeps its entry and is not pickled
-    again: at 1M facts, 2.6 s of a rebuild (docs/benchmarks.md, "The 1M rebuild: the page
-    on the other core, the replaced outputs freed aside"). The orders of ``key`` that the
-    state no longer uses are removed."""
+    Its orders of subjects, most of its bytes, are stored apart, all in one entry (each
+    subject's text once, and equal orders as one list) under a key of ``key`` and of
+    their text. Orders a rebuild kept (it rewrote blocks in place: kg.pipeline.splice)
+    keep their entry and are not pickled again: at 1M facts, 2.6 s of a rebuild
+    (docs/benchmarks.md, "The 1M rebuild: the page on the other core, the replaced
+    outputs freed aside"). The orders of ``key`` that the state no longer uses are
+    removed. All formats order the same subjects, so a rebuild keeps all or none."""
     for fmt, path in paths.items():
         state.indexes[fmt].signature = signature(path)
-    stored: dict[str, Index] = {}
-    written: list[Index] = []  # the indexes whose orders are stored, each order once
-    for fmt, index in state.indexes.items():
-        if index.order_key is None:
-            same = next((i for i in written if i.order is index.order or i.order == index.order),
-                        None)
-            if same is None:
-                order_key = _order_key(key, index)
-                write_entry(cache_dir, ORDER_KIND, order_key, index.order)
-            index.order_key = order_key if same is None else same.order_key
-        written.append(index)
-        stored[fmt] = replace(index, order=[])
-    write_entry(cache_dir, KIND, key, replace(state, indexes=stored))
+    indexes = state.indexes.values()
+    kept = {index.order_key for index in indexes}  # one key: the orders read, all kept
+    order_key = kept.pop() if len(kept) == 1 else None
+    if order_key is None:
+        orders: dict[str, list[str]] = {}
+        for fmt, index in state.indexes.items():
+            index.order = next((o for o in orders.values() if o == index.order), index.order)
+            orders[fmt] = index.order
+        order_key = _order_key(key, orders)
+        write_entry(cache_dir, ORDER_KIND, order_key, orders)
+    for index in indexes:
+        index.order_key = order_key
+    write_entry(cache_dir, KIND, key, replace(state, indexes={
+        fmt: replace(index, order=[]) for fmt, index in state.indexes.items()}))
     write_entry(cache_dir, HEAD_KIND, key, Head.of(state))
-    _remove_orders(cache_dir, key, keep={i.order_key for i in written if i.order_key})
+    _remove_orders(cache_dir, key, keep=order_key)
 
 
-def _order_key(key: str, index: Index) -> str:
-    """The entry of ``index``'s order: half of ``key`` (the state's), half of its text."""
-    text = hashlib.sha256("\n".join(index.order).encode()).hexdigest()
-    return key[:32] + text[:32]
+def _order_key(key: str, orders: Mapping[str, list[str]]) -> str:
+    """The entry of ``orders``: half of ``key`` (the state's), half of their text."""
+    digest = hashlib.sha256()
+    for fmt, order in orders.items():
+        digest.update(f"{fmt}\n".encode())
+        digest.update("\n".join(order).encode())
+        digest.update(b"\0")
+    return key[:32] + digest.hexdigest()[:32]
 
 
-def _remove_orders(cache_dir: Path, key: str, *, keep: set[str]) -> None:
+def _remove_orders(cache_dir: Path, key: str, *, keep: str) -> None:
     """Remove the stored orders of the state ``key`` other than ``keep``: those of its
     earlier builds (only a build holding its output folder's lock saves that state)."""
     for path in (cache_dir / ORDER_KIND / key[:2]).glob(f"{key[:32]}*"):
-        if path.name not in keep:
+        if path.name != keep:
             path.unlink(missing_ok=True)
 
 
