@@ -66,3 +66,13 @@ def test_a_write_the_child_could_not_make_is_raised_here_as_os_error(tmp_path: P
     with ahead(made, page, now=True), pytest.raises(OutputError) as caught:
         _write(made, page)
     assert str(caught.value) == f"{page}: cannot write: No space left on device"
+
+
+def test_a_folder_that_takes_no_file_leaves_the_page_to_the_build(tmp_path: Path) -> None:
+    """No file can be made beside the page (here: no folder): nothing is forked, and the
+    build's own writing reports the folder."""
+    page = tmp_path / "gone" / "graph.html"
+    maker = lambda: "<p>x</p>"  # noqa: E731
+    made: dict[Path, Page | export.Direct] = {page: maker}
+    with ahead(made, page, now=True):
+        assert made[page] is maker

@@ -55,15 +55,24 @@ def ahead(made: dict[Path, Page | export.Direct], page: Path, *, now: bool
           ) -> Iterator[None]:
     """With ``now``, ``made[page]`` begun at once in a forked child, and replaced by the
     :class:`kg.rdf.export.Direct` that writes what it made; on leaving, a child whose
-    page was not taken (the build failed first) is stopped."""
+    page was not taken (the build failed first) is stopped. Where no file can be made
+    beside the page, the page is left to the build, which reports why."""
     maker = made.get(page)
-    if not now or maker is None or isinstance(maker, export.Direct):
+    if not now or maker is None or isinstance(maker, export.Direct) or \
+            (unnamed := _unnamed(page.parent)) is None:
         yield
         return
-    with tempfile.TemporaryFile(dir=page.parent) as unnamed, \
-            Forked(partial(_render, maker, unnamed.fileno())) as child:
+    with unnamed, Forked(partial(_render, maker, unnamed.fileno())) as child:
         made[page] = export.Direct(partial(_copied, child, unnamed))
         yield
+
+
+def _unnamed(folder: Path) -> BinaryIO | None:
+    """A file without a name in ``folder`` (removed when closed), or None."""
+    try:
+        return tempfile.TemporaryFile(dir=folder)
+    except OSError:
+        return None
 
 
 def _render(maker: Page, fd: int) -> tuple[int, str] | None:
