@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from kg.core.errors import OutputError
-from kg.pipeline.pages import Page, ahead
+from kg.pipeline.pages import ahead
 from kg.rdf import export
 
 
-def _write(made: dict[Path, Page | export.Direct], path: Path) -> bytes:
+def _write(made: dict[Path, export.Made | export.Direct], path: Path) -> bytes:
     temps = export.stage([path])
     try:
         export.write_staged({path: made[path]}, temps)
@@ -28,7 +28,7 @@ def test_the_childs_page_is_the_page_written_here(tmp_path: Path) -> None:
     page = tmp_path / "graph.html"
     pieces = ["<p>Séoul ", "→ 東京</p>\n" * 100_000]
     here = _write({page: lambda: [*pieces, str(os.getpid())]}, page)
-    made: dict[Path, Page | export.Direct] = {page: lambda: [*pieces, str(os.getpid())]}
+    made: dict[Path, export.Made | export.Direct] = {page: lambda: [*pieces, str(os.getpid())]}
     with ahead(made, page, now=True):
         assert isinstance(made[page], export.Direct)
         there = _write(made, page)
@@ -40,14 +40,14 @@ def test_the_childs_page_is_the_page_written_here(tmp_path: Path) -> None:
 def test_without_now_the_page_is_left_to_the_build(tmp_path: Path) -> None:
     page = tmp_path / "graph.html"
     maker = lambda: "<p>x</p>"  # noqa: E731
-    made: dict[Path, Page | export.Direct] = {page: maker}
+    made: dict[Path, export.Made | export.Direct] = {page: maker}
     with ahead(made, page, now=False):
         assert made[page] is maker
 
 
 def test_a_page_not_taken_is_stopped_when_the_build_fails(tmp_path: Path) -> None:
     page = tmp_path / "graph.html"
-    made: dict[Path, Page | export.Direct] = {page: lambda: time.sleep(60) or "late"}
+    made: dict[Path, export.Made | export.Direct] = {page: lambda: time.sleep(60) or "late"}
     started = time.monotonic()
     with pytest.raises(RuntimeError, match="SHACL found errors"), \
             ahead(made, page, now=True):
@@ -62,7 +62,7 @@ def test_a_write_the_child_could_not_make_is_raised_here_as_os_error(tmp_path: P
     def full() -> str:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    made: dict[Path, Page | export.Direct] = {page: full}
+    made: dict[Path, export.Made | export.Direct] = {page: full}
     with ahead(made, page, now=True), pytest.raises(OutputError) as caught:
         _write(made, page)
     assert str(caught.value) == f"{page}: cannot write: No space left on device"
@@ -73,6 +73,6 @@ def test_a_folder_that_takes_no_file_leaves_the_page_to_the_build(tmp_path: Path
     build's own writing reports the folder."""
     page = tmp_path / "gone" / "graph.html"
     maker = lambda: "<p>x</p>"  # noqa: E731
-    made: dict[Path, Page | export.Direct] = {page: maker}
+    made: dict[Path, export.Made | export.Direct] = {page: maker}
     with ahead(made, page, now=True):
         assert made[page] is maker

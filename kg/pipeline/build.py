@@ -34,7 +34,7 @@ from kg.pipeline import (
 from kg.pipeline.datafiles import DataFile
 from kg.pipeline.lock import build_lock, remove_stale_temps
 from kg.pipeline.manifest import Manifest, file_hash, input_hashes, intact, stamp
-from kg.pipeline.pages import Page, ahead, pages
+from kg.pipeline.pages import ahead, pages
 from kg.pipeline.result import OUTPUTS
 from kg.pipeline.result import BuildResult as BuildResult  # the library's names
 from kg.pipeline.result import Checked as Checked
@@ -189,7 +189,7 @@ def _fresh(data_dir: Path, out: Path, loader: storeload.Loader, *, config_path: 
     options = rebuild.options(formats) if spliced else ""
     fingerprint = importsplice.fingerprint(project, inputs, data_dir, datafiles.dataset(files)) \
         if project is not None and spliced else None
-    html: dict[Path, Page | export.Direct] = dict(pages(
+    html: dict[Path, export.Made | export.Direct] = dict(pages(
         files, out, html_page=html_page, focus=focus, hops=hops, cache_dir=cache_dir,
         sources_dir=sources_dir))
     splices = spliced and project is None and cache_dir is not None and rebuild.changed_inputs(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -28,15 +28,13 @@ from kg.pipeline.datafiles import DataFile
 from kg.pipeline.splice import Copier
 from kg.rdf import export
 
-Page = str | Callable[[], str | list[str]]
-
 
 def pages(files: list[DataFile], out: Path, *, html_page: bool, focus: Sequence[str],
           hops: int, cache_dir: Path | None, sources_dir: Path | None = None,
-          rows: Mapping[str, str] | None = None) -> dict[Path, Page]:
+          rows: Mapping[str, str] | None = None) -> dict[Path, export.Made]:
     """The HTML page (from the files' parts: kg.page.pageparts) and the focus pages;
     ``rows``: each file's page rows when made already (kg.pipeline.stream)."""
-    made: dict[Path, Page] = {}
+    made: dict[Path, export.Made] = {}
     if html_page:
         made[out / "graph.html"] = lambda: render.page_pieces(
             *datafiles.page_parts(files, rows=rows), cache_dir=cache_dir,
@@ -51,7 +49,7 @@ def pages(files: list[DataFile], out: Path, *, html_page: bool, focus: Sequence[
 
 
 @contextmanager
-def ahead(made: dict[Path, Page | export.Direct], page: Path, *, now: bool
+def ahead(made: dict[Path, export.Made | export.Direct], page: Path, *, now: bool
           ) -> Iterator[None]:
     """With ``now``, ``made[page]`` begun at once in a forked child, and replaced by the
     :class:`kg.rdf.export.Direct` that writes what it made; on leaving, a child whose
@@ -75,7 +73,7 @@ def _unnamed(folder: Path) -> BinaryIO | None:
         return None
 
 
-def _render(maker: Page, fd: int) -> tuple[int, str] | None:
+def _render(maker: export.Made, fd: int) -> tuple[int, str] | None:
     """In the child: the page written to ``fd``; a write that failed, as its errno and
     message (raised as OSError here, so the build names the page's path)."""
     try:
