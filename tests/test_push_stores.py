@@ -2,7 +2,8 @@
 bounded chunks, against two real stores started here on 127.0.0.1: Oxigraph's server and
 Virtuoso (Debian's virtuoso-opensource, with its own virtuoso.ini). The same `kg push`
 and `kg query --endpoint` against both, the same answers as the local build; a push
-killed or cut mid-upload leaves the remote graphs as they were."""
+killed or cut mid-upload leaves the remote graphs as they were; a reader during a push sees
+the old graph or the new one, never a part."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -228,6 +230,41 @@ def test_connection_cut_mid_upload_leaves_remote_graph(project: Path, store: Sto
     remote = remote_graph(store, target)
     assert len(remote) == len(small) and isomorphic(remote, small)
     assert staging_graphs(store) == set()  # the client saw the failure and cleaned up
+
+
+def _count(store: Store, graph: str) -> int:
+    rows = query(store.query, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> "
+                 "{ ?s ?p ?o } }", graph_iri=None, timeout=60).rows
+    return int(str(rows[0][0]))
+
+
+def test_a_reader_during_the_push_sees_the_old_graph_or_the_new(
+        project: Path, store: Store, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The swap is atomic for readers: polled while a push of 60,000 triples runs, the
+    target holds the old graph's count or the new one's, never another (an empty or
+    half-loaded graph); and the polls overlap the swap (the staging graph whole, the
+    target not yet replaced), so a store that swapped in steps would be seen doing it."""
+    target = "https://example.org/read-during-push"
+    small = local_graphs(project / "out")[RDF_GRAPH]
+    push_store(_graph_store(small), endpoint=store.gsp, update=store.update, graph_iri=target)
+    old, new = len(small), 60_000
+    big = pyoxigraph.Store.read_only(str(_big_store(tmp_path_factory.getbasetemp(), new)))
+    pushed: list[object] = []
+    pusher = threading.Thread(target=lambda: pushed.append(push_store(
+        big, endpoint=store.gsp, update=store.update, graph_iri=target, timeout=120)))
+    seen: list[int] = []
+    in_swap = 0  # polls that found the staging graph whole and the target still old
+    pusher.start()
+    deadline = time.monotonic() + 240
+    while pusher.is_alive() and time.monotonic() < deadline:
+        staging = [_count(store, g) for g in staging_graphs(store)]
+        seen.append(_count(store, target))
+        in_swap += seen[-1] == old and new in staging
+    pusher.join(60)
+    assert pushed, "the push did not finish"
+    assert set(seen) <= {old, new}, sorted(set(seen))
+    assert seen.count(old) >= 2 and in_swap >= 1, (seen.count(old), in_swap)
+    assert _count(store, target) == new and staging_graphs(store) == set()
 
 
 def test_virtuoso_auth_endpoint_refuses_in_one_line(project: Path, store: Store) -> None:
