@@ -3,7 +3,7 @@ bounded chunks, against two real stores started here on 127.0.0.1: Oxigraph's se
 Virtuoso (Debian's virtuoso-opensource, with its own virtuoso.ini). The same `kg push`
 and `kg query --endpoint` against both, the same answers as the local build; a push
 killed or cut mid-upload leaves the remote graphs as they were; a reader during a push sees
-the old graph or the new one, never a part."""
+the old graph until the swap (on Oxigraph, the old graph or the new one, never a part)."""
 
 from __future__ import annotations
 
@@ -238,12 +238,15 @@ def _count(store: Store, graph: str) -> int:
     return int(str(rows[0][0]))
 
 
-def test_a_reader_during_the_push_sees_the_old_graph_or_the_new(
+def test_a_reader_during_the_push_sees_the_old_graph_until_the_swap(
         project: Path, store: Store, tmp_path_factory: pytest.TempPathFactory) -> None:
-    """The swap is atomic for readers: polled while a push of 60,000 triples runs, the
-    target holds the old graph's count or the new one's, never another (an empty or
-    half-loaded graph); and the polls overlap the swap (the staging graph whole, the
-    target not yet replaced), so a store that swapped in steps would be seen doing it."""
+    """Polled while a push of 60,000 triples runs, the target keeps the old graph's size
+    while the staging graphs fill, and the polls overlap the swap (the staging graph
+    whole, the target not yet replaced). On Oxigraph a query reads one snapshot, so every
+    poll sees the old size or the new one, never another. Virtuoso's readers read rows as
+    they are committed: in the moment a large swap commits (about 40 ms at 200,000
+    triples, 300 ms at 938,889: docs/benchmarks.md, "The swap, measured on a quiet
+    machine") a query can count part of the new graph, so there only the rest is asserted."""
     target = "https://example.org/read-during-push"
     small = local_graphs(project / "out")[RDF_GRAPH]
     push_store(_graph_store(small), endpoint=store.gsp, update=store.update, graph_iri=target)
@@ -252,18 +255,19 @@ def test_a_reader_during_the_push_sees_the_old_graph_or_the_new(
     pushed: list[object] = []
     pusher = threading.Thread(target=lambda: pushed.append(push_store(
         big, endpoint=store.gsp, update=store.update, graph_iri=target, timeout=120)))
-    seen: list[int] = []
-    in_swap = 0  # polls that found the staging graph whole and the target still old
+    seen: list[tuple[int, bool]] = []  # the target's size, and whether staging was whole
     pusher.start()
     deadline = time.monotonic() + 240
     while pusher.is_alive() and time.monotonic() < deadline:
-        staging = [_count(store, g) for g in staging_graphs(store)]
-        seen.append(_count(store, target))
-        in_swap += seen[-1] == old and new in staging
+        whole = new in [_count(store, g) for g in staging_graphs(store)]
+        seen.append((_count(store, target), whole))
     pusher.join(60)
     assert pushed, "the push did not finish"
-    assert set(seen) <= {old, new}, sorted(set(seen))
-    assert seen.count(old) >= 2 and in_swap >= 1, (seen.count(old), in_swap)
+    swap = next((i for i, (_, whole) in enumerate(seen) if whole), len(seen))
+    assert swap >= 1 and {n for n, _ in seen[:swap]} == {old}, seen[:swap]
+    assert sum(n == old and whole for n, whole in seen) >= 1, "no poll overlapped the swap"
+    if store.name == "oxigraph":
+        assert {n for n, _ in seen} <= {old, new}, sorted({n for n, _ in seen})
     assert _count(store, target) == new and staging_graphs(store) == set()
 
 

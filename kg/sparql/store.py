@@ -7,12 +7,14 @@ sequence of Graph Store Protocol POSTs of at most ``chunk_bytes`` each into a fr
 staging graph; then one SPARQL Update moves every staging graph onto its target,
 ``MOVE GRAPH <staging> TO GRAPH <target> ; ...``, which the store runs as one
 transaction: a reader sees the old graphs or the new ones, never half. (A plain PUT onto
-the target is not atomic in Oxigraph: it clears, then loads.) If anything fails, or the
-push is interrupted (Ctrl-C), the staging graphs are deleted (best effort) and the
-targets are left as they were; a push killed outright (SIGKILL, power loss) leaves its
-staging graphs, ``<target>-staging-<hex>-<n>``, beside untouched targets. (If the MOVE
-itself times out on the client, the store may still complete it: the targets are then
-the new graphs, whole.)
+each target would not do: the protocol does not promise it is atomic, Virtuoso's is not,
+and it replaces one graph where a build's must change together; docs/benchmarks.md, "The
+swap, measured on a quiet machine".) If anything fails, or the push is interrupted
+(Ctrl-C), the staging graphs are deleted (best effort) and the targets are left as they
+were; a push killed outright (SIGKILL, power loss) leaves its staging graphs,
+``<target>-staging-<hex>-<n>``, beside untouched targets. (If the MOVE itself times out
+on the client, the store may still complete it: the targets are then the new graphs,
+whole.)
 
 ``query`` sends a query by the SPARQL 1.1 Protocol (POST, form-encoded) with kg's
 prefixes declared, after the same local checks as the embedded engines, over the merge
