@@ -6,15 +6,17 @@ temporary file (pyoxigraph's dump for a store) and sent by kg.sparql.upload as a
 sequence of Graph Store Protocol POSTs of at most ``chunk_bytes`` each into a fresh
 staging graph; then one SPARQL Update moves every staging graph onto its target,
 ``MOVE GRAPH <staging> TO GRAPH <target> ; ...``, which the store runs as one
-transaction: a reader sees the old graphs or the new ones, never half. (A plain PUT onto
-each target would not do: the protocol does not promise it is atomic, Virtuoso's is not,
-and it replaces one graph where a build's must change together; docs/benchmarks.md, "The
-swap, measured on a quiet machine".) If anything fails, or the push is interrupted
-(Ctrl-C), the staging graphs are deleted (best effort) and the targets are left as they
-were; a push killed outright (SIGKILL, power loss) leaves its staging graphs,
-``<target>-staging-<hex>-<n>``, beside untouched targets. (If the MOVE itself times out
-on the client, the store may still complete it: the targets are then the new graphs,
-whole.)
+transaction: whole or not at all, the old graphs to readers until it commits (and, on a
+store that answers each query from a snapshot, as Oxigraph does, the old graphs or the
+new ones, never half; Virtuoso's readers can count part of a large swap as it commits).
+A plain PUT onto each target would not do: the protocol does not promise it is atomic,
+Virtuoso's is not, and it replaces one graph where a build's must change together
+(docs/benchmarks.md, "The swap, measured on a quiet machine"). If anything fails, or
+the push is interrupted (Ctrl-C), the staging graphs are deleted (best effort) and the
+targets are left as they were; a push killed outright (SIGKILL, power loss) leaves its
+staging graphs, ``<target>-staging-<hex>-<n>``, beside untouched targets. (If the MOVE
+itself times out on the client, the store may still complete it: the targets are then
+the new graphs, whole.)
 
 ``query`` sends a query by the SPARQL 1.1 Protocol (POST, form-encoded) with kg's
 prefixes declared, after the same local checks as the embedded engines, over the merge
@@ -161,7 +163,8 @@ def push_store(store: Any, *, endpoint: str, graph_iri: str = DEFAULT_GRAPH,
     ``store`` (a build's, kg.pipeline.built), streamed in bounded memory: its default graph
     becomes ``graph_iri``, and each named graph (an import) keeps its name, or, under
     another ``graph_iri``, the same name below it (``<graph_iri>/sipri/...``). All are
-    replaced together by one SPARQL Update: a reader sees every old graph or every new one.
+    replaced together by one SPARQL Update (what a reader sees as it commits: see the
+    module's text).
     """
     import pyoxigraph
 
