@@ -83,8 +83,10 @@ def _request(url: str, body: bytes | None = None, method: str = "POST",
     try:
         with urllib.request.urlopen(request, timeout=3600) as answer:
             return bytes(answer.read())
-    except urllib.error.HTTPError as exc:  # Virtuoso answers a PUT 406 after storing it
-        return bytes(exc.read())
+    except urllib.error.HTTPError as exc:
+        if method == "PUT" and exc.code == 406:  # Virtuoso's answer to a PUT it has stored
+            return b""
+        raise SystemExit(f"{method} {url}: {exc.code} {exc.read()[:500]!r}") from None
 
 
 def _size(query_url: str) -> int:
