@@ -450,3 +450,25 @@ def test_a_broken_statements_section_gives_the_in_memory_errors(
         errors.append([(i.loc, i.message, i.value) for i in caught.value.issues])
     assert errors[0] == errors[1]
     assert any(loc.file.endswith("mixed.yaml") for loc, _, _ in errors[0])
+
+
+def test_a_state_that_cannot_be_read_streams(data: Path, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The head of a stored state says it can splice, but the state itself cannot be read
+    (a damaged entry): large data is not then built in full in memory; it streams, to the
+    bytes of a cold build."""
+    files = sorted(p for p in data.iterdir() if p.suffix == ".yaml")
+    monkeypatch.setattr(stream, "STREAM_BYTES", stream.data_bytes(files) // 2)
+    cache, out = tmp_path / "cache", tmp_path / "out"
+    assert build(data, out, cache_dir=cache).streamed
+    entries = sorted((cache / rebuild.KIND).rglob("*"))
+    assert [path for path in entries if path.is_file()]
+    for path in entries:
+        if path.is_file():
+            path.write_bytes(path.read_bytes()[:100])
+    files[0].write_text(files[0].read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    again = build(data, out, cache_dir=cache)
+    assert again.streamed and not again.spliced
+    build(data, tmp_path / "cold", stream=False)
+    for name in OUTPUTS:
+        assert (out / name).read_bytes() == (tmp_path / "cold" / name).read_bytes(), name

@@ -121,7 +121,8 @@ def build(data_dir: Path | str = "data", out_dir: Path | str = "out", *,
     (kg.pipeline.stream), to the same bytes in far less memory; by default (None) a
     full build streams when the data files hold at least 64 MiB, unless ``cache_dir``
     holds a rebuild state that can splice the files changed since, and they hold less
-    than that (kg.pipeline.streambuild.streams). A streamed build takes
+    than that (kg.pipeline.streambuild.mode); if the state then cannot splice after
+    all, the build streams. A streamed build takes
     no imports, focus pages, ``sources_dir`` or ``parallel``, and writes N-Triples:
     ``stream=True`` with any of them raises KGError; by default they build in memory.
 
@@ -149,10 +150,27 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
     if cache_dir is not None and (same := _up_to_date(data_dir, out, inputs, build_options,
                                                       cache_dir=cache_dir, lock_wait=lock_wait)):
         return same
-    streamed = streambuild.streams(
-        stream, data_dir, out, cache_dir=cache_dir, formats=formats,
-        unsupported=config_path is not None or bool(focus) or parallel
-        or sources_dir is not None)
+    how = streambuild.mode(stream, data_dir, out, cache_dir=cache_dir, formats=formats,
+                           unsupported=config_path is not None or bool(focus) or parallel
+                           or sources_dir is not None)
+    run = partial(_run, data_dir, out, config_path=config_path, inputs=inputs,
+                  build_options=build_options, formats=formats, html_page=html_page,
+                  shacl=shacl, focus=focus, hops=hops, lock_wait=lock_wait,
+                  cache_dir=cache_dir, parallel=parallel, sources_dir=sources_dir)
+    if how == "splice":
+        try:
+            return run(streamed=False, must_splice=True)
+        except streambuild.Unspliced:
+            pass  # out of the handler first: what the attempt read is freed
+    return run(streamed=how != "memory", must_splice=False)
+
+
+def _run(data_dir: Path, out: Path, *, streamed: bool, must_splice: bool,
+         config_path: Path | None, inputs: dict[str, str], build_options: dict[str, object],
+         formats: tuple[str, ...], html_page: bool, shacl: bool, focus: Sequence[str],
+         hops: int, lock_wait: float, cache_dir: Path | None, parallel: bool,
+         sources_dir: Path | None) -> BuildResult:
+    """A build streamed (kg.pipeline.streambuild) or not (:func:`_fresh`)."""
     # loads the store beside the writers (full builds); in a streamed build, as long as
     # they are, at their priority (kg.pipeline.storeload)
     with storeload.Loader(lower=not streamed) as loader, ExitStack() as stack:
@@ -165,19 +183,21 @@ def _build(data_dir: Path, out: Path, *, formats: tuple[str, ...], html_page: bo
                       build_options=build_options, formats=formats, html_page=html_page,
                       shacl=shacl, focus=focus, hops=hops, lock_wait=lock_wait,
                       cache_dir=cache_dir, parallel=parallel, sources_dir=sources_dir,
-                      stack=stack)
+                      stack=stack, must_splice=must_splice)
 
 
 def _fresh(data_dir: Path, out: Path, loader: storeload.Loader, *, config_path: Path | None,
            inputs: dict[str, str], build_options: dict[str, object],
            formats: tuple[str, ...], html_page: bool, shacl: bool, focus: Sequence[str],
            hops: int, lock_wait: float, cache_dir: Path | None, parallel: bool,
-           sources_dir: Path | None, stack: ExitStack) -> BuildResult:
+           sources_dir: Path | None, stack: ExitStack, must_splice: bool) -> BuildResult:
     """A build that writes: the data loaded and checked, the imports read, the outputs
     (spliced from the previous ones when the cache allows) and the store generation,
     which ``loader`` loads beside the writers in a full build. A rebuild's page is begun
     in a forked child before its state is read (kg.pipeline.pages.ahead), stopped by
-    leaving ``stack`` if the build fails first."""
+    leaving ``stack`` if the build fails first. With ``must_splice`` (large data, which
+    only a splice builds in memory), a state that cannot splice raises
+    kg.pipeline.streambuild.Unspliced before anything is written."""
     files, issues = _load_checked(data_dir, shacl=False, cache_dir=cache_dir,  # shows later
                                   raise_errors=True, sources_dir=sources_dir)
     keys = datafiles.keys(files)
@@ -204,6 +224,8 @@ def _fresh(data_dir: Path, out: Path, loader: storeload.Loader, *, config_path: 
         plan = rebuild.plan(state, options=options, keys=keys, cache_dir=cache_dir,
                             paths=rdf_paths)
         kept = kept if plan is not None else None
+    if must_splice and plan is None:
+        raise streambuild.Unspliced
     imported, cached = (None, kept.count if kept else 0) if kept or project is None else \
         importcache.run_project(project, datafiles.dataset(files), cache_dir=cache_dir)
     outputs: dict[Path, str | Callable[[], str | Iterable[str]] | export.Direct]

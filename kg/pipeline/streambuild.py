@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict
 from functools import partial
 from pathlib import Path
+from typing import Literal
 
 from kg.core.errors import DataError, Issue, KGError, OutputError, sort_issues
 from kg.core.fork import Standby
@@ -25,25 +26,36 @@ from kg.pipeline.result import OUTPUTS, BuildResult
 from kg.pipeline.spill import Spill, remove_left
 from kg.rdf import export
 
+Mode = Literal["memory", "stream", "splice"]
 
-def streams(wanted: bool | None, data_dir: Path, out: Path, *, cache_dir: Path | None,
-            formats: tuple[str, ...], unsupported: bool) -> bool:
-    """Whether this build streams (kg.pipeline.stream): when asked, else when the data is
-    large (kg.pipeline.stream.STREAM_BYTES), unless the cache holds a rebuild state that
-    can splice an edit of less than that much data (a rebuild splices in memory)."""
+
+class Unspliced(Exception):
+    """Raised by a build in ``splice`` mode (:func:`mode`) whose stored rebuild state,
+    though its head said it could splice, cannot (its entry damaged or gone, or it does
+    not match its outputs): the build streams in full instead of building in memory."""
+
+
+def mode(wanted: bool | None, data_dir: Path, out: Path, *, cache_dir: Path | None,
+         formats: tuple[str, ...], unsupported: bool) -> Mode:
+    """How this build runs: ``stream`` (kg.pipeline.stream) when asked, else when the
+    data is large (kg.pipeline.stream.STREAM_BYTES); ``splice`` when it is large but the
+    cache's rebuild state can splice an edit of less than that much data (a rebuild
+    splices in memory), and the build must stream if the state turns out not to splice
+    (:class:`Unspliced`); ``memory`` otherwise."""
     unsupported = unsupported or "nt" not in formats
     if wanted is not None:
         if wanted and unsupported:
             raise KGError("a streamed build writes N-Triples and takes no imports, focus "
                           "pages, archived sources or parallel")
-        return wanted
+        return "stream" if wanted else "memory"
     if unsupported or not data_dir.is_dir():
-        return False
+        return "memory"
     paths = data_files(data_dir)
     if stream.data_bytes(paths) < stream.STREAM_BYTES:
-        return False
-    return cache_dir is None or not _splices(data_dir, out, paths, cache_dir=cache_dir,
-                                             formats=formats)
+        return "memory"
+    splices = cache_dir is not None and _splices(data_dir, out, paths, cache_dir=cache_dir,
+                                                 formats=formats)
+    return "splice" if splices else "stream"
 
 
 def _splices(data_dir: Path, out: Path, paths: list[Path], *, cache_dir: Path,
