@@ -456,7 +456,7 @@ def test_a_state_that_cannot_be_read_streams(data: Path, tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """The head of a stored state says it can splice, but the state itself cannot be read
     (a damaged entry): large data is not then built in full in memory; it streams, to the
-    bytes of a cold build."""
+    bytes of a cold build, and the state it stores splices the next edit."""
     files = sorted(p for p in data.iterdir() if p.suffix == ".yaml")
     monkeypatch.setattr(stream, "STREAM_BYTES", stream.data_bytes(files) // 2)
     cache, out = tmp_path / "cache", tmp_path / "out"
@@ -469,6 +469,8 @@ def test_a_state_that_cannot_be_read_streams(data: Path, tmp_path: Path,
     files[0].write_text(files[0].read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
     again = build(data, out, cache_dir=cache)
     assert again.streamed and not again.spliced
+    files[1].write_text(files[1].read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    assert build(data, out, cache_dir=cache).spliced  # the streamed build stored a new state
     build(data, tmp_path / "cold", stream=False)
     for name in OUTPUTS:
         assert (out / name).read_bytes() == (tmp_path / "cold" / name).read_bytes(), name
